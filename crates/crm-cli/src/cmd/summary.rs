@@ -1,0 +1,256 @@
+//! `crm summary`: per-customer purchase summary (x, t_x, T, monetary).
+
+use std::path::PathBuf;
+
+use clap::{Args, ValueEnum};
+use crm_analytics::model::chrono::NaiveDate;
+use crm_analytics::model::{
+    LateEvents, MonetaryBasis, SameDayPurchases, SummaryOptions, TimeUnit, summarize,
+    summarize_with_holdout,
+};
+use serde::Serialize;
+
+use crate::error::{CliError, CliResult};
+use crate::input::{InputOptions, TransactionColumns, load_transactions};
+use crate::output::{self, Format};
+
+/// Time unit of t_x and T.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Unit {
+    /// Days.
+    Day,
+    /// Weeks (7 days).
+    Week,
+    /// Calendar months.
+    Month,
+}
+
+impl From<Unit> for TimeUnit {
+    fn from(u: Unit) -> Self {
+        match u {
+            Unit::Day => TimeUnit::Day,
+            Unit::Week => TimeUnit::Week,
+            Unit::Month => TimeUnit::Month,
+        }
+    }
+}
+
+/// Arguments of `crm summary`.
+#[derive(Debug, Args)]
+pub struct SummaryArgs {
+    /// Transaction file (CSV with a header unless --no-header).
+    #[arg(long)]
+    pub transactions: PathBuf,
+    #[command(flatten)]
+    pub columns: TransactionColumns,
+    /// Last observed day, inclusive (YYYY-MM-DD).
+    #[arg(long, value_parser = parse_day)]
+    pub observation_end: NaiveDate,
+    /// Also count each customer's purchases in (observation end, holdout end].
+    #[arg(long, value_parser = parse_day)]
+    pub holdout_end: Option<NaiveDate>,
+    /// Unit of t_x and T.
+    #[arg(long, value_enum, default_value = "week")]
+    pub unit: Unit,
+    /// Count same-day purchases separately instead of merging them into one occasion.
+    #[arg(long)]
+    pub separate_same_day: bool,
+    /// Monetary value includes the first purchase (default: mean of repeat purchases only).
+    #[arg(long)]
+    pub monetary_include_first: bool,
+    /// Leave out transactions after the end (holdout end if given) and report how many, instead of
+    /// failing.
+    #[arg(long)]
+    pub exclude_after_end: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputOptions,
+}
+
+/// Parses a `YYYY-MM-DD` (or `YYYYMMDD`) command-line date.
+pub fn parse_day(s: &str) -> Result<NaiveDate, String> {
+    crm_analytics::model::parse_date("date", s).map_err(|e| e.to_string())
+}
+
+#[derive(Serialize)]
+struct Row {
+    customer_id: String,
+    x: u32,
+    t_x: f64,
+    #[serde(rename = "T")]
+    t: f64,
+    monetary: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    x_holdout: Option<u32>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    spend_holdout: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    duration_holdout: Option<f64>,
+}
+
+/// Runs `crm summary`.
+pub fn run(a: &SummaryArgs) -> CliResult<()> {
+    if let Some(h) = a.holdout_end {
+        if h <= a.observation_end {
+            return Err(CliError::Usage(format!(
+                "--holdout-end {h} must be after --observation-end {}",
+                a.observation_end
+            )));
+        }
+    }
+    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
+    loaded.skipped.report();
+    let mut opts = SummaryOptions::new(a.observation_end, a.unit.into());
+    if a.separate_same_day {
+        opts = opts.same_day(SameDayPurchases::Separate);
+    }
+    if a.monetary_include_first {
+        opts = opts.monetary(MonetaryBasis::AllMean);
+    }
+    if a.exclude_after_end {
+        opts = opts.late_events(LateEvents::Exclude);
+    }
+    // Map a record index back to its file position for errors.
+    let lib_err = |e: crm_analytics::model::ModelError| match e {
+        crm_analytics::model::ModelError::AtRecord { index, source } => CliError::input(
+            &a.transactions,
+            None,
+            Some(&a.columns.date_column),
+            format!(
+                "transaction #{} (customer {}): {source}{}",
+                index + 1,
+                loaded
+                    .transactions
+                    .get(index)
+                    .and_then(|t| loaded.ids.id(t.customer()))
+                    .map_or_else(|| "?".to_string(), ToString::to_string),
+                if matches!(
+                    *source,
+                    crm_analytics::model::ModelError::AfterObservationEnd { .. }
+                ) {
+                    " (use --exclude-after-end to leave such rows out)"
+                } else {
+                    ""
+                }
+            ),
+        ),
+        other => CliError::Library(other.to_string()),
+    };
+    let id = |k| {
+        loaded
+            .ids
+            .id(k)
+            .map_or_else(String::new, ToString::to_string)
+    };
+    let money = |m: Option<crm_analytics::model::rust_decimal::Decimal>| {
+        m.map_or_else(
+            || "0".to_string(),
+            |v| v.round_dp(6).normalize().to_string(),
+        )
+    };
+    let (rows, excluded, non_purchases, first_in_holdout) = match a.holdout_end {
+        None => {
+            let s = summarize(&loaded.transactions, &opts).map_err(lib_err)?;
+            let rows: Vec<Row> = s
+                .customers
+                .iter()
+                .map(|c| Row {
+                    customer_id: id(c.customer),
+                    x: c.frequency,
+                    t_x: c.recency,
+                    t: c.age,
+                    monetary: money(c.monetary),
+                    x_holdout: None,
+                    spend_holdout: None,
+                    duration_holdout: None,
+                })
+                .collect();
+            (rows, s.excluded_after_end, s.non_purchases, 0)
+        }
+        Some(h) => {
+            let s = summarize_with_holdout(&loaded.transactions, &opts, h).map_err(lib_err)?;
+            let rows: Vec<Row> = s
+                .customers
+                .iter()
+                .map(|c| Row {
+                    customer_id: id(c.calibration.customer),
+                    x: c.calibration.frequency,
+                    t_x: c.calibration.recency,
+                    t: c.calibration.age,
+                    monetary: money(c.calibration.monetary),
+                    x_holdout: Some(c.holdout_frequency),
+                    spend_holdout: Some(money(Some(c.holdout_spend))),
+                    duration_holdout: Some(c.holdout_duration),
+                })
+                .collect();
+            (
+                rows,
+                s.excluded_after_end,
+                s.non_purchases,
+                s.first_seen_in_holdout,
+            )
+        }
+    };
+    if excluded > 0 {
+        eprintln!("note: left out {excluded} transaction(s) dated after the end");
+    }
+    if non_purchases > 0 {
+        eprintln!(
+            "note: {non_purchases} refund/return row(s) (negative amounts) do not count as purchases"
+        );
+    }
+    if first_in_holdout > 0 {
+        eprintln!(
+            "note: {first_in_holdout} customer(s) first bought in the holdout window and are not summarised"
+        );
+    }
+    let out_path = a.output.as_ref();
+    let mut w = output::open(out_path)?;
+    let werr = output::write_err(out_path);
+    match a.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut w, &rows).map_err(|e| werr(e.into()))?;
+            writeln!(w).map_err(&werr)?;
+        }
+        Format::Csv => {
+            let mut cw = csv::Writer::from_writer(&mut w);
+            for r in &rows {
+                cw.serialize(r).map_err(|e| werr(e.into()))?;
+            }
+            cw.flush().map_err(&werr)?;
+        }
+        Format::Table => {
+            let mut header = vec!["customer_id", "x", "t_x", "T", "monetary"];
+            if a.holdout_end.is_some() {
+                header.extend(["x_holdout", "spend_holdout"]);
+            }
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    let mut v = vec![
+                        r.customer_id.clone(),
+                        r.x.to_string(),
+                        output::num(r.t_x, 2),
+                        output::num(r.t, 2),
+                        r.monetary.clone(),
+                    ];
+                    if let (Some(x), Some(s)) = (r.x_holdout, &r.spend_holdout) {
+                        v.extend([x.to_string(), s.clone()]);
+                    }
+                    v
+                })
+                .collect();
+            w.write_all(output::table(&header, &body).as_bytes())
+                .map_err(&werr)?;
+        }
+    }
+    w.flush().map_err(&werr)?;
+    Ok(())
+}
+
+use std::io::Write;

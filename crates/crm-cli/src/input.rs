@@ -1,0 +1,395 @@
+//! Reading delimited text files: CSV (with or without spaces after commas), TSV, whitespace.
+//!
+//! Every reader reports errors as `FILE:LINE: column C: message` and either stops at the first
+//! malformed row or, with `--skip-invalid`, skips it and counts it.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, ValueEnum};
+use crm_analytics::model::chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use crm_analytics::model::rust_decimal::Decimal;
+use crm_analytics::model::{CustomerInterner, Transaction};
+
+use crate::error::{CliError, CliResult};
+
+/// Field separator of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Delimiter {
+    /// Comma (spaces after commas are tolerated).
+    Comma,
+    /// Tab.
+    Tab,
+    /// Semicolon.
+    Semicolon,
+    /// Runs of spaces or tabs (e.g. the CDNOW files).
+    Whitespace,
+}
+
+/// How a file is read: shared by every subcommand.
+#[derive(Debug, Clone, Args)]
+pub struct InputOptions {
+    /// Field separator.
+    #[arg(long, value_enum, default_value = "comma", global = true)]
+    pub delimiter: Delimiter,
+    /// The file has no header row; columns are then named by 1-based position ("1", "2", ...).
+    #[arg(long, global = true)]
+    pub no_header: bool,
+    /// Skip malformed rows instead of stopping; the count and first reasons go to stderr.
+    #[arg(long, global = true)]
+    pub skip_invalid: bool,
+}
+
+/// Rows skipped under `--skip-invalid`, with the first few reasons.
+#[derive(Debug, Default)]
+pub struct Skipped {
+    /// Number of rows skipped.
+    pub count: u64,
+    /// The first reasons, formatted as errors.
+    pub first: Vec<String>,
+}
+
+impl Skipped {
+    const KEEP: usize = 5;
+
+    /// Records one skipped row.
+    pub fn push(&mut self, e: &CliError) {
+        self.count += 1;
+        if self.first.len() < Self::KEEP {
+            self.first.push(e.to_string());
+        }
+    }
+
+    /// Writes the summary to stderr when anything was skipped.
+    pub fn report(&self) {
+        if self.count > 0 {
+            eprintln!(
+                "warning: skipped {} invalid row(s); first reasons:",
+                self.count
+            );
+            for r in &self.first {
+                eprintln!("  {r}");
+            }
+        }
+    }
+}
+
+/// A delimited file opened for reading, with its header resolved.
+pub struct Table {
+    path: PathBuf,
+    header: Vec<String>,
+    has_header: bool,
+    lines: std::io::Lines<BufReader<File>>,
+    csv: Option<csv::Reader<File>>,
+    line_no: u64,
+}
+
+/// One row of a [`Table`] with its line number.
+pub struct Row<'a> {
+    /// 1-based line number in the file.
+    pub line: u64,
+    fields: Vec<&'a str>,
+}
+
+impl Row<'_> {
+    /// Field at column index `i` (trimmed), or "" when the row is short.
+    pub fn get(&self, i: usize) -> &str {
+        self.fields.get(i).map_or("", |s| s.trim())
+    }
+}
+
+impl Table {
+    /// Opens `path` and reads its header (or, with `no_header`, peeks the first row's width).
+    pub fn open(path: &Path, opts: &InputOptions) -> CliResult<Self> {
+        let io = |source| CliError::Io {
+            file: path.to_path_buf(),
+            source,
+        };
+        let file = File::open(path).map_err(io)?;
+        let mut t = Table {
+            path: path.to_path_buf(),
+            header: Vec::new(),
+            has_header: !opts.no_header,
+            lines: BufReader::new(File::open(path).map_err(io)?).lines(),
+            csv: None,
+            line_no: 0,
+        };
+        if opts.delimiter != Delimiter::Whitespace {
+            let d = match opts.delimiter {
+                Delimiter::Tab => b'\t',
+                Delimiter::Semicolon => b';',
+                _ => b',',
+            };
+            let mut r = csv::ReaderBuilder::new()
+                .delimiter(d)
+                .has_headers(false)
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_reader(file);
+            if t.has_header {
+                let mut rec = csv::StringRecord::new();
+                let got = r.read_record(&mut rec).map_err(|e| t.csv_error(&e))?;
+                if !got {
+                    return Err(CliError::input(
+                        path,
+                        None,
+                        None,
+                        "file is empty (a header row is required)",
+                    ));
+                }
+                t.line_no = 1;
+                t.header = rec.iter().map(|s| s.trim().to_string()).collect();
+            }
+            t.csv = Some(r);
+        } else if t.has_header {
+            match t.lines.next() {
+                Some(l) => {
+                    let l = l.map_err(io)?;
+                    t.line_no = 1;
+                    t.header = l.split_whitespace().map(str::to_string).collect();
+                }
+                None => {
+                    return Err(CliError::input(
+                        path,
+                        None,
+                        None,
+                        "file is empty (a header row is required)",
+                    ));
+                }
+            }
+        }
+        Ok(t)
+    }
+
+    fn csv_error(&self, e: &csv::Error) -> CliError {
+        let line = e.position().map(|p| p.line());
+        CliError::input(&self.path, line, None, format!("malformed CSV: {e}"))
+    }
+
+    /// Index of the column `name`: a header name (case-insensitive), or a 1-based position when
+    /// the file has no header.
+    pub fn column(&self, name: &str) -> CliResult<usize> {
+        if !self.has_header {
+            return match name.parse::<usize>() {
+                Ok(n) if n >= 1 => Ok(n - 1),
+                _ => Err(CliError::input(
+                    &self.path,
+                    None,
+                    Some(name),
+                    "with --no-header, columns are named by 1-based position (e.g. --customer-column 1)",
+                )),
+            };
+        }
+        self.header
+            .iter()
+            .position(|h| h.eq_ignore_ascii_case(name.trim()))
+            .ok_or_else(|| {
+                CliError::input(
+                    &self.path,
+                    Some(1),
+                    Some(name),
+                    format!("no such column; the header has: {}", self.header.join(", ")),
+                )
+            })
+    }
+
+    /// Calls `f` for every data row; blank lines are skipped silently (they hold no record).
+    pub fn for_each(&mut self, mut f: impl FnMut(&Row<'_>) -> CliResult<()>) -> CliResult<()> {
+        if let Some(mut r) = self.csv.take() {
+            let mut rec = csv::StringRecord::new();
+            loop {
+                match r.read_record(&mut rec) {
+                    Ok(false) => break,
+                    Ok(true) => {}
+                    Err(e) => return Err(self.csv_error(&e)),
+                }
+                let line = rec.position().map_or(self.line_no + 1, |p| p.line());
+                self.line_no = line;
+                if rec.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                f(&Row {
+                    line,
+                    fields: rec.iter().collect(),
+                })?;
+            }
+            return Ok(());
+        }
+        while let Some(l) = self.lines.next() {
+            let l = l.map_err(|source| CliError::Io {
+                file: self.path.clone(),
+                source,
+            })?;
+            self.line_no += 1;
+            if l.trim().is_empty() {
+                continue;
+            }
+            f(&Row {
+                line: self.line_no,
+                fields: l.split_whitespace().collect(),
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Column names of a transaction file.
+#[derive(Debug, Clone, Args)]
+pub struct TransactionColumns {
+    /// Column holding the customer id.
+    #[arg(long, default_value = "customer_id")]
+    pub customer_column: String,
+    /// Column holding the purchase date (YYYY-MM-DD or YYYYMMDD unless --date-format is given;
+    /// a time after the date, as in "2024-05-01T10:30:00", is accepted).
+    #[arg(long, default_value = "date")]
+    pub date_column: String,
+    /// Column holding the amount (a negative amount is a return).
+    #[arg(long, default_value = "amount")]
+    pub amount_column: String,
+    /// chrono strftime format of the date column, e.g. "%d/%m/%Y".
+    #[arg(long)]
+    pub date_format: Option<String>,
+}
+
+/// Parses dates with a fixed format or the default ISO / compact forms.
+#[derive(Debug, Clone)]
+pub struct DateParser {
+    format: Option<String>,
+}
+
+impl DateParser {
+    /// A parser for `format` (`None`: ISO `YYYY-MM-DD[ T]HH:MM[:SS]` or `YYYYMMDD`).
+    pub fn new(format: Option<String>) -> Self {
+        DateParser { format }
+    }
+
+    /// Parses a date (and optional time of day).
+    pub fn parse(&self, text: &str) -> Result<(NaiveDate, Option<NaiveTime>), String> {
+        let t = text.trim();
+        if let Some(f) = &self.format {
+            if let Ok(d) = NaiveDate::parse_from_str(t, f) {
+                return Ok((d, None));
+            }
+            return NaiveDateTime::parse_from_str(t, f)
+                .map(|dt| (dt.date(), Some(dt.time())))
+                .map_err(|_| format!("cannot parse {t:?} as a date with format {f:?}"));
+        }
+        let bad = || {
+            format!(
+                "cannot parse {t:?} as a date (expected YYYY-MM-DD or YYYYMMDD; use --date-format for others)"
+            )
+        };
+        if t.len() > 10 && t.is_char_boundary(10) {
+            let (d, rest) = t.split_at(10);
+            let d = NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| bad())?;
+            let rest = rest.trim_start_matches(['T', ' ']);
+            let time = NaiveTime::parse_from_str(rest, "%H:%M:%S%.f")
+                .or_else(|_| NaiveTime::parse_from_str(rest, "%H:%M"))
+                .map_err(|_| bad())?;
+            return Ok((d, Some(time)));
+        }
+        let fmt = if t.len() == 8 && t.bytes().all(|b| b.is_ascii_digit()) {
+            "%Y%m%d"
+        } else {
+            "%Y-%m-%d"
+        };
+        NaiveDate::parse_from_str(t, fmt)
+            .map(|d| (d, None))
+            .map_err(|_| bad())
+    }
+}
+
+/// Parses a money amount.
+pub fn parse_amount(text: &str) -> Result<Decimal, String> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err("amount is empty".into());
+    }
+    t.parse::<Decimal>()
+        .or_else(|_| Decimal::from_scientific(t))
+        .map_err(|_| format!("cannot parse {t:?} as an amount"))
+}
+
+/// Transactions loaded from a file, with the id interner and the skip report.
+pub struct LoadedTransactions {
+    /// The transactions in file order.
+    pub transactions: Vec<Transaction>,
+    /// Customer ids.
+    pub ids: CustomerInterner,
+    /// Rows skipped with `--skip-invalid`.
+    pub skipped: Skipped,
+}
+
+/// Reads a transaction file.
+pub fn load_transactions(
+    path: &Path,
+    cols: &TransactionColumns,
+    opts: &InputOptions,
+) -> CliResult<LoadedTransactions> {
+    let mut table = Table::open(path, opts)?;
+    let ci = table.column(&cols.customer_column)?;
+    let di = table.column(&cols.date_column)?;
+    let ai = table.column(&cols.amount_column)?;
+    let dates = DateParser::new(cols.date_format.clone());
+    let mut ids = CustomerInterner::new();
+    let mut transactions = Vec::new();
+    let mut skipped = Skipped::default();
+    let path_buf = path.to_path_buf();
+    table.for_each(|row| {
+        let err =
+            |col: &str, msg: String| CliError::input(&path_buf, Some(row.line), Some(col), msg);
+        let parsed = (|| {
+            let key = ids
+                .intern(row.get(ci))
+                .map_err(|e| err(&cols.customer_column, e.to_string()))?;
+            let (date, time) = dates
+                .parse(row.get(di))
+                .map_err(|m| err(&cols.date_column, m))?;
+            let amount = parse_amount(row.get(ai)).map_err(|m| err(&cols.amount_column, m))?;
+            let mut t = Transaction::from_signed(key, date, amount);
+            if let Some(time) = time {
+                t = t.with_time(time);
+            }
+            Ok::<_, CliError>(t)
+        })();
+        match parsed {
+            Ok(t) => transactions.push(t),
+            Err(e) if opts.skip_invalid => skipped.push(&e),
+            Err(e) => return Err(e),
+        }
+        Ok(())
+    })?;
+    Ok(LoadedTransactions {
+        transactions,
+        ids,
+        skipped,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates() {
+        let p = DateParser::new(None);
+        assert_eq!(p.parse("19970101").unwrap().0.to_string(), "1997-01-01");
+        let (d, t) = p.parse("2024-05-01T10:30:00").unwrap();
+        assert_eq!(
+            (d.to_string(), t.unwrap().to_string()),
+            ("2024-05-01".into(), "10:30:00".into())
+        );
+        assert!(p.parse("01/05/2024").is_err());
+        let p = DateParser::new(Some("%d/%m/%Y".into()));
+        assert_eq!(p.parse("01/05/2024").unwrap().0.to_string(), "2024-05-01");
+    }
+
+    #[test]
+    fn amounts() {
+        assert_eq!(parse_amount(" 12.50 ").unwrap().to_string(), "12.50");
+        assert!(parse_amount("NaN").is_err());
+        assert!(parse_amount("").is_err());
+        assert!(parse_amount("1e3").is_ok());
+    }
+}
