@@ -1,4 +1,5 @@
 //! End-to-end tests of `crm summary`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 
 use std::process::Command;
 

@@ -1,4 +1,5 @@
 //! Reference test: the CDNOW calibration summary of Fader, Hardie & Lee (2005), reproduced from
+#![allow(clippy::unwrap_used, clippy::expect_used)]
 //! the raw 1/10 sample (`CDNOW_sample.txt`), calibration end 1997-09-30, time in weeks.
 
 use crm_model::chrono::NaiveDate;
