@@ -101,5 +101,30 @@ fn chrono_days(n: u64) -> crm_analytics::model::chrono::Duration {
     crm_analytics::model::chrono::Duration::days(n as i64)
 }
 
-criterion_group!(benches, interning, summary);
+/// The purchase summary of the whole CDNOW master file (69,659 rows, 23,570 customers), the
+/// workload `lifetimes.utils.summary_data_from_transaction_data` is timed on in
+/// `scripts/peer_summary.py`.
+fn cdnow_master(c: &mut Criterion) {
+    let Some(path) = crm_testdata::shared_file("cdnow/CDNOW_master.txt") else {
+        return;
+    };
+    let rows = crm_testdata::read_cdnow(&path);
+    let (tx, _) = crm_testdata::cdnow_transactions(&rows);
+    let opts = SummaryOptions::new(
+        NaiveDate::from_ymd_opt(1998, 6, 30).unwrap(),
+        TimeUnit::Week,
+    );
+    let total: u64 = summarize(&tx, &opts)
+        .unwrap()
+        .customers
+        .iter()
+        .map(|c| u64::from(c.frequency))
+        .sum();
+    eprintln!("cdnow master: {} rows, checksum sum(x) = {total}", tx.len());
+    c.bench_function("summarize_cdnow_master", |b| {
+        b.iter(|| summarize(black_box(&tx), &opts).unwrap())
+    });
+}
+
+criterion_group!(benches, interning, summary, cdnow_master);
 criterion_main!(benches);
