@@ -207,11 +207,14 @@ pub enum CohortRetention {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CohortState {
     period: CohortPeriod,
+    /// Absolute period number of bit 0.
     base: i64,
+    /// Words of 64 periods per customer (0 until the first purchase).
     words: usize,
+    /// Customer rows allocated.
     customers: usize,
+    /// Row-major: customer c owns `bits[c * words..(c + 1) * words]`.
     bits: Vec<u64>,
-    seen: Option<(i64, i64)>,
 }
 
 impl CohortState {
@@ -224,7 +227,6 @@ impl CohortState {
             words: 0,
             customers: 0,
             bits: Vec::new(),
-            seen: None,
         }
     }
 
@@ -245,7 +247,6 @@ impl CohortState {
             words,
             customers,
             bits: vec![0; customers.saturating_mul(words)],
-            seen: None,
         }
     }
 
@@ -255,66 +256,90 @@ impl CohortState {
         self.period
     }
 
-    /// Re-lays the bits for a new base and width (new range must cover the old one).
-    fn relayout(&mut self, base: i64, words: usize, customers: usize) {
-        let mut bits = vec![0u64; customers.saturating_mul(words)];
-        let shift = usize::try_from(self.base - base).unwrap_or(0);
+    /// Calls `f(customer, absolute period)` for every set bit.
+    fn for_each_bit(&self, mut f: impl FnMut(usize, i64)) {
         for c in 0..self.customers {
             for w in 0..self.words {
                 let mut word = self.bits[c * self.words + w];
                 while word != 0 {
                     let b = word.trailing_zeros() as usize;
                     word &= word - 1;
-                    let q = w * 64 + b + shift;
-                    bits[c * words + q / 64] |= 1 << (q % 64);
+                    f(c, self.base + (w * 64 + b) as i64);
                 }
             }
         }
-        self.bits = bits;
-        self.base = base;
-        self.words = words;
-        self.customers = customers;
     }
 
-    fn ensure(&mut self, idx: i64, customer: usize) {
+    /// Smallest and largest absolute period with a purchase.
+    fn seen(&self) -> Option<(i64, i64)> {
+        let mut cols = vec![0u64; self.words];
+        for row in self.bits.chunks_exact(self.words.max(1)) {
+            for (a, b) in cols.iter_mut().zip(row) {
+                *a |= b;
+            }
+        }
+        let fw = cols.iter().position(|&w| w != 0)?;
+        let lw = cols.iter().rposition(|&w| w != 0)?;
+        let lo = fw * 64 + cols[fw].trailing_zeros() as usize;
+        let hi = lw * 64 + 63 - cols[lw].leading_zeros() as usize;
+        Some((self.base + lo as i64, self.base + hi as i64))
+    }
+
+    /// Grows the layout so that period `idx` and customer row `customer` exist.
+    #[cold]
+    fn grow(&mut self, idx: i64, customer: usize) {
         if self.words == 0 {
             self.base = idx;
             self.words = 1;
             self.customers = 0;
             self.bits.clear();
         }
-        let top = self.base + 64 * self.words as i64;
-        if idx < self.base || idx >= top || customer >= self.customers {
-            let span = 64 * self.words as i64;
-            let base = if idx < self.base {
-                idx.min(self.base - span)
-            } else {
-                self.base
-            };
-            let top = if idx >= top {
-                idx.max(top + span) + 1
-            } else {
-                top
-            };
-            let words = usize::try_from((top - base + 63) / 64).unwrap_or(1);
-            let customers = if customer >= self.customers {
-                (customer + 1).max(self.customers * 2)
-            } else {
-                self.customers
-            };
-            self.relayout(base, words, customers);
+        let span = 64 * self.words as i64;
+        let top = self.base + span;
+        let customers = if customer >= self.customers {
+            (customer + 1).max(self.customers * 2)
+        } else {
+            self.customers
+        };
+        if idx >= self.base && idx < top {
+            // Rows are customer-major: new customers only append rows.
+            self.customers = customers;
+            self.bits.resize(customers * self.words, 0);
+            return;
         }
+        // Widen by at least the current span on the side that overflowed.
+        let base = if idx < self.base {
+            idx.min(self.base - span)
+        } else {
+            self.base
+        };
+        let new_top = if idx >= top {
+            idx.max(top + span) + 1
+        } else {
+            top
+        };
+        let words = usize::try_from((new_top - base + 63) / 64).unwrap_or(1);
+        let mut bits = vec![0u64; customers.saturating_mul(words)];
+        self.for_each_bit(|c, abs| {
+            let q = usize::try_from(abs - base).unwrap_or(0);
+            bits[c * words + q / 64] |= 1 << (q % 64);
+        });
+        self.bits = bits;
+        self.base = base;
+        self.words = words;
+        self.customers = customers;
     }
 
-    fn mark(&mut self, customer: CustomerKey, idx: i64) {
-        let c = customer.index();
-        self.ensure(idx, c);
+    #[inline]
+    fn mark(&mut self, customer: usize, idx: i64) {
+        let q = idx - self.base;
+        if !(q >= 0 && q < 64 * self.words as i64 && customer < self.customers) {
+            self.grow(idx, customer);
+        }
         let q = usize::try_from(idx - self.base).unwrap_or(0);
-        self.bits[c * self.words + q / 64] |= 1 << (q % 64);
-        self.seen = Some(match self.seen {
-            None => (idx, idx),
-            Some((lo, hi)) => (lo.min(idx), hi.max(idx)),
-        });
+        if let Some(w) = self.bits.get_mut(customer * self.words + q / 64) {
+            *w |= 1 << (q % 64);
+        }
     }
 
     /// Adds a transaction (purchases only; refunds and returns are not activity).
@@ -323,7 +348,7 @@ impl CohortState {
     /// None at present (the signature leaves room for validation).
     pub fn push(&mut self, t: &Transaction) -> Result<()> {
         if t.is_purchase() {
-            self.mark(t.customer(), self.period.index(t.date()));
+            self.mark(t.customer().index(), self.period.index(t.date()));
         }
         Ok(())
     }
@@ -340,27 +365,7 @@ impl CohortState {
                 right: format!("{:?}", o.period),
             });
         }
-        let Some((olo, ohi)) = o.seen else {
-            return Ok(());
-        };
-        self.ensure(olo, o.customers.saturating_sub(1));
-        self.ensure(ohi, o.customers.saturating_sub(1));
-        for c in 0..o.customers {
-            for w in 0..o.words {
-                let mut word = o.bits[c * o.words + w];
-                while word != 0 {
-                    let b = word.trailing_zeros() as usize;
-                    word &= word - 1;
-                    let abs = o.base + (w * 64 + b) as i64;
-                    let q = usize::try_from(abs - self.base).unwrap_or(0);
-                    self.bits[c * self.words + q / 64] |= 1 << (q % 64);
-                }
-            }
-        }
-        self.seen = Some(match self.seen {
-            None => (olo, ohi),
-            Some((lo, hi)) => (lo.min(olo), hi.max(ohi)),
-        });
+        o.for_each_bit(|c, abs| self.mark(c, abs));
         Ok(())
     }
 
@@ -369,16 +374,15 @@ impl CohortState {
     /// # Errors
     /// [`MetricsError::Empty`] without purchases.
     pub fn finish(&self) -> Result<CohortMatrix> {
-        let (lo, hi) = self.seen.ok_or(MetricsError::Empty {
+        let (lo, hi) = self.seen().ok_or(MetricsError::Empty {
             metric: "cohort matrix",
         })?;
         let periods = usize::try_from(hi - lo + 1).unwrap_or(0);
         let off = usize::try_from(lo - self.base).unwrap_or(0);
-        // active[c][k] counts and last-offset histograms, per cohort (relative to lo).
+        // Classic counts and last-active-offset histograms per cohort (relative to lo).
         let mut active: Vec<Vec<u64>> = (0..periods).map(|c| vec![0; periods - c]).collect();
         let mut last: Vec<Vec<u64>> = active.clone();
-        for c in 0..self.customers {
-            let row = &self.bits[c * self.words..(c + 1) * self.words];
+        for row in self.bits.chunks_exact(self.words.max(1)) {
             let Some(fw) = row.iter().position(|&w| w != 0) else {
                 continue;
             };
@@ -474,25 +478,12 @@ impl CohortRow {
     }
 }
 
-/// Cohort matrix of `tx` in one call (pre-sizes the state from a first pass).
+/// Cohort matrix of `tx` in one call (one pass; the state grows as keys and dates arrive).
 ///
 /// # Errors
 /// [`MetricsError::Empty`] without purchases.
 pub fn cohort_matrix(tx: &[Transaction], period: CohortPeriod) -> Result<CohortMatrix> {
-    let mut range: Option<(NaiveDate, NaiveDate, usize)> = None;
-    for t in tx.iter().filter(|t| t.is_purchase()) {
-        let (d, k) = (t.date(), t.customer().index());
-        range = Some(match range {
-            None => (d, d, k),
-            Some((a, b, m)) => (a.min(d), b.max(d), m.max(k)),
-        });
-    }
-    let Some((first, last, max_key)) = range else {
-        return Err(MetricsError::Empty {
-            metric: "cohort matrix",
-        });
-    };
-    let mut s = CohortState::with_range(period, max_key + 1, first, last);
+    let mut s = CohortState::new(period);
     for t in tx {
         s.push(t)?;
     }

@@ -38,15 +38,23 @@ pub struct NpsState {
 }
 
 /// Counts `(promoters, detractors, invalid > 10)` in a slice of raw scores, branch-free.
+///
+/// Blocks of 255 bytes are counted in `u8` accumulators (they cannot overflow), which the
+/// compiler turns into 16- or 32-lane byte comparisons; each block's counts are then widened.
 fn count_raw(s: &[u8]) -> (u64, u64, u64) {
+    count_blocks(s, |x| x)
+}
+
+#[inline(always)]
+fn count_blocks<T: Copy>(s: &[T], get: impl Fn(T) -> u8 + Copy) -> (u64, u64, u64) {
     let (mut p, mut d, mut bad) = (0u64, 0u64, 0u64);
-    // Short inner chunks with u32 lanes vectorise well and never overflow.
-    for chunk in s.chunks(1 << 16) {
-        let (mut cp, mut cd, mut cb) = (0u32, 0u32, 0u32);
-        for &x in chunk {
-            cp += u32::from(x >= 9);
-            cd += u32::from(x <= 6);
-            cb += u32::from(x > 10);
+    for block in s.chunks(255) {
+        let (mut cp, mut cd, mut cb) = (0u8, 0u8, 0u8);
+        for &x in block {
+            let x = get(x);
+            cp += u8::from(x >= 9);
+            cd += u8::from(x <= 6);
+            cb += u8::from(x > 10);
         }
         p += u64::from(cp);
         d += u64::from(cd);
@@ -82,17 +90,7 @@ impl NpsState {
 
     /// Adds validated answers (a tight counting loop).
     pub fn push_slice(&mut self, scores: &[NpsScore]) {
-        let (mut p, mut d) = (0u64, 0u64);
-        for chunk in scores.chunks(1 << 16) {
-            let (mut cp, mut cd) = (0u32, 0u32);
-            for s in chunk {
-                let x = s.get();
-                cp += u32::from(x >= 9);
-                cd += u32::from(x <= 6);
-            }
-            p += u64::from(cp);
-            d += u64::from(cd);
-        }
+        let (p, d, _) = count_blocks(scores, NpsScore::get);
         self.add(scores.len() as u64, p, d);
     }
 
