@@ -80,7 +80,9 @@ fn nps_json_shape_and_values() {
         "0.9",
     ]));
     assert!((w["ci_low"].as_f64().unwrap() - (30.0 - 1.644854 * 7.81025)).abs() < 1e-3);
-    let table = ok(&crm(&["nps", "--input", &f]));
+    let table = ok(&crm(&["nps", "--input", &f, "--format", "table"]));
+    // JSON is the default format.
+    assert_eq!(json(&crm(&["nps", "--input", &f]))["n"], 100);
     assert!(table.contains("NPS") && table.contains("30"), "{table}");
 }
 
@@ -123,7 +125,7 @@ fn csat_top_two_box_and_mean() {
     assert_eq!(v["satisfied"], 7);
     assert!((v["top_two_box_ci_low"].as_f64().unwrap() - 0.3968).abs() < 1e-4);
     assert!((v["mean_ci_high"].as_f64().unwrap() - 4.6568).abs() < 1e-3);
-    let o = crm(&["csat", "--input", &f, "--scale", "1-5"]);
+    let o = crm(&["csat", "--input", &f, "--scale", "1-5", "--format", "table"]);
     assert!(ok(&o).contains("top-2-box"));
     let bad = write(&dir, "b.csv", "score\n5\n6\n");
     let e = String::from_utf8(crm(&["csat", "--input", &bad]).stderr).unwrap();
@@ -205,7 +207,14 @@ fn cohorts_month_and_week() {
     assert_eq!(v["cohorts"][0]["active"], serde_json::json!([3, 1, 1]));
     assert_eq!(v["cohorts"][0]["rolling"], serde_json::json!([3, 2, 1]));
     assert_eq!(v["cohorts"][1]["start"], "2024-02-01");
-    let t = ok(&crm(&["cohorts", "--transactions", &f, "--counts"]));
+    let t = ok(&crm(&[
+        "cohorts",
+        "--transactions",
+        &f,
+        "--counts",
+        "--format",
+        "table",
+    ]));
     assert!(t.lines().nth(2).unwrap().starts_with("2024-01-01"), "{t}");
     let w = json(&crm(&[
         "cohorts",

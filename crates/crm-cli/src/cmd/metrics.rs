@@ -30,10 +30,10 @@ use crate::output;
 /// Output format of `crm metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum MetricsFormat {
+    /// JSON (default).
+    Json,
     /// An aligned table for a terminal.
     Table,
-    /// JSON.
-    Json,
 }
 
 /// Arguments of `crm metrics`.
@@ -65,8 +65,8 @@ pub enum MetricsCommand {
 /// Common output options.
 #[derive(Debug, Args)]
 pub struct OutputArgs {
-    /// Output format.
-    #[arg(long, value_enum, default_value = "table")]
+    /// Output format (JSON by default, as scripts and dashboards read it; `table` for people).
+    #[arg(long, value_enum, default_value = "json")]
     pub format: MetricsFormat,
     /// Write to this file instead of stdout.
     #[arg(long, short)]
