@@ -24,12 +24,15 @@ struct Cli {
 enum Command {
     /// Per-customer purchase summary: repeat purchases x, recency t_x, age T, monetary value.
     Summary(cmd::summary::SummaryArgs),
+    /// Metrics: NPS, CSAT, retention, cohort matrices, revenue retention, funnels.
+    Metrics(cmd::metrics::MetricsArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
+        Command::Metrics(a) => cmd::metrics::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -1,0 +1,282 @@
+//! Revenue churn and retention from MRR movements: gross and net MRR churn, GRR, NRR, quick ratio.
+
+use crm_model::rust_decimal::Decimal;
+use crm_model::{CurrencyGuard, MrrMovement, MrrMovementKind, Period, to_f64};
+use serde::Serialize;
+
+use crate::error::{MetricsError, Result};
+
+/// Mergeable sums of MRR movements inside one period, by kind.
+///
+/// Movements dated outside the period are counted in [`MrrTotals::outside_period`] and otherwise
+/// ignored. Currencies are checked: mixing two is an error.
+///
+/// ```
+/// use crm_metrics::revenue::RevenueState;
+/// use crm_model::{CustomerKey, MrrMovement, MrrMovementKind as K, Period};
+/// use crm_model::chrono::NaiveDate;
+/// use crm_model::rust_decimal::Decimal;
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let jan = Period::new(d(1, 1), d(2, 1))?;
+/// let mv = |k, a: i64| MrrMovement::new(CustomerKey::from_index(0), d(1, 15), k, Decimal::from(a));
+/// let mut s = RevenueState::new(jan);
+/// for m in [mv(K::New, 2_000)?, mv(K::Expansion, 1_500)?, mv(K::Contraction, 300)?,
+///           mv(K::Churn, 700)?, mv(K::Reactivation, 200)?] {
+///     s.push(&m)?;
+/// }
+/// let r = s.finish(Decimal::from(10_000))?;   // starting MRR
+/// assert_eq!(r.ending_mrr, Decimal::from(12_700));
+/// assert!((r.gross_mrr_churn - 0.10).abs() < 1e-12);     // (700 + 300) / 10 000
+/// assert!((r.net_mrr_churn - (-0.05)).abs() < 1e-12);    // (1000 - 1500) / 10 000
+/// assert!((r.grr - 0.90).abs() < 1e-12 && (r.nrr - 1.05).abs() < 1e-12);
+/// assert!((r.quick_ratio.unwrap() - 3.7).abs() < 1e-12); // (2000 + 1500 + 200) / 1000
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RevenueState {
+    period: Period,
+    totals: MrrTotals,
+    currency: CurrencyGuard,
+}
+
+/// Sums of movement amounts (magnitudes) by kind.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
+pub struct MrrTotals {
+    /// New MRR.
+    pub new: Decimal,
+    /// Expansion MRR.
+    pub expansion: Decimal,
+    /// Contraction MRR (magnitude).
+    pub contraction: Decimal,
+    /// Churned MRR (magnitude).
+    pub churn: Decimal,
+    /// Reactivation MRR.
+    pub reactivation: Decimal,
+    /// Movements dated outside the period (ignored).
+    pub outside_period: u64,
+}
+
+impl RevenueState {
+    /// An empty state for `period`.
+    #[must_use]
+    pub fn new(period: Period) -> Self {
+        RevenueState {
+            period,
+            totals: MrrTotals::default(),
+            currency: CurrencyGuard::new(),
+        }
+    }
+    /// Adds one movement.
+    ///
+    /// # Errors
+    /// [`crm_model::ModelError::CurrencyMismatch`] when currencies mix.
+    pub fn push(&mut self, m: &MrrMovement) -> Result<()> {
+        self.currency.check(m.currency())?;
+        if !self.period.contains(m.date()) {
+            self.totals.outside_period += 1;
+            return Ok(());
+        }
+        let t = &mut self.totals;
+        let slot = match m.kind() {
+            MrrMovementKind::New => &mut t.new,
+            MrrMovementKind::Expansion => &mut t.expansion,
+            MrrMovementKind::Contraction => &mut t.contraction,
+            MrrMovementKind::Churn => &mut t.churn,
+            MrrMovementKind::Reactivation => &mut t.reactivation,
+        };
+        *slot += m.amount();
+        Ok(())
+    }
+    /// Combines two states over the same period.
+    ///
+    /// # Errors
+    /// [`MetricsError::Incompatible`] for different periods; currency mismatch.
+    pub fn merge(&mut self, o: &RevenueState) -> Result<()> {
+        if o.period != self.period {
+            return Err(MetricsError::Incompatible {
+                what: "revenue periods",
+                left: self.period.to_string(),
+                right: o.period.to_string(),
+            });
+        }
+        self.currency.check(o.currency.currency())?;
+        let (a, b) = (&mut self.totals, &o.totals);
+        a.new += b.new;
+        a.expansion += b.expansion;
+        a.contraction += b.contraction;
+        a.churn += b.churn;
+        a.reactivation += b.reactivation;
+        a.outside_period += b.outside_period;
+        Ok(())
+    }
+    /// The totals so far.
+    #[must_use]
+    pub fn totals(&self) -> MrrTotals {
+        self.totals
+    }
+    /// The revenue figures given the MRR at the start of the period.
+    ///
+    /// # Errors
+    /// As [`RevenueMetrics::from_totals`].
+    pub fn finish(&self, starting_mrr: Decimal) -> Result<RevenueMetrics> {
+        RevenueMetrics::from_totals(starting_mrr, self.totals)
+    }
+}
+
+/// Revenue churn and retention over a period (SaaS definitions).
+///
+/// ```text
+/// gross MRR churn = (churn + contraction) / MRR_start
+/// net MRR churn   = (churn + contraction - expansion) / MRR_start       (negative = net expansion)
+/// GRR             = (MRR_start - churn - contraction) / MRR_start        (at most 100%)
+/// NRR             = (MRR_start + expansion - contraction - churn) / MRR_start   (may exceed 100%)
+/// quick ratio     = (new + expansion + reactivation) / (churn + contraction)    (Mamoon Hamid)
+/// ending MRR      = MRR_start + new + expansion + reactivation - contraction - churn
+/// ```
+///
+/// New and reactivation MRR come from customers who were not paying at the start, so they enter
+/// neither GRR nor NRR. Edge cases: MRR_start = 0 is [`MetricsError::ZeroDenominator`]; the quick
+/// ratio is `None` when nothing was lost (churn + contraction = 0). GRR is not clipped: a value
+/// below 0 means the movements remove more than the starting MRR (inconsistent input).
+/// References: ChartMogul, "SaaS metrics cheat sheet"; KeyBanc Capital Markets SaaS survey
+/// (GRR/NRR); Hamid (2015), "Social Capital's quick ratio".
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct RevenueMetrics {
+    /// MRR at the start.
+    pub starting_mrr: Decimal,
+    /// MRR at the end implied by the movements.
+    pub ending_mrr: Decimal,
+    /// The movement totals.
+    pub totals: MrrTotals,
+    /// Gross MRR churn rate.
+    pub gross_mrr_churn: f64,
+    /// Net MRR churn rate (may be negative).
+    pub net_mrr_churn: f64,
+    /// Gross revenue retention.
+    pub grr: f64,
+    /// Net revenue retention.
+    pub nrr: f64,
+    /// Quick ratio, `None` when nothing was lost.
+    pub quick_ratio: Option<f64>,
+}
+
+impl RevenueMetrics {
+    /// Figures from the starting MRR and movement totals.
+    ///
+    /// # Errors
+    /// [`MetricsError::ZeroDenominator`] when `starting_mrr` is 0;
+    /// [`MetricsError::InvalidParameter`] when it is negative.
+    pub fn from_totals(starting_mrr: Decimal, t: MrrTotals) -> Result<RevenueMetrics> {
+        if starting_mrr.is_zero() {
+            return Err(MetricsError::ZeroDenominator {
+                metric: "revenue retention",
+                denominator: "starting MRR",
+            });
+        }
+        if starting_mrr.is_sign_negative() {
+            return Err(MetricsError::InvalidParameter {
+                name: "starting MRR",
+                value: starting_mrr.to_string(),
+                reason: "must be positive",
+            });
+        }
+        let s = starting_mrr;
+        let lost = t.churn + t.contraction;
+        let gained = t.new + t.expansion + t.reactivation;
+        let r = |x: Decimal| to_f64(x) / to_f64(s);
+        Ok(RevenueMetrics {
+            starting_mrr: s,
+            ending_mrr: s + gained - lost,
+            totals: t,
+            gross_mrr_churn: r(lost),
+            net_mrr_churn: r(lost - t.expansion),
+            grr: r(s - lost),
+            nrr: r(s + t.expansion - lost),
+            quick_ratio: (!lost.is_zero()).then(|| to_f64(gained) / to_f64(lost)),
+        })
+    }
+}
+
+/// Revenue figures for `period` from movements.
+///
+/// # Errors
+/// As [`RevenueState::push`] (with the record index) and [`RevenueMetrics::from_totals`].
+pub fn revenue(
+    movements: &[MrrMovement],
+    period: Period,
+    starting_mrr: Decimal,
+) -> Result<RevenueMetrics> {
+    let mut s = RevenueState::new(period);
+    for (i, m) in movements.iter().enumerate() {
+        s.push(m).map_err(|e| match e {
+            MetricsError::Model(m) => MetricsError::Model(m.at_record(i)),
+            other => other,
+        })?;
+    }
+    s.finish(starting_mrr)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_model::CustomerKey;
+    use crm_model::chrono::NaiveDate;
+    use proptest::prelude::*;
+
+    fn kind(i: u8) -> MrrMovementKind {
+        [
+            MrrMovementKind::New,
+            MrrMovementKind::Expansion,
+            MrrMovementKind::Contraction,
+            MrrMovementKind::Churn,
+            MrrMovementKind::Reactivation,
+        ][usize::from(i % 5)]
+    }
+
+    #[test]
+    fn zero_start_and_currency() {
+        let d = NaiveDate::from_ymd_opt(2024, 1, 2).unwrap();
+        let p = Period::new(d, d + crm_model::chrono::Duration::days(30)).unwrap();
+        assert!(RevenueState::new(p).finish(Decimal::ZERO).is_err());
+        let m = |c: &str| {
+            MrrMovement::new(
+                CustomerKey::from_index(0),
+                d,
+                MrrMovementKind::New,
+                Decimal::ONE,
+            )
+            .unwrap()
+            .with_currency(c.parse().unwrap())
+        };
+        let e = revenue(&[m("USD"), m("EUR")], p, Decimal::ONE).unwrap_err();
+        assert!(e.to_string().contains("record 1"), "{e}");
+        let r = RevenueState::new(p).finish(Decimal::TEN).unwrap();
+        assert_eq!(r.quick_ratio, None);
+        assert_eq!(r.nrr, 1.0);
+    }
+
+    proptest! {
+        #[test]
+        fn merge_single_pass(mv in prop::collection::vec((0u8..5, 0i64..1000, 0i64..40), 0..100),
+                             cut in 0usize..100, start in 1i64..100_000) {
+            let d0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+            let p = Period::new(d0, d0 + crm_model::chrono::Duration::days(31)).unwrap();
+            let ms: Vec<MrrMovement> = mv.iter().map(|(k, a, day)| MrrMovement::new(
+                CustomerKey::from_index(0), d0 + crm_model::chrono::Duration::days(*day), kind(*k),
+                Decimal::new(*a, 2)).unwrap()).collect();
+            let cut = cut % (ms.len() + 1);
+            let mut all = RevenueState::new(p);
+            let (mut a, mut b) = (RevenueState::new(p), RevenueState::new(p));
+            for (i, m) in ms.iter().enumerate() {
+                all.push(m).unwrap();
+                if i < cut { a.push(m).unwrap() } else { b.push(m).unwrap() }
+            }
+            a.merge(&b).unwrap();
+            prop_assert_eq!(a, all);
+            let r = all.finish(Decimal::from(start)).unwrap();
+            prop_assert!(r.grr <= 1.0);
+            prop_assert!((r.nrr - r.grr - to_f64(r.totals.expansion) / start as f64).abs() < 1e-9);
+            prop_assert!((1.0 - r.net_mrr_churn - r.nrr).abs() < 1e-9);
+        }
+    }
+}
