@@ -1,3 +1,6 @@
 //! One module per subcommand.
 
+pub mod completions;
+pub mod demo;
+pub mod report;
 pub mod summary;
