@@ -8,6 +8,8 @@
 pub mod html;
 pub mod local;
 pub mod model;
+#[cfg(test)]
+pub mod sample;
 pub mod svg;
 pub mod table;
 

@@ -385,16 +385,45 @@ pub fn funnel(steps: &[FunnelStep]) -> String {
     o
 }
 
-/// A stable categorical colour for a segment name.
+/// A stable colour for a segment name: conventional RFM segment names get colours that read as
+/// good (greens, blues) to bad (reds, greys); other names get a dark categorical colour.
 pub fn segment_color(name: &str) -> &'static str {
-    const PALETTE: [&str; 12] = [
-        "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#1f78b4",
-        "#b2df8a", "#fb9a99", "#cab2d6", "#666666",
+    const KNOWN: [(&str, &str); 12] = [
+        ("champion", "#1b7837"),
+        ("loyal", "#5aae61"),
+        ("potential", "#4393c3"),
+        ("new", "#2166ac"),
+        ("recent", "#2166ac"),
+        ("promising", "#35978f"),
+        ("attention", "#bf812d"),
+        ("sleep", "#c9a227"),
+        ("risk", "#d6604d"),
+        ("lose", "#b2182b"),
+        ("hibernat", "#878787"),
+        ("lost", "#4d4d4d"),
+    ];
+    let lower = name.to_lowercase();
+    if let Some((_, c)) = KNOWN.iter().find(|(k, _)| lower.contains(k)) {
+        return c;
+    }
+    const PALETTE: [&str; 8] = [
+        "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#1f78b4", "#666666",
     ];
     let h = name
         .bytes()
         .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
     PALETTE[h as usize % PALETTE.len()]
+}
+
+/// Black or white, whichever reads better on the `#rrggbb` colour.
+pub fn text_on(hex: &str) -> &'static str {
+    let c = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map_or(0.0, f64::from)
+    };
+    let lum = 0.299 * c(1) + 0.587 * c(3) + 0.114 * c(5);
+    if lum > 150.0 { "#10202c" } else { "#ffffff" }
 }
 
 /// RFM R-by-F grid: R on the y axis (highest at the top), F on the x axis, each cell coloured by
@@ -410,7 +439,7 @@ pub fn rfm_grid(cells: &[RfmGridCell], levels: u8) -> String {
         let y = plot.y0 + (n - f64::from(c.r)) * ch;
         let _ = write!(
             o,
-            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" fill-opacity=\"0.85\"><title>R={} F={}: {} customers, {}</title></rect>",
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" ><title>R={} F={}: {} customers, {}</title></rect>",
             cw - 2.0,
             ch - 2.0,
             segment_color(&c.segment),
@@ -423,7 +452,10 @@ pub fn rfm_grid(cells: &[RfmGridCell], levels: u8) -> String {
             x + cw / 2.0,
             y + ch / 2.0 + 4.0,
             "middle",
-            "fill=\"#fff\" font-weight=\"600\"",
+            &format!(
+                "fill=\"{}\" font-weight=\"600\"",
+                text_on(segment_color(&c.segment))
+            ),
             &short(c.customers as f64),
         ));
     }
@@ -571,6 +603,10 @@ mod tests {
         assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
         assert_eq!(sequential(0.0), "#f0f9ff");
         assert_eq!(sequential(1.0), "#08306b");
+        assert_eq!(segment_color("Champions"), "#1b7837");
+        assert_eq!(segment_color("At Risk"), "#d6604d");
+        assert_eq!(text_on("#ffffff"), "#10202c");
+        assert_eq!(text_on("#1b7837"), "#ffffff");
     }
 
     #[test]

@@ -282,8 +282,9 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
     ]
 }
 
-/// The detail tables of every present section.
-pub fn section_tables(r: &Report) -> Vec<TableData> {
+/// The detail tables of every present section (`terminal`: add text bar charts where the HTML
+/// has a drawn chart).
+pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
     let mut t = Vec::new();
     if let Some(s) = &r.rfm {
         t.push(TableData {
@@ -494,7 +495,7 @@ pub fn section_tables(r: &Report) -> Vec<TableData> {
                 .collect(),
         });
     }
-    if let Some(n) = &r.nps {
+    if let Some(n) = r.nps.as_ref().filter(|_| terminal) {
         let total: u64 = n.counts.iter().sum::<u64>().max(1);
         let max = n.counts.iter().copied().max().unwrap_or(1).max(1);
         t.push(TableData {
@@ -557,7 +558,7 @@ pub fn render(r: &Report) -> String {
         .map(|k| vec![k.label, k.value, k.note])
         .collect();
     o.push_str(&grid(&["metric", "value", "note"], &rows));
-    for t in section_tables(r) {
+    for t in section_tables(r, true) {
         o.push('\n');
         o.push_str(&t.title);
         o.push('\n');
@@ -579,6 +580,67 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn full_report_fits_100_columns_and_has_every_section() {
+        let r = sample::full();
+        let t = render(&r);
+        for line in t.lines() {
+            assert!(
+                display_width(line) <= 100,
+                "{} wide: {line}",
+                display_width(line)
+            );
+        }
+        for s in [
+            "Key figures",
+            "RFM segments",
+            "CLV model",
+            "Top customers",
+            "Churn risk tiers",
+            "Customers to call",
+            "Duplicates",
+            "Golden records",
+            "Cohort retention",
+            "Funnel",
+            "NPS distribution",
+        ] {
+            assert!(t.contains(s), "{s} missing");
+        }
+        assert!(t.contains("95% CI +26.0 to +37.0"));
+        assert!(!t.contains("Not in this report"));
+        let json = serde_json::to_value(&r).unwrap();
+        for k in [
+            "kpis", "rfm", "clv", "churn", "dedup", "cohorts", "funnel", "nps",
+        ] {
+            assert!(!json[k].is_null(), "{k}");
+        }
+    }
+
+    #[test]
+    fn missing_sections_say_what_they_need() {
+        let mut r = sample::full();
+        r.churn = None;
+        r.kpis.cac = None;
+        r.missing = vec![
+            crate::report::model::Missing {
+                section: "churn".into(),
+                needs: "crm-churn".into(),
+            },
+            crate::report::model::Missing {
+                section: "kpi.cac".into(),
+                needs: "spend.csv".into(),
+            },
+        ];
+        let t = render(&r);
+        assert!(t.contains("churn: needs crm-churn"));
+        assert!(
+            t.lines().any(|l| l.starts_with("CAC")
+                && l.contains("n/a")
+                && l.contains("needs spend.csv"))
+        );
+    }
 
     #[test]
     fn number_formats() {
