@@ -61,7 +61,11 @@ fn main() -> Result<(), Box<dyn Error>> {
         &data.transactions,
         &SummaryOptions::new(data.config.end, TimeUnit::Week),
     )?;
-    let mean_x = s.customers.iter().map(|c| f64::from(c.frequency)).sum::<f64>()
+    let mean_x = s
+        .customers
+        .iter()
+        .map(|c| f64::from(c.frequency))
+        .sum::<f64>()
         / s.customers.len() as f64;
     let dropped = data.truth.iter().filter(|t| t.dropout.is_some()).count();
     let mean_rate =

@@ -134,25 +134,16 @@ pub(crate) const EN_FAMILY: &[&str] = &[
 const CN_EMAIL_DOMAINS: &[&str] = &["qq.com", "163.com", "126.com", "sina.com", "gmail.com"];
 const EN_EMAIL_DOMAINS: &[&str] = &["gmail.com", "outlook.com", "yahoo.com", "example.com"];
 
-/// (city, province, postcode prefix).
-const CN_CITIES: &[(&str, &str, &str)] = &[
-    ("北京", "北京市", "100"),
-    ("上海", "上海市", "200"),
-    ("深圳", "广东省", "518"),
-    ("广州", "广东省", "510"),
-    ("杭州", "浙江省", "310"),
-    ("成都", "四川省", "610"),
-    ("南京", "江苏省", "210"),
-    ("武汉", "湖北省", "430"),
-];
-const CN_DISTRICTS: &[&str] = &[
-    "朝阳区",
-    "海淀区",
-    "浦东新区",
-    "南山区",
-    "天河区",
-    "西湖区",
-    "武侯区",
+/// (city, province, postcode prefix, districts of that city).
+const CN_CITIES: &[(&str, &str, &str, &[&str])] = &[
+    ("北京", "北京市", "100", &["朝阳区", "海淀区", "东城区"]),
+    ("上海", "上海市", "200", &["浦东新区", "徐汇区", "静安区"]),
+    ("深圳", "广东省", "518", &["南山区", "福田区", "宝安区"]),
+    ("广州", "广东省", "510", &["天河区", "越秀区", "海珠区"]),
+    ("杭州", "浙江省", "310", &["西湖区", "滨江区", "上城区"]),
+    ("成都", "四川省", "610", &["武侯区", "锦江区", "高新区"]),
+    ("南京", "江苏省", "210", &["鼓楼区", "玄武区", "建邺区"]),
+    ("武汉", "湖北省", "430", &["武昌区", "江汉区", "洪山区"]),
 ];
 const CN_ROADS: &[&str] = &[
     "建国路",
@@ -266,7 +257,7 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
             };
             let phone = format!("+86 {} {} {}", &mobile[0..3], &mobile[3..7], &mobile[7..11]);
             let company = rng.chance(company_share).then(|| {
-                let &(city, _, _) = rng.pick(CN_CITIES).unwrap_or(&("北京", "北京市", "100"));
+                let city = rng.pick(CN_CITIES).map_or("北京", |c| c.0);
                 (
                     format!(
                         "{city}{}{}",
@@ -276,7 +267,9 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
                     pick(rng, CN_LEGAL).to_string(),
                 )
             });
-            let &(city, province, pc) = rng.pick(CN_CITIES).unwrap_or(&("北京", "北京市", "100"));
+            let &(city, province, pc, districts) =
+                rng.pick(CN_CITIES)
+                    .unwrap_or(&("北京", "北京市", "100", &["朝阳区"]));
             Contact {
                 locale,
                 full_name: format!("{fam}{giv}"),
@@ -288,7 +281,7 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
                 company,
                 street: format!(
                     "{}{}{}号",
-                    pick(rng, CN_DISTRICTS),
+                    pick(rng, districts),
                     pick(rng, CN_ROADS),
                     rng.range(1, 300)
                 ),
