@@ -989,6 +989,54 @@ mod tests {
         assert_eq!(d.spend.len(), 24 * 4);
     }
 
+    proptest::proptest! {
+        #![proptest_config(proptest::prelude::ProptestConfig::with_cases(24))]
+        /// Whatever the seed and size: events inside the window and in causal order, funnel
+        /// stages in order per buyer, amounts positive, and the stream equals the collected set.
+        #[test]
+        fn invariants_hold_for_any_seed(seed in 0u64..u64::MAX, customers in 1usize..60) {
+            let cfg = DemoConfig { customers, seed, ..DemoConfig::default() };
+            let d = generate(&cfg).unwrap();
+            let end = cfg.end.and_hms_opt(23, 59, 59).unwrap();
+            proptest::prop_assert_eq!(d.truth.len(), customers);
+            for t in &d.transactions {
+                proptest::prop_assert!(t.date() >= cfg.start && t.date() <= cfg.end);
+                proptest::prop_assert!(t.amount() > Decimal::ZERO);
+            }
+            for i in &d.interactions {
+                proptest::prop_assert!(i.at() <= end);
+                if let Some(r) = i.resolved_at() {
+                    proptest::prop_assert!(r >= i.at() && r <= end);
+                }
+            }
+            for m in &d.mrr_movements {
+                proptest::prop_assert!(m.date() <= cfg.end && m.amount() > Decimal::ZERO);
+            }
+            // Per subject, stages appear in funnel order and times do not go backwards.
+            let mut by_subject: std::collections::BTreeMap<u32, Vec<&FunnelEvent>> =
+                std::collections::BTreeMap::new();
+            for e in &d.funnel_events {
+                by_subject.entry(e.subject().index() as u32).or_default().push(e);
+            }
+            for evs in by_subject.values() {
+                let idx: Vec<usize> =
+                    evs.iter().filter_map(|e| d.funnel.stage_index(e.stage())).collect();
+                proptest::prop_assert!(idx.windows(2).all(|w| w[0] < w[1]), "{:?}", idx);
+                proptest::prop_assert!(evs.windows(2).all(|w| w[0].at() <= w[1].at()));
+            }
+            // Each person's first purchase is on the primary record's acquisition day.
+            let streamed: Vec<DemoPerson> =
+                DemoGenerator::new(&cfg).unwrap().map(Result::unwrap).collect();
+            for p in &streamed {
+                let first = p.transactions.first().unwrap();
+                proptest::prop_assert_eq!(Some(first.date()), p.records[0].acquired_on);
+            }
+            let flat: Vec<Transaction> =
+                streamed.into_iter().flat_map(|p| p.transactions).collect();
+            proptest::prop_assert_eq!(flat, d.transactions);
+        }
+    }
+
     #[test]
     fn bad_config_is_an_error() {
         let e = DemoConfig {

@@ -105,6 +105,20 @@ fn demo_writes_files_and_prints_the_report() {
 }
 
 #[test]
+fn open_never_fails() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = crm()
+        .args(["demo", "--quiet", "--open", "--customers", "20", "--out"])
+        .arg(dir.path())
+        .env("PATH", dir.path()) // no browser opener to be found
+        .output()
+        .unwrap();
+    ok(&out);
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("could not open a browser"), "{err}");
+}
+
+#[test]
 fn report_json_matches_the_files() {
     let dir = tempfile::tempdir().unwrap();
     ok(&crm()
