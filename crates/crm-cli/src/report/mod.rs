@@ -3,13 +3,15 @@
 //! - [`model`]: the view-model (plain serde structs), the contract between the builder and the
 //!   renderers;
 //! - [`build`]: turns the loaded inputs into a [`model::Report`];
-//! - [`table`], [`html`] (with [`svg`] charts): renderers; JSON is `serde_json` on the model.
+//! - [`table`], [`html`] (with [`svg`] charts): renderers; JSON is `serde_json` on the model;
+//! - [`shape`]: helpers that turn model outputs into view-model values (grids, bins, top lists).
 
 pub mod html;
 pub mod local;
 pub mod model;
 #[cfg(test)]
 pub mod sample;
+pub mod shape;
 pub mod svg;
 pub mod table;
 
@@ -261,8 +263,8 @@ pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
 /// RFM segment table and R-by-F grid.
 ///
 /// TODO(integration): score `ctx.summaries` (or transactions up to `ctx.as_of`) with crm_rfm,
-/// then map: segments -> `RfmSegmentRow` (largest first), every (r, f) cell -> `RfmGridCell`
-/// with its dominant segment.
+/// then map: segments -> `RfmSegmentRow` (largest first); per-customer (r, f, segment) ->
+/// `shape::rfm_grid(.., levels)` for the R-by-F grid.
 fn rfm_section(_ctx: &Context<'_>) -> Option<model::RfmSection> {
     None
 }
@@ -271,8 +273,8 @@ fn rfm_section(_ctx: &Context<'_>) -> Option<model::RfmSection> {
 ///
 /// TODO(integration): fit crm_clv BG/NBD on `ctx.summaries` (weekly) and Gamma-Gamma on repeat
 /// buyers; map params -> `BgNbdParams`/`GammaGammaParams`, per-customer CLV -> `top_customers`
-/// (top `ctx.options.top`) and `distribution` (use `svg::histogram_bins`), P(alive) on a
-/// frequency x recency grid -> `HeatGrid`.
+/// (`shape::top_n(.., ctx.options.top, ..)`) and `distribution` (`svg::histogram_bins`),
+/// P(alive) -> `shape::model_grid(max_x, max_T, rows, "week", |x, t_x, T| model.p_alive(..))`.
 fn clv_section(_ctx: &Context<'_>) -> Option<model::ClvSection> {
     None
 }
@@ -280,7 +282,8 @@ fn clv_section(_ctx: &Context<'_>) -> Option<model::ClvSection> {
 /// Churn tiers, customers to call, calibration.
 ///
 /// TODO(integration): crm_churn scores (P(alive)-based by default) -> tiers, top-risk x value
-/// -> `to_call`, calibration on a holdout split -> `calibration`, AUC -> `auc`.
+/// -> `to_call` (`shape::top_n`), calibration on a holdout split -> `calibration` (the
+/// library's bins, or `shape::calibration(pred_and_outcome, 10)`), AUC -> `auc`.
 fn churn_section(_ctx: &Context<'_>) -> Option<model::ChurnSection> {
     None
 }
