@@ -27,7 +27,7 @@ impl Progress {
         let pb = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
         pb.set_style(
             ProgressStyle::with_template(
-                "{msg:>22} [{bar:40.cyan/blue}] {human_pos}/{human_len} ({eta})",
+                "{msg:>22} [{bar:30.cyan/blue}] {human_pos}/{human_len} ({eta})",
             )
             .unwrap_or_else(|_| ProgressStyle::default_bar())
             .progress_chars("=> "),
