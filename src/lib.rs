@@ -10,6 +10,7 @@
 //! | [`clv`] | `crm-clv` | BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG, Gamma-Gamma |
 //! | [`dedup`] | `crm-dedup` | normalisation, blocking, matching, clustering, golden records |
 //! | [`churn`] | `crm-churn` | churn labels, scores, survival curves, evaluation |
+//! | [`demo`] | (this crate) | deterministic synthetic CRM data: customers with planted duplicates, BG/NBD purchases, surveys, tickets, MRR, funnel, spend |
 //!
 //! Depend on `crm-analytics` for everything, or on a single crate for a smaller tree.
 //!
@@ -26,6 +27,8 @@
 //! ```
 
 #![forbid(unsafe_code)]
+
+pub mod demo;
 
 pub use crm_churn as churn;
 pub use crm_clv as clv;

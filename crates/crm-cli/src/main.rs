@@ -6,11 +6,14 @@
 //! counted on stderr).
 
 mod cmd;
+mod datafiles;
 mod error;
 mod input;
 mod output;
+mod progress;
+mod report;
 
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory, Parser, Subcommand};
 
 /// CRM analytics on CSV files: summaries, metrics, RFM, CLV, churn, deduplication.
 #[derive(Debug, Parser)]
@@ -26,6 +29,12 @@ enum Command {
     Summary(cmd::summary::SummaryArgs),
     /// Metrics: NPS, CSAT, retention, cohort matrices, revenue retention, funnels.
     Metrics(cmd::metrics::MetricsArgs),
+    /// Generate a synthetic CRM data set (CSV files) and print its report.
+    Demo(cmd::demo::DemoArgs),
+    /// One overview of CRM files: KPIs, segments, CLV, churn, duplicates, cohorts, funnel, NPS.
+    Report(Box<cmd::report::ReportArgs>),
+    /// Print a shell completion script (bash, zsh, fish, ...).
+    Completions(cmd::completions::CompletionsArgs),
 }
 
 fn main() {
@@ -33,6 +42,12 @@ fn main() {
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
         Command::Metrics(a) => cmd::metrics::run(a),
+        Command::Demo(a) => cmd::demo::run(a),
+        Command::Report(a) => cmd::report::run(a),
+        Command::Completions(a) => {
+            cmd::completions::run(a, &mut Cli::command());
+            Ok(())
+        }
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

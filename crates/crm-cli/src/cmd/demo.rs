@@ -1,0 +1,157 @@
+//! `crm demo`: generate a deterministic synthetic CRM data set, write its CSV files, and run
+//! `crm report` on them.
+
+use std::path::PathBuf;
+
+use clap::Args;
+use crm_analytics::demo::{DemoConfig, DemoGenerator, spend};
+use crm_analytics::model::chrono::NaiveDate;
+
+use crate::cmd::report::{self, ReportArgs, ReportFormat};
+use crate::cmd::summary::parse_day;
+use crate::datafiles::{DemoWriters, names};
+use crate::error::{CliError, CliResult};
+use crate::input::{Delimiter, InputOptions, TransactionColumns};
+use crate::progress::Progress;
+
+/// Arguments of `crm demo`.
+#[derive(Debug, Args)]
+pub struct DemoArgs {
+    /// Number of customers (people who buy; duplicates and leads come on top).
+    #[arg(long, default_value_t = 2_000)]
+    pub customers: usize,
+    /// Seed: the same seed gives the same data on every machine.
+    #[arg(long, default_value_t = 42)]
+    pub seed: u64,
+    /// Directory for the CSV files (created if missing).
+    #[arg(long, default_value = "crm-demo")]
+    pub out: PathBuf,
+    /// First day of the data.
+    #[arg(long, value_parser = parse_day, default_value = "2023-01-01")]
+    pub start: NaiveDate,
+    /// Last day of the data (inclusive).
+    #[arg(long, value_parser = parse_day, default_value = "2024-12-31")]
+    pub end: NaiveDate,
+    /// HTML report file (default: OUT/report.html).
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Format of the report on stdout.
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: ReportFormat,
+    /// Open the HTML report in a browser afterwards (never fails the command).
+    #[arg(long)]
+    pub open: bool,
+    /// Only write the CSV files; do not run the report.
+    #[arg(long)]
+    pub no_report: bool,
+    /// No progress bars.
+    #[arg(long, short)]
+    pub quiet: bool,
+}
+
+/// Runs `crm demo`.
+pub fn run(a: &DemoArgs) -> CliResult<()> {
+    let progress = Progress::new(a.quiet);
+    let config = DemoConfig {
+        customers: a.customers,
+        seed: a.seed,
+        start: a.start,
+        end: a.end,
+        ..DemoConfig::default()
+    };
+    let generator = DemoGenerator::new(&config).map_err(|e| CliError::Usage(e.to_string()))?;
+    let mut writers = DemoWriters::create(&a.out)?;
+    let pb = progress.bar(a.customers as u64, "generating customers");
+    for person in generator {
+        let person = person.map_err(|e| CliError::Library(e.to_string()))?;
+        writers.write_person(&person)?;
+        pb.inc(1);
+    }
+    pb.finish_and_clear();
+    writers.write_spend(&spend(&config).map_err(|e| CliError::Library(e.to_string()))?)?;
+    writers.finish()?;
+    if !a.quiet {
+        eprintln!(
+            "wrote {} customers (seed {}) to {}/: {}, {}, {}, {}, {}, {}, {}",
+            a.customers,
+            a.seed,
+            a.out.display(),
+            names::CUSTOMERS,
+            names::TRANSACTIONS,
+            names::SURVEYS,
+            names::INTERACTIONS,
+            names::MRR,
+            names::FUNNEL,
+            names::SPEND
+        );
+    }
+    if a.no_report {
+        return Ok(());
+    }
+    let html = a.html.clone().unwrap_or_else(|| a.out.join("report.html"));
+    let args = ReportArgs {
+        data: Some(a.out.clone()),
+        transactions: None,
+        customers: None,
+        surveys: None,
+        interactions: None,
+        mrr: None,
+        funnel: None,
+        funnel_stages: Some(
+            crm_analytics::demo::FUNNEL_STAGES
+                .iter()
+                .map(|s| s.to_string())
+                .collect(),
+        ),
+        spend: None,
+        as_of: Some(a.end),
+        html: Some(html.clone()),
+        format: a.format,
+        output: None,
+        quiet: a.quiet,
+        columns: TransactionColumns {
+            customer_column: "customer_id".into(),
+            date_column: "date".into(),
+            amount_column: "amount".into(),
+            date_format: None,
+        },
+        input: InputOptions {
+            delimiter: Delimiter::Comma,
+            no_header: false,
+            skip_invalid: false,
+        },
+    };
+    let built = report::build(&args, progress)?;
+    report::write_outputs(&args, &built)?;
+    if a.open {
+        open_in_browser(&html);
+    }
+    Ok(())
+}
+
+/// Tries the platform's opener; prints a note instead of failing.
+fn open_in_browser(path: &std::path::Path) {
+    let candidates: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
+        &[("open", &[])]
+    } else if cfg!(windows) {
+        &[("cmd", &["/C", "start", ""])]
+    } else {
+        &[("xdg-open", &[]), ("sensible-browser", &[])]
+    };
+    for (cmd, pre) in candidates {
+        let spawned = std::process::Command::new(cmd)
+            .args(*pre)
+            .arg(path)
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn();
+        if spawned.is_ok() {
+            return;
+        }
+    }
+    eprintln!(
+        "note: could not open a browser; open {} yourself",
+        path.display()
+    );
+}

@@ -1,0 +1,434 @@
+//! One self-contained HTML file: inline CSS and inline SVG charts; no scripts, fonts or links.
+//!
+//! Every chart is a `<figure class="chart" id="chart-…" data-chart="…" data-available="…">`
+//! with a title, a one-line reading hint and (when its section is present) one `<svg>` with
+//! axis labels. A missing section renders a "not available: needs …" panel with the same id.
+
+use std::fmt::Write;
+
+use super::model::{HeatGrid, Report};
+use super::svg::{self, Bar, esc};
+use super::table::{KpiRow, kpi_rows};
+
+/// The chart ids, in page order: `(id, data-chart)`.
+pub const CHARTS: [(&str, &str); 7] = [
+    ("chart-cohort-retention", "cohort-retention"),
+    ("chart-rfm-grid", "rfm-grid"),
+    ("chart-nps", "nps-distribution"),
+    ("chart-funnel", "funnel"),
+    ("chart-clv-distribution", "clv-distribution"),
+    ("chart-p-alive", "p-alive"),
+    ("chart-churn-calibration", "churn-calibration"),
+];
+
+const CSS: &str = r#"
+:root{--ink:#1d2733;--muted:#5b6b7b;--line:#e3e8ee;--bg:#f6f8fa;--card:#fff;--accent:#0b6e99}
+*{box-sizing:border-box}
+body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif}
+header{background:#10344a;color:#fff;padding:22px 32px}
+header h1{margin:0 0 4px;font-size:24px}
+header p{margin:0;color:#cfe3ee}
+main{max-width:1320px;margin:0 auto;padding:20px 32px 40px}
+h2{font-size:18px;margin:28px 0 12px;border-bottom:2px solid var(--line);padding-bottom:6px}
+.kpis{display:grid;grid-template-columns:repeat(auto-fill,minmax(190px,1fr));gap:12px}
+.kpi{background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+.kpi .label{color:var(--muted);font-size:12px;text-transform:uppercase;letter-spacing:.03em}
+.kpi .value{font-size:22px;font-weight:650;margin-top:2px}
+.kpi .note{color:var(--muted);font-size:12px}
+.kpi.na .value{color:#a0aab4}
+.charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px}
+figure.chart{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
+figure.chart h3{margin:0;font-size:15px}
+figure.chart .hint{margin:2px 0 8px;color:var(--muted);font-size:12.5px}
+figure.chart svg{width:100%;height:auto;display:block}
+.na-panel{height:220px;display:flex;align-items:center;justify-content:center;text-align:center;border:2px dashed var(--line);border-radius:6px;color:var(--muted);padding:16px}
+table{border-collapse:collapse;background:var(--card);border:1px solid var(--line);margin:8px 0 16px;font-size:13px}
+th,td{padding:5px 10px;border-bottom:1px solid var(--line);text-align:left}
+th{background:#eef2f6;font-weight:600}
+td.n{text-align:right;font-variant-numeric:tabular-nums}
+.tables{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px;align-items:start}
+.muted{color:var(--muted)}
+footer{color:var(--muted);font-size:12px;margin-top:32px}
+"#;
+
+fn figure(
+    out: &mut String,
+    id: &str,
+    kind: &str,
+    title: &str,
+    hint: &str,
+    svg: Option<String>,
+    needs: &str,
+) {
+    let available = svg.is_some();
+    let _ = write!(
+        out,
+        "<figure class=\"chart{}\" id=\"{id}\" data-chart=\"{kind}\" data-available=\"{available}\"><figcaption><h3>{}</h3><p class=\"hint\">{}</p></figcaption>",
+        if available { "" } else { " unavailable" },
+        esc(title),
+        esc(hint)
+    );
+    match svg {
+        Some(s) => out.push_str(&s),
+        None => {
+            let _ = write!(
+                out,
+                "<div class=\"na-panel\">Not available: needs {}</div>",
+                esc(needs)
+            );
+        }
+    }
+    out.push_str("</figure>\n");
+}
+
+fn pct(v: f64) -> String {
+    format!("{:.0}%", 100.0 * v)
+}
+
+fn table(out: &mut String, caption: &str, header: &[&str], rows: &[Vec<String>]) {
+    let _ = write!(out, "<div><h3>{}</h3><table><thead><tr>", esc(caption));
+    for h in header {
+        let _ = write!(out, "<th>{}</th>", esc(h));
+    }
+    out.push_str("</tr></thead><tbody>");
+    for r in rows {
+        out.push_str("<tr>");
+        for c in r {
+            let numeric = c
+                .trim_end_matches('%')
+                .replace(',', "")
+                .parse::<f64>()
+                .is_ok();
+            let _ = write!(
+                out,
+                "<td{}>{}</td>",
+                if numeric { " class=\"n\"" } else { "" },
+                esc(c)
+            );
+        }
+        out.push_str("</tr>");
+    }
+    out.push_str("</tbody></table></div>\n");
+}
+
+/// Renders the report as one HTML document.
+pub fn render(r: &Report) -> String {
+    let mut o = String::with_capacity(64 * 1024);
+    let as_of = r.meta.as_of.map_or_else(String::new, |d| d.to_string());
+    let _ = write!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>CRM report, as of {as_of}</title><style>{CSS}</style></head><body>\n"
+    );
+    let window = match (r.meta.first_date, r.meta.last_date) {
+        (Some(a), Some(b)) => format!("transactions {a} to {b}"),
+        _ => String::new(),
+    };
+    let inputs: Vec<String> = r
+        .meta
+        .inputs
+        .iter()
+        .map(|f| {
+            let name = std::path::Path::new(&f.path)
+                .file_name()
+                .map_or_else(|| f.path.clone(), |n| n.to_string_lossy().into_owned());
+            format!("{name} ({} rows)", super::table::int(f.rows))
+        })
+        .collect();
+    let _ = writeln!(
+        o,
+        "<header><h1>CRM report</h1><p>As of <b>{}</b> · {} · {}</p></header><main>",
+        esc(&as_of),
+        esc(&window),
+        esc(&inputs.join(", "))
+    );
+
+    // KPI cards.
+    o.push_str("<section id=\"kpis\"><h2>Key figures</h2><div class=\"kpis\">");
+    for KpiRow { label, value, note } in kpi_rows(r) {
+        let na = value == "n/a";
+        let _ = write!(
+            o,
+            "<div class=\"kpi{}\"><div class=\"label\">{}</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div>",
+            if na { " na" } else { "" },
+            esc(&label),
+            esc(&value),
+            esc(&note)
+        );
+    }
+    o.push_str("</div></section>\n");
+
+    // Charts.
+    o.push_str("<section id=\"charts\"><h2>Charts</h2><div class=\"charts\">\n");
+    let needs = |s: &str| r.needs(s).unwrap_or("its input").to_string();
+    let [cohort, rfm, nps, funnel, clv, palive, calib] = CHARTS;
+
+    let cohort_svg = r.cohorts.as_ref().filter(|c| !c.rows.is_empty()).map(|c| {
+        let cols = c.rows.iter().map(|r| r.retention.len()).max().unwrap_or(0);
+        let grid = HeatGrid {
+            x_label: format!("{}s since first purchase", c.unit),
+            y_label: "cohort (first purchase)".into(),
+            x_ticks: (0..cols).map(|k| k.to_string()).collect(),
+            y_ticks: c
+                .rows
+                .iter()
+                .map(|r| r.cohort.format("%Y-%m").to_string())
+                .collect(),
+            values: c
+                .rows
+                .iter()
+                .map(|r| r.retention.iter().map(|v| Some(*v)).collect())
+                .collect(),
+        };
+        let hi = c
+            .rows
+            .iter()
+            .flat_map(|r| r.retention.iter().skip(1))
+            .copied()
+            .fold(0.0, f64::max);
+        svg::heatmap(&grid, 0.0, if hi > 0.0 { hi } else { 1.0 }, &pct)
+    });
+    figure(
+        &mut o,
+        cohort.0,
+        cohort.1,
+        "Cohort retention",
+        "Read across a row: the share of a month's new customers who bought again k months later; darker means more retained (month 0 is always 100%).",
+        cohort_svg,
+        &needs("cohorts"),
+    );
+
+    figure(
+        &mut o,
+        rfm.0,
+        rfm.1,
+        "RFM: recency by frequency",
+        "Top-right cells (recent and frequent) hold the best customers; bottom cells have not bought for a long time. Colour = dominant segment, number = customers.",
+        r.rfm.as_ref().map(|s| svg::rfm_grid(&s.grid, s.levels)),
+        &needs("rfm"),
+    );
+
+    figure(
+        &mut o,
+        nps.0,
+        nps.1,
+        "NPS distribution",
+        "Red: detractors (0-6), amber: passives (7-8), green: promoters (9-10); NPS = % promoters - % detractors.",
+        r.nps.as_ref().map(|n| {
+            let bars: Vec<Bar> = n
+                .counts
+                .iter()
+                .enumerate()
+                .map(|(s, c)| Bar {
+                    label: s.to_string(),
+                    value: *c as f64,
+                    color: match s {
+                        0..=6 => "#d64545",
+                        7..=8 => "#e0a526",
+                        _ => "#2e9e5b",
+                    }
+                    .into(),
+                })
+                .collect();
+            svg::bars(
+                &bars,
+                "answer to 'how likely to recommend' (0-10)",
+                "answers",
+            )
+        }),
+        &needs("nps"),
+    );
+
+    figure(
+        &mut o,
+        funnel.0,
+        funnel.1,
+        "Funnel",
+        "Each bar is the number of subjects that reached a stage; the labels give the step and overall conversion.",
+        r.funnel.as_ref().map(|f| svg::funnel(&f.steps)),
+        &needs("funnel"),
+    );
+
+    figure(
+        &mut o,
+        clv.0,
+        clv.1,
+        "Customer lifetime value distribution",
+        "How expected value is spread over customers: usually most are worth little and a few are worth a lot.",
+        r.clv.as_ref().map(|c| {
+            let bars: Vec<Bar> = c
+                .distribution
+                .iter()
+                .map(|b| Bar {
+                    label: svg::short(b.lo),
+                    value: b.count as f64,
+                    color: "#0b6e99".into(),
+                })
+                .collect();
+            svg::bars(
+                &bars,
+                "expected value per customer (bin start)",
+                "customers",
+            )
+        }),
+        &needs("clv"),
+    );
+
+    figure(
+        &mut o,
+        palive.0,
+        palive.1,
+        "P(alive) by frequency and recency",
+        "Darker cells: customers with that many repeat purchases and that recency are more likely still active; frequent buyers who went quiet fade fastest.",
+        r.clv
+            .as_ref()
+            .map(|c| svg::heatmap(&c.p_alive, 0.0, 1.0, &pct)),
+        &needs("clv"),
+    );
+
+    figure(
+        &mut o,
+        calib.0,
+        calib.1,
+        "Churn model calibration",
+        "Points on the dashed diagonal mean predicted churn matched what happened; above it the model under-predicts churn.",
+        r.churn
+            .as_ref()
+            .filter(|c| !c.calibration.is_empty())
+            .map(|c| svg::calibration(&c.calibration)),
+        &needs("churn"),
+    );
+    o.push_str("</div></section>\n");
+
+    // Tables.
+    o.push_str("<section id=\"tables\"><h2>Details</h2><div class=\"tables\">\n");
+    for t in super::table::section_tables(r, false) {
+        table(&mut o, &t.title, &t.header, &t.rows);
+    }
+    o.push_str("</div></section>\n");
+    if !r.missing.is_empty() {
+        o.push_str("<section id=\"missing\"><h2>Not in this report</h2><ul>");
+        for m in &r.missing {
+            let _ = write!(
+                o,
+                "<li><b>{}</b>: needs {}</li>",
+                esc(&m.section),
+                esc(&m.needs)
+            );
+        }
+        o.push_str("</ul></section>\n");
+    }
+    let _ = writeln!(
+        o,
+        "<footer>Generated by {} · one self-contained file: no scripts, no fonts, no network.</footer></main></body></html>",
+        esc(&r.meta.generator)
+    );
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    /// The text of the `<figure>` with `id`.
+    fn figure_of<'a>(html: &'a str, id: &str) -> &'a str {
+        let start = html
+            .find(&format!("id=\"{id}\""))
+            .unwrap_or_else(|| panic!("no element with id {id}"));
+        let end = start + html[start..].find("</figure>").unwrap();
+        &html[start..end]
+    }
+
+    #[test]
+    fn every_chart_is_drawn_from_a_full_report() {
+        let html = render(&sample::full());
+        for (id, kind) in CHARTS {
+            let f = figure_of(&html, id);
+            assert!(f.contains(&format!("data-chart=\"{kind}\"")), "{id}");
+            assert!(f.contains("data-available=\"true\""), "{id}");
+            assert_eq!(f.matches("<svg").count(), 1, "{id}: one svg");
+            assert!(f.contains("<h3>"), "{id}: title");
+            assert!(f.contains("class=\"hint\""), "{id}: reading hint");
+            assert!(f.contains("class=\"axis-title\""), "{id}: axis labels");
+            assert!(f.contains("<rect") || f.contains("<circle"), "{id}: marks");
+        }
+        // Chart-specific content.
+        assert!(figure_of(&html, "chart-rfm-grid").contains("Champions"));
+        assert!(figure_of(&html, "chart-churn-calibration").contains("stroke-dasharray"));
+        assert!(figure_of(&html, "chart-funnel").contains("signup"));
+        assert_eq!(figure_of(&html, "chart-nps").matches("#2e9e5b").count(), 2);
+        // Tables of every section.
+        for t in [
+            "RFM segments",
+            "CLV model",
+            "Customers to call",
+            "Golden records",
+            "Funnel",
+        ] {
+            assert!(html.contains(t), "{t}");
+        }
+        assert!(html.contains("李晓东"));
+    }
+
+    #[test]
+    fn self_contained() {
+        let html = render(&sample::full());
+        assert!(html.starts_with("<!DOCTYPE html>"));
+        assert!(!html.contains("<script"));
+        assert!(!html.contains("<link"));
+        assert!(!html.contains("src="));
+        assert!(!html.contains("@import"));
+        assert!(!html.contains("url("));
+        // The only URL is the SVG namespace, which browsers never fetch.
+        assert_eq!(
+            html.matches("http").count(),
+            html.matches("http://www.w3.org/2000/svg").count()
+        );
+    }
+
+    #[test]
+    fn missing_sections_render_panels_with_their_ids() {
+        let mut r = sample::full();
+        r.rfm = None;
+        r.clv = None;
+        r.missing.push(crate::report::model::Missing {
+            section: "clv".into(),
+            needs: "crm-clv".into(),
+        });
+        let html = render(&r);
+        for id in ["chart-rfm-grid", "chart-clv-distribution", "chart-p-alive"] {
+            let f = figure_of(&html, id);
+            assert!(f.contains("data-available=\"false\""), "{id}");
+            assert!(!f.contains("<svg"), "{id}");
+            assert!(f.contains("Not available: needs"), "{id}");
+        }
+        assert!(figure_of(&html, "chart-p-alive").contains("needs crm-clv"));
+        assert!(figure_of(&html, "chart-nps").contains("<svg"));
+    }
+
+    #[test]
+    fn browser_test_checks_every_chart() {
+        let script = std::fs::read_to_string(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../../.ci/browser-test.sh"
+        ))
+        .unwrap();
+        for (id, _) in CHARTS {
+            assert!(
+                script.contains(id),
+                "{id} not checked by .ci/browser-test.sh"
+            );
+        }
+    }
+
+    #[test]
+    fn text_is_escaped() {
+        let mut r = sample::full();
+        if let Some(f) = r.funnel.as_mut() {
+            f.steps[0].stage = "<b>&\"x\"".into();
+        }
+        let html = render(&r);
+        assert!(!html.contains("<b>&"));
+        assert!(html.contains("&lt;b&gt;&amp;&quot;x&quot;"));
+    }
+}

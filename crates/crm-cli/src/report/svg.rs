@@ -1,0 +1,620 @@
+//! Charts as inline SVG, drawn by hand: no scripts, no fonts, no network.
+//!
+//! Every function returns one `<svg>` element with a `viewBox` (it scales to its container),
+//! axis labels inside the drawing, and `<title>` tooltips on marks.
+
+use std::fmt::Write;
+
+use super::model::{CalibrationPoint, FunnelStep, HeatGrid, HistogramBin, RfmGridCell};
+
+const W: f64 = 640.0;
+const H: f64 = 360.0;
+const FONT: &str = "font-family=\"system-ui, -apple-system, 'Segoe UI', Roboto, 'Noto Sans', 'Noto Sans CJK SC', sans-serif\"";
+
+/// Escapes text for HTML/SVG.
+pub fn esc(s: &str) -> String {
+    let mut o = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => o.push_str("&amp;"),
+            '<' => o.push_str("&lt;"),
+            '>' => o.push_str("&gt;"),
+            '"' => o.push_str("&quot;"),
+            '\'' => o.push_str("&#39;"),
+            _ => o.push(c),
+        }
+    }
+    o
+}
+
+fn open(label: &str) -> String {
+    format!(
+        "<svg xmlns=\"http://www.w3.org/2000/svg\" viewBox=\"0 0 {W} {H}\" role=\"img\" aria-label=\"{}\" {FONT} font-size=\"12\">",
+        esc(label)
+    )
+}
+
+fn text(x: f64, y: f64, anchor: &str, extra: &str, s: &str) -> String {
+    format!(
+        "<text x=\"{x:.1}\" y=\"{y:.1}\" text-anchor=\"{anchor}\" {extra}>{}</text>",
+        esc(s)
+    )
+}
+
+/// Axis titles: x centred below the plot, y rotated on the left.
+fn axis_titles(out: &mut String, plot: Plot, x: &str, y: &str) {
+    out.push_str(&text(
+        plot.x0 + plot.w / 2.0,
+        H - 8.0,
+        "middle",
+        "class=\"axis-title\" font-weight=\"600\"",
+        x,
+    ));
+    let cy = plot.y0 + plot.h / 2.0;
+    let _ = write!(
+        out,
+        "<text x=\"16\" y=\"{cy:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy:.1})\" class=\"axis-title\" font-weight=\"600\">{}</text>",
+        esc(y)
+    );
+}
+
+#[derive(Clone, Copy)]
+struct Plot {
+    x0: f64,
+    y0: f64,
+    w: f64,
+    h: f64,
+}
+
+impl Plot {
+    fn new(left: f64, right: f64, top: f64, bottom: f64) -> Self {
+        Plot {
+            x0: left,
+            y0: top,
+            w: W - left - right,
+            h: H - top - bottom,
+        }
+    }
+}
+
+/// "Nice" tick step (1, 2 or 5 times a power of ten) for about `n` ticks up to `max`.
+pub fn nice_step(max: f64, n: f64) -> f64 {
+    if !(max.is_finite() && max > 0.0) {
+        return 1.0;
+    }
+    let raw = max / n;
+    let mag = 10f64.powf(raw.log10().floor());
+    let f = raw / mag;
+    let m = if f <= 1.0 {
+        1.0
+    } else if f <= 2.0 {
+        2.0
+    } else if f <= 5.0 {
+        5.0
+    } else {
+        10.0
+    };
+    m * mag
+}
+
+/// Compact number: 1234 -> "1.2k", 0.25 -> "0.25".
+pub fn short(v: f64) -> String {
+    let a = v.abs();
+    if a >= 1e6 {
+        format!("{:.1}M", v / 1e6)
+    } else if a >= 1e4 {
+        format!("{:.0}k", v / 1e3)
+    } else if a >= 1e3 {
+        format!("{:.1}k", v / 1e3)
+    } else if a >= 10.0 || v == v.round() {
+        format!("{v:.0}")
+    } else {
+        format!("{v:.2}")
+    }
+}
+
+/// 12345 -> "12,345".
+fn group_thousands(n: u64) -> String {
+    let s = n.to_string();
+    let mut o = String::new();
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            o.push(',');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// Linear interpolation between two RGB colours, `t` in [0, 1].
+fn mix(a: (u8, u8, u8), b: (u8, u8, u8), t: f64) -> String {
+    let t = t.clamp(0.0, 1.0);
+    let l = |x: u8, y: u8| (f64::from(x) + (f64::from(y) - f64::from(x)) * t).round() as u8;
+    format!("#{:02x}{:02x}{:02x}", l(a.0, b.0), l(a.1, b.1), l(a.2, b.2))
+}
+
+/// Sequential colour scale: light to dark blue through teal.
+pub fn sequential(t: f64) -> String {
+    if t < 0.5 {
+        mix((240, 249, 255), (65, 182, 196), t * 2.0)
+    } else {
+        mix((65, 182, 196), (8, 48, 107), (t - 0.5) * 2.0)
+    }
+}
+
+fn luminance_dark(t: f64) -> bool {
+    t > 0.55
+}
+
+/// A heat map of `grid` with values in `[lo, hi]` (`fmt` formats a cell value).
+pub fn heatmap(grid: &HeatGrid, lo: f64, hi: f64, fmt: &dyn Fn(f64) -> String) -> String {
+    let mut o = open(&format!("heat map: {} by {}", grid.y_label, grid.x_label));
+    let rows = grid.values.len().max(1);
+    let cols = grid
+        .values
+        .iter()
+        .map(Vec::len)
+        .max()
+        .unwrap_or(0)
+        .max(grid.x_ticks.len())
+        .max(1);
+    let plot = Plot::new(92.0, 64.0, 16.0, 62.0);
+    let cw = plot.w / cols as f64;
+    let ch = plot.h / rows as f64;
+    let span = if hi > lo { hi - lo } else { 1.0 };
+    let show_text = cw >= 26.0 && ch >= 13.0;
+    for (r, row) in grid.values.iter().enumerate() {
+        for (c, v) in row.iter().enumerate() {
+            let x = plot.x0 + c as f64 * cw;
+            let y = plot.y0 + r as f64 * ch;
+            let Some(v) = v else { continue };
+            let t = (v - lo) / span;
+            let _ = write!(
+                o,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\"><title>{} {}, {} {}: {}</title></rect>",
+                cw - 0.5,
+                ch - 0.5,
+                sequential(t),
+                esc(&grid.y_label),
+                esc(grid.y_ticks.get(r).map_or("", String::as_str)),
+                esc(&grid.x_label),
+                esc(grid.x_ticks.get(c).map_or("", String::as_str)),
+                esc(&fmt(*v))
+            );
+            if show_text {
+                let fill = if luminance_dark(t) { "#fff" } else { "#123" };
+                o.push_str(&text(
+                    x + cw / 2.0,
+                    y + ch / 2.0 + 3.5,
+                    "middle",
+                    &format!("font-size=\"9\" fill=\"{fill}\""),
+                    &fmt(*v),
+                ));
+            }
+        }
+    }
+    // Tick labels: thin out to about 12 per axis.
+    let every = |n: usize| n.div_ceil(12).max(1);
+    for (c, t) in grid.x_ticks.iter().enumerate() {
+        if c % every(cols) == 0 {
+            o.push_str(&text(
+                plot.x0 + (c as f64 + 0.5) * cw,
+                plot.y0 + plot.h + 14.0,
+                "middle",
+                "font-size=\"10\"",
+                t,
+            ));
+        }
+    }
+    for (r, t) in grid.y_ticks.iter().enumerate() {
+        if r % every(rows) == 0 {
+            o.push_str(&text(
+                plot.x0 - 6.0,
+                plot.y0 + (r as f64 + 0.5) * ch + 3.5,
+                "end",
+                "font-size=\"10\"",
+                t,
+            ));
+        }
+    }
+    // Legend: a vertical colour bar.
+    let lx = W - 44.0;
+    for i in 0..20 {
+        let t = 1.0 - f64::from(i) / 19.0;
+        let _ = write!(
+            o,
+            "<rect x=\"{lx}\" y=\"{:.1}\" width=\"12\" height=\"{:.1}\" fill=\"{}\"/>",
+            plot.y0 + f64::from(i) * plot.h / 20.0,
+            plot.h / 20.0 + 0.5,
+            sequential(t)
+        );
+    }
+    o.push_str(&text(
+        lx + 16.0,
+        plot.y0 + 8.0,
+        "start",
+        "font-size=\"9\"",
+        &fmt(hi),
+    ));
+    o.push_str(&text(
+        lx + 16.0,
+        plot.y0 + plot.h,
+        "start",
+        "font-size=\"9\"",
+        &fmt(lo),
+    ));
+    axis_titles(&mut o, plot, &grid.x_label, &grid.y_label);
+    o.push_str("</svg>");
+    o
+}
+
+/// One bar of a bar chart.
+pub struct Bar {
+    /// Label under the bar.
+    pub label: String,
+    /// Height.
+    pub value: f64,
+    /// Fill colour.
+    pub color: String,
+}
+
+/// Vertical bar chart with a y axis from 0.
+pub fn bars(bars: &[Bar], x_label: &str, y_label: &str) -> String {
+    let mut o = open(&format!("bar chart: {y_label} by {x_label}"));
+    let plot = Plot::new(70.0, 16.0, 16.0, 62.0);
+    let max = bars.iter().map(|b| b.value).fold(0.0, f64::max);
+    let step = nice_step(max, 5.0);
+    let top = (max / step).ceil().max(1.0) * step;
+    y_axis(&mut o, plot, top, step, &short);
+    let n = bars.len().max(1) as f64;
+    let bw = plot.w / n;
+    let every = bars.len().div_ceil(14).max(1);
+    for (i, b) in bars.iter().enumerate() {
+        let h = if top > 0.0 {
+            b.value / top * plot.h
+        } else {
+            0.0
+        };
+        let x = plot.x0 + i as f64 * bw + bw * 0.1;
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"><title>{}: {}</title></rect>",
+            plot.y0 + plot.h - h,
+            bw * 0.8,
+            b.color,
+            esc(&b.label),
+            short(b.value)
+        );
+        if i % every == 0 {
+            o.push_str(&text(
+                x + bw * 0.4,
+                plot.y0 + plot.h + 14.0,
+                "middle",
+                "font-size=\"10\"",
+                &b.label,
+            ));
+        }
+    }
+    axis_titles(&mut o, plot, x_label, y_label);
+    o.push_str("</svg>");
+    o
+}
+
+fn y_axis(o: &mut String, plot: Plot, top: f64, step: f64, fmt: &dyn Fn(f64) -> String) {
+    let mut v = 0.0;
+    while v <= top + step * 1e-9 {
+        let y = plot.y0 + plot.h - v / top * plot.h;
+        let _ = write!(
+            o,
+            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#e3e8ee\"/>",
+            plot.x0,
+            plot.x0 + plot.w
+        );
+        o.push_str(&text(
+            plot.x0 - 6.0,
+            y + 3.5,
+            "end",
+            "font-size=\"10\"",
+            &fmt(v),
+        ));
+        v += step;
+    }
+    let _ = write!(
+        o,
+        "<line x1=\"{0:.1}\" y1=\"{1:.1}\" x2=\"{0:.1}\" y2=\"{2:.1}\" stroke=\"#8a96a3\"/><line x1=\"{0:.1}\" y1=\"{2:.1}\" x2=\"{3:.1}\" y2=\"{2:.1}\" stroke=\"#8a96a3\"/>",
+        plot.x0,
+        plot.y0,
+        plot.y0 + plot.h,
+        plot.x0 + plot.w
+    );
+}
+
+/// Horizontal funnel: one bar per step, width proportional to subjects.
+pub fn funnel(steps: &[FunnelStep]) -> String {
+    let mut o = open("funnel: subjects reaching each stage");
+    let plot = Plot::new(90.0, 190.0, 16.0, 62.0);
+    let max = steps.iter().map(|s| s.subjects).max().unwrap_or(0).max(1) as f64;
+    let n = steps.len().max(1) as f64;
+    let bh = plot.h / n;
+    for (i, s) in steps.iter().enumerate() {
+        let w = s.subjects as f64 / max * plot.w;
+        let y = plot.y0 + i as f64 * bh + bh * 0.12;
+        let x = plot.x0 + (plot.w - w) / 2.0;
+        let t = 1.0 - i as f64 / n;
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{w:.1}\" height=\"{:.1}\" rx=\"3\" fill=\"{}\"><title>{}: {}</title></rect>",
+            bh * 0.76,
+            sequential(0.35 + 0.6 * t),
+            esc(&s.stage),
+            s.subjects
+        );
+        o.push_str(&text(
+            plot.x0 - 8.0,
+            y + bh * 0.38 + 4.0,
+            "end",
+            "font-weight=\"600\"",
+            &s.stage,
+        ));
+        let lx = plot.x0 + plot.w + 8.0;
+        let ly = y + bh * 0.38;
+        o.push_str(&text(
+            lx,
+            ly,
+            "start",
+            "font-weight=\"600\"",
+            &group_thousands(s.subjects),
+        ));
+        if let (Some(p), Some(st)) = (s.from_previous, s.from_start) {
+            o.push_str(&text(
+                lx,
+                ly + 14.0,
+                "start",
+                "font-size=\"10\" fill=\"#5b6b7b\"",
+                &format!("{:.1}% of previous, {:.1}% of first", 100.0 * p, 100.0 * st),
+            ));
+        }
+    }
+    axis_titles(
+        &mut o,
+        plot,
+        "subjects reaching the stage (bar width)",
+        "stage",
+    );
+    o.push_str("</svg>");
+    o
+}
+
+/// A stable colour for a segment name: conventional RFM segment names get colours that read as
+/// good (greens, blues) to bad (reds, greys); other names get a dark categorical colour.
+pub fn segment_color(name: &str) -> &'static str {
+    const KNOWN: [(&str, &str); 12] = [
+        ("champion", "#1b7837"),
+        ("loyal", "#5aae61"),
+        ("potential", "#4393c3"),
+        ("new", "#2166ac"),
+        ("recent", "#2166ac"),
+        ("promising", "#35978f"),
+        ("attention", "#bf812d"),
+        ("sleep", "#c9a227"),
+        ("risk", "#d6604d"),
+        ("lose", "#b2182b"),
+        ("hibernat", "#878787"),
+        ("lost", "#4d4d4d"),
+    ];
+    let lower = name.to_lowercase();
+    if let Some((_, c)) = KNOWN.iter().find(|(k, _)| lower.contains(k)) {
+        return c;
+    }
+    const PALETTE: [&str; 8] = [
+        "#1b9e77", "#d95f02", "#7570b3", "#e7298a", "#66a61e", "#a6761d", "#1f78b4", "#666666",
+    ];
+    let h = name
+        .bytes()
+        .fold(0u32, |h, b| h.wrapping_mul(31).wrapping_add(u32::from(b)));
+    PALETTE[h as usize % PALETTE.len()]
+}
+
+/// Black or white, whichever reads better on the `#rrggbb` colour.
+pub fn text_on(hex: &str) -> &'static str {
+    let c = |i: usize| {
+        hex.get(i..i + 2)
+            .and_then(|h| u8::from_str_radix(h, 16).ok())
+            .map_or(0.0, f64::from)
+    };
+    let lum = 0.299 * c(1) + 0.587 * c(3) + 0.114 * c(5);
+    if lum > 150.0 { "#10202c" } else { "#ffffff" }
+}
+
+/// RFM R-by-F grid: R on the y axis (highest at the top), F on the x axis, each cell coloured by
+/// its dominant segment and labelled with its customer count.
+pub fn rfm_grid(cells: &[RfmGridCell], levels: u8) -> String {
+    let mut o = open("RFM grid: recency score by frequency score, coloured by segment");
+    let plot = Plot::new(70.0, 200.0, 16.0, 62.0);
+    let n = f64::from(levels.max(1));
+    let cw = plot.w / n;
+    let ch = plot.h / n;
+    for c in cells {
+        let x = plot.x0 + (f64::from(c.f) - 1.0) * cw;
+        let y = plot.y0 + (n - f64::from(c.r)) * ch;
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{}\" ><title>R={} F={}: {} customers, {}</title></rect>",
+            cw - 2.0,
+            ch - 2.0,
+            segment_color(&c.segment),
+            c.r,
+            c.f,
+            c.customers,
+            esc(&c.segment)
+        );
+        o.push_str(&text(
+            x + cw / 2.0,
+            y + ch / 2.0 + 4.0,
+            "middle",
+            &format!(
+                "fill=\"{}\" font-weight=\"600\"",
+                text_on(segment_color(&c.segment))
+            ),
+            &short(c.customers as f64),
+        ));
+    }
+    for i in 1..=levels {
+        o.push_str(&text(
+            plot.x0 + (f64::from(i) - 0.5) * cw,
+            plot.y0 + plot.h + 14.0,
+            "middle",
+            "",
+            &i.to_string(),
+        ));
+        o.push_str(&text(
+            plot.x0 - 8.0,
+            plot.y0 + (n - f64::from(i) + 0.5) * ch + 4.0,
+            "end",
+            "",
+            &i.to_string(),
+        ));
+    }
+    // Legend.
+    let mut names: Vec<&str> = cells.iter().map(|c| c.segment.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    for (i, s) in names.iter().enumerate() {
+        let y = plot.y0 + 4.0 + i as f64 * 18.0;
+        let x = plot.x0 + plot.w + 14.0;
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"12\" height=\"12\" fill=\"{}\"/>",
+            segment_color(s)
+        );
+        o.push_str(&text(x + 18.0, y + 10.0, "start", "font-size=\"11\"", s));
+    }
+    axis_titles(
+        &mut o,
+        plot,
+        "frequency score F (1 = fewest purchases)",
+        "recency score R (5 = most recent)",
+    );
+    o.push_str("</svg>");
+    o
+}
+
+/// Calibration plot: observed churn rate against mean predicted probability per bin, with the
+/// diagonal of perfect calibration.
+pub fn calibration(points: &[CalibrationPoint]) -> String {
+    let mut o = open("calibration: observed against predicted churn");
+    let plot = Plot::new(70.0, 24.0, 16.0, 62.0);
+    let px = |v: f64| plot.x0 + v.clamp(0.0, 1.0) * plot.w;
+    let py = |v: f64| plot.y0 + plot.h - v.clamp(0.0, 1.0) * plot.h;
+    y_axis(&mut o, plot, 1.0, 0.2, &|v| format!("{:.0}%", 100.0 * v));
+    for i in 0..=5 {
+        let v = f64::from(i) / 5.0;
+        o.push_str(&text(
+            px(v),
+            plot.y0 + plot.h + 14.0,
+            "middle",
+            "font-size=\"10\"",
+            &format!("{:.0}%", 100.0 * v),
+        ));
+    }
+    let _ = write!(
+        o,
+        "<line x1=\"{:.1}\" y1=\"{:.1}\" x2=\"{:.1}\" y2=\"{:.1}\" stroke=\"#8a96a3\" stroke-dasharray=\"5 4\"><title>perfect calibration</title></line>",
+        px(0.0),
+        py(0.0),
+        px(1.0),
+        py(1.0)
+    );
+    let mut sorted: Vec<&CalibrationPoint> = points.iter().collect();
+    sorted.sort_by(|a, b| a.predicted.total_cmp(&b.predicted));
+    let path: Vec<String> = sorted
+        .iter()
+        .map(|p| format!("{:.1},{:.1}", px(p.predicted), py(p.observed)))
+        .collect();
+    if path.len() > 1 {
+        let _ = write!(
+            o,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"#d95f02\" stroke-width=\"2\"/>",
+            path.join(" ")
+        );
+    }
+    let max_n = points.iter().map(|p| p.count).max().unwrap_or(1).max(1) as f64;
+    for p in &sorted {
+        let r = 3.0 + 6.0 * (p.count as f64 / max_n).sqrt();
+        let _ = write!(
+            o,
+            "<circle cx=\"{:.1}\" cy=\"{:.1}\" r=\"{r:.1}\" fill=\"#d95f02\" fill-opacity=\"0.8\"><title>predicted {:.1}%, observed {:.1}%, {} customers</title></circle>",
+            px(p.predicted),
+            py(p.observed),
+            100.0 * p.predicted,
+            100.0 * p.observed,
+            p.count
+        );
+    }
+    axis_titles(
+        &mut o,
+        plot,
+        "predicted churn probability",
+        "observed churn rate",
+    );
+    o.push_str("</svg>");
+    o
+}
+
+/// Equal-width histogram bins over `[min, max]` of `values` (`n` bins; empty for no values).
+/// Non-finite values are ignored.
+#[allow(dead_code)] // used by the CLV section (integration) and the tests
+pub fn histogram_bins(values: &[f64], n: usize) -> Vec<HistogramBin> {
+    let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
+    let (Some(lo), Some(hi)) = (
+        finite.iter().copied().reduce(f64::min),
+        finite.iter().copied().reduce(f64::max),
+    ) else {
+        return Vec::new();
+    };
+    let n = n.max(1);
+    let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
+    let mut bins: Vec<HistogramBin> = (0..n)
+        .map(|i| HistogramBin {
+            lo: lo + i as f64 * width,
+            hi: lo + (i + 1) as f64 * width,
+            count: 0,
+        })
+        .collect();
+    for v in finite {
+        let i = (((v - lo) / width) as usize).min(n - 1);
+        bins[i].count += 1;
+    }
+    bins
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ticks_and_numbers() {
+        assert_eq!(nice_step(100.0, 5.0), 20.0);
+        assert_eq!(nice_step(7.0, 5.0), 2.0);
+        assert_eq!(nice_step(0.0, 5.0), 1.0);
+        assert_eq!(short(1234.0), "1.2k");
+        assert_eq!(short(12.0), "12");
+        assert_eq!(short(0.25), "0.25");
+        assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
+        assert_eq!(sequential(0.0), "#f0f9ff");
+        assert_eq!(sequential(1.0), "#08306b");
+        assert_eq!(segment_color("Champions"), "#1b7837");
+        assert_eq!(segment_color("At Risk"), "#d6604d");
+        assert_eq!(text_on("#ffffff"), "#10202c");
+        assert_eq!(text_on("#1b7837"), "#ffffff");
+    }
+
+    #[test]
+    fn histogram() {
+        let b = histogram_bins(&[0.0, 1.0, 2.0, 3.0, 4.0, f64::NAN], 2);
+        assert_eq!(b.iter().map(|b| b.count).collect::<Vec<_>>(), vec![2, 3]);
+        assert_eq!((b[0].lo, b[1].hi), (0.0, 4.0));
+        assert!(histogram_bins(&[], 3).is_empty());
+        assert_eq!(histogram_bins(&[5.0, 5.0], 3)[0].count, 2);
+    }
+}

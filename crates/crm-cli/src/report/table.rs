@@ -1,0 +1,662 @@
+//! Terminal rendering (aligned, at most 100 columns) and the rows shared with the HTML tables.
+
+use crm_analytics::model::rust_decimal::Decimal;
+
+use super::model::Report;
+use crate::output;
+
+/// One KPI line.
+pub struct KpiRow {
+    /// Label.
+    pub label: String,
+    /// Value, or "n/a".
+    pub value: String,
+    /// Definition or what is missing.
+    pub note: String,
+}
+
+/// A titled table.
+pub struct TableData {
+    /// Title.
+    pub title: String,
+    /// Column names.
+    pub header: Vec<&'static str>,
+    /// Cells.
+    pub rows: Vec<Vec<String>>,
+}
+
+/// 12345 -> "12,345".
+pub fn int(n: u64) -> String {
+    let s = n.to_string();
+    let mut o = String::with_capacity(s.len() + s.len() / 3);
+    for (i, c) in s.chars().enumerate() {
+        if i > 0 && (s.len() - i) % 3 == 0 {
+            o.push(',');
+        }
+        o.push(c);
+    }
+    o
+}
+
+/// Money with two decimals and thousands separators.
+pub fn money(d: Decimal) -> String {
+    let d = d.round_dp(2);
+    let neg = d.is_sign_negative() && !d.is_zero();
+    let s = format!("{:.2}", d.abs());
+    let (whole, frac) = s.split_once('.').unwrap_or((&s, "00"));
+    let whole = int(whole.parse().unwrap_or(0));
+    format!("{}{whole}.{frac}", if neg { "-" } else { "" })
+}
+
+/// True for cells that read as numbers ("1,234.50", "12.3%", "+28.5", "-"): right-aligned.
+fn numeric(s: &str) -> bool {
+    let t: String = s
+        .trim_end_matches('%')
+        .chars()
+        .filter(|c| *c != ',')
+        .collect();
+    !t.is_empty() && (t == "-" || t.parse::<f64>().is_ok())
+}
+
+/// An aligned text table: numeric cells right-aligned, others left-aligned, two spaces apart.
+pub fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
+    let cols = header
+        .len()
+        .max(rows.iter().map(Vec::len).max().unwrap_or(0));
+    let mut width = vec![0usize; cols];
+    let mut right = vec![true; cols];
+    for (i, h) in header.iter().enumerate() {
+        width[i] = h.chars().count();
+    }
+    for r in rows {
+        for (i, c) in r.iter().enumerate() {
+            width[i] = width[i].max(display_width(c));
+            if !c.is_empty() && !numeric(c) {
+                right[i] = false;
+            }
+        }
+    }
+    let line = |cells: &mut dyn Iterator<Item = &str>, out: &mut String| {
+        let mut l = String::new();
+        for (i, c) in cells.enumerate() {
+            let pad = " ".repeat(width[i].saturating_sub(display_width(c)));
+            if i > 0 {
+                l.push_str("  ");
+            }
+            if right[i] {
+                l.push_str(&pad);
+                l.push_str(c);
+            } else {
+                l.push_str(c);
+                l.push_str(&pad);
+            }
+        }
+        out.push_str(l.trim_end());
+        out.push('\n');
+    };
+    let mut out = String::new();
+    line(&mut header.iter().copied(), &mut out);
+    let rule: Vec<String> = width.iter().map(|w| "-".repeat(*w)).collect();
+    out.push_str(&rule.join("  "));
+    out.push('\n');
+    for r in rows {
+        line(&mut r.iter().map(String::as_str), &mut out);
+    }
+    out
+}
+
+/// Terminal columns a string occupies: CJK and full-width characters take two.
+pub fn display_width(s: &str) -> usize {
+    s.chars()
+        .map(|c| match c as u32 {
+            0x1100..=0x115F
+            | 0x2E80..=0xA4CF
+            | 0xAC00..=0xD7A3
+            | 0xF900..=0xFAFF
+            | 0xFE30..=0xFE4F
+            | 0xFF00..=0xFF60
+            | 0xFFE0..=0xFFE6 => 2,
+            _ => 1,
+        })
+        .sum()
+}
+
+/// Share as a percentage with one decimal.
+pub fn pct(v: f64) -> String {
+    format!("{:.1}%", 100.0 * v)
+}
+
+/// The KPI lines, in display order.
+pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
+    let k = &r.kpis;
+    let na = |key: &str| KpiRow {
+        label: String::new(),
+        value: "n/a".into(),
+        note: format!("needs {}", r.needs(key).unwrap_or("more input")),
+    };
+    let row = |label: &str, v: Option<String>, note: String, key: &str| match v {
+        Some(value) => KpiRow {
+            label: label.into(),
+            value,
+            note,
+        },
+        None => KpiRow {
+            label: label.into(),
+            ..na(key)
+        },
+    };
+    let period = k
+        .last_period
+        .map(|p| format!("{} to {}", p.start, p.end))
+        .unwrap_or_else(|| "last complete month".into());
+    vec![
+        row(
+            "Customers",
+            Some(int(k.customers)),
+            "with a purchase up to the as-of date".into(),
+            "customers",
+        ),
+        row(
+            "Active, last 30 days",
+            Some(int(k.active_last_30_days)),
+            if k.customers > 0 {
+                format!(
+                    "{} of customers",
+                    pct(k.active_last_30_days as f64 / k.customers as f64)
+                )
+            } else {
+                String::new()
+            },
+            "active",
+        ),
+        row(
+            "Net revenue",
+            Some(money(k.revenue)),
+            "purchases minus returns".into(),
+            "revenue",
+        ),
+        row(
+            "Retention",
+            k.retention.map(pct),
+            period.clone(),
+            "kpi.retention",
+        ),
+        row("Churn", k.churn.map(pct), period, "kpi.churn"),
+        row(
+            "Repeat purchase rate",
+            k.repeat_purchase_rate.map(pct),
+            "customers with 2+ purchase days".into(),
+            "repeat",
+        ),
+        row(
+            "AOV",
+            k.aov.map(money),
+            "gross purchases / orders".into(),
+            "aov",
+        ),
+        row(
+            "ARPU",
+            k.arpu.map(money),
+            "net revenue / customers, whole window".into(),
+            "arpu",
+        ),
+        row(
+            "NPS",
+            k.nps.as_ref().map(|n| format!("{:+.1}", n.score)),
+            k.nps
+                .as_ref()
+                .map(|n| match (n.ci_low, n.ci_high, n.confidence) {
+                    (Some(l), Some(h), Some(c)) => format!(
+                        "{:.0}% CI {l:+.1} to {h:+.1}, n = {}",
+                        100.0 * c,
+                        int(n.responses)
+                    ),
+                    _ => format!("n = {} (interval: needs crm-metrics)", int(n.responses)),
+                })
+                .unwrap_or_default(),
+            "nps",
+        ),
+        row(
+            "CSAT",
+            k.csat.as_ref().map(|c| pct(c.top_two_box)),
+            k.csat
+                .as_ref()
+                .map(|c| {
+                    format!(
+                        "top-2-box; mean {:.2} of 5, n = {}",
+                        c.mean,
+                        int(c.responses)
+                    )
+                })
+                .unwrap_or_default(),
+            "kpi.csat",
+        ),
+        row(
+            "CAC",
+            k.cac.map(money),
+            "spend / new customers".into(),
+            "kpi.cac",
+        ),
+        row(
+            "LTV:CAC",
+            k.ltv_to_cac.map(|v| format!("{v:.1}")),
+            String::new(),
+            "kpi.ltv_to_cac",
+        ),
+        row(
+            "MRR",
+            k.mrr.map(money),
+            "at the as-of date".into(),
+            "kpi.mrr",
+        ),
+        row(
+            "GRR",
+            k.grr.map(pct),
+            "gross revenue retention".into(),
+            "kpi.grr",
+        ),
+        row(
+            "NRR",
+            k.nrr.map(pct),
+            "net revenue retention".into(),
+            "kpi.nrr",
+        ),
+        row(
+            "Tickets / complaints",
+            k.service
+                .as_ref()
+                .map(|s| format!("{} / {}", int(s.tickets), int(s.complaints))),
+            k.service
+                .as_ref()
+                .map(|s| {
+                    format!(
+                        "median resolution {}, {} open",
+                        s.median_resolution_hours
+                            .map_or_else(|| "n/a".into(), |h| format!("{h:.1} h")),
+                        int(s.unresolved)
+                    )
+                })
+                .unwrap_or_default(),
+            "kpi.service",
+        ),
+    ]
+}
+
+/// The detail tables of every present section (`terminal`: add text bar charts where the HTML
+/// has a drawn chart).
+pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
+    let mut t = Vec::new();
+    if let Some(s) = &r.rfm {
+        t.push(TableData {
+            title: format!("RFM segments ({})", s.method),
+            header: vec![
+                "segment",
+                "customers",
+                "share",
+                "recency (d)",
+                "frequency",
+                "monetary",
+                "revenue",
+            ],
+            rows: s
+                .segments
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.segment.clone(),
+                        int(g.customers),
+                        pct(g.share),
+                        output::num(g.mean_recency_days, 0),
+                        output::num(g.mean_frequency, 1),
+                        output::num(g.mean_monetary, 2),
+                        pct(g.revenue_share),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if let Some(c) = &r.clv {
+        let mut rows = vec![
+            vec!["BG/NBD r".into(), output::num(c.bgnbd.r, 4)],
+            vec!["BG/NBD alpha".into(), output::num(c.bgnbd.alpha, 4)],
+            vec!["BG/NBD a".into(), output::num(c.bgnbd.a, 4)],
+            vec!["BG/NBD b".into(), output::num(c.bgnbd.b, 4)],
+        ];
+        if let Some(g) = &c.gamma_gamma {
+            rows.push(vec!["Gamma-Gamma p".into(), output::num(g.p, 4)]);
+            rows.push(vec!["Gamma-Gamma q".into(), output::num(g.q, 4)]);
+            rows.push(vec!["Gamma-Gamma v".into(), output::num(g.v, 4)]);
+        }
+        rows.push(vec![
+            format!(
+                "Total expected value, {} {}s",
+                output::num(c.horizon, 0),
+                c.unit
+            ),
+            output::num(c.total_expected_value, 0),
+        ]);
+        t.push(TableData {
+            title: "CLV model".into(),
+            header: vec!["parameter", "value"],
+            rows,
+        });
+        t.push(TableData {
+            title: "Top customers by expected value".into(),
+            header: vec![
+                "customer",
+                "x",
+                "t_x",
+                "T",
+                "P(alive)",
+                "E[purchases]",
+                "CLV",
+            ],
+            rows: c
+                .top_customers
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.customer_id.clone(),
+                        x.frequency.to_string(),
+                        output::num(x.recency, 1),
+                        output::num(x.age, 1),
+                        output::num(x.p_alive, 2),
+                        output::num(x.expected_purchases, 2),
+                        output::num(x.clv, 2),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if let Some(c) = &r.churn {
+        t.push(TableData {
+            title: format!(
+                "Churn risk tiers ({}{})",
+                c.method,
+                c.auc.map_or_else(String::new, |a| format!(", AUC {a:.3}"))
+            ),
+            header: vec!["tier", "rule", "customers", "revenue"],
+            rows: c
+                .tiers
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.tier.clone(),
+                        x.rule.clone(),
+                        int(x.customers),
+                        x.revenue_share.map_or_else(|| "-".into(), pct),
+                    ]
+                })
+                .collect(),
+        });
+        t.push(TableData {
+            title: "Customers to call first".into(),
+            header: vec!["customer", "score", "tier", "value", "why"],
+            rows: c
+                .to_call
+                .iter()
+                .map(|x| {
+                    vec![
+                        x.customer_id.clone(),
+                        output::num(x.score, 2),
+                        x.tier.clone(),
+                        output::num(x.value, 2),
+                        x.reason.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if let Some(d) = &r.dedup {
+        let mut rows = vec![
+            vec!["records".into(), int(d.records)],
+            vec!["candidate pairs".into(), int(d.candidate_pairs)],
+            vec!["matched pairs".into(), int(d.matched_pairs)],
+            vec!["clusters (2+ records)".into(), int(d.clusters)],
+            vec!["redundant records".into(), int(d.redundant_records)],
+        ];
+        if let Some(e) = &d.evaluation {
+            rows.push(vec![
+                "precision / recall / F1".into(),
+                format!("{:.3} / {:.3} / {:.3}", e.precision, e.recall, e.f1),
+            ]);
+        }
+        t.push(TableData {
+            title: "Duplicates".into(),
+            header: vec!["measure", "value"],
+            rows,
+        });
+        t.push(TableData {
+            title: "Golden records (examples)".into(),
+            header: vec!["records", "name", "email", "phone", "company"],
+            rows: d
+                .examples
+                .iter()
+                .map(|g| {
+                    vec![
+                        g.members.join(" "),
+                        g.name.clone().unwrap_or_default(),
+                        g.email.clone().unwrap_or_default(),
+                        g.phone.clone().unwrap_or_default(),
+                        g.company.clone().unwrap_or_default(),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if let Some(c) = &r.cohorts {
+        const SHOW: usize = 12;
+        const OFFSETS: [&str; SHOW] =
+            ["0", "1", "2", "3", "4", "5", "6", "7", "8", "9", "10", "11"];
+        let mut header = vec!["cohort", "size"];
+        header.extend(OFFSETS);
+        let rows: Vec<Vec<String>> = c
+            .rows
+            .iter()
+            .rev()
+            .take(SHOW)
+            .rev()
+            .map(|row| {
+                let mut v = vec![row.cohort.format("%Y-%m").to_string(), int(row.size)];
+                v.extend(
+                    row.retention
+                        .iter()
+                        .take(SHOW)
+                        .map(|x| format!("{:.0}", 100.0 * x)),
+                );
+                v
+            })
+            .collect();
+        t.push(TableData {
+            title: format!(
+                "Cohort retention, % of cohort buying k {}s later (latest {} cohorts)",
+                c.unit,
+                rows.len()
+            ),
+            header,
+            rows,
+        });
+    }
+    if let Some(f) = &r.funnel {
+        t.push(TableData {
+            title: "Funnel".into(),
+            header: vec!["stage", "subjects", "from previous", "from start"],
+            rows: f
+                .steps
+                .iter()
+                .map(|s| {
+                    vec![
+                        s.stage.clone(),
+                        int(s.subjects),
+                        s.from_previous.map_or_else(|| "-".into(), pct),
+                        s.from_start.map_or_else(|| "-".into(), pct),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    if let Some(n) = r.nps.as_ref().filter(|_| terminal) {
+        let total: u64 = n.counts.iter().sum::<u64>().max(1);
+        let max = n.counts.iter().copied().max().unwrap_or(1).max(1);
+        t.push(TableData {
+            title: format!(
+                "NPS distribution: {} promoters, {} passives, {} detractors",
+                int(n.promoters),
+                int(n.passives),
+                int(n.detractors)
+            ),
+            header: vec!["score", "answers", "share", ""],
+            rows: n
+                .counts
+                .iter()
+                .enumerate()
+                .map(|(s, c)| {
+                    vec![
+                        s.to_string(),
+                        int(*c),
+                        pct(*c as f64 / total as f64),
+                        "#".repeat(((*c as f64 / max as f64) * 40.0).round() as usize),
+                    ]
+                })
+                .collect(),
+        });
+    }
+    t
+}
+
+/// Renders the report for a terminal.
+pub fn render(r: &Report) -> String {
+    let mut o = String::new();
+    let as_of = r.meta.as_of.map_or_else(String::new, |d| d.to_string());
+    o.push_str(&format!("CRM report, as of {as_of}"));
+    if let (Some(a), Some(b)) = (r.meta.first_date, r.meta.last_date) {
+        o.push_str(&format!(" (transactions {a} to {b})"));
+    }
+    o.push('\n');
+    for f in &r.meta.inputs {
+        o.push_str(&format!(
+            "  {:<13} {} ({} rows{})\n",
+            f.kind,
+            f.path,
+            int(f.rows),
+            if f.skipped > 0 {
+                format!(", {} skipped", int(f.skipped))
+            } else {
+                String::new()
+            }
+        ));
+    }
+    if r.meta.after_as_of > 0 {
+        o.push_str(&format!(
+            "  note: {} transaction(s) after the as-of date are left out\n",
+            int(r.meta.after_as_of)
+        ));
+    }
+    o.push_str("\nKey figures\n");
+    let rows: Vec<Vec<String>> = kpi_rows(r)
+        .into_iter()
+        .map(|k| vec![k.label, k.value, k.note])
+        .collect();
+    o.push_str(&grid(&["metric", "value", "note"], &rows));
+    for t in section_tables(r, true) {
+        o.push('\n');
+        o.push_str(&t.title);
+        o.push('\n');
+        o.push_str(&grid(&t.header, &t.rows));
+    }
+    let absent: Vec<&str> = ["rfm", "clv", "churn", "dedup", "cohorts", "funnel", "nps"]
+        .into_iter()
+        .filter(|s| r.needs(s).is_some())
+        .collect();
+    if !absent.is_empty() {
+        o.push_str("\nNot in this report:\n");
+        for s in absent {
+            o.push_str(&format!("  {s}: needs {}\n", r.needs(s).unwrap_or("")));
+        }
+    }
+    o
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::report::sample;
+
+    #[test]
+    fn full_report_fits_100_columns_and_has_every_section() {
+        let r = sample::full();
+        let t = render(&r);
+        for line in t.lines() {
+            assert!(
+                display_width(line) <= 100,
+                "{} wide: {line}",
+                display_width(line)
+            );
+        }
+        for s in [
+            "Key figures",
+            "RFM segments",
+            "CLV model",
+            "Top customers",
+            "Churn risk tiers",
+            "Customers to call",
+            "Duplicates",
+            "Golden records",
+            "Cohort retention",
+            "Funnel",
+            "NPS distribution",
+        ] {
+            assert!(t.contains(s), "{s} missing");
+        }
+        assert!(t.contains("95% CI +26.0 to +37.0"));
+        assert!(!t.contains("Not in this report"));
+        let json = serde_json::to_value(&r).unwrap();
+        for k in [
+            "kpis", "rfm", "clv", "churn", "dedup", "cohorts", "funnel", "nps",
+        ] {
+            assert!(!json[k].is_null(), "{k}");
+        }
+    }
+
+    #[test]
+    fn missing_sections_say_what_they_need() {
+        let mut r = sample::full();
+        r.churn = None;
+        r.kpis.cac = None;
+        r.missing = vec![
+            crate::report::model::Missing {
+                section: "churn".into(),
+                needs: "crm-churn".into(),
+            },
+            crate::report::model::Missing {
+                section: "kpi.cac".into(),
+                needs: "spend.csv".into(),
+            },
+        ];
+        let t = render(&r);
+        assert!(t.contains("churn: needs crm-churn"));
+        assert!(
+            t.lines().any(|l| l.starts_with("CAC")
+                && l.contains("n/a")
+                && l.contains("needs spend.csv"))
+        );
+    }
+
+    #[test]
+    fn number_formats() {
+        assert_eq!(int(0), "0");
+        assert_eq!(int(1234567), "1,234,567");
+        assert_eq!(money(Decimal::new(-123456789, 2)), "-1,234,567.89");
+        assert_eq!(money(Decimal::new(5, 1)), "0.50");
+        assert_eq!(pct(0.1234), "12.3%");
+        assert_eq!(display_width("张伟 ab"), 7);
+        let g = grid(
+            &["name", "n"],
+            &[
+                vec!["张伟".into(), "1,234".into()],
+                vec!["Al".into(), "5%".into()],
+            ],
+        );
+        assert_eq!(g, "name      n\n----  -----\n张伟  1,234\nAl       5%\n");
+    }
+}
