@@ -1,7 +1,7 @@
 //! One module per subcommand.
 
-pub mod metrics;
 pub mod completions;
 pub mod demo;
+pub mod metrics;
 pub mod report;
 pub mod summary;
