@@ -32,7 +32,9 @@
 mod bgnbd;
 mod data;
 mod error;
+mod mbgnbd;
 mod optim;
+mod pareto;
 mod purchase;
 pub mod rng;
 mod special;
@@ -40,7 +42,9 @@ mod special;
 pub use bgnbd::BgNbd;
 pub use data::{Histories, History};
 pub use error::{ClvError, Result};
+pub use mbgnbd::MbgNbd;
 pub use optim::{FitOptions, FitReport, Fitted};
+pub use pareto::ParetoNbd;
 pub use purchase::PurchaseModel;
 
 pub use crm_model as model;

@@ -1,6 +1,5 @@
 //! Special functions in log space: ln Gamma, ln Beta, digamma, log-sum-exp and the Gauss
 //! hypergeometric series 2F1 for the arguments the models need.
-#![allow(dead_code)]
 
 pub(crate) use statrs::function::gamma::{digamma, ln_gamma};
 
