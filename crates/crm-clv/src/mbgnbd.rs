@@ -28,9 +28,11 @@ use crate::special::{ln_beta, ln_gamma};
 /// ```
 /// use crm_clv::{MbgNbd, History, PurchaseModel};
 /// let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
-/// // Unlike BG/NBD, a customer with no repeat purchase may already be gone:
-/// let p = m.p_alive(&History::new(0, 0.0, 38.86));
-/// assert!((p - 1.0 / (1.0 + 0.891 / 1.614)).abs() < 1e-12);
+/// // Unlike BG/NBD, a customer with no repeat purchase may already be gone: right after the
+/// // first purchase P(alive) = b/(a+b), and it falls while she stays silent.
+/// let p0 = m.p_alive(&History::new(0, 0.0, 0.0));
+/// assert!((p0 - 1.614 / (0.891 + 1.614)).abs() < 1e-12);
+/// assert!(m.p_alive(&History::new(0, 0.0, 38.86)) < p0);
 /// # Ok::<(), crm_clv::ClvError>(())
 /// ```
 ///

@@ -252,7 +252,7 @@ pub(crate) fn maximize<L: LogLik>(
     let res = Executor::new(problem, solver)
         .configure(|state| state.param(u0.clone()).max_iters(opts.max_iterations))
         .run();
-    let (u, iterations, problem) = match res {
+    let (u, iterations) = match res {
         Ok(r) => {
             let iters = r.state().get_iter();
             let u = r
@@ -260,11 +260,7 @@ pub(crate) fn maximize<L: LogLik>(
                 .get_best_param()
                 .cloned()
                 .unwrap_or_else(|| u0.clone());
-            let p = r.problem.problem.ok_or_else(|| ClvError::Numerical {
-                what: model,
-                reason: "optimiser returned no problem".into(),
-            })?;
-            (u, iters, p)
+            (u, iters)
         }
         Err(e) => {
             return Err(ClvError::Numerical {
@@ -272,6 +268,12 @@ pub(crate) fn maximize<L: LogLik>(
                 reason: format!("optimiser failed: {e}"),
             });
         }
+    };
+    let problem = Problem {
+        lik,
+        n,
+        penalty: opts.penalty,
+        cache: RefCell::new(None),
     };
     let (_, g) = problem.eval(&u);
     let gradient_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
