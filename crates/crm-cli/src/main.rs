@@ -24,12 +24,16 @@ struct Cli {
 enum Command {
     /// Per-customer purchase summary: repeat purchases x, recency t_x, age T, monetary value.
     Summary(cmd::summary::SummaryArgs),
+    /// Buy-till-you-die models: fit BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma; predict
+    /// P(alive), expected purchases and CLV.
+    Clv(cmd::clv::ClvArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
+        Command::Clv(a) => cmd::clv::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
