@@ -52,7 +52,7 @@ pub use gamma_gamma::{GammaGamma, Spends};
 pub use mbgnbd::MbgNbd;
 pub use optim::{FitOptions, FitReport, Fitted};
 pub use pareto::ParetoNbd;
-pub use purchase::PurchaseModel;
+pub use purchase::{Prediction, PurchaseModel};
 pub use sbg::Sbg;
 
 pub use crm_model as model;
