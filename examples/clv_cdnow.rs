@@ -102,10 +102,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     let m = bg.params;
     println!("customer   x    t_x      T   P(alive)  E[purchases in 39 wk]  P(none in 39 wk)");
     for c in s.customers.iter().take(6) {
-        let h = History::new(c.calibration.frequency, c.calibration.recency, c.calibration.age);
+        let h = History::new(
+            c.calibration.frequency,
+            c.calibration.recency,
+            c.calibration.age,
+        );
         println!(
             "{:>8} {:>3} {:>6.2} {:>6.2} {:>10.3} {:>22.3} {:>17.3}",
-            ids.id(c.calibration.customer).map_or("?".into(), |i| i.to_string()),
+            ids.id(c.calibration.customer)
+                .map_or("?".into(), |i| i.to_string()),
             h.x,
             h.t_x,
             h.t,
@@ -118,9 +123,15 @@ fn main() -> Result<(), Box<dyn Error>> {
     // 4. Holdout comparison (paper: 1,882 actual, about 1,653 predicted).
     let (mut pred_bg, mut pred_pn, mut actual) = (0.0, 0.0, 0u32);
     for c in &s.customers {
-        let h = History::new(c.calibration.frequency, c.calibration.recency, c.calibration.age);
+        let h = History::new(
+            c.calibration.frequency,
+            c.calibration.recency,
+            c.calibration.age,
+        );
         pred_bg += m.conditional_expected_purchases(c.holdout_duration, &h);
-        pred_pn += pn.params.conditional_expected_purchases(c.holdout_duration, &h);
+        pred_pn += pn
+            .params
+            .conditional_expected_purchases(c.holdout_duration, &h);
         actual += c.holdout_frequency;
     }
     println!(
@@ -139,12 +150,17 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let clv_opts = ClvOptions::in_units(12.0, 0.01, TimeUnit::Month, TimeUnit::Week)?;
     for c in s.customers.iter().take(6) {
-        let h = History::new(c.calibration.frequency, c.calibration.recency, c.calibration.age);
+        let h = History::new(
+            c.calibration.frequency,
+            c.calibration.recency,
+            c.calibration.age,
+        );
         let zbar = c.calibration.monetary.map_or(0.0, to_f64);
         if let Some(spend) = gg.params.conditional_expected_spend(h.x, zbar) {
             println!(
                 "  customer {:>4}: expected spend per purchase {spend:>6.2}, 12-month CLV {:>7.2}",
-                ids.id(c.calibration.customer).map_or("?".into(), |i| i.to_string()),
+                ids.id(c.calibration.customer)
+                    .map_or("?".into(), |i| i.to_string()),
                 expected_clv(&m, &h, spend, &clv_opts)
             );
         }

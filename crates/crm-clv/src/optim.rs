@@ -269,22 +269,35 @@ pub(crate) fn maximize<L: LogLik>(
             });
         }
     };
-    let problem = Problem {
-        lik,
-        n,
-        penalty: opts.penalty,
-        cache: RefCell::new(None),
-    };
-    let (_, g) = problem.eval(&u);
-    let gradient_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
     let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
-    let log_likelihood = lik.ll(&theta, None);
+    // One evaluation gives the log-likelihood and (analytic case) its gradient.
+    let mut g0 = vec![0.0; L::K];
+    let log_likelihood = lik.ll(&theta, Some(&mut g0));
     if !log_likelihood.is_finite() || theta.iter().any(|t| !t.is_finite() || *t <= 0.0) {
         return Err(ClvError::Numerical {
             what: model,
             reason: format!("estimate {theta:?} has a non-finite log-likelihood"),
         });
     }
+    let gradient_norm = if L::ANALYTIC_GRADIENT {
+        g0.iter()
+            .zip(&theta)
+            .map(|(g, t)| {
+                let v = -g * t / n + 2.0 * opts.penalty * t * t;
+                v * v
+            })
+            .sum::<f64>()
+            .sqrt()
+    } else {
+        let problem = Problem {
+            lik,
+            n,
+            penalty: opts.penalty,
+            cache: RefCell::new(None),
+        };
+        let (_, g) = problem.eval(&u);
+        g.iter().map(|v| v * v).sum::<f64>().sqrt()
+    };
     let converged = gradient_norm <= opts.gradient_tolerance;
     let report = FitReport {
         log_likelihood,
@@ -303,17 +316,37 @@ pub(crate) fn maximize<L: LogLik>(
             gradient_norm,
         });
     }
-    let se = standard_errors(lik, &theta);
+    // Central differences of the gradient are cheap on small data; on large data forward
+    // differences from the gradient already computed halve the cost (accuracy ~1e-4 relative).
+    let forward = (L::ANALYTIC_GRADIENT && groups > 50_000).then_some(g0.as_slice());
+    let se = standard_errors(lik, &theta, forward);
     Ok((theta, se, report))
 }
 
 /// Standard errors sqrt(diag((-H)^-1)) from a finite-difference Hessian of the log-likelihood
 /// at `theta` (natural parameters).
-pub(crate) fn standard_errors<L: LogLik>(lik: &L, theta: &[f64]) -> Option<Vec<f64>> {
+///
+/// With `forward = Some(gradient at theta)` (analytic gradients only), uses forward differences.
+pub(crate) fn standard_errors<L: LogLik>(
+    lik: &L,
+    theta: &[f64],
+    forward: Option<&[f64]>,
+) -> Option<Vec<f64>> {
     let k = L::K;
     let mut h = vec![vec![0.0; k]; k];
     let step = |i: usize| 1e-4 * theta[i].abs().max(1e-8);
-    if L::ANALYTIC_GRADIENT {
+    if let (true, Some(g0)) = (L::ANALYTIC_GRADIENT, forward) {
+        for i in 0..k {
+            let hi = step(i);
+            let mut up = theta.to_vec();
+            up[i] += hi;
+            let mut gu = vec![0.0; k];
+            lik.ll(&up, Some(&mut gu));
+            for j in 0..k {
+                h[i][j] = (gu[j] - g0[j]) / hi;
+            }
+        }
+    } else if L::ANALYTIC_GRADIENT {
         for i in 0..k {
             let hi = step(i);
             let mut up = theta.to_vec();

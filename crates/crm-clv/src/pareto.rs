@@ -55,6 +55,8 @@ pub struct ParetoNbd {
     pub beta: f64,
 }
 
+use crate::data::WARM_START_GROUPS;
+
 const MODEL: &str = "Pareto/NBD";
 
 impl ParetoNbd {
@@ -119,6 +121,15 @@ impl ParetoNbd {
         start: ParetoNbd,
     ) -> Result<Fitted<ParetoNbd>> {
         data.check_fit(MODEL)?;
+        // Very large inputs: start from the estimate on a subsample of the groups, so the
+        // full-data optimisation needs only a few iterations.
+        let start = match data.subsample(WARM_START_GROUPS) {
+            Some(sub) if sub.check_fit(MODEL).is_ok() => {
+                Self::fit_from(&sub, &options.require_convergence(false), start)
+                    .map_or(start, |f| f.params)
+            }
+            _ => start,
+        };
         let lik = ParetoLik { data };
         let (theta, se, report) = maximize(
             MODEL,
@@ -244,20 +255,18 @@ impl PurchaseModel for ParetoNbd {
     }
 
     /// ```text
-    /// E[Y(t) | x, t_x, T] = P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
+    /// E[Y(t) | alive, x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
     /// ```
     /// (evaluated with `expm1`, so s = 1 is the limit (r+x)/(alpha+T) (beta+T) ln(1 + t/(beta+T))).
-    fn conditional_expected_purchases(&self, t: f64, h: &History) -> f64 {
+    fn expected_purchases_if_alive(&self, t: f64, h: &History) -> f64 {
         if !(t > 0.0) {
             return 0.0;
         }
         let xf = f64::from(h.x);
         let bt = self.beta + h.t;
-        self.p_alive(h) * (self.r + xf) * bt / (self.alpha + h.t) * expm1_ratio(self.s - 1.0, t, bt)
+        (self.r + xf) * bt / (self.alpha + h.t) * expm1_ratio(self.s - 1.0, t, bt)
     }
 
-    /// 1 - P(alive) P(purchase in (T, T+t] | alive), with
-    ///
     /// ```text
     /// P(purchase | alive) = int_0^t E[lambda e^(-lambda u)] E[e^(-mu u)] du
     ///                     = int_0^vmax ((beta+T)/(beta+T+u(v)))^s dv
@@ -265,9 +274,9 @@ impl PurchaseModel for ParetoNbd {
     /// ```
     /// (posterior lambda ~ Gamma(r+x, alpha+T), mu ~ Gamma(s, beta+T) given alive), by
     /// 20-point Gauss-Legendre quadrature.
-    fn p_no_purchase(&self, t: f64, h: &History) -> f64 {
+    fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
         if !(t > 0.0) {
-            return 1.0;
+            return 0.0;
         }
         let xf = f64::from(h.x);
         let rx = self.r + xf;
@@ -280,8 +289,7 @@ impl PurchaseModel for ParetoNbd {
             let u = at * ((-(-v).ln_1p() / rx).exp_m1());
             integral += w * (-self.s * (u / bt).ln_1p()).exp();
         }
-        integral *= vmax;
-        (1.0 - self.p_alive(h) * integral).clamp(0.0, 1.0)
+        (integral * vmax).clamp(0.0, 1.0)
     }
 
     /// ```text

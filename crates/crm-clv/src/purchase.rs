@@ -24,12 +24,24 @@ pub trait PurchaseModel {
     /// P(alive at T | x, t_x, T): the probability the customer has not yet dropped out.
     fn p_alive(&self, h: &History) -> f64;
 
-    /// E[Y(t) | x, t_x, T]: expected purchases in (T, T + t].
-    fn conditional_expected_purchases(&self, t: f64, h: &History) -> f64;
+    /// E[Y(t) | alive at T, x, T]: expected purchases in (T, T + t] of a customer known to be
+    /// alive (depends on x and T only, not on t_x).
+    fn expected_purchases_if_alive(&self, t: f64, h: &History) -> f64;
 
-    /// P(Y(t) = 0 | x, t_x, T): probability of no purchase in (T, T + t] (dead, or alive and not
-    /// buying) — the natural churn score.
-    fn p_no_purchase(&self, t: f64, h: &History) -> f64;
+    /// P(Y(t) > 0 | alive at T, x, T): probability that an alive customer buys at least once in
+    /// (T, T + t] (depends on x and T only).
+    fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64;
+
+    /// E[Y(t) | x, t_x, T] = P(alive) E[Y(t) | alive]: expected purchases in (T, T + t].
+    fn conditional_expected_purchases(&self, t: f64, h: &History) -> f64 {
+        self.p_alive(h) * self.expected_purchases_if_alive(t, h)
+    }
+
+    /// P(Y(t) = 0 | x, t_x, T) = 1 - P(alive) P(Y(t) > 0 | alive): probability of no purchase
+    /// in (T, T + t] (dead, or alive and not buying) — the natural churn score.
+    fn p_no_purchase(&self, t: f64, h: &History) -> f64 {
+        (1.0 - self.p_alive(h) * self.p_purchase_if_alive(t, h)).clamp(0.0, 1.0)
+    }
 
     /// E[X(t)]: expected repeat purchases of a new customer in (0, t] after the first purchase.
     fn expected_purchases_new(&self, t: f64) -> f64;
@@ -39,7 +51,9 @@ pub trait PurchaseModel {
 
     /// P(alive), expected purchases in the next `t` and P(no purchase in the next `t`) for many
     /// customers, computed on all available cores (results in input order; identical to
-    /// calling the three methods one by one).
+    /// calling the three methods one by one). The "if alive" parts depend on (x, T) only and are
+    /// computed once per distinct (x, T) within each thread's share, so customers who joined on
+    /// the same day cost one series evaluation.
     ///
     /// ```
     /// use crm_clv::{BgNbd, History, PurchaseModel};
@@ -60,11 +74,20 @@ pub trait PurchaseModel {
             .min(histories.len().div_ceil(16_384).max(1));
         let per = histories.len().div_ceil(threads).max(1);
         let work = |hs: &[History], os: &mut [Prediction]| {
+            let mut cache: rustc_hash::FxHashMap<(u32, u64), (f64, f64)> =
+                rustc_hash::FxHashMap::default();
             for (h, o) in hs.iter().zip(os.iter_mut()) {
+                let (e, q) = *cache.entry((h.x, h.t.to_bits())).or_insert_with(|| {
+                    (
+                        self.expected_purchases_if_alive(t, h),
+                        self.p_purchase_if_alive(t, h),
+                    )
+                });
+                let pa = self.p_alive(h);
                 *o = Prediction {
-                    p_alive: self.p_alive(h),
-                    expected_purchases: self.conditional_expected_purchases(t, h),
-                    p_no_purchase: self.p_no_purchase(t, h),
+                    p_alive: pa,
+                    expected_purchases: pa * e,
+                    p_no_purchase: (1.0 - pa * q).clamp(0.0, 1.0),
                 };
             }
         };
