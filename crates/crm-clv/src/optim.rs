@@ -241,7 +241,7 @@ pub(crate) fn maximize<L: LogLik>(
             reason: format!("log-likelihood is not finite at the starting values {start:?}"),
         });
     }
-    let inner_tol = (opts.gradient_tolerance * 1e-3).max(1e-14);
+    let inner_tol = (opts.gradient_tolerance * 1e-2).max(1e-14);
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
         .with_tolerance_grad(inner_tol)
         .and_then(|s| s.with_tolerance_cost(1e-16))

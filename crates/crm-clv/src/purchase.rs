@@ -74,15 +74,36 @@ pub trait PurchaseModel {
             .min(histories.len().div_ceil(16_384).max(1));
         let per = histories.len().div_ceil(threads).max(1);
         let work = |hs: &[History], os: &mut [Prediction]| {
+            // Cache the (x, T)-only parts while it pays: after the first 4,096 customers the
+            // cache is dropped if fewer than a quarter of lookups hit (continuous join times).
             let mut cache: rustc_hash::FxHashMap<(u32, u64), (f64, f64)> =
                 rustc_hash::FxHashMap::default();
-            for (h, o) in hs.iter().zip(os.iter_mut()) {
-                let (e, q) = *cache.entry((h.x, h.t.to_bits())).or_insert_with(|| {
+            let mut use_cache = true;
+            let mut hits = 0usize;
+            for (i, (h, o)) in hs.iter().zip(os.iter_mut()).enumerate() {
+                if use_cache && i == 4096 && hits < 1024 {
+                    use_cache = false;
+                    cache = rustc_hash::FxHashMap::default();
+                }
+                let compute = || {
                     (
                         self.expected_purchases_if_alive(t, h),
                         self.p_purchase_if_alive(t, h),
                     )
-                });
+                };
+                let (e, q) = if use_cache {
+                    let key = (h.x, h.t.to_bits());
+                    if let Some(v) = cache.get(&key) {
+                        hits += 1;
+                        *v
+                    } else {
+                        let v = compute();
+                        cache.insert(key, v);
+                        v
+                    }
+                } else {
+                    compute()
+                };
                 let pa = self.p_alive(h);
                 *o = Prediction {
                     p_alive: pa,
@@ -181,7 +202,7 @@ pub(crate) fn bg_alive_expected(t: f64, rx: f64, at: f64, a: f64, bb: f64) -> f6
             term *= ratio;
             sum += term;
             k += 1.0;
-            if term.abs() <= 1e-17 * sum.abs().max(1e-300) && ratio.abs() < 1.0 {
+            if term.abs() <= 1e-16 * sum.abs().max(1e-300) && ratio.abs() < 1.0 {
                 break;
             }
             if term == 0.0 {

@@ -562,18 +562,21 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
     let (rows, skipped) = read_summary(&a.summary, &a.columns, &a.input, true, gg.is_some())?;
     skipped.report();
     let perr = |e: ClvError| CliError::input(&a.params, None, None, e.to_string());
-    let model: Box<dyn PurchaseModel> = match a.model {
+    let out = match a.model {
         Model::Bgnbd => {
             let v = read_params(&a.params, a.model, &BgNbd::NAMES)?;
-            Box::new(BgNbd::new(v[0], v[1], v[2], v[3]).map_err(perr)?)
+            let m = BgNbd::new(v[0], v[1], v[2], v[3]).map_err(perr)?;
+            predict_rows(&m, a, gg.as_ref(), &rows, &clv_opts)
         }
         Model::Mbgnbd => {
             let v = read_params(&a.params, a.model, &MbgNbd::NAMES)?;
-            Box::new(MbgNbd::new(v[0], v[1], v[2], v[3]).map_err(perr)?)
+            let m = MbgNbd::new(v[0], v[1], v[2], v[3]).map_err(perr)?;
+            predict_rows(&m, a, gg.as_ref(), &rows, &clv_opts)
         }
         Model::Pnbd => {
             let v = read_params(&a.params, a.model, &ParetoNbd::NAMES)?;
-            Box::new(ParetoNbd::new(v[0], v[1], v[2], v[3]).map_err(perr)?)
+            let m = ParetoNbd::new(v[0], v[1], v[2], v[3]).map_err(perr)?;
+            predict_rows(&m, a, gg.as_ref(), &rows, &clv_opts)
         }
         Model::Bgbb => {
             let v = read_params(&a.params, a.model, &BgBb::NAMES)?;
@@ -586,24 +589,34 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
             ));
         }
     };
-    let out: Vec<PredRow> = rows
-        .iter()
-        .map(|r| {
-            let h = History::new(r.x, r.t_x, r.t);
-            let spend = gg
-                .as_ref()
-                .and_then(|g| g.conditional_expected_spend(r.x, r.zbar.unwrap_or(0.0)));
+    write_predictions(a, &out)
+}
+
+/// Per-customer predictions of a continuous-time model (batched on all cores).
+fn predict_rows<M: PurchaseModel + Sync>(
+    m: &M,
+    a: &PredictArgs,
+    gg: Option<&GammaGamma>,
+    rows: &[SummaryRow],
+    clv_opts: &ClvOptions,
+) -> Vec<PredRow> {
+    let hs: Vec<History> = rows.iter().map(|r| History::new(r.x, r.t_x, r.t)).collect();
+    let preds = m.predict_batch(&hs, a.horizon);
+    rows.iter()
+        .zip(&hs)
+        .zip(preds)
+        .map(|((r, h), p)| {
+            let spend = gg.and_then(|g| g.conditional_expected_spend(r.x, r.zbar.unwrap_or(0.0)));
             PredRow {
                 customer_id: r.id.clone(),
-                p_alive: model.p_alive(&h),
-                expected_purchases: model.conditional_expected_purchases(a.horizon, &h),
-                p_no_purchase: model.p_no_purchase(a.horizon, &h),
+                p_alive: p.p_alive,
+                expected_purchases: p.expected_purchases,
+                p_no_purchase: p.p_no_purchase,
                 expected_spend: spend,
-                clv: spend.map(|s| expected_clv(model.as_ref(), &h, s, &clv_opts)),
+                clv: spend.map(|s| expected_clv(m, h, s, clv_opts)),
             }
         })
-        .collect();
-    write_predictions(a, &out)
+        .collect()
 }
 
 fn predict_bgbb(
