@@ -99,16 +99,13 @@ impl ParetoNbd {
         let mean_t = data.t.iter().zip(&data.w).map(|(t, w)| t * w).sum::<f64>()
             / data.total_weight().max(1.0);
         let m = mean_t.max(1e-3);
-        Self::fit_from(
-            data,
-            options,
-            ParetoNbd {
-                r: 1.0,
-                alpha: m,
-                s: 1.0,
-                beta: m,
-            },
-        )
+        let start = ParetoNbd {
+            r: 1.0,
+            alpha: m,
+            s: 1.0,
+            beta: m,
+        };
+        Self::fit_from(data, options, start)
     }
 
     /// Maximum-likelihood fit from given starting values.
@@ -218,13 +215,18 @@ impl LogLik for ParetoLik<'_> {
         let m = ParetoNbd::from_slice(theta);
         let (lg_r, ln_alpha, ln_beta) = (ln_gamma(m.r), m.alpha.ln(), m.beta.ln());
         let d = self.data;
+        // ln Gamma(r+x) - ln Gamma(r) once per distinct x.
+        let mut lg: rustc_hash::FxHashMap<u32, f64> = rustc_hash::FxHashMap::default();
+        for &x in &d.x {
+            lg.entry(x)
+                .or_insert_with(|| ln_gamma(m.r + f64::from(x)) - lg_r);
+        }
         let f = |lo: usize, hi: usize| -> [f64; 1] {
             let mut acc = 0.0;
             for i in lo..hi {
                 let h = History::new(d.x[i], d.t_x[i], d.t[i]);
-                let xf = f64::from(h.x);
                 let (l1, l2) = m.log_terms(&h);
-                let v = ln_gamma(m.r + xf) - lg_r
+                let v = lg.get(&h.x).copied().unwrap_or(f64::NAN)
                     + m.r * ln_alpha
                     + m.s * ln_beta
                     + log_add_exp(l1, l2);
