@@ -136,7 +136,7 @@ pub struct PredictArgs {
     /// Gamma-Gamma parameters (JSON of `crm clv fit --model gg`) for expected spend and CLV.
     #[arg(long)]
     pub spend_params: Option<PathBuf>,
-    /// Summary file (customer_id,x,t_x,T[,zbar]).
+    /// Summary file (columns customer_id, x, t_x, T, and zbar for spend).
     #[arg(long)]
     pub summary: PathBuf,
     #[command(flatten)]
