@@ -35,6 +35,9 @@ enum Command {
     Report(Box<cmd::report::ReportArgs>),
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completions(cmd::completions::CompletionsArgs),
+    /// Buy-till-you-die models: fit BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma; predict
+    /// P(alive), expected purchases and CLV.
+    Clv(cmd::clv::ClvArgs),
 }
 
 fn main() {
@@ -48,6 +51,7 @@ fn main() {
             cmd::completions::run(a, &mut Cli::command());
             Ok(())
         }
+        Command::Clv(a) => cmd::clv::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");
