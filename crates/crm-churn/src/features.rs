@@ -262,7 +262,8 @@ fn side_info(
 /// assert_eq!(f.monetary, 20.0);
 /// assert_eq!(f.mean_gap_days, Some(30.0));      // (Mar 10 - Jan 10) / 2
 /// assert_eq!(f.gap_ratio, Some(1.0));           // 30 days since, usual gap 30
-/// assert_eq!((f.purchases_last_window, f.purchases_prev_window), (3, 0));
+/// // Trend windows (Jan 10, Apr 9] and (Oct 12, Jan 10]: Jan 10 is 90 days back, the window before.
+/// assert_eq!((f.purchases_last_window, f.purchases_prev_window), (2, 1));
 /// # Ok::<(), crm_churn::ChurnError>(())
 /// ```
 pub fn compute_features(

@@ -293,8 +293,9 @@ impl RuleSet {
     /// ];
     /// let f = compute_features(&tx, &[], &[], &FeatureOptions::new(d(5, 1)))?;
     /// let s = RuleSet::default().score(&f)?;
-    /// assert_eq!(s[0].fired, ["no_order_90d"]);
-    /// assert_eq!((s[0].points, s[0].tier), (2.0, RiskTier::Medium));
+    /// // 120 days silent, and 1 purchase in the 90 days before the last 90 against 0 since.
+    /// assert_eq!(s[0].fired, ["no_order_90d", "falling_frequency"]);
+    /// assert_eq!((s[0].points, s[0].tier), (3.0, RiskTier::High));
     /// assert_eq!((s[1].points, s[1].tier), (0.0, RiskTier::Low));
     /// # Ok::<(), crm_churn::ChurnError>(())
     /// ```
