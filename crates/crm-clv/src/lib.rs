@@ -1,9 +1,50 @@
 //! # crm-clv
 //!
-//! Probabilistic customer-base models (to be filled by the CLV issue): BG/NBD, MBG/NBD,
-//! Pareto/NBD, BG/BB, shifted-beta-geometric (sBG) and Gamma-Gamma; maximum-likelihood fitting,
-//! P(alive), conditional expected purchases and expected customer lifetime value.
+//! Probabilistic "buy till you die" customer-base models and the spend model: BG/NBD,
+//! MBG/NBD, Pareto/NBD, BG/BB, shifted-beta-geometric (sBG) and Gamma-Gamma. Maximum-likelihood
+//! fitting on grouped, weighted histories; P(alive), conditional expected purchases, churn
+//! scores and expected customer lifetime value.
+//!
+//! ## Quick start
+//! ```
+//! use crm_clv::{BgNbd, FitOptions, Histories, History, PurchaseModel};
+//! let truth = BgNbd::new(0.25, 4.0, 0.8, 2.5)?;
+//! let ages = vec![39.0; 5_000];
+//! let sim = truth.simulate(&ages, 7);
+//! let data = Histories::from_weighted(sim.iter().map(|h| (*h, 1.0)))?;
+//! let fit = BgNbd::fit(&data, &FitOptions::default())?;
+//! assert!(fit.report.converged);
+//! let p = fit.params.p_alive(&History::new(3, 20.0, 39.0));
+//! assert!(p > 0.0 && p < 1.0);
+//! # Ok::<(), crm_clv::ClvError>(())
+//! ```
+//!
+//! ## Time units
+//! The models have no unit of their own: t_x, T, horizons and the rate parameters (alpha,
+//! beta, gamma scale) are all in the unit the data was summarised in. Fit in weeks, predict in
+//! weeks.
 
 #![forbid(unsafe_code)]
+// Numerical code: `!(x > 0.0)` deliberately also rejects NaN, and index loops mirror the
+// formulas (matrices, parameter vectors).
+#![allow(clippy::neg_cmp_op_on_partial_ord, clippy::needless_range_loop)]
+
+mod bgnbd;
+mod data;
+mod error;
+mod mbgnbd;
+mod optim;
+mod pareto;
+mod purchase;
+pub mod rng;
+mod special;
+
+pub use bgnbd::BgNbd;
+pub use data::{Histories, History};
+pub use error::{ClvError, Result};
+pub use mbgnbd::MbgNbd;
+pub use optim::{FitOptions, FitReport, Fitted};
+pub use pareto::ParetoNbd;
+pub use purchase::PurchaseModel;
 
 pub use crm_model as model;

@@ -1,0 +1,221 @@
+//! Model inputs: per-customer purchase histories (x, t_x, T), grouped and weighted.
+
+use crm_model::PurchaseSummary;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ClvError, Result};
+
+/// One customer's calibration history in the model's time unit.
+///
+/// ```text
+/// x   = number of repeat purchases (occasions after the first)
+/// t_x = time of the last purchase since the first (0 when x = 0)
+/// T   = time from the first purchase to the end of the calibration window (age)
+/// 0 <= t_x <= T
+/// ```
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct History {
+    /// x: repeat purchases.
+    pub x: u32,
+    /// t_x: recency (time of the last purchase since the first).
+    pub t_x: f64,
+    /// T: age (time from the first purchase to the end of observation).
+    #[serde(rename = "T")]
+    pub t: f64,
+}
+
+impl History {
+    /// A history; see [`History::check`] for validation.
+    #[must_use]
+    pub const fn new(x: u32, t_x: f64, t: f64) -> Self {
+        History { x, t_x, t }
+    }
+
+    /// Validates `0 <= t_x <= T`, finiteness, and `t_x = 0` when `x = 0`; `index` names the
+    /// record in errors.
+    ///
+    /// # Errors
+    /// [`ClvError::InvalidRecord`].
+    pub fn check(&self, index: usize) -> Result<()> {
+        let bad = |field, value, reason| {
+            Err(ClvError::InvalidRecord {
+                index,
+                field,
+                value,
+                reason,
+            })
+        };
+        if !self.t.is_finite() || self.t < 0.0 {
+            return bad("T", self.t, "age must be finite and >= 0");
+        }
+        if !self.t_x.is_finite() || self.t_x < 0.0 {
+            return bad("t_x", self.t_x, "recency must be finite and >= 0");
+        }
+        // Allow rounding noise of summaries printed to 2 decimals.
+        if self.t_x > self.t * (1.0 + 1e-12) + 1e-9 {
+            return bad("t_x", self.t_x, "recency exceeds the age T");
+        }
+        if self.x == 0 && self.t_x != 0.0 {
+            return bad("t_x", self.t_x, "recency must be 0 when x = 0");
+        }
+        Ok(())
+    }
+}
+
+/// Customer histories grouped by identical (x, t_x, T), each group with a weight (number of
+/// customers). Fitting cost is proportional to the number of groups, not customers.
+///
+/// Groups keep first-seen order. Build with [`Histories::from_summaries`],
+/// [`Histories::from_slices`] or [`Histories::from_weighted`].
+///
+/// ```
+/// use crm_clv::{Histories, History};
+/// let h = Histories::from_slices(&[0, 2, 0], &[0.0, 3.5, 0.0], &[10.0, 10.0, 10.0], None)?;
+/// assert_eq!(h.len(), 2);              // two distinct histories
+/// assert_eq!(h.total_weight(), 3.0);   // three customers
+/// # Ok::<(), crm_clv::ClvError>(())
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Histories {
+    pub(crate) x: Vec<u32>,
+    pub(crate) t_x: Vec<f64>,
+    pub(crate) t: Vec<f64>,
+    pub(crate) w: Vec<f64>,
+}
+
+impl Histories {
+    /// Groups purchase summaries (x = `frequency`, t_x = `recency`, T = `age`).
+    ///
+    /// # Errors
+    /// [`ClvError::InvalidRecord`] naming the first invalid summary.
+    pub fn from_summaries(summaries: &[PurchaseSummary]) -> Result<Self> {
+        Self::from_weighted(
+            summaries
+                .iter()
+                .map(|s| (History::new(s.frequency, s.recency, s.age), 1.0)),
+        )
+    }
+
+    /// Groups column slices; `weights` (one per row, > 0; zero rows are dropped) defaults to 1.
+    ///
+    /// # Errors
+    /// [`ClvError::LengthMismatch`], [`ClvError::InvalidRecord`].
+    pub fn from_slices(x: &[u32], t_x: &[f64], t: &[f64], weights: Option<&[f64]>) -> Result<Self> {
+        let n = x.len();
+        for (what, len) in [("t_x", t_x.len()), ("T", t.len())] {
+            if len != n {
+                return Err(ClvError::LengthMismatch {
+                    what,
+                    found: len,
+                    expected: n,
+                });
+            }
+        }
+        if let Some(w) = weights {
+            if w.len() != n {
+                return Err(ClvError::LengthMismatch {
+                    what: "weights",
+                    found: w.len(),
+                    expected: n,
+                });
+            }
+        }
+        Self::from_weighted((0..n).map(|i| {
+            (
+                History::new(x[i], t_x[i], t[i]),
+                weights.map_or(1.0, |w| w[i]),
+            )
+        }))
+    }
+
+    /// Groups `(history, weight)` pairs.
+    ///
+    /// # Errors
+    /// [`ClvError::InvalidRecord`] for an invalid history or a weight that is negative or not
+    /// finite.
+    pub fn from_weighted(rows: impl IntoIterator<Item = (History, f64)>) -> Result<Self> {
+        let mut map: FxHashMap<(u32, u64, u64), usize> = FxHashMap::default();
+        let mut out = Histories::default();
+        for (i, (h, w)) in rows.into_iter().enumerate() {
+            h.check(i)?;
+            if !w.is_finite() || w < 0.0 {
+                return Err(ClvError::InvalidRecord {
+                    index: i,
+                    field: "weight",
+                    value: w,
+                    reason: "weights must be finite and >= 0",
+                });
+            }
+            if w == 0.0 {
+                continue;
+            }
+            // t_x may exceed T by rounding noise: clamp (validated above).
+            let t_x = h.t_x.min(h.t);
+            let key = (h.x, (t_x + 0.0).to_bits(), (h.t + 0.0).to_bits());
+            let next = out.x.len();
+            let g = *map.entry(key).or_insert(next);
+            if g == next {
+                out.x.push(h.x);
+                out.t_x.push(t_x);
+                out.t.push(h.t);
+                out.w.push(w);
+            } else {
+                out.w[g] += w;
+            }
+        }
+        Ok(out)
+    }
+
+    /// Number of distinct histories (groups).
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.x.len()
+    }
+
+    /// `true` when there is no history.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.x.is_empty()
+    }
+
+    /// Sum of the weights (number of customers when weights are counts).
+    #[must_use]
+    pub fn total_weight(&self) -> f64 {
+        self.w.iter().sum()
+    }
+
+    /// The groups as `(history, weight)`.
+    pub fn iter(&self) -> impl Iterator<Item = (History, f64)> + '_ {
+        (0..self.len()).map(|i| (History::new(self.x[i], self.t_x[i], self.t[i]), self.w[i]))
+    }
+
+    /// Checks the data can identify a model with a death process: at least two customers and
+    /// at least one repeat purchase.
+    pub(crate) fn check_fit(&self, model: &'static str) -> Result<()> {
+        let total = self.total_weight();
+        if total < 2.0 || self.is_empty() {
+            return Err(ClvError::DegenerateData {
+                model,
+                reason: format!(
+                    "{total} customer(s); at least two are needed to fit the population parameters"
+                ),
+            });
+        }
+        if self.x.iter().all(|&x| x == 0) {
+            return Err(ClvError::DegenerateData {
+                model,
+                reason: "every customer has x = 0 repeat purchases, so purchase rates and \
+                         dropout cannot be told apart (the likelihood has no maximum)"
+                    .into(),
+            });
+        }
+        if self.t.iter().all(|&t| t <= 0.0) {
+            return Err(ClvError::DegenerateData {
+                model,
+                reason: "every customer has age T = 0".into(),
+            });
+        }
+        Ok(())
+    }
+}
