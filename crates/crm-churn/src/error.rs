@@ -86,9 +86,9 @@ pub enum ChurnError {
         /// Likely cause.
         reason: String,
     },
-    /// A CLV model (BG/NBD) failed.
-    #[error("clv model: {0}")]
-    Clv(String),
+    /// A CLV model (BG/NBD) failed to fit or was given invalid histories.
+    #[error("BG/NBD: {0}")]
+    Clv(#[from] crm_clv::ClvError),
 }
 
 /// Result alias for this crate.

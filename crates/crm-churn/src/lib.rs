@@ -8,6 +8,7 @@
 //! | features as of a date | [`compute_features`], [`CustomerFeatures`], [`Feature`], [`FeatureMatrix`] |
 //! | rule scores | [`RuleSet`], [`Rule`], [`Condition`], [`RiskTier`] |
 //! | logistic regression | [`LogisticModel`], [`LogisticOptions`], [`cross_validated_probabilities`] |
+//! | model scores (crm-clv) | [`fit_bgnbd`], [`bgnbd_scores`] (P(no purchase), P(alive), expected purchases) |
 //! | survival | [`KaplanMeier`], [`lifetimes_from_transactions`], [`lifetimes_from_subscriptions`] |
 //! | evaluation | [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier_score`], [`calibration_table`], [`cumulative_gains`], [`top_decile_lift`], [`precision_at_k`], [`evaluate`] |
 //!
@@ -44,9 +45,11 @@ mod eval;
 mod features;
 mod labels;
 mod logistic;
+mod model_scores;
 mod rules;
 mod survival;
 
+pub use crm_clv as clv;
 pub use crm_model as model;
 pub use error::{ChurnError, Result};
 pub use eval::{
@@ -62,6 +65,7 @@ pub use labels::{
     noncontractual_labels_grouped, subscriptions_from_mrr, time_split,
 };
 pub use logistic::{Contribution, LogisticModel, LogisticOptions, cross_validated_probabilities};
+pub use model_scores::{BgNbdScore, DAYS_PER_WEEK, bgnbd_scores, fit_bgnbd};
 pub use rules::{Condition, RiskTier, Rule, RuleScore, RuleSet};
 pub use survival::{
     ConfidenceBand, KaplanMeier, KmStep, Lifetime, lifetimes_from_subscriptions,
