@@ -85,23 +85,24 @@ fn main() -> Result<(), Box<dyn Error>> {
     );
     let bg = bgnbd_scores(&m, &features, f64::from(horizon), true)?;
 
-    let mut scores: Vec<(&str, Vec<f64>)> = Vec::new();
-    scores.push((
-        "weeks since last purchase",
-        features.iter().map(|f| f.recency_days / 7.0).collect(),
-    ));
-    scores.push((
-        "BG/NBD P(no purchase in 273 days)",
-        bg.iter().map(|s| s.p_no_purchase).collect(),
-    ));
-    scores.push((
-        "BG/NBD expected purchases (negated)",
-        bg.iter().map(|s| -s.expected_purchases).collect(),
-    ));
-    scores.push((
-        "BG/NBD 1 - P(alive)",
-        bg.iter().map(|s| 1.0 - s.p_alive).collect(),
-    ));
+    let mut scores: Vec<(&str, Vec<f64>)> = vec![
+        (
+            "weeks since last purchase",
+            features.iter().map(|f| f.recency_days / 7.0).collect(),
+        ),
+        (
+            "BG/NBD P(no purchase in 273 days)",
+            bg.iter().map(|s| s.p_no_purchase).collect(),
+        ),
+        (
+            "BG/NBD expected purchases (negated)",
+            bg.iter().map(|s| -s.expected_purchases).collect(),
+        ),
+        (
+            "BG/NBD 1 - P(alive)",
+            bg.iter().map(|s| 1.0 - s.p_alive).collect(),
+        ),
+    ];
     let rules = RuleSet::default().score(&features)?;
     scores.push((
         "rules (default set)",
