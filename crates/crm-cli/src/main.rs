@@ -24,12 +24,15 @@ struct Cli {
 enum Command {
     /// Per-customer purchase summary: repeat purchases x, recency t_x, age T, monetary value.
     Summary(cmd::summary::SummaryArgs),
+    /// Churn risk: score customers as of a date (rules, BG/NBD, logistic) and evaluate scores.
+    Churn(cmd::churn::ChurnArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
+        Command::Churn(a) => cmd::churn::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -1,3 +1,4 @@
 //! One module per subcommand.
 
+pub mod churn;
 pub mod summary;
