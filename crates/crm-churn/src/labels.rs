@@ -25,7 +25,7 @@ use crm_model::{
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ChurnError, Result};
-use crate::features::{CustomerFeatures, FeatureOptions, compute_features_grouped};
+use crate::features::{CustomerFeatures, FeatureOptions, compute_features};
 
 /// One customer's label.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -278,7 +278,7 @@ pub struct LabelledSet {
 ///
 /// # Errors
 /// [`ChurnError::InvalidParameter`] when `train_as_of + horizon_days > test_as_of`; errors of
-/// [`compute_features_grouped`] and [`noncontractual_labels_grouped`].
+/// [`compute_features`] and [`noncontractual_labels_grouped`].
 pub fn time_split(
     tx: &[Transaction],
     interactions: &[Interaction],
@@ -300,7 +300,7 @@ pub fn time_split(
     let set = |as_of: NaiveDate| -> Result<LabelledSet> {
         let mut o = *feature_options;
         o.as_of = as_of;
-        let features = compute_features_grouped(tx, &groups, interactions, surveys, &o)?;
+        let features = compute_features(tx, interactions, surveys, &o)?;
         let labels = noncontractual_labels_grouped(tx, &groups, as_of, split.horizon_days)?;
         if labels.len() != features.len() {
             return Err(ChurnError::LengthMismatch {

@@ -56,10 +56,7 @@ pub use eval::{
     CalibrationBin, Evaluation, GainPoint, brier_score, calibration_table, cumulative_gains,
     evaluate, log_loss, pr_auc, precision_at_k, roc_auc, top_decile_lift,
 };
-pub use features::{
-    CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, compute_features,
-    compute_features_grouped,
-};
+pub use features::{CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, compute_features};
 pub use labels::{
     ChurnLabel, LabelledSet, Subscription, TimeSplit, contractual_labels, noncontractual_labels,
     noncontractual_labels_grouped, subscriptions_from_mrr, time_split,

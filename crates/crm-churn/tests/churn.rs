@@ -500,3 +500,44 @@ proptest! {
         }
     }
 }
+
+proptest! {
+    #[test]
+    fn features_match_brute_force_and_ignore_order(
+        rows in proptest::collection::vec((0u32..6, 0u32..120, 1i64..50, any::<bool>()), 1..60),
+        seed in any::<u64>(),
+    ) {
+        let start = d(1, 1);
+        let as_of = d(3, 1);
+        let tx: Vec<Transaction> = rows.iter().map(|&(c, off, a, refund)| {
+            let day = start + chrono::Days::new(u64::from(off));
+            let kind = if refund { crm_model::TransactionKind::Refund } else { crm_model::TransactionKind::Purchase };
+            Transaction::new(k(c), day, a.into(), kind).unwrap()
+        }).collect();
+        let opts = FeatureOptions::new(as_of).trend_window_days(20);
+        let f = compute_features(&tx, &[], &[], &opts).unwrap();
+        for c in 0..6u32 {
+            let mine: Vec<&Transaction> = tx.iter()
+                .filter(|t| t.customer() == k(c) && t.is_purchase() && t.date() <= as_of).collect();
+            let got = f.iter().find(|x| x.customer == k(c));
+            if mine.is_empty() { prop_assert!(got.is_none()); continue; }
+            let got = got.unwrap();
+            let days: std::collections::BTreeSet<NaiveDate> = mine.iter().map(|t| t.date()).collect();
+            prop_assert_eq!(got.frequency as usize, days.len());
+            let total: i64 = mine.iter().map(|t| i64::try_from(t.amount().mantissa()).unwrap()).sum();
+            prop_assert_eq!(got.total_spend, total as f64);
+            let last = *days.iter().next_back().unwrap();
+            prop_assert_eq!(got.recency_days, (as_of - last).num_days() as f64);
+            let in_last = days.iter().filter(|&&x| (as_of - x).num_days() < 20).count();
+            prop_assert_eq!(got.purchases_last_window as usize, in_last);
+        }
+        // Order does not matter.
+        let mut p = tx.clone();
+        let mut s = seed | 1;
+        for i in (1..p.len()).rev() {
+            s ^= s << 13; s ^= s >> 7; s ^= s << 17;
+            p.swap(i, (s % (i as u64 + 1)) as usize);
+        }
+        prop_assert_eq!(compute_features(&p, &[], &[], &opts).unwrap(), f);
+    }
+}

@@ -6,8 +6,8 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::churn::{
     ChurnError, CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, LogisticModel,
-    LogisticOptions, RiskTier, RuleSet, bgnbd_scores, compute_features_grouped, evaluate,
-    fit_bgnbd, noncontractual_labels_grouped,
+    LogisticOptions, RiskTier, RuleSet, bgnbd_scores, compute_features, evaluate, fit_bgnbd,
+    noncontractual_labels_grouped,
 };
 use crm_analytics::clv::FitOptions;
 use crm_analytics::model::chrono::{Days, NaiveDate};
@@ -204,9 +204,8 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
     let err = lib_err(&a.transactions, &loaded, &a.columns.amount_column);
     let groups =
         CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
-    let features = compute_features_grouped(
+    let features = compute_features(
         &loaded.transactions,
-        &groups,
         &[],
         &[],
         &FeatureOptions::new(a.as_of),
@@ -262,9 +261,8 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
                 .as_of
                 .checked_sub_days(Days::new(u64::from(a.horizon)))
                 .ok_or_else(|| CliError::Usage("--as-of minus --horizon is out of range".into()))?;
-            let train = compute_features_grouped(
+            let train = compute_features(
                 &loaded.transactions,
-                &groups,
                 &[],
                 &[],
                 &FeatureOptions::new(train_as_of),
