@@ -26,9 +26,9 @@
 //! days_since_contact  = as_of - day of the latest interaction of any kind on or before as_of
 //! ```
 //!
-//! Speed: a counting sort of the purchase days by customer key (as [`crm_model::CustomerGroups`]
-//! does, but moving 4-byte days instead of gathering 40-byte transactions), then one pass per
-//! customer; one pass over interactions and surveys into per-key arrays.
+//! Speed: a counting sort of the purchases by customer key (as [`crm_model::CustomerGroups`]
+//! does, but moving 16-byte (day, amount) pairs instead of gathering 40-byte transactions), then
+//! one pass per customer; one pass over interactions and surveys into per-key arrays.
 //!
 //! Reference: Neslin et al. (2006), "Defection detection", *Journal of Marketing Research* 43(2)
 //! for the recency/frequency/monetary/trend family; Ascarza et al. (2018), "In pursuit of
@@ -169,6 +169,20 @@ fn day(d: NaiveDate) -> i32 {
     d.num_days_from_ce()
 }
 
+/// Decimal to f64: mantissa / 10^scale, one correctly rounded division when the mantissa fits
+/// 2^53 (any amount with up to 15 significant digits); [`to_f64`] otherwise.
+fn amount_f64(a: Decimal) -> f64 {
+    const POW10: [f64; 19] = [
+        1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+        1e17, 1e18,
+    ];
+    let m = a.mantissa();
+    match POW10.get(a.scale() as usize) {
+        Some(p) if m.unsigned_abs() < (1u128 << 53) => m as f64 / p,
+        _ => to_f64(a),
+    }
+}
+
 fn side_info(
     interactions: &[Interaction],
     surveys: &[SurveyResponse],
@@ -240,13 +254,14 @@ fn side_info(
 
 /// Features of every customer with a purchase on or before `options.as_of`, in key order.
 ///
-/// Cost: two sequential passes over `tx` (a counting sort of the purchase days up to as-of by
-/// customer key, no hashing, 4 bytes per purchase), then one pass per customer over its own
-/// contiguous days; interactions and surveys are one pass each into per-key arrays.
+/// Cost: two sequential passes over `tx` (a counting sort of `(day, amount)` of the purchases up
+/// to as-of by customer key, no hashing, 16 bytes per purchase), then one pass per customer
+/// over its own contiguous run; interactions and surveys are one pass each into per-key arrays.
+/// Amounts enter as `f64` (features are statistics); `total_spend` is their `f64` sum.
 ///
 /// # Errors
-/// [`ChurnError::Model`] wrapping a currency mismatch (with the record index) or a decimal
-/// overflow; [`ChurnError::InvalidParameter`] for a zero window.
+/// [`ChurnError::Model`] wrapping a currency mismatch (with the record index);
+/// [`ChurnError::InvalidParameter`] for a zero window.
 ///
 /// ```
 /// use chrono::NaiveDate;
@@ -301,28 +316,20 @@ pub fn compute_features(
     for k in 1..offsets.len() {
         offsets[k] += offsets[k - 1];
     }
-    // Pass 2: scatter the purchase days into per-key runs; sum amounts per key exactly.
+    // Pass 2: scatter (day, amount) into per-key runs: one random write per purchase, so the
+    // per-customer pass below reads contiguous memory.
     let total_n = offsets.last().copied().unwrap_or(0) as usize;
-    let mut days = vec![0i32; total_n];
+    let mut runs: Vec<(i32, f64)> = vec![(0, 0.0); total_n];
     let mut fill: Vec<u32> = offsets.iter().take(purchases_keys).copied().collect();
-    let mut totals = vec![Decimal::ZERO; purchases_keys];
-    for (i, t) in tx.iter().enumerate() {
+    for t in tx {
         if !(t.is_purchase() && t.date() <= as_of) {
             continue;
         }
-        let k = t.customer().index();
-        if let (Some(slot), Some(sum)) = (fill.get_mut(k), totals.get_mut(k)) {
-            if let Some(d) = days.get_mut(*slot as usize) {
-                *d = day(t.date());
+        if let Some(slot) = fill.get_mut(t.customer().index()) {
+            if let Some(e) = runs.get_mut(*slot as usize) {
+                *e = (day(t.date()), amount_f64(t.amount()));
             }
             *slot += 1;
-            *sum = sum.checked_add(t.amount()).ok_or_else(|| {
-                crm_model::ModelError::InvalidParameter {
-                    name: "amount",
-                    reason: "sum of amounts overflows the decimal range".into(),
-                }
-                .at_record(i)
-            })?;
         }
     }
     drop(fill);
@@ -354,13 +361,15 @@ pub fn compute_features(
         if lo == hi {
             continue;
         }
-        let run = &mut days[lo..hi];
-        run.sort_unstable();
-        let (first, last) = (run[0], run[run.len() - 1]);
+        let run = &mut runs[lo..hi];
+        run.sort_unstable_by_key(|e| e.0);
+        let (first, last) = (run[0].0, run[run.len() - 1].0);
         // Distinct days, and distinct days per trend window, from the sorted run.
         let (mut n, mut last_w, mut prev_w) = (0u32, 0u32, 0u32);
         let mut prev_day = i32::MIN;
-        for &d in run.iter() {
+        let mut total_spend = 0.0;
+        for &(d, amount) in run.iter() {
+            total_spend += amount;
             if d == prev_day {
                 continue;
             }
@@ -373,7 +382,6 @@ pub fn compute_features(
             }
         }
         let key = CustomerKey::from_index(k as u32);
-        let total_spend = to_f64(totals[k]);
         let recency = f64::from(a - last);
         let mean_gap = (n > 1).then(|| f64::from(last - first) / f64::from(n - 1));
         let s = side.get(k).copied().unwrap_or_default();
