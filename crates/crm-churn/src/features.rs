@@ -26,9 +26,9 @@
 //! days_since_contact  = as_of - day of the latest interaction of any kind on or before as_of
 //! ```
 //!
-//! Speed: a counting sort of the purchases by customer key (as [`crm_model::CustomerGroups`]
-//! does, but moving 16-byte (day, amount) pairs instead of gathering 40-byte transactions), then
-//! one pass per customer; one pass over interactions and surveys into per-key arrays.
+//! Speed: a two-level counting sort of the purchases by customer key (buckets of 4096 keys, then
+//! keys within a bucket, so every scatter stays in cache; [`crm_model::CustomerGroups`] is the
+//! one-level version), then one pass per customer; one pass over interactions and surveys into per-key arrays.
 //!
 //! Reference: Neslin et al. (2006), "Defection detection", *Journal of Marketing Research* 43(2)
 //! for the recency/frequency/monetary/trend family; Ascarza et al. (2018), "In pursuit of
@@ -254,9 +254,9 @@ fn side_info(
 
 /// Features of every customer with a purchase on or before `options.as_of`, in key order.
 ///
-/// Cost: two sequential passes over `tx` (a counting sort of `(day, amount)` of the purchases up
-/// to as-of by customer key, no hashing, 16 bytes per purchase), then one pass per customer
-/// over its own contiguous run; interactions and surveys are one pass each into per-key arrays.
+/// Cost: two sequential passes over `tx` (partitioning the purchases up to as-of into buckets of
+/// 4096 consecutive keys, 16 bytes per purchase, no hashing), then per bucket a cache-resident
+/// counting sort by key and one pass per customer over its own contiguous run; interactions and surveys are one pass each into per-key arrays.
 /// Amounts enter as `f64` (features are statistics); `total_spend` is their `f64` sum.
 ///
 /// # Errors
@@ -292,12 +292,12 @@ pub fn compute_features(
 ) -> Result<Vec<CustomerFeatures>> {
     options.check()?;
     let as_of = options.as_of;
-    let a = day(as_of);
     let w = options.trend_window_days as i32;
-    // Pass 1: currencies, and the number of purchases up to as-of per key.
+    // Pass 1: currencies, and purchases up to as-of per bucket of 2^BUCKET_BITS keys.
     let mut guard = CurrencyGuard::new();
     let mut last_currency = None;
-    let mut offsets: Vec<u32> = Vec::new();
+    let mut bucket_len: Vec<usize> = Vec::new();
+    let mut purchases_keys = 0usize;
     for (i, t) in tx.iter().enumerate() {
         // Checking only on change keeps the common single-currency case a compare.
         if t.currency() != last_currency {
@@ -306,28 +306,36 @@ pub fn compute_features(
         }
         if t.is_purchase() && t.date() <= as_of {
             let k = t.customer().index();
-            if k + 1 >= offsets.len() {
-                offsets.resize(k + 2, 0);
+            let b = k >> BUCKET_BITS;
+            if b >= bucket_len.len() {
+                bucket_len.resize(b + 1, 0);
             }
-            offsets[k + 1] += 1;
+            bucket_len[b] += 1;
+            purchases_keys = purchases_keys.max(k + 1);
         }
     }
-    let purchases_keys = offsets.len().saturating_sub(1);
-    for k in 1..offsets.len() {
-        offsets[k] += offsets[k - 1];
+    let mut bucket_start = Vec::with_capacity(bucket_len.len() + 1);
+    bucket_start.push(0usize);
+    for l in &bucket_len {
+        bucket_start.push(bucket_start[bucket_start.len() - 1] + l);
     }
-    // Pass 2: scatter (day, amount) into per-key runs: one random write per purchase, so the
-    // per-customer pass below reads contiguous memory.
-    let total_n = offsets.last().copied().unwrap_or(0) as usize;
-    let mut runs: Vec<(i32, f64)> = vec![(0, 0.0); total_n];
-    let mut fill: Vec<u32> = offsets.iter().take(purchases_keys).copied().collect();
+    // Pass 2: partition the purchases by bucket (a few hundred sequential write streams, which
+    // caches handle well, instead of one random write per purchase).
+    let total_n = bucket_start[bucket_start.len() - 1];
+    let mut part: Vec<Entry> = vec![Entry::default(); total_n];
+    let mut fill: Vec<usize> = bucket_start[..bucket_len.len()].to_vec();
     for t in tx {
         if !(t.is_purchase() && t.date() <= as_of) {
             continue;
         }
-        if let Some(slot) = fill.get_mut(t.customer().index()) {
-            if let Some(e) = runs.get_mut(*slot as usize) {
-                *e = (day(t.date()), amount_f64(t.amount()));
+        let k = t.customer().index();
+        if let Some(slot) = fill.get_mut(k >> BUCKET_BITS) {
+            if let Some(e) = part.get_mut(*slot) {
+                *e = Entry {
+                    key: k as u32,
+                    day: day(t.date()),
+                    amount: amount_f64(t.amount()),
+                };
             }
             *slot += 1;
         }
@@ -355,64 +363,120 @@ pub fn compute_features(
         options.complaint_window_days as i32,
         keys,
     );
+    // Pass 3, per bucket (cache-resident): counting sort by key, then one pass per customer.
+    let width = 1usize << BUCKET_BITS;
+    let mut start = vec![0usize; width + 1];
+    let mut slot = vec![0usize; width];
+    let mut run: Vec<(i32, f64)> = Vec::new();
     let mut out = Vec::with_capacity(purchases_keys);
-    for k in 0..purchases_keys {
-        let (lo, hi) = (offsets[k] as usize, offsets[k + 1] as usize);
-        if lo == hi {
+    for b in 0..bucket_len.len() {
+        let entries = &part[bucket_start[b]..bucket_start[b + 1]];
+        if entries.is_empty() {
             continue;
         }
-        let run = &mut runs[lo..hi];
-        run.sort_unstable_by_key(|e| e.0);
-        let (first, last) = (run[0].0, run[run.len() - 1].0);
-        // Distinct days, and distinct days per trend window, from the sorted run.
-        let (mut n, mut last_w, mut prev_w) = (0u32, 0u32, 0u32);
-        let mut prev_day = i32::MIN;
-        let mut total_spend = 0.0;
-        for &(d, amount) in run.iter() {
-            total_spend += amount;
-            if d == prev_day {
-                continue;
-            }
-            prev_day = d;
-            n += 1;
-            if d > a - w {
-                last_w += 1;
-            } else if d > a - 2 * w {
-                prev_w += 1;
+        let base = b << BUCKET_BITS;
+        start.fill(0);
+        for e in entries {
+            start[e.key as usize - base + 1] += 1;
+        }
+        for j in 1..=width {
+            start[j] += start[j - 1];
+        }
+        slot.copy_from_slice(&start[..width]);
+        run.clear();
+        run.resize(entries.len(), (0, 0.0));
+        for e in entries {
+            let j = e.key as usize - base;
+            run[slot[j]] = (e.day, e.amount);
+            slot[j] += 1;
+        }
+        for j in 0..width {
+            let (lo, hi) = (start[j], start[j + 1]);
+            if lo < hi {
+                let k = base + j;
+                let s = side.get(k).copied().unwrap_or_default();
+                out.push(customer_features(
+                    CustomerKey::from_index(k as u32),
+                    &mut run[lo..hi],
+                    s,
+                    as_of,
+                    w,
+                ));
             }
         }
-        let key = CustomerKey::from_index(k as u32);
-        let recency = f64::from(a - last);
-        let mean_gap = (n > 1).then(|| f64::from(last - first) / f64::from(n - 1));
-        let s = side.get(k).copied().unwrap_or_default();
-        let to_date = |d: i32| NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(as_of);
-        out.push(CustomerFeatures {
-            customer: key,
-            first_purchase: to_date(first),
-            last_purchase: to_date(last),
-            recency_days: recency,
-            frequency: n,
-            monetary: total_spend / f64::from(n),
-            total_spend,
-            tenure_days: f64::from(a - first),
-            purchases_last_window: last_w,
-            purchases_prev_window: prev_w,
-            trend: if last_w + prev_w == 0 {
-                0.0
-            } else {
-                (f64::from(last_w) - f64::from(prev_w)) / f64::from(last_w + prev_w)
-            },
-            mean_gap_days: mean_gap,
-            gap_ratio: mean_gap.map(|g| recency / g),
-            complaints_recent: s.complaints_recent,
-            days_since_complaint: s.last_complaint.map(|c| f64::from(a - c)),
-            unresolved_tickets: s.unresolved,
-            last_nps: s.nps.map(|x| x.1),
-            last_csat: s.csat.map(|x| x.1),
-            days_since_contact: s.last_contact.map(|c| f64::from(a - c)),
-        });
     }
     Ok(out)
+}
+
+/// log2 of the number of keys per partition bucket in [`compute_features`].
+const BUCKET_BITS: u32 = 12;
+
+/// One purchase in the partition pass.
+#[derive(Debug, Clone, Copy, Default)]
+struct Entry {
+    key: u32,
+    day: i32,
+    amount: f64,
+}
+
+/// Features of one customer from their (unsorted, non-empty) purchase run.
+fn customer_features(
+    key: CustomerKey,
+    run: &mut [(i32, f64)],
+    s: Side,
+    as_of: NaiveDate,
+    w: i32,
+) -> CustomerFeatures {
+    let a = day(as_of);
+    run.sort_unstable_by_key(|e| e.0);
+    let first = run.first().map_or(a, |e| e.0);
+    let last = run.last().map_or(a, |e| e.0);
+    // Distinct days, and distinct days per trend window, from the sorted run.
+    let (mut n, mut last_w, mut prev_w) = (0u32, 0u32, 0u32);
+    let mut prev_day = i32::MIN;
+    let mut total_spend = 0.0;
+    for &(d, amount) in run.iter() {
+        total_spend += amount;
+        if d == prev_day {
+            continue;
+        }
+        prev_day = d;
+        n += 1;
+        if d > a - w {
+            last_w += 1;
+        } else if d > a - 2 * w {
+            prev_w += 1;
+        }
+    }
+    let n = n.max(1);
+    let recency = f64::from(a - last);
+    let mean_gap = (n > 1).then(|| f64::from(last - first) / f64::from(n - 1));
+    let to_date = |d: i32| NaiveDate::from_num_days_from_ce_opt(d).unwrap_or(as_of);
+    CustomerFeatures {
+        customer: key,
+        first_purchase: to_date(first),
+        last_purchase: to_date(last),
+        recency_days: recency,
+        frequency: n,
+        monetary: total_spend / f64::from(n),
+        total_spend,
+        tenure_days: f64::from(a - first),
+        purchases_last_window: last_w,
+        purchases_prev_window: prev_w,
+        trend: if last_w + prev_w == 0 {
+            0.0
+        } else {
+            (f64::from(last_w) - f64::from(prev_w)) / f64::from(last_w + prev_w)
+        },
+        mean_gap_days: mean_gap,
+        gap_ratio: mean_gap.map(|g| recency / g),
+        complaints_recent: s.complaints_recent,
+        days_since_complaint: s.last_complaint.map(|c| f64::from(a - c)),
+        unresolved_tickets: s.unresolved,
+        last_nps: s.nps.map(|x| x.1),
+        last_csat: s.csat.map(|x| x.1),
+        days_since_contact: s.last_contact.map(|c| f64::from(a - c)),
+    }
 }
 
 /// A column of a [`FeatureMatrix`] derived from [`CustomerFeatures`].

@@ -512,14 +512,15 @@ proptest! {
         let tx: Vec<Transaction> = rows.iter().map(|&(c, off, a, refund)| {
             let day = start + chrono::Days::new(u64::from(off));
             let kind = if refund { crm_model::TransactionKind::Refund } else { crm_model::TransactionKind::Purchase };
-            Transaction::new(k(c), day, a.into(), kind).unwrap()
+            // Keys spread over several 4096-key partition buckets.
+            Transaction::new(k(c * 3001), day, a.into(), kind).unwrap()
         }).collect();
         let opts = FeatureOptions::new(as_of).trend_window_days(20);
         let f = compute_features(&tx, &[], &[], &opts).unwrap();
         for c in 0..6u32 {
             let mine: Vec<&Transaction> = tx.iter()
-                .filter(|t| t.customer() == k(c) && t.is_purchase() && t.date() <= as_of).collect();
-            let got = f.iter().find(|x| x.customer == k(c));
+                .filter(|t| t.customer() == k(c * 3001) && t.is_purchase() && t.date() <= as_of).collect();
+            let got = f.iter().find(|x| x.customer == k(c * 3001));
             if mine.is_empty() { prop_assert!(got.is_none()); continue; }
             let got = got.unwrap();
             let days: std::collections::BTreeSet<NaiveDate> = mine.iter().map(|t| t.date()).collect();
