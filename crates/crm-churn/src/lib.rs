@@ -12,6 +12,10 @@
 //! | survival | [`KaplanMeier`], [`lifetimes_from_transactions`], [`lifetimes_from_subscriptions`] |
 //! | evaluation | [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier_score`], [`calibration_table`], [`cumulative_gains`], [`top_decile_lift`], [`precision_at_k`], [`evaluate`] |
 //!
+//! Each module's documentation carries the definitions and formulas ([`labels`], [`features`],
+//! [`rules`], [`logistic`], [`model_scores`], [`survival`], [`eval`]); everything is also
+//! re-exported at the crate root.
+//!
 //! Conventions: `churned = true` is the positive class; a higher score means more likely to
 //! churn; nothing computed "as of" a date looks past it. `docs/churn.md` explains which score to
 //! use when and how to read AUC and lift.
@@ -41,13 +45,13 @@
 #![forbid(unsafe_code)]
 
 mod error;
-mod eval;
-mod features;
-mod labels;
-mod logistic;
-mod model_scores;
-mod rules;
-mod survival;
+pub mod eval;
+pub mod features;
+pub mod labels;
+pub mod logistic;
+pub mod model_scores;
+pub mod rules;
+pub mod survival;
 
 pub use crm_clv as clv;
 pub use crm_model as model;
