@@ -26,6 +26,9 @@ enum Command {
     Summary(cmd::summary::SummaryArgs),
     /// Churn risk: score customers as of a date (rules, BG/NBD, logistic) and evaluate scores.
     Churn(cmd::churn::ChurnArgs),
+    /// Buy-till-you-die models: fit BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma; predict
+    /// P(alive), expected purchases and CLV.
+    Clv(cmd::clv::ClvArgs),
 }
 
 fn main() {
@@ -33,6 +36,7 @@ fn main() {
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
         Command::Churn(a) => cmd::churn::run(a),
+        Command::Clv(a) => cmd::clv::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

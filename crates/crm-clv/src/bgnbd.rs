@@ -52,6 +52,8 @@ pub struct BgNbd {
     pub b: f64,
 }
 
+use crate::data::WARM_START_GROUPS;
+
 const MODEL: &str = "BG/NBD";
 
 impl BgNbd {
@@ -108,6 +110,15 @@ impl BgNbd {
     /// As [`BgNbd::fit`].
     pub fn fit_from(data: &Histories, options: &FitOptions, start: BgNbd) -> Result<Fitted<BgNbd>> {
         data.check_fit(MODEL)?;
+        // Very large inputs: start from the estimate on a subsample of the groups, so the
+        // full-data optimisation needs only a few iterations.
+        let start = match data.subsample(WARM_START_GROUPS) {
+            Some(sub) if sub.check_fit(MODEL).is_ok() => {
+                Self::fit_from(&sub, &options.require_convergence(false), start)
+                    .map_or(start, |f| f.params)
+            }
+            _ => start,
+        };
         let lik = BgNbdLik::new(data, false);
         let (theta, se, report) = maximize(
             MODEL,
@@ -361,22 +372,18 @@ impl PurchaseModel for BgNbd {
         sigmoid_neg(logit)
     }
 
-    /// FHL 2005 eq. 10: P(alive) times the expectation of an alive customer, see
-    /// [`PurchaseModel`].
-    fn conditional_expected_purchases(&self, t: f64, h: &History) -> f64 {
+    /// FHL 2005 eq. 10 without the P(alive) factor: E over p ~ Beta(a, b+x) of
+    /// (1/p)(1 - ((alpha+T)/(alpha+T+p t))^(r+x)).
+    fn expected_purchases_if_alive(&self, t: f64, h: &History) -> f64 {
         let xf = f64::from(h.x);
-        self.p_alive(h) * bg_alive_expected(t, self.r + xf, self.alpha + h.t, self.a, self.b + xf)
+        bg_alive_expected(t, self.r + xf, self.alpha + h.t, self.a, self.b + xf)
     }
 
     /// ```text
-    /// P(Y(t) = 0 | x, t_x, T) = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x)
+    /// P(purchase in (T, T+t] | alive) = 1 - ((alpha+T)/(alpha+T+t))^(r+x)
     /// ```
-    fn p_no_purchase(&self, t: f64, h: &History) -> f64 {
-        let pa = self.p_alive(h);
-        let xf = f64::from(h.x);
-        let at = self.alpha + h.t;
-        let stay = ((self.r + xf) * (-(t.max(0.0)) / (at + t.max(0.0))).ln_1p()).exp();
-        (1.0 - pa * (1.0 - stay)).clamp(0.0, 1.0)
+    fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
+        nbd_any_purchase(t, self.r + f64::from(h.x), self.alpha + h.t)
     }
 
     /// ```text
@@ -411,6 +418,14 @@ impl PurchaseModel for BgNbd {
         }
         p.clamp(0.0, 1.0)
     }
+}
+
+/// 1 - (at/(at+t))^rx: probability of at least one purchase in the next t for an alive
+/// customer whose rate is Gamma(rx, at) (dropout only happens after a purchase).
+#[inline]
+pub(crate) fn nbd_any_purchase(t: f64, rx: f64, at: f64) -> f64 {
+    let t = t.max(0.0);
+    -(rx * (-t / (at + t)).ln_1p()).exp_m1()
 }
 
 /// 1 / (1 + e^v) without overflow.

@@ -6,6 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{ClvError, Result};
 
+/// Above twice this many groups, fits start from the estimate on a subsample of this size.
+pub(crate) const WARM_START_GROUPS: usize = 50_000;
+
 /// One customer's calibration history in the model's time unit.
 ///
 /// ```text
@@ -188,6 +191,23 @@ impl Histories {
     /// The groups as `(history, weight)`.
     pub fn iter(&self) -> impl Iterator<Item = (History, f64)> + '_ {
         (0..self.len()).map(|i| (History::new(self.x[i], self.t_x[i], self.t[i]), self.w[i]))
+    }
+
+    /// A deterministic subsample of about `max_groups` groups (every k-th group), used to find
+    /// starting values cheaply on very large inputs; `None` when the data is small already.
+    pub(crate) fn subsample(&self, max_groups: usize) -> Option<Histories> {
+        if self.len() <= 2 * max_groups || max_groups == 0 {
+            return None;
+        }
+        let step = self.len() / max_groups;
+        let mut out = Histories::default();
+        for i in (0..self.len()).step_by(step) {
+            out.x.push(self.x[i]);
+            out.t_x.push(self.t_x[i]);
+            out.t.push(self.t[i]);
+            out.w.push(self.w[i]);
+        }
+        Some(out)
     }
 
     /// Checks the data can identify a model with a death process: at least two customers and

@@ -29,22 +29,30 @@
 // formulas (matrices, parameter vectors).
 #![allow(clippy::neg_cmp_op_on_partial_ord, clippy::needless_range_loop)]
 
+mod bgbb;
 mod bgnbd;
+mod clv;
 mod data;
 mod error;
+mod gamma_gamma;
 mod mbgnbd;
 mod optim;
 mod pareto;
 mod purchase;
 pub mod rng;
+mod sbg;
 mod special;
 
+pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
+pub use clv::{ClvOptions, expected_clv, unit_ratio};
 pub use data::{Histories, History};
 pub use error::{ClvError, Result};
+pub use gamma_gamma::{GammaGamma, Spends};
 pub use mbgnbd::MbgNbd;
 pub use optim::{FitOptions, FitReport, Fitted};
 pub use pareto::ParetoNbd;
-pub use purchase::PurchaseModel;
+pub use purchase::{Prediction, PurchaseModel};
+pub use sbg::Sbg;
 
 pub use crm_model as model;

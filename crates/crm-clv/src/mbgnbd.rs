@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::beta::beta_reg;
 
-use crate::bgnbd::{BgNbdLik, sigmoid_neg};
+use crate::bgnbd::{BgNbdLik, nbd_any_purchase, sigmoid_neg};
 use crate::data::{Histories, History};
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
@@ -28,9 +28,11 @@ use crate::special::{ln_beta, ln_gamma};
 /// ```
 /// use crm_clv::{MbgNbd, History, PurchaseModel};
 /// let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
-/// // Unlike BG/NBD, a customer with no repeat purchase may already be gone:
-/// let p = m.p_alive(&History::new(0, 0.0, 38.86));
-/// assert!((p - 1.0 / (1.0 + 0.891 / 1.614)).abs() < 1e-12);
+/// // Unlike BG/NBD, a customer with no repeat purchase may already be gone: right after the
+/// // first purchase P(alive) = b/(a+b), and it falls while she stays silent.
+/// let p0 = m.p_alive(&History::new(0, 0.0, 0.0));
+/// assert!((p0 - 1.614 / (0.891 + 1.614)).abs() < 1e-12);
+/// assert!(m.p_alive(&History::new(0, 0.0, 38.86)) < p0);
 /// # Ok::<(), crm_clv::ClvError>(())
 /// ```
 ///
@@ -48,6 +50,8 @@ pub struct MbgNbd {
     /// Second shape of the Beta dropout distribution.
     pub b: f64,
 }
+
+use crate::data::WARM_START_GROUPS;
 
 const MODEL: &str = "MBG/NBD";
 
@@ -111,6 +115,15 @@ impl MbgNbd {
         start: MbgNbd,
     ) -> Result<Fitted<MbgNbd>> {
         data.check_fit(MODEL)?;
+        // Very large inputs: start from the estimate on a subsample of the groups, so the
+        // full-data optimisation needs only a few iterations.
+        let start = match data.subsample(WARM_START_GROUPS) {
+            Some(sub) if sub.check_fit(MODEL).is_ok() => {
+                Self::fit_from(&sub, &options.require_convergence(false), start)
+                    .map_or(start, |f| f.params)
+            }
+            _ => start,
+        };
         let lik = BgNbdLik::new(data, true);
         let (theta, se, report) = maximize(
             MODEL,
@@ -177,22 +190,17 @@ impl PurchaseModel for MbgNbd {
         sigmoid_neg(logit)
     }
 
-    /// P(alive) times E over p ~ Beta(a, b+x+1) of (1/p)(1 - ((alpha+T)/(alpha+T+p t))^(r+x)).
-    fn conditional_expected_purchases(&self, t: f64, h: &History) -> f64 {
+    /// E over p ~ Beta(a, b+x+1) of (1/p)(1 - ((alpha+T)/(alpha+T+p t))^(r+x)).
+    fn expected_purchases_if_alive(&self, t: f64, h: &History) -> f64 {
         let xf = f64::from(h.x);
-        self.p_alive(h)
-            * bg_alive_expected(t, self.r + xf, self.alpha + h.t, self.a, self.b + xf + 1.0)
+        bg_alive_expected(t, self.r + xf, self.alpha + h.t, self.a, self.b + xf + 1.0)
     }
 
     /// ```text
-    /// P(Y(t) = 0 | x, t_x, T) = 1 - P(alive) + P(alive) ((alpha+T)/(alpha+T+t))^(r+x)
+    /// P(purchase in (T, T+t] | alive) = 1 - ((alpha+T)/(alpha+T+t))^(r+x)
     /// ```
-    fn p_no_purchase(&self, t: f64, h: &History) -> f64 {
-        let pa = self.p_alive(h);
-        let xf = f64::from(h.x);
-        let at = self.alpha + h.t;
-        let stay = ((self.r + xf) * (-(t.max(0.0)) / (at + t.max(0.0))).ln_1p()).exp();
-        (1.0 - pa * (1.0 - stay)).clamp(0.0, 1.0)
+    fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
+        nbd_any_purchase(t, self.r + f64::from(h.x), self.alpha + h.t)
     }
 
     /// ```text

@@ -161,15 +161,15 @@ impl<L: LogLik> Problem<'_, L> {
             let grad: Vec<f64> = (0..k).map(|i| -g[i] * theta[i] / self.n).collect();
             (-ll / self.n, grad)
         } else {
+            // Forward differences in log-parameter space (K + 1 evaluations per gradient; the
+            // error, about 1e-7 on the mean objective, is far below the convergence tolerance).
             let ll = self.lik.ll(&theta, None);
             let mut grad = vec![0.0; k];
             for i in 0..k {
-                let h = 1e-6;
+                let h = 1e-7;
                 let mut up = theta.clone();
-                let mut dn = theta.clone();
                 up[i] = (u[i] + h).exp();
-                dn[i] = (u[i] - h).exp();
-                let d = (self.lik.ll(&up, None) - self.lik.ll(&dn, None)) / (2.0 * h);
+                let d = (self.lik.ll(&up, None) - ll) / h;
                 grad[i] = -d / self.n;
             }
             (-ll / self.n, grad)
@@ -241,7 +241,11 @@ pub(crate) fn maximize<L: LogLik>(
             reason: format!("log-likelihood is not finite at the starting values {start:?}"),
         });
     }
-    let inner_tol = (opts.gradient_tolerance * 1e-3).max(1e-14);
+    let inner_tol = if L::ANALYTIC_GRADIENT {
+        opts.gradient_tolerance * 1e-2
+    } else {
+        opts.gradient_tolerance * 1e-1
+    };
     let solver = LBFGS::new(MoreThuenteLineSearch::new(), 7)
         .with_tolerance_grad(inner_tol)
         .and_then(|s| s.with_tolerance_cost(1e-16))
@@ -252,7 +256,7 @@ pub(crate) fn maximize<L: LogLik>(
     let res = Executor::new(problem, solver)
         .configure(|state| state.param(u0.clone()).max_iters(opts.max_iterations))
         .run();
-    let (u, iterations, problem) = match res {
+    let (u, iterations) = match res {
         Ok(r) => {
             let iters = r.state().get_iter();
             let u = r
@@ -260,11 +264,7 @@ pub(crate) fn maximize<L: LogLik>(
                 .get_best_param()
                 .cloned()
                 .unwrap_or_else(|| u0.clone());
-            let p = r.problem.problem.ok_or_else(|| ClvError::Numerical {
-                what: model,
-                reason: "optimiser returned no problem".into(),
-            })?;
-            (u, iters, p)
+            (u, iters)
         }
         Err(e) => {
             return Err(ClvError::Numerical {
@@ -273,16 +273,35 @@ pub(crate) fn maximize<L: LogLik>(
             });
         }
     };
-    let (_, g) = problem.eval(&u);
-    let gradient_norm = g.iter().map(|v| v * v).sum::<f64>().sqrt();
     let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
-    let log_likelihood = lik.ll(&theta, None);
+    // One evaluation gives the log-likelihood and (analytic case) its gradient.
+    let mut g0 = vec![0.0; L::K];
+    let log_likelihood = lik.ll(&theta, Some(&mut g0));
     if !log_likelihood.is_finite() || theta.iter().any(|t| !t.is_finite() || *t <= 0.0) {
         return Err(ClvError::Numerical {
             what: model,
             reason: format!("estimate {theta:?} has a non-finite log-likelihood"),
         });
     }
+    let gradient_norm = if L::ANALYTIC_GRADIENT {
+        g0.iter()
+            .zip(&theta)
+            .map(|(g, t)| {
+                let v = -g * t / n + 2.0 * opts.penalty * t * t;
+                v * v
+            })
+            .sum::<f64>()
+            .sqrt()
+    } else {
+        let problem = Problem {
+            lik,
+            n,
+            penalty: opts.penalty,
+            cache: RefCell::new(None),
+        };
+        let (_, g) = problem.eval(&u);
+        g.iter().map(|v| v * v).sum::<f64>().sqrt()
+    };
     let converged = gradient_norm <= opts.gradient_tolerance;
     let report = FitReport {
         log_likelihood,
@@ -301,17 +320,37 @@ pub(crate) fn maximize<L: LogLik>(
             gradient_norm,
         });
     }
-    let se = standard_errors(lik, &theta);
+    // Central differences of the gradient are cheap on small data; on large data forward
+    // differences from the gradient already computed halve the cost (accuracy ~1e-4 relative).
+    let forward = (L::ANALYTIC_GRADIENT && groups > 50_000).then_some(g0.as_slice());
+    let se = standard_errors(lik, &theta, forward);
     Ok((theta, se, report))
 }
 
 /// Standard errors sqrt(diag((-H)^-1)) from a finite-difference Hessian of the log-likelihood
 /// at `theta` (natural parameters).
-pub(crate) fn standard_errors<L: LogLik>(lik: &L, theta: &[f64]) -> Option<Vec<f64>> {
+///
+/// With `forward = Some(gradient at theta)` (analytic gradients only), uses forward differences.
+pub(crate) fn standard_errors<L: LogLik>(
+    lik: &L,
+    theta: &[f64],
+    forward: Option<&[f64]>,
+) -> Option<Vec<f64>> {
     let k = L::K;
     let mut h = vec![vec![0.0; k]; k];
     let step = |i: usize| 1e-4 * theta[i].abs().max(1e-8);
-    if L::ANALYTIC_GRADIENT {
+    if let (true, Some(g0)) = (L::ANALYTIC_GRADIENT, forward) {
+        for i in 0..k {
+            let hi = step(i);
+            let mut up = theta.to_vec();
+            up[i] += hi;
+            let mut gu = vec![0.0; k];
+            lik.ll(&up, Some(&mut gu));
+            for j in 0..k {
+                h[i][j] = (gu[j] - g0[j]) / hi;
+            }
+        }
+    } else if L::ANALYTIC_GRADIENT {
         for i in 0..k {
             let hi = step(i);
             let mut up = theta.to_vec();
@@ -327,21 +366,21 @@ pub(crate) fn standard_errors<L: LogLik>(lik: &L, theta: &[f64]) -> Option<Vec<f
             }
         }
     } else {
+        // Forward second differences: K + K(K+1)/2 + 1 evaluations instead of 2K^2 + 1.
         let f0 = lik.ll(theta, None);
-        let at = |di: (usize, f64), dj: (usize, f64)| {
+        let hs: Vec<f64> = (0..k).map(|i| step(i) * 10.0).collect();
+        let shifted = |i: usize, j: Option<usize>| {
             let mut p = theta.to_vec();
-            p[di.0] += di.1;
-            p[dj.0] += dj.1;
+            p[i] += hs[i];
+            if let Some(j) = j {
+                p[j] += hs[j];
+            }
             lik.ll(&p, None)
         };
+        let fi: Vec<f64> = (0..k).map(|i| shifted(i, None)).collect();
         for i in 0..k {
-            let hi = step(i) * 10.0;
-            h[i][i] = (at((i, hi), (i, 0.0)) - 2.0 * f0 + at((i, -hi), (i, 0.0))) / (hi * hi);
-            for j in 0..i {
-                let hj = step(j) * 10.0;
-                let v = (at((i, hi), (j, hj)) - at((i, hi), (j, -hj)) - at((i, -hi), (j, hj))
-                    + at((i, -hi), (j, -hj)))
-                    / (4.0 * hi * hj);
+            for j in 0..=i {
+                let v = (shifted(i, Some(j)) - fi[i] - fi[j] + f0) / (hs[i] * hs[j]);
                 h[i][j] = v;
                 h[j][i] = v;
             }

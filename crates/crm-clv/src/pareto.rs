@@ -55,6 +55,8 @@ pub struct ParetoNbd {
     pub beta: f64,
 }
 
+use crate::data::WARM_START_GROUPS;
+
 const MODEL: &str = "Pareto/NBD";
 
 impl ParetoNbd {
@@ -97,16 +99,13 @@ impl ParetoNbd {
         let mean_t = data.t.iter().zip(&data.w).map(|(t, w)| t * w).sum::<f64>()
             / data.total_weight().max(1.0);
         let m = mean_t.max(1e-3);
-        Self::fit_from(
-            data,
-            options,
-            ParetoNbd {
-                r: 1.0,
-                alpha: m,
-                s: 1.0,
-                beta: m,
-            },
-        )
+        let start = ParetoNbd {
+            r: 1.0,
+            alpha: m,
+            s: 1.0,
+            beta: m,
+        };
+        Self::fit_from(data, options, start)
     }
 
     /// Maximum-likelihood fit from given starting values.
@@ -119,6 +118,15 @@ impl ParetoNbd {
         start: ParetoNbd,
     ) -> Result<Fitted<ParetoNbd>> {
         data.check_fit(MODEL)?;
+        // Very large inputs: start from the estimate on a subsample of the groups, so the
+        // full-data optimisation needs only a few iterations.
+        let start = match data.subsample(WARM_START_GROUPS) {
+            Some(sub) if sub.check_fit(MODEL).is_ok() => {
+                Self::fit_from(&sub, &options.require_convergence(false), start)
+                    .map_or(start, |f| f.params)
+            }
+            _ => start,
+        };
         let lik = ParetoLik { data };
         let (theta, se, report) = maximize(
             MODEL,
@@ -207,13 +215,18 @@ impl LogLik for ParetoLik<'_> {
         let m = ParetoNbd::from_slice(theta);
         let (lg_r, ln_alpha, ln_beta) = (ln_gamma(m.r), m.alpha.ln(), m.beta.ln());
         let d = self.data;
+        // ln Gamma(r+x) - ln Gamma(r) once per distinct x.
+        let mut lg: rustc_hash::FxHashMap<u32, f64> = rustc_hash::FxHashMap::default();
+        for &x in &d.x {
+            lg.entry(x)
+                .or_insert_with(|| ln_gamma(m.r + f64::from(x)) - lg_r);
+        }
         let f = |lo: usize, hi: usize| -> [f64; 1] {
             let mut acc = 0.0;
             for i in lo..hi {
                 let h = History::new(d.x[i], d.t_x[i], d.t[i]);
-                let xf = f64::from(h.x);
                 let (l1, l2) = m.log_terms(&h);
-                let v = ln_gamma(m.r + xf) - lg_r
+                let v = lg.get(&h.x).copied().unwrap_or(f64::NAN)
                     + m.r * ln_alpha
                     + m.s * ln_beta
                     + log_add_exp(l1, l2);
@@ -244,20 +257,18 @@ impl PurchaseModel for ParetoNbd {
     }
 
     /// ```text
-    /// E[Y(t) | x, t_x, T] = P(alive) (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
+    /// E[Y(t) | alive, x, T] = (r+x)(beta+T) / ((alpha+T)(s-1)) [1 - ((beta+T)/(beta+T+t))^(s-1)]
     /// ```
     /// (evaluated with `expm1`, so s = 1 is the limit (r+x)/(alpha+T) (beta+T) ln(1 + t/(beta+T))).
-    fn conditional_expected_purchases(&self, t: f64, h: &History) -> f64 {
+    fn expected_purchases_if_alive(&self, t: f64, h: &History) -> f64 {
         if !(t > 0.0) {
             return 0.0;
         }
         let xf = f64::from(h.x);
         let bt = self.beta + h.t;
-        self.p_alive(h) * (self.r + xf) * bt / (self.alpha + h.t) * expm1_ratio(self.s - 1.0, t, bt)
+        (self.r + xf) * bt / (self.alpha + h.t) * expm1_ratio(self.s - 1.0, t, bt)
     }
 
-    /// 1 - P(alive) P(purchase in (T, T+t] | alive), with
-    ///
     /// ```text
     /// P(purchase | alive) = int_0^t E[lambda e^(-lambda u)] E[e^(-mu u)] du
     ///                     = int_0^vmax ((beta+T)/(beta+T+u(v)))^s dv
@@ -265,9 +276,9 @@ impl PurchaseModel for ParetoNbd {
     /// ```
     /// (posterior lambda ~ Gamma(r+x, alpha+T), mu ~ Gamma(s, beta+T) given alive), by
     /// 20-point Gauss-Legendre quadrature.
-    fn p_no_purchase(&self, t: f64, h: &History) -> f64 {
+    fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
         if !(t > 0.0) {
-            return 1.0;
+            return 0.0;
         }
         let xf = f64::from(h.x);
         let rx = self.r + xf;
@@ -280,8 +291,7 @@ impl PurchaseModel for ParetoNbd {
             let u = at * ((-(-v).ln_1p() / rx).exp_m1());
             integral += w * (-self.s * (u / bt).ln_1p()).exp();
         }
-        integral *= vmax;
-        (1.0 - self.p_alive(h) * integral).clamp(0.0, 1.0)
+        (integral * vmax).clamp(0.0, 1.0)
     }
 
     /// ```text
