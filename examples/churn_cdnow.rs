@@ -17,9 +17,9 @@ use std::error::Error;
 use std::path::PathBuf;
 
 use crm_analytics::churn::{
-    Evaluation, Feature, FeatureMatrix, FeatureOptions, LogisticModel, LogisticOptions, RuleSet,
-    bgnbd_scores, compute_features, cross_validated_probabilities, evaluate, fit_bgnbd,
-    noncontractual_labels,
+    ConfidenceBand, Evaluation, Feature, FeatureMatrix, FeatureOptions, KaplanMeier, LogisticModel,
+    LogisticOptions, RuleSet, bgnbd_scores, compute_features, cross_validated_probabilities,
+    evaluate, fit_bgnbd, lifetimes_from_transactions, noncontractual_labels,
 };
 use crm_analytics::clv::FitOptions;
 use crm_analytics::model::chrono::NaiveDate;
@@ -202,6 +202,36 @@ fn main() -> Result<(), Box<dyn Error>> {
                 b.decile, b.n, b.mean_score, b.observed_rate
             );
         }
+    }
+
+    // Survival: customer lifetimes up to the as-of date, churn inferred after 180 silent days
+    // (customers seen within the last 180 days are censored). The lifetime of an inferred churner
+    // ends at the last purchase, so one-time buyers churn at day 0: S(0) is the share of
+    // customers who bought again or are still within 180 days of their only purchase.
+    let lt = lifetimes_from_transactions(&tx, as_of, 180)?;
+    let days: Vec<f64> = lt.iter().map(|l| l.days).collect();
+    let churned: Vec<bool> = lt.iter().map(|l| l.churned).collect();
+    let km = KaplanMeier::fit(&days, &churned, 0.95, ConfidenceBand::LogLog)?;
+    let band = |t: f64| {
+        km.steps
+            .iter()
+            .take_while(|s| s.time <= t)
+            .last()
+            .map_or((1.0, 1.0), |s| (s.lower, s.upper))
+    };
+    println!(
+        "\nKaplan-Meier (inactivity 180 days): {} lifetimes, {} churned; median lifetime {} days",
+        km.n,
+        km.events,
+        km.median()
+            .map_or_else(|| "beyond the data".to_string(), |m| m.to_string())
+    );
+    for t in [0.0, 30.0, 90.0, 180.0] {
+        let (lo, hi) = band(t);
+        println!(
+            "  S({t:>3} days) = {:.3}  95% band [{lo:.3}, {hi:.3}]",
+            km.survival_at(t)
+        );
     }
 
     // What drives the model: odds ratios per standard deviation, fitted on everyone.
