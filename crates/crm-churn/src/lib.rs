@@ -1,9 +1,74 @@
 //! # crm-churn
 //!
-//! Churn risk (to be filled by the churn issue): churn labels without leakage, features as of a
-//! date, rule scores, logistic scores, scores from CLV models, Kaplan-Meier survival curves and
-//! honest evaluation (ROC AUC, PR AUC, calibration, lift).
+//! Churn risk a retention team can act on: who is likely to leave, how sure we are, and why.
+//!
+//! | step | items |
+//! |---|---|
+//! | labels | [`noncontractual_labels`], [`contractual_labels`], [`subscriptions_from_mrr`], [`time_split`] |
+//! | features as of a date | [`compute_features`], [`CustomerFeatures`], [`Feature`], [`FeatureMatrix`] |
+//! | rule scores | [`RuleSet`], [`Rule`], [`Condition`], [`RiskTier`] |
+//! | logistic regression | [`LogisticModel`], [`LogisticOptions`], [`cross_validated_probabilities`] |
+//! | model scores (crm-clv) | [`fit_bgnbd`], [`bgnbd_scores`] (P(no purchase), P(alive), expected purchases) |
+//! | survival | [`KaplanMeier`], [`lifetimes_from_transactions`], [`lifetimes_from_subscriptions`] |
+//! | evaluation | [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier_score`], [`calibration_table`], [`cumulative_gains`], [`top_decile_lift`], [`precision_at_k`], [`evaluate`] |
+//!
+//! Each module's documentation carries the definitions and formulas ([`labels`], [`features`],
+//! [`rules`], [`logistic`], [`model_scores`], [`survival`], [`eval`]); everything is also
+//! re-exported at the crate root.
+//!
+//! Conventions: `churned = true` is the positive class; a higher score means more likely to
+//! churn; nothing computed "as of" a date looks past it. `docs/churn.md` explains which score to
+//! use when and how to read AUC and lift.
+//!
+//! ```
+//! use chrono::NaiveDate;
+//! use crm_churn::{compute_features, noncontractual_labels, roc_auc, FeatureOptions};
+//! use crm_model::{CustomerKey, Transaction};
+//! let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+//! let k = CustomerKey::from_index;
+//! let tx = [
+//!     Transaction::purchase(k(0), d(1, 3), 10.into())?,
+//!     Transaction::purchase(k(1), d(3, 20), 10.into())?,
+//!     Transaction::purchase(k(1), d(4, 20), 10.into())?,   // after as-of: a label, not a feature
+//!     Transaction::purchase(k(2), d(2, 1), 10.into())?,
+//! ];
+//! let as_of = d(3, 31);
+//! let f = compute_features(&tx, &[], &[], &FeatureOptions::new(as_of))?;
+//! let y: Vec<bool> = noncontractual_labels(&tx, as_of, 60)?.iter().map(|l| l.churned).collect();
+//! assert_eq!(y, [true, false, true]);
+//! // Days since the last purchase ranks every churner above the stayer.
+//! let recency: Vec<f64> = f.iter().map(|f| f.recency_days).collect();
+//! assert_eq!(roc_auc(&recency, &y)?, 1.0);
+//! # Ok::<(), crm_churn::ChurnError>(())
+//! ```
 
 #![forbid(unsafe_code)]
 
+mod error;
+pub mod eval;
+pub mod features;
+pub mod labels;
+pub mod logistic;
+pub mod model_scores;
+pub mod rules;
+pub mod survival;
+
+pub use crm_clv as clv;
 pub use crm_model as model;
+pub use error::{ChurnError, Result};
+pub use eval::{
+    CalibrationBin, Evaluation, GainPoint, brier_score, calibration_table, cumulative_gains,
+    evaluate, log_loss, pr_auc, precision_at_k, roc_auc, top_decile_lift,
+};
+pub use features::{CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, compute_features};
+pub use labels::{
+    ChurnLabel, LabelledSet, Subscription, TimeSplit, contractual_labels, noncontractual_labels,
+    noncontractual_labels_grouped, subscriptions_from_mrr, time_split,
+};
+pub use logistic::{Contribution, LogisticModel, LogisticOptions, cross_validated_probabilities};
+pub use model_scores::{BgNbdScore, DAYS_PER_WEEK, bgnbd_scores, fit_bgnbd};
+pub use rules::{Condition, RiskTier, Rule, RuleScore, RuleSet};
+pub use survival::{
+    ConfidenceBand, KaplanMeier, KmStep, Lifetime, lifetimes_from_subscriptions,
+    lifetimes_from_transactions,
+};

@@ -35,6 +35,8 @@ enum Command {
     Report(Box<cmd::report::ReportArgs>),
     /// Print a shell completion script (bash, zsh, fish, ...).
     Completions(cmd::completions::CompletionsArgs),
+    /// Churn risk: score customers as of a date (rules, BG/NBD, logistic) and evaluate scores.
+    Churn(cmd::churn::ChurnArgs),
     /// Buy-till-you-die models: fit BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma; predict
     /// P(alive), expected purchases and CLV.
     Clv(cmd::clv::ClvArgs),
@@ -51,6 +53,7 @@ fn main() {
             cmd::completions::run(a, &mut Cli::command());
             Ok(())
         }
+        Command::Churn(a) => cmd::churn::run(a),
         Command::Clv(a) => cmd::clv::run(a),
     };
     if let Err(e) = result {

@@ -1,0 +1,107 @@
+//! The one error type of `crm-churn`.
+
+use crm_model::ModelError;
+
+/// Everything that can go wrong while labelling, scoring, fitting or evaluating churn.
+///
+/// Messages name the input, the field and the offending value.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ChurnError {
+    /// An error in the model data (a transaction, an interaction, a survey response).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// An input that must not be empty was empty.
+    #[error("{what}: input is empty")]
+    Empty {
+        /// Which input.
+        what: &'static str,
+    },
+    /// Two inputs that must have one entry per customer have different lengths.
+    #[error("{what}: lengths differ ({left} vs {right})")]
+    LengthMismatch {
+        /// Which pair of inputs.
+        what: &'static str,
+        /// Length of the first.
+        left: usize,
+        /// Length of the second.
+        right: usize,
+    },
+    /// A value was NaN or infinite.
+    #[error("{field}: value {value} at position {index} is not a finite number")]
+    NotFinite {
+        /// The field (score, feature name, ...).
+        field: String,
+        /// 0-based position of the value.
+        index: usize,
+        /// The value.
+        value: f64,
+    },
+    /// A value lies outside its allowed range (e.g. a probability outside [0, 1]).
+    #[error("{field}: value {value} at position {index} is outside {min}..={max}")]
+    OutOfRange {
+        /// The field.
+        field: String,
+        /// 0-based position.
+        index: usize,
+        /// The value.
+        value: f64,
+        /// Smallest allowed value.
+        min: f64,
+        /// Largest allowed value.
+        max: f64,
+    },
+    /// A parameter is invalid.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// Why.
+        reason: String,
+    },
+    /// Only one class is present in the labels, so the metric or model is undefined.
+    #[error("{what}: every label is {class} (churned = true); it needs both churners and stayers")]
+    OneClass {
+        /// The metric or model.
+        what: &'static str,
+        /// The single label value present.
+        class: bool,
+    },
+    /// An iterative fit did not converge.
+    #[error("{what} did not converge in {iterations} iterations (last change {change:e})")]
+    NoConvergence {
+        /// The model.
+        what: &'static str,
+        /// Iterations run.
+        iterations: usize,
+        /// Size of the last step.
+        change: f64,
+    },
+    /// A linear system was singular (e.g. a constant feature with no penalty, or perfect
+    /// separation).
+    #[error("{what}: the system is singular ({reason})")]
+    Singular {
+        /// The model.
+        what: &'static str,
+        /// Likely cause.
+        reason: String,
+    },
+    /// A CLV model (BG/NBD) failed to fit or was given invalid histories.
+    #[error("BG/NBD: {0}")]
+    Clv(#[from] crm_clv::ClvError),
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = ChurnError> = std::result::Result<T, E>;
+
+/// Checks that every value is finite, naming the field and position of the first that is not.
+pub(crate) fn check_finite(field: &str, values: &[f64]) -> Result<()> {
+    match values.iter().position(|v| !v.is_finite()) {
+        None => Ok(()),
+        Some(index) => Err(ChurnError::NotFinite {
+            field: field.to_string(),
+            index,
+            value: values[index],
+        }),
+    }
+}

@@ -1,0 +1,518 @@
+//! `crm churn`: churn risk scores (`score`) and their honest evaluation (`evaluate`).
+
+use std::io::Write;
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand, ValueEnum};
+use crm_analytics::churn::{
+    ChurnError, CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, LogisticModel,
+    LogisticOptions, RiskTier, RuleSet, bgnbd_scores, compute_features, evaluate, fit_bgnbd,
+    noncontractual_labels_grouped,
+};
+use crm_analytics::clv::FitOptions;
+use crm_analytics::model::chrono::{Days, NaiveDate};
+use crm_analytics::model::{CustomerGroups, ModelError};
+use serde::Serialize;
+
+use crate::cmd::summary::parse_day;
+use crate::error::{CliError, CliResult};
+use crate::input::{
+    InputOptions, LoadedTransactions, Table, TransactionColumns, load_transactions,
+};
+use crate::output::{self, Format};
+
+/// Arguments of `crm churn`.
+#[derive(Debug, Args)]
+pub struct ChurnArgs {
+    #[command(subcommand)]
+    pub command: ChurnCommand,
+}
+
+/// `crm churn` subcommands.
+#[derive(Debug, Subcommand)]
+pub enum ChurnCommand {
+    /// Score every customer's churn risk as of a date: customer_id,score,tier,reasons.
+    Score(ScoreArgs),
+    /// Evaluate a score file against what happened after the as-of date.
+    Evaluate(EvaluateArgs),
+}
+
+/// Which score `crm churn score` computes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Model {
+    /// Rule points (default rules, or --rules FILE.json); reasons = the rules that fired.
+    Rules,
+    /// BG/NBD probability of no purchase within the horizon (fitted on the history up to
+    /// --as-of); reasons = P(alive), expected purchases, days since the last purchase.
+    Bgnbd,
+    /// Logistic regression trained on the window before: features as of (as-of - horizon),
+    /// labels from (as-of - horizon, as-of]; reasons = the top contributing features.
+    Logistic,
+}
+
+/// Arguments of `crm churn score`.
+#[derive(Debug, Args)]
+pub struct ScoreArgs {
+    /// Transaction file (CSV with a header unless --no-header).
+    #[arg(long)]
+    pub transactions: PathBuf,
+    #[command(flatten)]
+    pub columns: TransactionColumns,
+    /// As-of date (inclusive, YYYY-MM-DD): nothing after it is used.
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: NaiveDate,
+    /// Scoring model.
+    #[arg(long, value_enum, default_value = "rules")]
+    pub model: Model,
+    /// Churn horizon in days (churned = no purchase within it).
+    #[arg(long, default_value_t = 90)]
+    pub horizon: u32,
+    /// Rule set as JSON (see docs/churn.md); default: the built-in starter set.
+    #[arg(long)]
+    pub rules: Option<PathBuf>,
+    /// For bgnbd and logistic: probability from which a customer is high risk.
+    #[arg(long, default_value_t = 0.7)]
+    pub high_at: f64,
+    /// For bgnbd and logistic: probability from which a customer is medium risk.
+    #[arg(long, default_value_t = 0.4)]
+    pub medium_at: f64,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "csv")]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputOptions,
+}
+
+/// Arguments of `crm churn evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// Score file with columns customer_id and score (e.g. from `crm churn score`).
+    #[arg(long)]
+    pub scores: PathBuf,
+    /// Column of the score file holding the score.
+    #[arg(long, default_value = "score")]
+    pub score_column: String,
+    /// Transaction file with the purchases after the as-of date.
+    #[arg(long)]
+    pub transactions: PathBuf,
+    #[command(flatten)]
+    pub columns: TransactionColumns,
+    /// As-of date of the scores (inclusive).
+    #[arg(long, value_parser = parse_day)]
+    pub as_of: NaiveDate,
+    /// Churn horizon in days.
+    #[arg(long)]
+    pub horizon: u32,
+    /// Output format (table, or json with every figure).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputOptions,
+}
+
+/// Runs `crm churn`.
+pub fn run(a: &ChurnArgs) -> CliResult<()> {
+    match &a.command {
+        ChurnCommand::Score(s) => score(s),
+        ChurnCommand::Evaluate(e) => evaluate_cmd(e),
+    }
+}
+
+/// Maps a library error, naming the transaction row for record-level errors.
+fn lib_err(
+    path: &Path,
+    loaded: &LoadedTransactions,
+    column: &str,
+) -> impl Fn(ChurnError) -> CliError {
+    move |e| {
+        let model = match &e {
+            ChurnError::Model(m) => Some(m),
+            ChurnError::Clv(crm_analytics::clv::ClvError::Model(m)) => Some(m),
+            _ => None,
+        };
+        if let Some(ModelError::AtRecord { index, source }) = model {
+            return CliError::input(
+                path,
+                None,
+                Some(column),
+                format!(
+                    "transaction #{} (customer {}): {source}",
+                    index + 1,
+                    loaded
+                        .transactions
+                        .get(*index)
+                        .and_then(|t| loaded.ids.id(t.customer()))
+                        .map_or_else(|| "?".to_string(), ToString::to_string)
+                ),
+            );
+        }
+        CliError::Library(e.to_string())
+    }
+}
+
+#[derive(Serialize)]
+struct ScoreRow {
+    customer_id: String,
+    score: f64,
+    tier: RiskTier,
+    reasons: String,
+}
+
+const LOGISTIC_FEATURES: [Feature; 7] = Feature::PURCHASE;
+
+fn score(a: &ScoreArgs) -> CliResult<()> {
+    if a.horizon == 0 {
+        return Err(CliError::Usage("--horizon must be at least 1 day".into()));
+    }
+    if !(0.0..=1.0).contains(&a.medium_at)
+        || !(0.0..=1.0).contains(&a.high_at)
+        || a.medium_at > a.high_at
+    {
+        return Err(CliError::Usage(format!(
+            "--medium-at {} and --high-at {} must be in [0, 1] with medium <= high",
+            a.medium_at, a.high_at
+        )));
+    }
+    let rules = match &a.rules {
+        None => RuleSet::default(),
+        Some(p) => {
+            let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
+                file: p.clone(),
+                source,
+            })?;
+            let rs: RuleSet = serde_json::from_str(&text).map_err(|e| {
+                CliError::input(
+                    p,
+                    Some(e.line() as u64),
+                    None,
+                    format!("invalid rule set: {e}"),
+                )
+            })?;
+            rs.check()
+                .map_err(|e| CliError::input(p, None, None, e.to_string()))?;
+            rs
+        }
+    };
+    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
+    loaded.skipped.report();
+    let err = lib_err(&a.transactions, &loaded, &a.columns.amount_column);
+    let groups =
+        CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
+    let features = compute_features(
+        &loaded.transactions,
+        &[],
+        &[],
+        &FeatureOptions::new(a.as_of),
+    )
+    .map_err(&err)?;
+    if features.is_empty() {
+        return Err(CliError::Usage(format!(
+            "no customer has a purchase on or before --as-of {}",
+            a.as_of
+        )));
+    }
+    let id = |f: &CustomerFeatures| {
+        loaded
+            .ids
+            .id(f.customer)
+            .map_or_else(String::new, ToString::to_string)
+    };
+    let tier = |p: f64| RiskTier::from_score(p, a.high_at, a.medium_at);
+    let rows: Vec<ScoreRow> = match a.model {
+        Model::Rules => rules
+            .score(&features)
+            .map_err(&err)?
+            .into_iter()
+            .zip(&features)
+            .map(|(s, f)| ScoreRow {
+                customer_id: id(f),
+                score: s.score,
+                tier: s.tier,
+                reasons: s.fired.join(";"),
+            })
+            .collect(),
+        Model::Bgnbd => {
+            // Take the optimiser's best point even if its strict convergence test fails, and
+            // say so: on large data the last digits of the gradient rarely matter for scores.
+            let fit = fit_bgnbd(&features, &FitOptions::default().require_convergence(false))
+                .map_err(&err)?;
+            if !fit.report.converged {
+                eprintln!(
+                    "note: the BG/NBD fit stopped before its convergence test passed (gradient norm {:.2e}); scores use the best parameters found",
+                    fit.report.gradient_norm
+                );
+            }
+            let s =
+                bgnbd_scores(&fit.params, &features, f64::from(a.horizon), true).map_err(&err)?;
+            s.iter()
+                .zip(&features)
+                .map(|(s, f)| ScoreRow {
+                    customer_id: id(f),
+                    score: s.p_no_purchase,
+                    tier: tier(s.p_no_purchase),
+                    reasons: format!(
+                        "p_alive={};expected_purchases={};days_since_last_purchase={}",
+                        output::num(s.p_alive, 3),
+                        output::num(s.expected_purchases, 3),
+                        f.recency_days
+                    ),
+                })
+                .collect()
+        }
+        Model::Logistic => {
+            let train_as_of = a
+                .as_of
+                .checked_sub_days(Days::new(u64::from(a.horizon)))
+                .ok_or_else(|| CliError::Usage("--as-of minus --horizon is out of range".into()))?;
+            let train = compute_features(
+                &loaded.transactions,
+                &[],
+                &[],
+                &FeatureOptions::new(train_as_of),
+            )
+            .map_err(&err)?;
+            let labels: Vec<bool> = noncontractual_labels_grouped(
+                &loaded.transactions,
+                &groups,
+                train_as_of,
+                a.horizon,
+            )
+            .map_err(&err)?
+            .iter()
+            .map(|l| l.churned)
+            .collect();
+            if train.is_empty() {
+                return Err(CliError::Usage(format!(
+                    "the logistic model trains on customers who bought by {train_as_of} (--as-of minus --horizon); there are none"
+                )));
+            }
+            let xtrain = FeatureMatrix::from_features(&train, &LOGISTIC_FEATURES);
+            let m =
+                LogisticModel::fit(&xtrain, &labels, &LogisticOptions::default()).map_err(|e| {
+                    CliError::Library(format!(
+                        "training on features as of {train_as_of} with labels up to {}: {e}",
+                        a.as_of
+                    ))
+                })?;
+            eprintln!(
+                "note: logistic model trained on {} customers as of {train_as_of} ({} churned by {})",
+                train.len(),
+                labels.iter().filter(|&&c| c).count(),
+                a.as_of
+            );
+            let x = FeatureMatrix::from_features(&features, &LOGISTIC_FEATURES);
+            let p = m.predict(&x).map_err(&err)?;
+            let mut rows = Vec::with_capacity(p.len());
+            for (i, f) in features.iter().enumerate() {
+                let why = m.top_contributions(&x, i, 3).map_err(&err)?;
+                rows.push(ScoreRow {
+                    customer_id: id(f),
+                    score: p[i],
+                    tier: tier(p[i]),
+                    reasons: why
+                        .iter()
+                        .map(|c| format!("{}(+{})", c.feature, output::num(c.log_odds, 2)))
+                        .collect::<Vec<_>>()
+                        .join(";"),
+                });
+            }
+            rows
+        }
+    };
+    let out_path = a.output.as_ref();
+    let mut w = output::open(out_path)?;
+    let werr = output::write_err(out_path);
+    match a.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut w, &rows).map_err(|e| werr(e.into()))?;
+            writeln!(w).map_err(&werr)?;
+        }
+        Format::Csv => {
+            let mut cw = csv::Writer::from_writer(&mut w);
+            for r in &rows {
+                cw.serialize(r).map_err(|e| werr(e.into()))?;
+            }
+            cw.flush().map_err(&werr)?;
+        }
+        Format::Table => {
+            let body: Vec<Vec<String>> = rows
+                .iter()
+                .map(|r| {
+                    vec![
+                        r.customer_id.clone(),
+                        output::num(r.score, 4),
+                        r.tier.to_string(),
+                        r.reasons.clone(),
+                    ]
+                })
+                .collect();
+            w.write_all(
+                output::table(&["customer_id", "score", "tier", "reasons"], &body).as_bytes(),
+            )
+            .map_err(&werr)?;
+        }
+    }
+    w.flush().map_err(&werr)?;
+    Ok(())
+}
+
+fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
+    if a.horizon == 0 {
+        return Err(CliError::Usage("--horizon must be at least 1 day".into()));
+    }
+    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
+    loaded.skipped.report();
+    let err = lib_err(&a.transactions, &loaded, &a.columns.date_column);
+    let groups =
+        CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
+    let labels = noncontractual_labels_grouped(&loaded.transactions, &groups, a.as_of, a.horizon)
+        .map_err(&err)?;
+    // Label by key index (None = not in the population: no purchase by as-of).
+    let mut label_of: Vec<Option<bool>> = vec![None; loaded.ids.len()];
+    for l in &labels {
+        if let Some(s) = label_of.get_mut(l.customer.index()) {
+            *s = Some(l.churned);
+        }
+    }
+    let mut table = Table::open(&a.scores, &a.input)?;
+    let ci = table.column("customer_id")?;
+    let si = table.column(&a.score_column)?;
+    let (mut scores, mut y) = (Vec::new(), Vec::new());
+    let mut seen = vec![false; loaded.ids.len()];
+    let (mut unknown, mut outside) = (0usize, 0usize);
+    let mut skipped = crate::input::Skipped::default();
+    let path = a.scores.clone();
+    table.for_each(|row| {
+        let parsed = (|| {
+            let text = row.get(si);
+            let v: f64 = text
+                .parse()
+                .ok()
+                .filter(|v: &f64| v.is_finite())
+                .ok_or_else(|| {
+                    CliError::input(
+                        &path,
+                        Some(row.line),
+                        Some(&a.score_column),
+                        format!("cannot parse {text:?} as a finite number"),
+                    )
+                })?;
+            Ok::<_, CliError>((row.get(ci).to_string(), v))
+        })();
+        let (cid, v) = match parsed {
+            Ok(x) => x,
+            Err(e) if a.input.skip_invalid => {
+                skipped.push(&e);
+                return Ok(());
+            }
+            Err(e) => return Err(e),
+        };
+        let Some(k) = loaded.ids.get(&cid) else {
+            unknown += 1;
+            return Ok(());
+        };
+        match label_of.get(k.index()).copied().flatten() {
+            Some(l) => {
+                if seen[k.index()] {
+                    return Err(CliError::input(
+                        &path,
+                        Some(row.line),
+                        Some("customer_id"),
+                        format!("customer {cid} is scored twice"),
+                    ));
+                }
+                seen[k.index()] = true;
+                scores.push(v);
+                y.push(l);
+            }
+            None => outside += 1,
+        }
+        Ok(())
+    })?;
+    skipped.report();
+    if unknown > 0 {
+        eprintln!("note: {unknown} scored customer(s) never appear in the transactions; left out");
+    }
+    if outside > 0 {
+        eprintln!(
+            "note: {outside} scored customer(s) had no purchase on or before {}; left out",
+            a.as_of
+        );
+    }
+    let missing = labels.len() - scores.len();
+    if missing > 0 {
+        eprintln!(
+            "note: {missing} customer(s) who bought by {} have no score; evaluated on the {} scored",
+            a.as_of,
+            scores.len()
+        );
+    }
+    let e = evaluate(&scores, &y).map_err(|e| CliError::Library(e.to_string()))?;
+    let out_path = a.output.as_ref();
+    let mut w = output::open(out_path)?;
+    let werr = output::write_err(out_path);
+    match a.format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut w, &e).map_err(|e| werr(e.into()))?;
+            writeln!(w).map_err(&werr)?;
+        }
+        Format::Csv | Format::Table => {
+            let opt = |v: Option<f64>| {
+                v.map_or_else(
+                    || "n/a (scores are not probabilities)".into(),
+                    |v| output::num(v, 4),
+                )
+            };
+            let mut s = String::new();
+            s.push_str(&format!(
+                "customers {}  churned {} ({}%)  as of {}  horizon {} days\n",
+                e.n,
+                e.churners,
+                output::num(100.0 * e.churn_rate, 1),
+                a.as_of,
+                a.horizon
+            ));
+            s.push_str(&format!("ROC AUC          {}\n", output::num(e.roc_auc, 4)));
+            s.push_str(&format!("PR AUC           {}\n", output::num(e.pr_auc, 4)));
+            s.push_str(&format!("Brier            {}\n", opt(e.brier)));
+            s.push_str(&format!("log loss         {}\n", opt(e.log_loss)));
+            s.push_str(&format!(
+                "top-decile lift  {}\n\ncalibration by decile (1 = highest scores):\n",
+                output::num(e.top_decile_lift, 3)
+            ));
+            let body: Vec<Vec<String>> = e
+                .calibration
+                .iter()
+                .zip(&e.gains)
+                .map(|(b, g)| {
+                    vec![
+                        b.decile.to_string(),
+                        b.n.to_string(),
+                        output::num(b.mean_score, 4),
+                        output::num(b.observed_rate, 4),
+                        output::num(g.captured, 4),
+                    ]
+                })
+                .collect();
+            s.push_str(&output::table(
+                &[
+                    "decile",
+                    "n",
+                    "mean_score",
+                    "observed_churn",
+                    "cum_captured",
+                ],
+                &body,
+            ));
+            w.write_all(s.as_bytes()).map_err(&werr)?;
+        }
+    }
+    w.flush().map_err(&werr)?;
+    Ok(())
+}
