@@ -24,12 +24,15 @@ struct Cli {
 enum Command {
     /// Per-customer purchase summary: repeat purchases x, recency t_x, age T, monetary value.
     Summary(cmd::summary::SummaryArgs),
+    /// RFM: recency, frequency, monetary value, 1-n scores and named segments per customer.
+    Rfm(cmd::rfm::RfmArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
+        Command::Rfm(a) => cmd::rfm::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -331,7 +331,7 @@ fn order_bits(x: f64) -> u64 {
 
 /// Scores from ranks `1..=N` (ties by input position) cut at `1 + (N-1) j / n`, exactly in
 /// integers: `up(rank) = 1 + #{j : n (rank - 1) > (N - 1) j}`.
-fn rank_scores(keys: &mut Vec<(u64, u32)>, n: u8, out: &mut [u8]) {
+fn rank_scores(keys: &mut [(u64, u32)], n: u8, out: &mut [u8]) {
     keys.sort_unstable();
     let big_n = keys.len() as u128;
     let nn = u128::from(n);

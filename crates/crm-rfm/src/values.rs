@@ -289,6 +289,58 @@ impl RfmAccumulator {
         Ok(())
     }
 
+    /// Combines a part whose keys come from a different interner: `other`'s key `i` is
+    /// `new_keys[i]` here (e.g. one interner per thread, re-interned in order afterwards).
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidParameter`] when `new_keys` is shorter than `other`'s key range;
+    /// otherwise as [`RfmAccumulator::merge`].
+    pub fn merge_remapped(
+        &mut self,
+        other: RfmAccumulator,
+        new_keys: &[CustomerKey],
+    ) -> Result<(), ModelError> {
+        if new_keys.len() < other.slots.len() {
+            return Err(ModelError::InvalidParameter {
+                name: "new_keys",
+                reason: format!(
+                    "{} keys given for {} customers",
+                    new_keys.len(),
+                    other.slots.len()
+                ),
+            });
+        }
+        let mut moved = RfmAccumulator {
+            slots: Vec::new(),
+            days: None,
+            cutoff: None,
+            excluded: other.excluded,
+            non_purchases: other.non_purchases,
+            guard: other.guard,
+        };
+        let max = new_keys
+            .iter()
+            .take(other.slots.len())
+            .map(|k| k.index() + 1)
+            .max()
+            .unwrap_or(0);
+        moved.slots = vec![EMPTY; max];
+        for (s, k) in other.slots.iter().zip(new_keys) {
+            if s.count > 0 {
+                moved.slots[k.index()] = *s;
+            }
+        }
+        moved.days = other.days.map(|d| {
+            d.into_iter()
+                .map(|(k, day)| {
+                    let nk = new_keys.get(k as usize).map_or(k, |n| n.get());
+                    (nk, day)
+                })
+                .collect()
+        });
+        self.merge(moved)
+    }
+
     /// The latest purchase date pushed so far.
     #[must_use]
     pub fn last_purchase(&self) -> Option<NaiveDate> {

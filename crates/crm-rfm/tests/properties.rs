@@ -163,3 +163,35 @@ fn built_in_maps_cover_every_cell_once() {
         }
     }
 }
+
+#[test]
+fn merge_remapped_equals_single_pass() {
+    // Part B uses its own keys: B's key 0 is global key 2, B's key 1 is global key 0.
+    let d = |x| day(x);
+    let m = crm_rfm::MonetaryValue::Total;
+    for same in [SameDayPurchases::Separate, SameDayPurchases::Merge] {
+        let k = CustomerKey::from_index;
+        let mut one = RfmAccumulator::new(same);
+        let mut a = RfmAccumulator::new(same);
+        let mut b = RfmAccumulator::new(same);
+        for (acc, key, day_, amt) in [
+            (0, 0, 1, 5),
+            (0, 1, 2, 7),
+            (1, 0, 3, 9),
+            (1, 1, 1, 4),
+            (1, 1, 1, 1),
+        ] {
+            let global = if acc == 0 { key } else { [2, 0][key as usize] };
+            one.push_purchase(k(global), d(day_), Decimal::from(amt))
+                .unwrap();
+            let part = if acc == 0 { &mut a } else { &mut b };
+            part.push_purchase(k(key), d(day_), Decimal::from(amt))
+                .unwrap();
+        }
+        a.merge_remapped(b, &[k(2), k(0)]).unwrap();
+        assert_eq!(
+            a.finish(Some(d(10)), m).unwrap(),
+            one.finish(Some(d(10)), m).unwrap()
+        );
+    }
+}
