@@ -18,7 +18,7 @@ use crm_analytics::model::{
     CustomerId, CustomerInterner, CustomerKey, LateEvents, ModelError, SameDayPurchases,
 };
 use crm_analytics::rfm::{
-    MonetaryValue, RfmAccumulator, RfmModel, RfmTable, SegmentMap, TiePolicy, analyze,
+    MonetaryValue, RfmAccumulator, RfmModel, RfmTable, RfmValues, SegmentMap, TiePolicy, analyze,
 };
 use serde::Serialize;
 
@@ -188,11 +188,34 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
         (Some(a), Some(b)) => id_order(a, b),
         (a, b) => a.cmp(&b),
     };
-    if !values
-        .windows(2)
-        .all(|w| order(&w[0].customer, &w[1].customer).is_le())
-    {
-        values.sort_unstable_by(|x, y| order(&x.customer, &y.customer));
+    let int_ids: Option<Vec<(u64, u32)>> = values
+        .iter()
+        .enumerate()
+        .map(|(i, v)| match idx(v.customer) {
+            Some(CustomerId::Int(n)) => Some((*n, i as u32)),
+            _ => None,
+        })
+        .collect();
+    match int_ids {
+        // All ids are integers: sort plain (id, position) pairs.
+        Some(mut keys) => {
+            if !keys.windows(2).all(|w| w[0].0 <= w[1].0) {
+                keys.sort_unstable();
+                let mut old: Vec<Option<RfmValues>> = values.into_iter().map(Some).collect();
+                values = keys
+                    .iter()
+                    .filter_map(|&(_, i)| old.get_mut(i as usize).and_then(Option::take))
+                    .collect();
+            }
+        }
+        None => {
+            if !values
+                .windows(2)
+                .all(|w| order(&w[0].customer, &w[1].customer).is_le())
+            {
+                values.sort_unstable_by(|x, y| order(&x.customer, &y.customer));
+            }
+        }
     }
     if let Some(p) = &a.save_cut_points {
         let m = RfmModel::fit(&values, a.bins).map_err(|e| CliError::Library(e.to_string()))?;
@@ -217,11 +240,15 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
                 w.write_all(b"customer_id,recency_days,frequency,monetary,r,f,m,segment\n")
                     .map_err(&werr)?;
                 for ((v, s), &g) in values.iter().zip(&res.scores).zip(&res.segments) {
-                    let id = idx(v.customer).map(id_text).unwrap_or_default();
+                    match idx(v.customer) {
+                        Some(CustomerId::Int(n)) => write!(w, "{n}"),
+                        Some(CustomerId::Str(t)) => w.write_all(csv_field(t).as_bytes()),
+                        None => Ok(()),
+                    }
+                    .map_err(&werr)?;
                     writeln!(
                         w,
-                        "{},{},{},{},{},{},{},{}",
-                        csv_field(&id),
+                        ",{},{},{},{},{},{},{}",
                         v.recency_days,
                         v.frequency,
                         v.monetary.normalize(),
