@@ -244,7 +244,7 @@ impl RfmAccumulator {
             self.slots.resize(i + 1, EMPTY);
         }
         let s = &mut self.slots[i];
-        s.total = s.total.checked_add(amount).ok_or(overflow())?;
+        s.total = s.total.checked_add(amount).ok_or_else(overflow)?;
         s.count = s.count.saturating_add(1);
         if date > s.last {
             s.last = date;
@@ -270,7 +270,7 @@ impl RfmAccumulator {
             if o.count == 0 {
                 continue;
             }
-            s.total = s.total.checked_add(o.total).ok_or(overflow())?;
+            s.total = s.total.checked_add(o.total).ok_or_else(overflow)?;
             s.count = s.count.saturating_add(o.count);
             s.last = s.last.max(o.last);
         }
