@@ -161,6 +161,8 @@ pub struct RfmAccumulator {
     excluded: usize,
     non_purchases: usize,
     guard: CurrencyGuard,
+    /// Sink of the read-ahead pass of `push_all` (keeps the reads from being optimised away).
+    touched: u32,
 }
 
 impl RfmAccumulator {
@@ -183,6 +185,7 @@ impl RfmAccumulator {
             excluded: 0,
             non_purchases: 0,
             guard: CurrencyGuard::new(),
+            touched: 0,
         }
     }
 
@@ -209,6 +212,37 @@ impl RfmAccumulator {
             self.non_purchases += 1;
             Ok(())
         }
+    }
+
+    /// Adds every transaction of a slice (as [`RfmAccumulator::push`] on each, faster).
+    ///
+    /// Rows are taken in small batches: a first pass only reads each customer's state so that
+    /// the cache misses of a batch overlap, the second pass updates it from cache.
+    ///
+    /// # Errors
+    /// As [`RfmAccumulator::push`], wrapped in [`ModelError::AtRecord`] with the position in
+    /// `transactions`.
+    pub fn push_all(&mut self, transactions: &[Transaction]) -> Result<(), ModelError> {
+        const BATCH: usize = 32;
+        let max = transactions
+            .iter()
+            .map(|t| t.customer().index() + 1)
+            .max()
+            .unwrap_or(0);
+        if max > self.slots.len() {
+            self.slots.resize(max, EMPTY);
+        }
+        let mut touch = 0u32;
+        for (b, chunk) in transactions.chunks(BATCH).enumerate() {
+            for t in chunk {
+                touch ^= self.slots.get(t.customer().index()).map_or(0, |s| s.count);
+            }
+            for (j, t) in chunk.iter().enumerate() {
+                self.push(t).map_err(|e| e.at_record(b * BATCH + j))?;
+            }
+        }
+        self.touched ^= touch;
+        Ok(())
     }
 
     /// Counts one refund or return (for callers that push raw columns).
@@ -317,6 +351,7 @@ impl RfmAccumulator {
             excluded: other.excluded,
             non_purchases: other.non_purchases,
             guard: other.guard,
+            touched: 0,
         };
         let max = new_keys
             .iter()
@@ -484,9 +519,7 @@ fn distinct_days(days: &[(u32, NaiveDate)], keys: usize) -> Result<Vec<u32>> {
 pub fn rfm_values(transactions: &[Transaction], options: &RfmOptions) -> Result<RfmTable> {
     let mut acc = RfmAccumulator::with_capacity(options.same_day, 0)
         .cutoff(options.as_of, options.late_events);
-    for (i, t) in transactions.iter().enumerate() {
-        acc.push(t).map_err(|e| e.at_record(i))?;
-    }
+    acc.push_all(transactions)?;
     acc.finish(Some(options.as_of), options.monetary)
 }
 

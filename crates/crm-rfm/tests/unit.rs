@@ -186,3 +186,39 @@ fn report_by_hand() {
         assert_eq!(serde_json::from_str::<SegmentMap>(&j).unwrap(), m);
     }
 }
+
+#[test]
+fn values_from_purchase_summaries_match_transactions() {
+    use crm_rfm::model::{SummaryOptions, TimeUnit, summarize};
+    let tx = [
+        p(0, d(1, 2), 10),
+        p(0, d(1, 2), 5),
+        p(0, d(1, 20), 30),
+        p(1, d(1, 9), 7),
+    ];
+    let as_of = d(1, 31);
+    for same in [SameDayPurchases::Merge, SameDayPurchases::Separate] {
+        let s = summarize(
+            &tx,
+            &SummaryOptions::new(as_of, TimeUnit::Day).same_day(same),
+        )
+        .unwrap();
+        for m in [MonetaryValue::Total, MonetaryValue::MeanPerPurchase] {
+            let from_s = crm_rfm::rfm_values_from_summaries(&s.customers, as_of, m).unwrap();
+            let from_t = rfm_values(&tx, &RfmOptions::new(as_of).same_day(same).monetary(m))
+                .unwrap()
+                .customers;
+            assert_eq!(from_s, from_t, "{same:?} {m:?}");
+        }
+    }
+    // Customer 0: 11 days, 3 purchases (2 purchase days), 45 spent.
+    let s = summarize(&tx, &SummaryOptions::new(as_of, TimeUnit::Day)).unwrap();
+    let v = crm_rfm::rfm_values_from_summaries(&s.customers, as_of, MonetaryValue::Total).unwrap();
+    assert_eq!(
+        (v[0].recency_days, v[0].frequency, v[0].monetary),
+        (11, 2, Decimal::from(45))
+    );
+    assert!(
+        crm_rfm::rfm_values_from_summaries(&s.customers, d(1, 10), MonetaryValue::Total).is_err()
+    );
+}
