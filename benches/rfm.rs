@@ -9,6 +9,7 @@ use crm_analytics::model::rust_decimal::Decimal;
 use crm_analytics::model::{CustomerInterner, SameDayPurchases, Transaction};
 use crm_analytics::rfm::{
     MonetaryValue, RfmAccumulator, RfmOptions, SegmentMap, TiePolicy, analyze, rfm_values,
+    rfm_values_threaded,
 };
 use std::hint::black_box;
 
@@ -115,6 +116,19 @@ fn rfm(c: &mut Criterion) {
                 .len()
         })
     });
+    g.bench_with_input(
+        BenchmarkId::new("full_step_value_2_threads", n),
+        &tx,
+        |b, tx| {
+            b.iter(|| {
+                let t = rfm_values_threaded(black_box(tx), &opts, 2).unwrap();
+                analyze(&t.customers, 5, &TiePolicy::ValueBased, &map)
+                    .unwrap()
+                    .segments
+                    .len()
+            })
+        },
+    );
     g.bench_with_input(BenchmarkId::new("full_step_rank_first", n), &tx, |b, tx| {
         b.iter(|| {
             let t = rfm_values(black_box(tx), &opts).unwrap();

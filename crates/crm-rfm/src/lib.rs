@@ -100,7 +100,7 @@ pub use score::{CutPoints, MAX_BINS, MIN_BINS, RfmModel, RfmScore, TiePolicy, sc
 pub use segment::{ScoreRange, SegmentMap, SegmentRule, Segmenter};
 pub use values::{
     MonetaryValue, RfmAccumulator, RfmOptions, RfmTable, RfmValues, rfm_values,
-    rfm_values_from_summaries,
+    rfm_values_from_summaries, rfm_values_threaded,
 };
 
 /// Scores, segments and the report of one population.

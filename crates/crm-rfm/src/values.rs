@@ -523,6 +523,63 @@ pub fn rfm_values(transactions: &[Transaction], options: &RfmOptions) -> Result<
     acc.finish(Some(options.as_of), options.monetary)
 }
 
+/// [`rfm_values`] on `threads` scoped threads: the slice is cut into `threads` contiguous parts,
+/// each accumulated on its own, and the parts merged in order. The result is identical to
+/// [`rfm_values`] (merging is exact); `threads <= 1` or a small input runs on the caller's thread.
+///
+/// # Errors
+/// As [`rfm_values`] (record positions refer to the whole slice).
+pub fn rfm_values_threaded(
+    transactions: &[Transaction],
+    options: &RfmOptions,
+    threads: usize,
+) -> Result<RfmTable> {
+    let threads = threads.clamp(1, 64);
+    if threads == 1 || transactions.len() < 100_000 {
+        return rfm_values(transactions, options);
+    }
+    let chunk = transactions.len().div_ceil(threads);
+    let run = |offset: usize, part: &[Transaction]| -> Result<RfmAccumulator, ModelError> {
+        let mut acc = RfmAccumulator::with_capacity(options.same_day, 0)
+            .cutoff(options.as_of, options.late_events);
+        acc.push_all(part).map_err(|e| match e {
+            ModelError::AtRecord { index, source } => ModelError::AtRecord {
+                index: index + offset,
+                source,
+            },
+            other => other,
+        })?;
+        Ok(acc)
+    };
+    let parts: Vec<Result<RfmAccumulator, ModelError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = transactions
+            .chunks(chunk)
+            .enumerate()
+            .skip(1)
+            .map(|(i, part)| s.spawn(move || run(i * chunk, part)))
+            .collect();
+        let first = run(0, transactions.chunks(chunk).next().unwrap_or(&[]));
+        std::iter::once(first)
+            .chain(handles.into_iter().map(|h| {
+                h.join().unwrap_or_else(|_| {
+                    Err(ModelError::InvalidParameter {
+                        name: "threads",
+                        reason: "a worker thread panicked".into(),
+                    })
+                })
+            }))
+            .collect()
+    });
+    let mut parts = parts.into_iter();
+    let mut acc = parts
+        .next()
+        .unwrap_or_else(|| Ok(RfmAccumulator::new(options.same_day)))?;
+    for p in parts {
+        acc.merge(p?)?;
+    }
+    acc.finish(Some(options.as_of), options.monetary)
+}
+
 /// RFM values from purchase summaries (see [`crm_model::summarize`]).
 ///
 /// ```text

@@ -195,3 +195,35 @@ fn merge_remapped_equals_single_pass() {
         );
     }
 }
+
+#[test]
+fn threaded_equals_single_pass_and_reports_the_global_record() {
+    let rows: Vec<(u32, i64, i64)> = (0..250_000u32)
+        .map(|i| {
+            (
+                i.wrapping_mul(2_654_435_761) % 5000,
+                i64::from(i % 90),
+                i64::from(i % 977),
+            )
+        })
+        .collect();
+    let t = tx(&rows);
+    let o = RfmOptions::new(day(100));
+    let one = rfm_values(&t, &o).unwrap();
+    for threads in [2, 3] {
+        assert_eq!(crm_rfm::rfm_values_threaded(&t, &o, threads).unwrap(), one);
+    }
+    let e = crm_rfm::rfm_values_threaded(&t, &RfmOptions::new(day(50)), 2).unwrap_err();
+    assert_eq!(e, rfm_values(&t, &RfmOptions::new(day(50))).unwrap_err());
+    // The first late record is in the first part here; one in the second part keeps its index.
+    let mut late = tx(&rows[..200_000]
+        .iter()
+        .map(|r| (r.0, r.1 % 40, r.2))
+        .collect::<Vec<_>>());
+    late.push(tx(&[(1, 80, 1)])[0].clone());
+    let e = crm_rfm::rfm_values_threaded(&late, &RfmOptions::new(day(50)), 2).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "record 200000: date 2024-03-21 is after the observation end 2024-02-20"
+    );
+}
