@@ -185,11 +185,16 @@ impl RfmModel {
         if values.is_empty() {
             return Err(RfmError::Empty);
         }
-        let mut buf: Vec<f64> = values.iter().map(|v| f64::from(v.recency_days)).collect();
-        let recency_days = quantile_cuts(&mut buf, bins);
-        buf.clear();
-        buf.extend(values.iter().map(|v| f64::from(v.frequency)));
-        let frequency = quantile_cuts(&mut buf, bins);
+        let mut buf: Vec<f64> = Vec::new();
+        let mut ints = |get: fn(&RfmValues) -> u32, buf: &mut Vec<f64>| {
+            quantile_cuts_small_ints(values, get, bins).unwrap_or_else(|| {
+                buf.clear();
+                buf.extend(values.iter().map(|v| f64::from(get(v))));
+                quantile_cuts(buf, bins)
+            })
+        };
+        let recency_days = ints(|v| v.recency_days, &mut buf);
+        let frequency = ints(|v| v.frequency, &mut buf);
         buf.clear();
         buf.extend(values.iter().map(|v| to_f64(v.monetary)));
         let monetary = quantile_cuts(&mut buf, bins);
@@ -240,6 +245,51 @@ fn up(cuts: &[f64], x: f64) -> u8 {
         s += u8::from(x > c);
     }
     s
+}
+
+/// [`quantile_cuts`] for small non-negative integers (days, counts) by a histogram: one pass,
+/// no sort. `None` when the largest value is too big for a small histogram.
+fn quantile_cuts_small_ints(
+    values: &[RfmValues],
+    get: fn(&RfmValues) -> u32,
+    n: u8,
+) -> Option<Vec<f64>> {
+    let max = values.iter().map(get).max()? as usize;
+    if max > (1 << 20) || max > 4 * values.len() + 1024 {
+        return None;
+    }
+    let mut counts = vec![0u32; max + 1];
+    for v in values {
+        counts[get(v) as usize] += 1;
+    }
+    let len = values.len();
+    // k-th order statistic (0-based) for increasing k, walking the histogram once.
+    let mut x = 0usize;
+    let mut below = 0usize; // number of values < x
+    let mut nth = |k: usize| -> f64 {
+        if k < below {
+            (x, below) = (0, 0);
+        }
+        while below + counts[x] as usize <= k {
+            below += counts[x] as usize;
+            x += 1;
+        }
+        x as f64
+    };
+    let mut out = Vec::with_capacity(usize::from(n) - 1);
+    for j in 1..usize::from(n) {
+        let h = ((len - 1) * j) as f64 / f64::from(n);
+        let lo = (h.floor() as usize).min(len - 1);
+        let frac = h - lo as f64;
+        let a = nth(lo);
+        out.push(if frac > 0.0 {
+            let b = nth(lo + 1);
+            a + frac * (b - a)
+        } else {
+            a
+        });
+    }
+    Some(out)
 }
 
 /// Quantiles at `j / n`, `j = 1..n`, linear interpolation (numpy's default), by selection.
@@ -387,4 +437,33 @@ fn rank_first(values: &[RfmValues], n: u8) -> Vec<RfmScore> {
             m: m[i],
         })
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_model::CustomerKey;
+    use crm_model::chrono::NaiveDate;
+    use crm_model::rust_decimal::Decimal;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn histogram_quantiles_equal_selection(
+            xs in prop::collection::vec(0u32..60, 1..200), n in 2u8..=12,
+        ) {
+            let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+            let values: Vec<RfmValues> = xs.iter().enumerate().map(|(i, &x)| RfmValues {
+                customer: CustomerKey::from_index(i as u32),
+                last_purchase: day,
+                recency_days: x,
+                frequency: x + 1,
+                monetary: Decimal::ZERO,
+                total_spend: Decimal::ZERO,
+            }).collect();
+            let h = quantile_cuts_small_ints(&values, |v| v.recency_days, n).unwrap();
+            let mut buf: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
+            prop_assert_eq!(h, quantile_cuts(&mut buf, n));
+        }
+    }
 }
