@@ -19,8 +19,9 @@
 //!   depends on input order.
 //! - [`TiePolicy::Fixed`]: thresholds chosen by the user (e.g. recency 30, 90, 180, 365 days).
 //!
-//! Monetary values are compared as `f64` (via [`crm_model::to_f64`]).
+//! Monetary values are compared as `f64`: the nearest double to the exact decimal amount.
 
+use crm_model::rust_decimal::Decimal;
 use crm_model::to_f64;
 use serde::{Deserialize, Serialize};
 
@@ -186,7 +187,7 @@ impl RfmModel {
             return Err(RfmError::Empty);
         }
         let mut buf: Vec<f64> = Vec::new();
-        let mut ints = |get: fn(&RfmValues) -> u32, buf: &mut Vec<f64>| {
+        let ints = |get: fn(&RfmValues) -> u32, buf: &mut Vec<f64>| {
             quantile_cuts_small_ints(values, get, bins).unwrap_or_else(|| {
                 buf.clear();
                 buf.extend(values.iter().map(|v| f64::from(get(v))));
@@ -196,7 +197,7 @@ impl RfmModel {
         let recency_days = ints(|v| v.recency_days, &mut buf);
         let frequency = ints(|v| v.frequency, &mut buf);
         buf.clear();
-        buf.extend(values.iter().map(|v| to_f64(v.monetary)));
+        buf.extend(values.iter().map(|v| money_f64(v.monetary)));
         let monetary = quantile_cuts(&mut buf, bins);
         Ok(RfmModel {
             cuts: CutPoints {
@@ -226,7 +227,7 @@ impl RfmModel {
         RfmScore {
             r: n + 1 - up(&self.cuts.recency_days, f64::from(v.recency_days)),
             f: up(&self.cuts.frequency, f64::from(v.frequency)),
-            m: up(&self.cuts.monetary, to_f64(v.monetary)),
+            m: up(&self.cuts.monetary, money_f64(v.monetary)),
         }
     }
 
@@ -234,6 +235,26 @@ impl RfmModel {
     #[must_use]
     pub fn score_all(&self, values: &[RfmValues]) -> Vec<RfmScore> {
         values.iter().map(|v| self.score(v)).collect()
+    }
+}
+
+/// Powers of ten exactly representable as `f64`.
+const POW10: [f64; 23] = [
+    1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16,
+    1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
+];
+
+/// A money amount as the nearest `f64`: `mantissa / 10^scale` in one correctly rounded division
+/// when both are exact doubles (every amount with up to 15 significant digits), else
+/// [`crm_model::to_f64`].
+#[inline]
+pub(crate) fn money_f64(d: Decimal) -> f64 {
+    let m = d.mantissa();
+    let s = d.scale() as usize;
+    if m.unsigned_abs() < (1u128 << 53) && s < POW10.len() {
+        m as i64 as f64 / POW10[s]
+    } else {
+        to_f64(d)
     }
 }
 
@@ -427,7 +448,7 @@ fn rank_first(values: &[RfmValues], n: u8) -> Vec<RfmScore> {
         values
             .iter()
             .enumerate()
-            .map(|(i, v)| (order_bits(to_f64(v.monetary)), i as u32)),
+            .map(|(i, v)| (order_bits(money_f64(v.monetary)), i as u32)),
     );
     rank_scores(&mut keys, n, &mut m);
     (0..len)
@@ -462,8 +483,27 @@ mod tests {
                 total_spend: Decimal::ZERO,
             }).collect();
             let h = quantile_cuts_small_ints(&values, |v| v.recency_days, n).unwrap();
+            for v in &values {
+                prop_assert_eq!(money_f64(v.monetary), to_f64(v.monetary));
+            }
             let mut buf: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
             prop_assert_eq!(h, quantile_cuts(&mut buf, n));
+        }
+    }
+}
+
+#[cfg(test)]
+mod money_tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        #[test]
+        fn money_f64_is_the_nearest_double(m in -(1i64 << 52)..(1i64 << 52), scale in 0u32..=10) {
+            let d = Decimal::new(m, scale);
+            // The decimal text parsed by Rust's correctly rounded float parser.
+            let exact: f64 = d.to_string().parse().unwrap();
+            prop_assert_eq!(money_f64(d), exact);
         }
     }
 }
