@@ -36,6 +36,13 @@ pub struct SegmentStats {
 }
 
 /// The report: one line per segment, in the map's order.
+///
+/// ```text
+/// customers_share = customers in segment / all customers
+/// revenue         = sum of total_spend over the segment's customers
+/// revenue_share   = revenue / total revenue                  (None when total revenue is 0)
+/// mean_recency_days, mean_frequency, mean_monetary over the segment (None when it is empty)
+/// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct SegmentReport {
     /// Per-segment lines (every rule's segment; the fallback only when it has customers).

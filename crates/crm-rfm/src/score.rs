@@ -67,7 +67,28 @@ pub struct CutPoints {
     pub monetary: Vec<f64>,
 }
 
-/// Where the cut points come from, and so how ties are treated. See the [module docs](self).
+/// Where the cut points come from, and so how ties are treated.
+///
+/// ```text
+/// cut points c_1 <= ... <= c_{n-1} per dimension
+/// up(x)  = 1 + #{ j : x > c_j }          (bins are right-closed: (c_{j-1}, c_j])
+/// F = up(frequency),  M = up(monetary)
+/// R = n + 1 - up(recency_days)           (reversed: the most recent customers score n)
+/// ```
+///
+/// The policies:
+/// - [`TiePolicy::ValueBased`] (default): `c_j` = the `j/n` quantile of the values (linear
+///   interpolation between order statistics, numpy's default, as `pandas.qcut` uses). A score is
+///   a function of the value, so equal values always share a score and the result never depends
+///   on input order. With many ties (most customers bought once) some scores stay empty.
+/// - [`TiePolicy::RankFirst`]: the common pandas recipe
+///   `qcut(x.rank(method="first"), n)`: values are ranked `1..=N`, ties broken by position in the
+///   input, and the ranks are cut at `c_j = 1 + (N - 1) j / n`. Every score gets about `N / n`
+///   customers, but two customers with equal values can get different scores, and the result
+///   depends on input order.
+/// - [`TiePolicy::Fixed`]: thresholds chosen by the user (e.g. recency 30, 90, 180, 365 days).
+///
+/// Monetary values are compared as `f64`: the nearest double to the exact decimal amount.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum TiePolicy {
@@ -336,7 +357,7 @@ fn quantile_cuts(v: &mut [f64], n: u8) -> Vec<f64> {
     out
 }
 
-/// Scores every customer with `bins` levels under a tie policy. See the [module docs](self).
+/// Scores every customer with `bins` levels under a tie policy (see [`TiePolicy`]).
 ///
 /// ```
 /// use crm_model::chrono::NaiveDate;

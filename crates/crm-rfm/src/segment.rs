@@ -117,6 +117,21 @@ impl SegmentRule {
 
 /// An ordered list of rules with a fallback; the first matching rule names the segment.
 ///
+/// fallback, and it round-trips through JSON.
+///
+/// ```text
+/// segment(R, F, M) = name of the first rule with R in r, F in f, M in m   (ranges inclusive)
+///                  | fallback                                            (no rule matches)
+/// ```
+///
+/// JSON form (`r`, `f`, `m` are `[min, max]`; an omitted range matches any score):
+///
+/// ```json
+/// {"rules": [{"segment": "VIP", "r": [4, 5], "f": [4, 5], "m": [4, 5]},
+///            {"segment": "Potential", "r": [3, 5]}],
+///  "fallback": "Churn warning"}
+/// ```
+///
 /// Built-in maps (all for 5 score levels):
 ///
 /// - [`SegmentMap::standard`] (default): the widely used 10-segment R-by-F grid, as in the

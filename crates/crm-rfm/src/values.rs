@@ -486,6 +486,17 @@ fn distinct_days(days: &[(u32, NaiveDate)], keys: usize) -> Result<Vec<u32>> {
 
 /// Per-customer RFM values from transactions at `options.as_of`.
 ///
+/// ```text
+/// recency_days = as_of - date of the last purchase            (whole days, >= 0)
+/// frequency    = number of purchases                          (default)
+///              | number of purchase days (same-day purchases merged)
+/// monetary     = total spend = sum of purchase amounts        (default)
+///              | total spend / frequency                      (mean per purchase)
+/// ```
+///
+/// Refunds and returns are not purchases: they are counted in
+/// [`RfmTable::non_purchases`] and change neither frequency nor monetary value.
+///
 /// The result does not depend on the order of `transactions`.
 ///
 /// ```
