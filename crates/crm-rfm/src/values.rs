@@ -224,21 +224,36 @@ impl RfmAccumulator {
     /// `transactions`.
     pub fn push_all(&mut self, transactions: &[Transaction]) -> Result<(), ModelError> {
         const BATCH: usize = 32;
-        let max = transactions
-            .iter()
-            .map(|t| t.customer().index() + 1)
-            .max()
-            .unwrap_or(0);
-        if max > self.slots.len() {
-            self.slots.resize(max, EMPTY);
-        }
+        let cutoff = self.cutoff;
         let mut touch = 0u32;
         for (b, chunk) in transactions.chunks(BATCH).enumerate() {
+            let mut top = 0usize;
             for t in chunk {
-                touch ^= self.slots.get(t.customer().index()).map_or(0, |s| s.count);
+                let i = t.customer().index();
+                top = top.max(i + 1);
+                touch ^= self.slots.get(i).map_or(0, |s| s.count);
+            }
+            if top > self.slots.len() {
+                self.slots.resize(top, EMPTY);
             }
             for (j, t) in chunk.iter().enumerate() {
-                self.push(t).map_err(|e| e.at_record(b * BATCH + j))?;
+                let slow = t.currency().is_some()
+                    || !t.is_purchase()
+                    || self.days.is_some()
+                    || cutoff.is_some_and(|(end, _)| t.date() > end);
+                match self.slots.get_mut(t.customer().index()) {
+                    Some(s) if !slow => {
+                        s.total = s
+                            .total
+                            .checked_add(t.amount())
+                            .ok_or_else(|| overflow().at_record(b * BATCH + j))?;
+                        s.count = s.count.saturating_add(1);
+                        if t.date() > s.last {
+                            s.last = t.date();
+                        }
+                    }
+                    _ => self.push(t).map_err(|e| e.at_record(b * BATCH + j))?,
+                }
             }
         }
         self.touched ^= touch;
