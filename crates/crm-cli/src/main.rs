@@ -40,6 +40,8 @@ enum Command {
     /// Buy-till-you-die models: fit BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma; predict
     /// P(alive), expected purchases and CLV.
     Clv(cmd::clv::ClvArgs),
+    /// RFM: recency, frequency, monetary value, 1-n scores and named segments per customer.
+    Rfm(cmd::rfm::RfmArgs),
 }
 
 fn main() {
@@ -55,6 +57,7 @@ fn main() {
         }
         Command::Churn(a) => cmd::churn::run(a),
         Command::Clv(a) => cmd::clv::run(a),
+        Command::Rfm(a) => cmd::rfm::run(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

@@ -1,9 +1,139 @@
 //! # crm-rfm
 //!
-//! RFM (recency, frequency, monetary) scoring and named segments (to be filled by the RFM
-//! issue): n-tile scores with explicit tie policies, fit-and-apply cut points, segment maps as
-//! data, and a per-segment report.
+//! RFM (recency, frequency, monetary) analysis: per-customer values from transactions, n-tile
+//! scores with an explicit tie policy, cut points fitted on one population and applied to
+//! another, segment maps as data, and a per-segment report.
+//!
+//! ## The method
+//!
+//! RFM comes from direct marketing: Arthur Hughes, *Strategic Database Marketing* (1994),
+//! popularised scoring each customer on three behaviours that predict response to the next
+//! mailing:
+//!
+//! ```text
+//! R  recency    = days since the last purchase (at an as-of date)
+//! F  frequency  = number of purchases
+//! M  monetary   = total spend
+//! ```
+//!
+//! Each is cut into n-tiles, classically quintiles (n = 5): the customers are sorted by the value
+//! and split into five groups of (about) equal size, scored 1 (bottom 20 %) to 5 (top 20 %). High
+//! F and M are good, so they score 5 for the largest values. For recency a *small* number of days
+//! is good (a customer who bought last week is far more likely to buy again than one who bought
+//! two years ago), so the recency scale is **reversed**: the most recent fifth scores R = 5. With
+//! that, 5-5-5 is always the best cell and 1-1-1 the worst, and rules such as "R >= 4 and F >= 4"
+//! read naturally.
+//!
+//! ```text
+//! up(x) = 1 + #{ j : x > c_j }   for cut points c_1 <= ... <= c_{n-1}
+//! R = n + 1 - up(recency_days),  F = up(frequency),  M = up(monetary)
+//! ```
+//!
+//! **Ties.** Frequency is full of ties (often most customers bought exactly once), so "equal-sized
+//! groups" and "equal values get equal scores" cannot both hold. [`TiePolicy`] makes the choice
+//! explicit:
+//! - [`TiePolicy::ValueBased`] (default): cut points are quantiles of the values; equal values
+//!   always share a score and the result does not depend on input order, but groups can be
+//!   unequal and some scores empty.
+//! - [`TiePolicy::RankFirst`]: the common pandas recipe `qcut(x.rank(method="first"), 5)`:
+//!   equal-sized groups, but ties are broken by input position, so two identical customers can
+//!   land in different scores and re-ordering the input changes the result.
+//! - [`TiePolicy::Fixed`]: business thresholds (e.g. recency 30 / 90 / 180 / 365 days).
+//!
+//! Scores then map to named segments with a [`SegmentMap`] (default: the widely used
+//! 10-segment R-by-F grid: Champions, Loyal Customers, ..., Hibernating).
+//!
+//! ## Pipeline
+//!
+//! ```
+//! use crm_model::chrono::NaiveDate;
+//! use crm_model::rust_decimal::Decimal;
+//! use crm_model::{CustomerInterner, Transaction};
+//! use crm_rfm::{analyze, rfm_values, RfmOptions, SegmentMap, TiePolicy};
+//!
+//! let mut ids = CustomerInterner::new();
+//! let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+//! let rows = [
+//!     ("ann", d(6, 28), 120), ("ann", d(6, 1), 80), ("ann", d(5, 2), 60),
+//!     ("bob", d(1, 3), 15),
+//!     ("cyd", d(6, 20), 30),
+//!     ("dan", d(2, 14), 200), ("dan", d(3, 1), 150), ("dan", d(3, 9), 90),
+//!     ("eve", d(4, 30), 25), ("eve", d(5, 30), 20),
+//! ];
+//! let mut tx = Vec::new();
+//! for (id, date, amount) in rows {
+//!     tx.push(Transaction::purchase(ids.intern(id)?, date, Decimal::from(amount))?);
+//! }
+//! let table = rfm_values(&tx, &RfmOptions::new(d(7, 1)))?;
+//! let a = analyze(&table.customers, 5, &TiePolicy::ValueBased, &SegmentMap::standard())?;
+//! let name = |i: usize| a.segment_names[usize::from(a.segments[i])].as_str();
+//! // ann: 3 days ago, 3 purchases, 260 spent. Quintile cut points of frequency (1, 1, 2, 3, 3)
+//! // are 1, 1.6, 2.4, 3: the top value equals the last cut, so F = 4 (bins are right-closed).
+//! assert_eq!((a.scores[0].r, a.scores[0].f, a.scores[0].m), (5, 4, 4));
+//! assert_eq!(name(0), "Champions");
+//! // bob: 180 days ago, one purchase of 15 -> the bottom cell.
+//! assert_eq!((a.scores[1].r, a.scores[1].f, a.scores[1].m), (1, 1, 1));
+//! assert_eq!(name(1), "Hibernating");
+//! // dan spent most (M = 5) and often, but not since March (114 days): at risk.
+//! assert_eq!((a.scores[3].r, a.scores[3].f, a.scores[3].m), (2, 4, 5));
+//! assert_eq!(name(3), "At Risk");
+//! assert_eq!(a.report.customers, 5);
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+//!
+//! Reference: A. M. Hughes, *Strategic Database Marketing*, Probus, 1994 (3rd ed. McGraw-Hill
+//! 2006); J. R. Bult & T. Wansbeek (1995), "Optimal selection for direct mail", *Marketing Science*
+//! 14(4).
 
 #![forbid(unsafe_code)]
 
+mod error;
+mod report;
+mod score;
+mod segment;
+mod values;
+
 pub use crm_model as model;
+pub use error::{Result, RfmError};
+pub use report::{ReportAccumulator, SegmentReport, SegmentStats, segment_report};
+pub use score::{CutPoints, MAX_BINS, MIN_BINS, RfmModel, RfmScore, TiePolicy, score};
+pub use segment::{ScoreRange, SegmentMap, SegmentRule, Segmenter};
+pub use values::{
+    MonetaryValue, RfmAccumulator, RfmOptions, RfmTable, RfmValues, rfm_values,
+    rfm_values_from_summaries, rfm_values_threaded,
+};
+
+/// Scores, segments and the report of one population.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RfmAnalysis {
+    /// Scores, parallel to the input values.
+    pub scores: Vec<RfmScore>,
+    /// Segment index of each customer (into `segment_names`).
+    pub segments: Vec<u16>,
+    /// Segment names.
+    pub segment_names: Vec<String>,
+    /// The segment report.
+    pub report: SegmentReport,
+}
+
+/// Scores `values` with `bins` levels under `ties`, assigns segments with `map`, and reports.
+///
+/// # Errors
+/// As [`score`] and [`SegmentMap::compile`].
+pub fn analyze(
+    values: &[RfmValues],
+    bins: u8,
+    ties: &TiePolicy,
+    map: &SegmentMap,
+) -> Result<RfmAnalysis> {
+    let seg = map.compile(bins)?;
+    let scores = score(values, bins, ties)?;
+    let segments = seg.classify_all(&scores);
+    let report = segment_report(values, &segments, seg.names(), seg.fallback())?;
+    Ok(RfmAnalysis {
+        scores,
+        segments,
+        segment_names: seg.names().to_vec(),
+        report,
+    })
+}

@@ -6,4 +6,5 @@ pub mod completions;
 pub mod demo;
 pub mod metrics;
 pub mod report;
+pub mod rfm;
 pub mod summary;

@@ -1,0 +1,329 @@
+//! End-to-end tests of `crm rfm`.
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+
+use std::fmt::Write as _;
+use std::process::{Command, Output};
+
+fn crm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_crm"))
+}
+
+fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
+    let p = dir.path().join(name);
+    std::fs::write(&p, text).unwrap();
+    p
+}
+
+fn ok(out: &Output) -> String {
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8(out.stdout.clone()).unwrap()
+}
+
+fn err(out: &Output) -> String {
+    assert_eq!(out.status.code(), Some(2));
+    String::from_utf8(out.stderr.clone()).unwrap()
+}
+
+/// Five customers, hand-scored with 5 value-based bins. As-of defaults to 2024-07-01.
+const FIVE: &str = "customer_id,date,amount\n\
+ann,2024-06-28,120\nann,2024-06-01,80\nann,2024-05-02,60\n\
+bob,2024-01-03,15\n\
+cyd,2024-06-20,30\n\
+dan,2024-02-14,200\ndan,2024-03-01,150\ndan,2024-03-09,90\n\
+eve,2024-04-30,25\neve,2024-05-30,20\n\
+\"fay, jr\",2024-06-30,1.5\n";
+
+#[test]
+fn per_customer_rows_and_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "t.csv", FIVE);
+    let out = ok(&crm()
+        .args(["rfm", "--transactions"])
+        .arg(&f)
+        .output()
+        .unwrap());
+    // Recency 3, 180, 11, 114, 32, 1 days; frequency 3, 1, 1, 3, 2, 1; spend 260, 15, 30, 440,
+    // 45, 1.5. Rows are sorted by id; quoted ids are written back quoted.
+    assert_eq!(
+        out,
+        "customer_id,recency_days,frequency,monetary,r,f,m,segment\n\
+         ann,3,3,260,5,4,4,Champions\n\
+         bob,180,1,15,1,1,1,Hibernating\n\
+         cyd,11,1,30,4,1,2,Promising\n\
+         dan,114,3,440,2,4,5,At Risk\n\
+         eve,32,2,45,3,3,3,Need Attention\n\
+         \"fay, jr\",1,1,1.5,5,1,1,New Customers\n"
+    );
+    let rep = ok(&crm()
+        .args(["rfm", "--report", "--segments", "tiers", "--transactions"])
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert_eq!(
+        rep.lines().next().unwrap(),
+        "segment,customers,customer_share,revenue,revenue_share,mean_recency_days,mean_frequency,mean_monetary"
+    );
+    // VIP needs R, F, M >= 4: ann. Potential: R >= 3: cyd, eve, fay. Churn warning: bob, dan.
+    // Revenue 791.5 in all: 260 / 791.5 = 0.3285, 455 / 791.5 = 0.5749.
+    assert!(rep.contains("\nVIP,1,0.1667,260,0.3285,3,3,260\n"), "{rep}");
+    assert!(
+        rep.contains("\nPotential,3,0.5,76.5,0.0967,14.67,1.33,25.5\n"),
+        "{rep}"
+    );
+    assert!(
+        rep.ends_with("\nChurn warning,2,0.3333,455,0.5749,147,2,227.5\n"),
+        "{rep}"
+    );
+}
+
+#[test]
+fn rank_first_fixed_cut_points_and_json_maps() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "t.csv", FIVE);
+    let cuts = dir.path().join("cuts.json");
+    ok(&crm()
+        .args(["rfm", "--as-of", "2024-07-01", "--save-cut-points"])
+        .arg(&cuts)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap());
+    let saved: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&cuts).unwrap()).unwrap();
+    assert_eq!(saved["frequency"], serde_json::json!([1.0, 1.0, 2.0, 3.0]));
+    // Scoring a file against stored cut points gives the same scores as fitting on it.
+    let fitted = ok(&crm()
+        .args(["rfm", "--transactions"])
+        .arg(&f)
+        .output()
+        .unwrap());
+    let applied = ok(&crm()
+        .args(["rfm", "--cut-points"])
+        .arg(&cuts)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert_eq!(fitted, applied);
+    let rank = ok(&crm()
+        .args([
+            "rfm",
+            "--ties",
+            "rank-first",
+            "--format",
+            "json",
+            "--transactions",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap());
+    let rows: serde_json::Value = serde_json::from_str(&rank).unwrap();
+    // Rank-first: frequencies 3, 1, 1, 3, 2, 1 (id order) ranked 5, 1, 2, 6, 4, 3 (ties by
+    // position) and cut at 1 + 5j/5: ranks 1-2 -> 1, 3 -> 2, 4 -> 3, 5 -> 4, 6 -> 5. The three
+    // single buyers get 1, 1 and 2.
+    let fs: Vec<u64> = rows
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["f"].as_u64().unwrap())
+        .collect();
+    assert_eq!(fs, vec![4, 1, 1, 5, 3, 2]);
+    let map = write(
+        &dir,
+        "map.json",
+        r#"{"rules": [{"segment": "Big", "m": [5, 5]}], "fallback": "Rest"}"#,
+    );
+    let out = ok(&crm()
+        .args(["rfm", "--segments"])
+        .arg(&map)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(out.contains("dan,114,3,440,2,4,5,Big\n"), "{out}");
+    let bad = write(
+        &dir,
+        "bad.json",
+        r#"{"rules": [{"segment": "X", "r": [4, 9]}], "fallback": "Y"}"#,
+    );
+    let e = err(&crm()
+        .args(["rfm", "--segments"])
+        .arg(&bad)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(e.contains("reaches past the 5 score levels"), "{e}");
+}
+
+#[test]
+fn errors_name_file_line_and_column() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "t.csv",
+        "customer_id,date,amount\n1,2024-01-01,10\n\n2,2024-13-01,5\n3,2024-01-02,abc\n",
+    );
+    let e = err(&crm()
+        .args(["rfm", "--transactions"])
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(
+        e.starts_with(&format!(
+            "error: {}:4: column date: cannot parse",
+            f.display()
+        )),
+        "{e}"
+    );
+    let out = crm()
+        .args(["rfm", "--skip-invalid", "--transactions"])
+        .arg(&f)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(stderr.contains("skipped 2 invalid row(s)"), "{stderr}");
+    assert!(
+        stderr.contains(":5: column amount: cannot parse \"abc\""),
+        "{stderr}"
+    );
+    assert_eq!(ok(&out).lines().count(), 2);
+    // Purchases after --as-of.
+    let e = err(&crm()
+        .args([
+            "rfm",
+            "--skip-invalid",
+            "--as-of",
+            "2023-12-31",
+            "--transactions",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(e.contains("no customers"), "{e}");
+    let late = write(
+        &dir,
+        "late.csv",
+        "customer_id,date,amount\n1,2024-01-01,10\n2,2024-02-01,5\n",
+    );
+    let e = err(&crm()
+        .args(["rfm", "--as-of", "2024-01-15", "--transactions"])
+        .arg(&late)
+        .output()
+        .unwrap());
+    assert!(
+        e.contains(":3: column date: date 2024-02-01 is after"),
+        "{e}"
+    );
+    assert!(e.contains("--exclude-after-as-of"), "{e}");
+    let out = ok(&crm()
+        .args([
+            "rfm",
+            "--as-of",
+            "2024-01-15",
+            "--exclude-after-as-of",
+            "--transactions",
+        ])
+        .arg(&late)
+        .output()
+        .unwrap());
+    assert_eq!(out.lines().count(), 2);
+    let e = err(&crm()
+        .args(["rfm", "--customer-column", "cust", "--transactions"])
+        .arg(&late)
+        .output()
+        .unwrap());
+    assert!(e.contains("column cust: no such column"), "{e}");
+}
+
+/// A file big enough to be read in parallel parts: the result and the error line numbers must
+/// not depend on the number of threads.
+#[test]
+fn parallel_parts_agree_with_one_thread() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,date,amount\n");
+    let mut s = 7u64;
+    let rows = 250_000;
+    for _ in 0..rows {
+        s ^= s << 13;
+        s ^= s >> 7;
+        s ^= s << 17;
+        let day = 1 + s % 28;
+        writeln!(
+            text,
+            "{},2024-02-{day:02},{}.{:02}",
+            s % 5000,
+            s % 300,
+            s % 100
+        )
+        .unwrap();
+    }
+    assert!(text.len() > 5 << 20);
+    let f = write(&dir, "big.csv", &text);
+    let run = |threads: &str| {
+        ok(&crm()
+            .args(["rfm", "--threads", threads, "--transactions"])
+            .arg(&f)
+            .output()
+            .unwrap())
+    };
+    let one = run("1");
+    assert_eq!(one, run("2"));
+    assert_eq!(one, run("3"));
+    assert_eq!(one.lines().count(), 5001);
+    // An error near the end: its line number is exact in every part.
+    text.push_str("9,2024-02-30,1\n");
+    let f = write(&dir, "bad.csv", &text);
+    for threads in ["1", "2"] {
+        let e = err(&crm()
+            .args(["rfm", "--threads", threads, "--transactions"])
+            .arg(&f)
+            .output()
+            .unwrap());
+        let want = format!("{}:{}: column date:", f.display(), rows + 2);
+        assert!(e.contains(&want), "{e}");
+    }
+}
+
+#[test]
+fn whitespace_files_use_the_shared_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(
+        &dir,
+        "cd.txt",
+        " customer_id  date number_of_cds  dollar_value\n 00001 19970101  1   11.77\n 00002 19970112  1   12.00\n 00002 19970112  5   77.00\n",
+    );
+    let out = ok(&crm()
+        .args([
+            "rfm",
+            "--delimiter",
+            "whitespace",
+            "--amount-column",
+            "dollar_value",
+            "--transactions",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(out.contains("\n00002,1,2,89,"), "{out}");
+    let out = ok(&crm()
+        .args([
+            "rfm",
+            "--merge-same-day",
+            "--monetary",
+            "mean",
+            "--delimiter",
+            "whitespace",
+            "--amount-column",
+            "dollar_value",
+            "--transactions",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(out.contains("\n00002,1,1,89,"), "{out}");
+}
