@@ -24,12 +24,19 @@ struct Cli {
 enum Command {
     /// Per-customer purchase summary: repeat purchases x, recency t_x, age T, monetary value.
     Summary(cmd::summary::SummaryArgs),
+    /// Find duplicate customers (Fellegi-Sunter), write clusters and golden records; `explain`
+    /// and `evaluate` subcommands.
+    Dedup(cmd::dedup::DedupArgs),
+    /// Link records of two files describing the same customers.
+    Link(cmd::dedup::LinkArgs),
 }
 
 fn main() {
     let cli = Cli::parse();
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
+        Command::Dedup(a) => cmd::dedup::run(a),
+        Command::Link(a) => cmd::dedup::run_link(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

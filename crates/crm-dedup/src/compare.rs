@@ -103,6 +103,49 @@ pub fn damerau_distance(a: &str, b: &str) -> usize {
     strsim::damerau_levenshtein(a, b)
 }
 
+/// True when `a` and `b` differ by at most one edit: one substitution, insertion or deletion of
+/// a character, or one transposition of neighbouring characters (linear time, no allocation for
+/// ASCII).
+///
+/// ```
+/// use crm_dedup::compare::within_one_edit;
+/// assert!(within_one_edit("2602", "2620"));
+/// assert!(within_one_edit("smith", "smth"));
+/// assert!(!within_one_edit("2602", "2066"));
+/// ```
+pub fn within_one_edit(a: &str, b: &str) -> bool {
+    if a.is_ascii() && b.is_ascii() {
+        one_edit(a.as_bytes(), b.as_bytes())
+    } else {
+        let x: Vec<char> = a.chars().collect();
+        let y: Vec<char> = b.chars().collect();
+        one_edit(&x, &y)
+    }
+}
+
+fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
+    let (la, lb) = (a.len(), b.len());
+    if la.abs_diff(lb) > 1 {
+        return false;
+    }
+    let p = a.iter().zip(b).take_while(|(x, y)| x == y).count();
+    if p == la && p == lb {
+        return true;
+    }
+    let s = a[p..]
+        .iter()
+        .rev()
+        .zip(b[p..].iter().rev())
+        .take_while(|(x, y)| x == y)
+        .count();
+    let (ra, rb) = (la - p - s, lb - p - s);
+    match (ra, rb) {
+        (1, 1) | (1, 0) | (0, 1) => true,
+        (2, 2) => a[p] == b[p + 1] && a[p + 1] == b[p],
+        _ => false,
+    }
+}
+
 /// Jaro-Winkler similarity (prefix scale 0.1, up to 4 characters).
 ///
 /// ```
@@ -231,7 +274,7 @@ pub fn date_level(a: &str, b: &str) -> Level {
     {
         return Level::Close;
     }
-    if damerau_distance(a, b) <= 1 {
+    if within_one_edit(a, b) {
         return Level::Close;
     }
     let parse = |s: &str| crm_model::chrono::NaiveDate::parse_from_str(s, "%Y%m%d").ok();
@@ -309,7 +352,7 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
             let (la, da) = a.split_once('@').unwrap_or((a, ""));
             let (lb, db) = b.split_once('@').unwrap_or((b, ""));
             let base = |l: &str| l.split('+').next().unwrap_or(l).replace('.', "");
-            if (base(la) == base(lb) && da == db) || damerau_distance(a, b) <= 1 {
+            if (base(la) == base(lb) && da == db) || within_one_edit(a, b) {
                 Level::Close
             } else if la == lb || base(la) == base(lb) {
                 Level::Partial
@@ -323,7 +366,7 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
             let tail = |d: &[u8], k: usize| {
                 d.len() >= k && d[d.len() - k..] == da[da.len().saturating_sub(k)..]
             };
-            if (da.len() >= 8 && db.len() >= 8 && tail(&db, 8)) || damerau_distance(a, b) <= 1 {
+            if (da.len() >= 8 && db.len() >= 8 && tail(&db, 8)) || within_one_edit(a, b) {
                 Level::Close
             } else if da.len() >= 6 && tail(&db, 6) {
                 Level::Partial
@@ -342,6 +385,16 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
             }
         }
         FieldKind::Address | FieldKind::Text => {
+            // Dice >= 0.6 and Levenshtein-sim >= 0.85 both need lengths within a factor of 1/3
+            // of each other; token_set can still be high then, so only it is tried otherwise.
+            let (la, lb) = (a.len().min(b.len()), a.len().max(b.len()));
+            if 4 * la < lb {
+                return if token_set(a, b) >= 0.8 {
+                    Level::Close
+                } else {
+                    Level::Far
+                };
+            }
             if token_set(a, b) >= 0.8 || levenshtein(a, b) >= 0.85 {
                 Level::Close
             } else if qgram(a, b, 2) >= 0.6 {
@@ -351,7 +404,7 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
             }
         }
         FieldKind::Postcode | FieldKind::Exact => {
-            if damerau_distance(a, b) <= 1 {
+            if within_one_edit(a, b) {
                 Level::Close
             } else {
                 Level::Far
