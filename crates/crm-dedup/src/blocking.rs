@@ -85,18 +85,23 @@ pub enum BlockingRule {
 }
 
 /// Options of [`candidate_pairs`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BlockingOptions {
     /// Blocks larger than this are skipped (their pairs are not generated) and counted in the
     /// report: one very common key (an empty-looking placeholder, a default date) would otherwise
     /// produce a quadratic number of pairs. Default 500.
     pub max_block_size: usize,
+    /// A key rule whose blocks would produce more than this many pairs per record (a
+    /// low-cardinality key such as a house number or a state) is skipped as a whole and reported
+    /// in [`BlockingReport::skipped_rules`]; it would cost much and find little. Default 10.
+    pub max_pairs_per_record: f64,
 }
 
 impl Default for BlockingOptions {
     fn default() -> Self {
         BlockingOptions {
             max_block_size: 500,
+            max_pairs_per_record: 10.0,
         }
     }
 }
@@ -152,6 +157,8 @@ pub struct BlockingReport {
     pub pairs_per_rule: Vec<u64>,
     /// Blocks skipped for exceeding `max_block_size`, per rule.
     pub oversized_blocks: Vec<u64>,
+    /// Rules skipped for exceeding `max_pairs_per_record` (indices into the rules).
+    pub skipped_rules: Vec<usize>,
 }
 
 /// Candidate pairs `(i, j)` with `i < j` (positions in the data set), sorted and distinct.
@@ -236,7 +243,8 @@ pub fn candidate_pairs(
     let mut all: Vec<u64> = Vec::new();
     let mut pairs_per_rule = Vec::with_capacity(rules.len());
     let mut oversized_blocks = Vec::with_capacity(rules.len());
-    for rule in rules {
+    let mut skipped_rules = Vec::new();
+    for (r, rule) in rules.iter().enumerate() {
         let before = all.len();
         let mut oversized = 0u64;
         match rule {
@@ -251,6 +259,18 @@ pub fn candidate_pairs(
                     if let Some(k) = k {
                         blocks.entry(k.as_str()).or_default().push(i as u32);
                     }
+                }
+                let planned: f64 = blocks
+                    .values()
+                    .map(|m| m.len())
+                    .filter(|&s| s <= opts.max_block_size)
+                    .map(|s| (s * s.saturating_sub(1) / 2) as f64)
+                    .sum();
+                if planned > opts.max_pairs_per_record * n as f64 {
+                    skipped_rules.push(r);
+                    pairs_per_rule.push(0);
+                    oversized_blocks.push(0);
+                    continue;
                 }
                 for members in blocks.values() {
                     if members.len() < 2 {
@@ -312,6 +332,7 @@ pub fn candidate_pairs(
             reduction_ratio,
             pairs_per_rule,
             oversized_blocks,
+            skipped_rules,
         },
     })
 }

@@ -11,7 +11,8 @@
 //!                                   Damerau-Levenshtein <= 1
 //! phone                equal        same last 8 digits, DL <= 1            same last 6 digits              otherwise
 //! company              equal        JW >= 0.92 or token Jaccard >= 0.8     token Jaccard >= 0.5            otherwise
-//! address / text       equal        token-set >= 0.8 or Lev-sim >= 0.85    bigram Dice >= 0.6              otherwise
+//! address / text       equal        token-set >= 0.8, or Dice >= 0.6 and   bigram Dice >= 0.6              otherwise
+//!                                   Lev-sim >= 0.85
 //! postcode             equal        DL <= 1                                -                               otherwise
 //! city / state         equal        JW >= 0.90                             -                               otherwise
 //! date                 equal        day and month swapped, DL <= 1         |difference| <= 365 days        otherwise
@@ -205,6 +206,26 @@ pub fn token_set(a: &str, b: &str) -> f64 {
 /// ```
 pub fn qgram(a: &str, b: &str, q: usize) -> f64 {
     let q = q.max(1);
+    if q <= 2 {
+        // pack each gram into a u64 and sort integers (fast path for bigrams)
+        let grams = |s: &str| -> Vec<u64> {
+            let c: Vec<u32> = s.chars().map(u32::from).collect();
+            if q == 1 {
+                c.iter().map(|&x| u64::from(x)).collect()
+            } else {
+                c.windows(2)
+                    .map(|w| (u64::from(w[0]) << 32) | u64::from(w[1]))
+                    .collect()
+            }
+        };
+        let (mut ga, mut gb) = (grams(a), grams(b));
+        if ga.is_empty() || gb.is_empty() {
+            return exact(a, b);
+        }
+        ga.sort_unstable();
+        gb.sort_unstable();
+        return dice(&ga, &gb);
+    }
     let ca: Vec<char> = a.chars().collect();
     let cb: Vec<char> = b.chars().collect();
     if ca.len() < q || cb.len() < q {
@@ -214,9 +235,13 @@ pub fn qgram(a: &str, b: &str, q: usize) -> f64 {
     let mut gb: Vec<&[char]> = cb.windows(q).collect();
     ga.sort_unstable();
     gb.sort_unstable();
+    dice(&ga, &gb)
+}
+
+fn dice<T: Ord>(ga: &[T], gb: &[T]) -> f64 {
     let (mut i, mut j, mut shared) = (0, 0, 0usize);
     while i < ga.len() && j < gb.len() {
-        match ga[i].cmp(gb[j]) {
+        match ga[i].cmp(&gb[j]) {
             std::cmp::Ordering::Equal => {
                 shared += 1;
                 i += 1;
@@ -277,7 +302,13 @@ pub fn date_level(a: &str, b: &str) -> Level {
     if within_one_edit(a, b) {
         return Level::Close;
     }
-    let parse = |s: &str| crm_model::chrono::NaiveDate::parse_from_str(s, "%Y%m%d").ok();
+    let parse = |s: &str| {
+        if s.len() != 8 || !s.bytes().all(|c| c.is_ascii_digit()) {
+            return None;
+        }
+        let n = |r: std::ops::Range<usize>| s.get(r).and_then(|x| x.parse::<u32>().ok());
+        crm_model::chrono::NaiveDate::from_ymd_opt(n(0..4)? as i32, n(4..6)?, n(6..8)?)
+    };
     if let (Some(x), Some(y)) = (parse(a), parse(b)) {
         if (x - y).num_days().abs() <= 365 {
             return Level::Partial;
@@ -385,22 +416,16 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
             }
         }
         FieldKind::Address | FieldKind::Text => {
-            // Dice >= 0.6 and Levenshtein-sim >= 0.85 both need lengths within a factor of 1/3
-            // of each other; token_set can still be high then, so only it is tried otherwise.
-            let (la, lb) = (a.len().min(b.len()), a.len().max(b.len()));
-            if 4 * la < lb {
-                return if token_set(a, b) >= 0.8 {
-                    Level::Close
-                } else {
-                    Level::Far
-                };
+            if token_set(a, b) >= 0.8 {
+                return Level::Close;
             }
-            if token_set(a, b) >= 0.8 || levenshtein(a, b) >= 0.85 {
-                Level::Close
-            } else if qgram(a, b, 2) >= 0.6 {
-                Level::Partial
-            } else {
+            // Levenshtein (quadratic) only when the bigram Dice already shows similarity.
+            if qgram(a, b, 2) < 0.6 {
                 Level::Far
+            } else if levenshtein(a, b) >= 0.85 {
+                Level::Close
+            } else {
+                Level::Partial
             }
         }
         FieldKind::Postcode | FieldKind::Exact => {

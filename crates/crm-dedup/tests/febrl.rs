@@ -62,7 +62,8 @@ fn check(rel: &str) {
     let pc = pairs_completeness(&r.pairs, &entity).unwrap();
     let m = evaluate_clusters(&r.clustering.labels, &entity).unwrap();
     eprintln!(
-        "{rel}: candidates={} rr={:.4} pc={pc:.4} precision={:.4} recall={:.4} f1={:.4} prior={:.4} em_iter={}",
+        "{rel}: per_rule={:?} candidates={} rr={:.4} pc={pc:.4} precision={:.4} recall={:.4} f1={:.4} prior={:.4} em_iter={}",
+        r.blocking.pairs_per_rule,
         r.blocking.candidate_pairs,
         r.blocking.reduction_ratio.unwrap(),
         m.precision.unwrap(),
