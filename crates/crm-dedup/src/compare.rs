@@ -166,33 +166,38 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// assert!((token_jaccard("a b", "b c") - 1.0 / 3.0).abs() < 1e-12);
 /// ```
 pub fn token_jaccard(a: &str, b: &str) -> f64 {
-    let mut ta: Vec<&str> = a.split_whitespace().collect();
-    let mut tb: Vec<&str> = b.split_whitespace().collect();
-    ta.sort_unstable();
-    ta.dedup();
-    tb.sort_unstable();
-    tb.dedup();
-    if ta.is_empty() && tb.is_empty() {
+    let (na, nb, inter) = token_overlap(a, b);
+    if na == 0 && nb == 0 {
         return 1.0;
     }
-    let inter = ta.iter().filter(|t| tb.binary_search(t).is_ok()).count();
-    inter as f64 / (ta.len() + tb.len() - inter) as f64
+    inter as f64 / (na + nb - inter) as f64
+}
+
+/// Distinct token counts of `a` and `b` and the size of their intersection. Linear scans: names
+/// and addresses have a handful of tokens, so this beats sorting.
+fn token_overlap(a: &str, b: &str) -> (usize, usize, usize) {
+    fn distinct(s: &str) -> Vec<&str> {
+        let mut v: Vec<&str> = Vec::new();
+        for t in s.split_whitespace() {
+            if !v.contains(&t) {
+                v.push(t);
+            }
+        }
+        v
+    }
+    let (ta, tb) = (distinct(a), distinct(b));
+    let inter = ta.iter().filter(|t| tb.contains(t)).count();
+    (ta.len(), tb.len(), inter)
 }
 
 /// Token-set similarity: the share of the smaller token set found in the larger,
 /// `|A ∩ B| / min(|A|, |B|)` (so an added token such as a unit number still scores 1).
 pub fn token_set(a: &str, b: &str) -> f64 {
-    let mut ta: Vec<&str> = a.split_whitespace().collect();
-    let mut tb: Vec<&str> = b.split_whitespace().collect();
-    ta.sort_unstable();
-    ta.dedup();
-    tb.sort_unstable();
-    tb.dedup();
-    let small = ta.len().min(tb.len());
+    let (na, nb, inter) = token_overlap(a, b);
+    let small = na.min(nb);
     if small == 0 {
-        return if ta.len() == tb.len() { 1.0 } else { 0.0 };
+        return if na == nb { 1.0 } else { 0.0 };
     }
-    let inter = ta.iter().filter(|t| tb.binary_search(t).is_ok()).count();
     inter as f64 / small as f64
 }
 
