@@ -113,8 +113,10 @@ pub struct FieldParams {
     pub term_frequency: bool,
     /// m per level (exact, close, partial, far).
     pub m: [f64; LEVELS],
-    /// u per level (exact, close, partial, far).
+    /// u per level (exact, close, partial, far) among the candidate pairs (used in weights).
     pub u: [f64; LEVELS],
+    /// u per level among random pairs (the reference of the term-frequency adjustment).
+    pub u_random: [f64; LEVELS],
 }
 
 /// A trained Fellegi-Sunter model.
@@ -247,6 +249,12 @@ pub struct EmOptions {
     pub tolerance: f64,
     /// Starting λ. Default 0.05.
     pub initial_prior: f64,
+    /// Also re-estimate u by EM over the candidate pairs (the classic two-class EM of Winkler,
+    /// started from the sampled u). Candidate pairs agree on their blocking keys far more often
+    /// than random pairs do, so with u held at its random-pair value EM can explain every
+    /// candidate as a match (λ -> 1); re-estimating u within the candidates avoids that. The
+    /// sampled u is kept for the term-frequency reference. Default true.
+    pub train_u: bool,
 }
 
 impl Default for EmOptions {
@@ -255,6 +263,7 @@ impl Default for EmOptions {
             max_iterations: 100,
             tolerance: 1e-6,
             initial_prior: 0.05,
+            train_u: true,
         }
     }
 }
@@ -291,18 +300,20 @@ pub fn train_em(
     let patterns: Vec<(&[u8], f64)> = patterns.into_iter().collect();
     let total: f64 = patterns.iter().map(|p| p.1).sum();
     let mut m = vec![[0.85, 0.08, 0.04, 0.03]; nf];
+    let mut uu: Vec<[f64; LEVELS]> = u.to_vec();
     let mut prior = opts.initial_prior;
     let mut iterations = 0;
     let mut converged = false;
     while iterations < opts.max_iterations {
         iterations += 1;
         let mut mc = vec![[0.0f64; LEVELS]; nf];
+        let mut uc = vec![[0.0f64; LEVELS]; nf];
         let mut matched = 0.0;
         for (row, count) in &patterns {
             let mut lw = (prior / (1.0 - prior)).ln();
             for (f, &l) in row.iter().enumerate() {
                 if (l as usize) < LEVELS {
-                    lw += (m[f][l as usize] / u[f][l as usize]).ln();
+                    lw += (m[f][l as usize] / uu[f][l as usize]).ln();
                 }
             }
             let g = 1.0 / (1.0 + (-lw).exp());
@@ -310,8 +321,12 @@ pub fn train_em(
             for (f, &l) in row.iter().enumerate() {
                 if (l as usize) < LEVELS {
                     mc[f][l as usize] += g * count;
+                    uc[f][l as usize] += (1.0 - g) * count;
                 }
             }
+        }
+        if opts.train_u {
+            uu = uc.into_iter().map(|c| normalise(c, 1e-3)).collect();
         }
         let new_prior = (matched / total).clamp(1e-9, 1.0 - 1e-9);
         let new_m: Vec<[f64; LEVELS]> = mc.into_iter().map(|c| normalise(c, 1e-3)).collect();
@@ -328,9 +343,13 @@ pub fn train_em(
             break;
         }
     }
+    let mut fields = build_fields(prep, m, &uu);
+    for (f, r) in fields.iter_mut().zip(u) {
+        f.u_random = *r;
+    }
     Ok(FsModel {
         prior,
-        fields: build_fields(prep, m, u),
+        fields,
         em_iterations: iterations,
         converged,
     })
@@ -347,6 +366,7 @@ fn build_fields(prep: &Prepared, m: Vec<[f64; LEVELS]>, u: &[[f64; LEVELS]]) -> 
             term_frequency: f.spec.term_frequency,
             m,
             u: *u,
+            u_random: *u,
         })
         .collect()
 }
@@ -451,7 +471,7 @@ impl FsModel {
             let field = &prep.fields[f];
             if let (Some(a), Some(b)) = (field.term_frequency(i), field.term_frequency(j)) {
                 let t = a.max(b).max(FLOOR);
-                tf = (p.u[0] / t).log2();
+                tf = (p.u_random[0] / t).log2();
             }
         }
         (base, tf)
