@@ -89,19 +89,19 @@ pub enum BlockingRule {
 pub struct BlockingOptions {
     /// Blocks larger than this are skipped (their pairs are not generated) and counted in the
     /// report: one very common key (an empty-looking placeholder, a default date) would otherwise
-    /// produce a quadratic number of pairs. Default 500.
+    /// produce a quadratic number of pairs. Default 100.
     pub max_block_size: usize,
     /// A key rule whose blocks would produce more than this many pairs per record (a
     /// low-cardinality key such as a house number or a state) is skipped as a whole and reported
-    /// in [`BlockingReport::skipped_rules`]; it would cost much and find little. Default 10.
+    /// in [`BlockingReport::skipped_rules`]; it would cost much and find little. Default 4.
     pub max_pairs_per_record: f64,
 }
 
 impl Default for BlockingOptions {
     fn default() -> Self {
         BlockingOptions {
-            max_block_size: 500,
-            max_pairs_per_record: 10.0,
+            max_block_size: 100,
+            max_pairs_per_record: 4.0,
         }
     }
 }

@@ -387,24 +387,30 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
         FieldKind::Email => {
             let (la, da) = a.split_once('@').unwrap_or((a, ""));
             let (lb, db) = b.split_once('@').unwrap_or((b, ""));
-            let base = |l: &str| l.split('+').next().unwrap_or(l).replace('.', "");
-            if (base(la) == base(lb) && da == db) || within_one_edit(a, b) {
+            fn base(l: &str) -> impl Iterator<Item = char> + '_ {
+                let l = l.split('+').next().unwrap_or(l);
+                l.chars().filter(|&c| c != '.')
+            }
+            let same_base = base(la).eq(base(lb));
+            if (same_base && da == db) || within_one_edit(a, b) {
                 Level::Close
-            } else if la == lb || base(la) == base(lb) {
+            } else if la == lb || same_base {
                 Level::Partial
             } else {
                 Level::Far
             }
         }
         FieldKind::Phone => {
-            let da: Vec<u8> = a.bytes().filter(u8::is_ascii_digit).collect();
-            let db: Vec<u8> = b.bytes().filter(u8::is_ascii_digit).collect();
-            let tail = |d: &[u8], k: usize| {
-                d.len() >= k && d[d.len() - k..] == da[da.len().saturating_sub(k)..]
+            // normalised phones are "+" and digits: compare the last k digits from the end
+            fn digits(s: &str) -> impl Iterator<Item = u8> + '_ {
+                s.bytes().rev().filter(u8::is_ascii_digit)
+            }
+            let tail = |k: usize| {
+                digits(a).count() >= k && digits(b).count() >= k && digits(a).take(k).eq(digits(b).take(k))
             };
-            if (da.len() >= 8 && db.len() >= 8 && tail(&db, 8)) || within_one_edit(a, b) {
+            if tail(8) || within_one_edit(a, b) {
                 Level::Close
-            } else if da.len() >= 6 && tail(&db, 6) {
+            } else if tail(6) {
                 Level::Partial
             } else {
                 Level::Far
