@@ -93,7 +93,7 @@ pub struct BlockingOptions {
     pub max_block_size: usize,
     /// A key rule whose blocks would produce more than this many pairs per record (a
     /// low-cardinality key such as a house number or a state) is skipped as a whole and reported
-    /// in [`BlockingReport::skipped_rules`]; it would cost much and find little. Default 4.
+    /// in [`BlockingReport::skipped_rules`]; it would cost much and find little. Default 3.
     pub max_pairs_per_record: f64,
 }
 
@@ -101,7 +101,7 @@ impl Default for BlockingOptions {
     fn default() -> Self {
         BlockingOptions {
             max_block_size: 100,
-            max_pairs_per_record: 4.0,
+            max_pairs_per_record: 3.0,
         }
     }
 }

@@ -406,7 +406,9 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
                 s.bytes().rev().filter(u8::is_ascii_digit)
             }
             let tail = |k: usize| {
-                digits(a).count() >= k && digits(b).count() >= k && digits(a).take(k).eq(digits(b).take(k))
+                digits(a).count() >= k
+                    && digits(b).count() >= k
+                    && digits(a).take(k).eq(digits(b).take(k))
             };
             if tail(8) || within_one_edit(a, b) {
                 Level::Close

@@ -16,6 +16,10 @@ use unicode_normalization::UnicodeNormalization;
 /// ```
 pub fn text(s: &str) -> String {
     let once = text_once(s);
+    if once.is_ascii() {
+        // ASCII lower-casing and whitespace folding are already idempotent
+        return once;
+    }
     // Lower-casing can (rarely) produce a string that NFKC changes again: iterate to a fixed point.
     let mut cur = once;
     for _ in 0..3 {
@@ -376,8 +380,13 @@ pub fn person_name(s: &str) -> String {
 /// ```
 #[cfg(feature = "pinyin")]
 pub fn pinyin_key(name: &str) -> String {
+    pinyin_of_normalized(&person_name(name))
+}
+
+/// [`pinyin_key`] of a name already normalised by [`person_name`] (skips normalising again).
+#[cfg(feature = "pinyin")]
+pub fn pinyin_of_normalized(t: &str) -> String {
     use pinyin::ToPinyin;
-    let t = person_name(name);
     let mut out = String::with_capacity(t.len() * 2);
     for c in t.chars() {
         if c == ' ' {
@@ -399,6 +408,12 @@ pub fn pinyin_key(name: &str) -> String {
 #[cfg(not(feature = "pinyin"))]
 pub fn pinyin_key(name: &str) -> String {
     person_name(name).replace(' ', "")
+}
+
+/// [`pinyin_key`] of a name already normalised by [`person_name`].
+#[cfg(not(feature = "pinyin"))]
+pub fn pinyin_of_normalized(t: &str) -> String {
+    t.replace(' ', "")
 }
 
 /// Street-type and other address abbreviations expanded by [`address`].

@@ -62,7 +62,7 @@ impl DedupConfig {
 /// full name + date                                      phonetic(name) + year of date (prefix 4)
 /// company + name                                        company + prefix1(name)
 /// address                                               exact address
-/// sorted neighbourhood, window 4                        surname + given name (or full name)
+/// sorted neighbourhood, window 3                        surname + given name (or full name)
 /// ```
 ///
 /// Blocks larger than [`BlockingOptions::max_block_size`] are skipped.
@@ -123,7 +123,7 @@ pub fn default_blocking(schema: &Schema) -> Vec<BlockingRule> {
         _ => Vec::new(),
     };
     if !sn.is_empty() {
-        rules.push(BlockingRule::SortedNeighbourhood { key: sn, window: 4 });
+        rules.push(BlockingRule::SortedNeighbourhood { key: sn, window: 3 });
     }
     if rules.is_empty() {
         if let Some(f) = schema.fields.first() {

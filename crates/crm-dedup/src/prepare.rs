@@ -53,7 +53,7 @@ pub fn phonetic_key(kind: FieldKind, value: &str) -> String {
     match kind {
         FieldKind::Name | FieldKind::GivenName | FieldKind::Surname => {
             if value.chars().any(is_cjk) || kind == FieldKind::Name {
-                normalize::pinyin_key(value)
+                normalize::pinyin_of_normalized(value)
             } else {
                 let mut codes: Vec<String> = value.split_whitespace().filter_map(soundex).collect();
                 codes.sort_unstable();
