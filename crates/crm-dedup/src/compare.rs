@@ -211,6 +211,24 @@ pub fn token_set(a: &str, b: &str) -> f64 {
 /// ```
 pub fn qgram(a: &str, b: &str, q: usize) -> f64 {
     let q = q.max(1);
+    if q == 2 && a.is_ascii() && b.is_ascii() && a.len() <= 64 && b.len() <= 64 {
+        // no allocation: bigrams of short ASCII strings as u16 on the stack
+        if a.len() < 2 || b.len() < 2 {
+            return exact(a, b);
+        }
+        let fill = |s: &[u8], out: &mut [u16; 63]| {
+            for (k, w) in s.windows(2).enumerate() {
+                out[k] = (u16::from(w[0]) << 8) | u16::from(w[1]);
+            }
+            s.len() - 1
+        };
+        let (mut ga, mut gb) = ([0u16; 63], [0u16; 63]);
+        let na = fill(a.as_bytes(), &mut ga);
+        let nb = fill(b.as_bytes(), &mut gb);
+        ga[..na].sort_unstable();
+        gb[..nb].sort_unstable();
+        return dice(&ga[..na], &gb[..nb]);
+    }
     if q <= 2 {
         // pack each gram into a u64 and sort integers (fast path for bigrams)
         let grams = |s: &str| -> Vec<u64> {
