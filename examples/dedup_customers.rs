@@ -141,7 +141,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             [
                 "John Smith",
                 "john.smith@gmail.com",
-                "(415) 555-2671",
+                "+1 (415) 555-2671",
                 "Acme Widgets Inc",
                 "12 Main Street",
                 "1979-04-12",
@@ -167,7 +167,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             [
                 "J Smith",
                 "",
-                "4155552671",
+                "001 415 555 2671",
                 "ACME WIDGETS LLC",
                 "12 Main St.",
                 "1979-04-12",
