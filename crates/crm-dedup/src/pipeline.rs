@@ -26,7 +26,7 @@ pub struct DedupConfig {
     /// Normaliser options.
     pub normalize: NormalizeOptions,
     /// Random pairs sampled to estimate u (EM's starting u and the term-frequency reference).
-    /// Default 20 000.
+    /// Default 10 000.
     pub u_sample: usize,
     /// Seed of the u sample. Default 42.
     pub seed: u64,
@@ -45,7 +45,7 @@ impl DedupConfig {
             blocking,
             blocking_options: BlockingOptions::default(),
             normalize: NormalizeOptions::default(),
-            u_sample: 20_000,
+            u_sample: 10_000,
             seed: 42,
             em: EmOptions::default(),
             cluster: ClusterOptions::default(),
