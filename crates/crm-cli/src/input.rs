@@ -167,6 +167,16 @@ impl Table {
         CliError::input(&self.path, line, None, format!("malformed CSV: {e}"))
     }
 
+    /// Name of column `i` (the header cell, or its 1-based position without a header); `None`
+    /// past the last column.
+    pub fn header_name(&self, i: usize) -> Option<String> {
+        if self.has_header {
+            self.header.get(i).cloned()
+        } else {
+            None
+        }
+    }
+
     /// Index of the column `name`: a header name (case-insensitive), or a 1-based position when
     /// the file has no header.
     pub fn column(&self, name: &str) -> CliResult<usize> {

@@ -42,6 +42,11 @@ enum Command {
     Clv(cmd::clv::ClvArgs),
     /// RFM: recency, frequency, monetary value, 1-n scores and named segments per customer.
     Rfm(cmd::rfm::RfmArgs),
+    /// Find duplicate customers (Fellegi-Sunter), write clusters and golden records; `explain`
+    /// and `evaluate` subcommands.
+    Dedup(cmd::dedup::DedupArgs),
+    /// Link records of two files describing the same customers.
+    Link(cmd::dedup::LinkArgs),
 }
 
 fn main() {
@@ -58,6 +63,8 @@ fn main() {
         Command::Churn(a) => cmd::churn::run(a),
         Command::Clv(a) => cmd::clv::run(a),
         Command::Rfm(a) => cmd::rfm::run(a),
+        Command::Dedup(a) => cmd::dedup::run(a),
+        Command::Link(a) => cmd::dedup::run_link(a),
     };
     if let Err(e) = result {
         eprintln!("error: {e}");

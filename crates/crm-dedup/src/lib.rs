@@ -1,9 +1,74 @@
 //! # crm-dedup
 //!
-//! Customer deduplication and record linkage (to be filled by the dedup issue): normalisation of
-//! English and Chinese contact data, blocking, field comparison, Fellegi-Sunter probabilistic
-//! matching, clustering, golden records with provenance, and evaluation against known truth.
+//! Customer deduplication and record linkage: the same person entered seven times by different
+//! staff, with different e-mails and phones, Chinese and English mixed, full-width digits, phone
+//! numbers with and without `+86`, company names with and without their legal suffix.
+//!
+//! The pipeline (each step is a public module and can be used alone):
+//!
+//! 1. [`normalize`]: NFKC, case, whitespace; e-mails, phones (E.164), company names, person names
+//!    (with a pinyin key), addresses, postcodes, dates. All normalisers are idempotent.
+//! 2. [`blocking`]: candidate pairs from several OR-ed keys (exact, prefix, phonetic) and a sorted
+//!    neighbourhood; reduction ratio.
+//! 3. [`compare`]: Levenshtein, Damerau-Levenshtein, Jaro-Winkler, Jaccard, q-gram, numeric and
+//!    date closeness, graded into levels per field kind.
+//! 4. [`model`]: Fellegi-Sunter with u from random pairs, m by EM (or labels), term-frequency
+//!    adjustment; match weight, probability and a per-field explanation (waterfall).
+//! 5. [`cluster`]: threshold + connected components with a chaining guard.
+//! 6. [`golden`]: golden records with survivorship rules and provenance.
+//! 7. [`pipeline`]: all of the above in one call ([`pipeline::deduplicate`]), two-source
+//!    [`pipeline::link`] and [`pipeline::match_incremental`] with stable cluster ids.
+//! 8. [`eval`]: precision, recall, F1, pairs completeness from any entity-id truth.
+//! 9. [`synth`]: a generator of synthetic customers with known duplicates.
+//!
+//! ```
+//! use crm_dedup::pipeline::{deduplicate, DedupConfig};
+//! use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+//! let schema = Schema::new([
+//!     FieldSpec::new("name", FieldKind::Name),
+//!     FieldSpec::new("phone", FieldKind::Phone),
+//!     FieldSpec::new("email", FieldKind::Email),
+//! ]);
+//! let recs = vec![
+//!     Record::new("1", ["张伟", "138 1234 5678", "zhangwei@example.com"]),
+//!     Record::new("2", ["张 伟", "+86 13812345678", "ZhangWei@Example.com"]),
+//!     Record::new("3", ["John Smith", "(415) 555-2671", "john@smith.io"]),
+//!     Record::new("4", ["Smith, John", "+1 415 555 2671", ""]),
+//!     Record::new("5", ["李娜", "13900001111", "lina@example.com"]),
+//!     Record::new("6", ["Mary Jones", "+1 212 555 0100", "mary@jones.org"]),
+//! ];
+//! let r = deduplicate(&recs, &DedupConfig::new(schema), &mut |_| {}).unwrap();
+//! let l = &r.clustering.labels;
+//! assert_eq!(l[0], l[1]);
+//! assert_eq!(l[2], l[3]);
+//! assert_ne!(l[0], l[2]);
+//! assert_ne!(l[4], l[0]);
+//! ```
+//!
+//! ## Crate features
+//! * `pinyin` (default): pinyin keys for Chinese names via the `pinyin` crate; without it the key is
+//!   the name without spaces.
 
 #![forbid(unsafe_code)]
 
-pub use crm_model as model;
+pub use crm_model as model_types;
+
+pub mod blocking;
+pub mod cluster;
+pub mod compare;
+pub mod error;
+pub mod eval;
+pub mod golden;
+pub mod model;
+pub mod normalize;
+pub mod phonetic;
+pub mod pipeline;
+pub mod prepare;
+pub mod schema;
+pub mod synth;
+
+pub use error::{DedupError, Result};
+pub use pipeline::{
+    DedupConfig, DedupResult, Progress, Stage, deduplicate, link, match_incremental,
+};
+pub use schema::{FieldKind, FieldSpec, Record, Schema};

@@ -3,6 +3,7 @@
 pub mod churn;
 pub mod clv;
 pub mod completions;
+pub mod dedup;
 pub mod demo;
 pub mod metrics;
 pub mod report;

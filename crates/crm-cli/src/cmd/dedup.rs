@@ -1,0 +1,510 @@
+//! `crm dedup`, `crm dedup explain`, `crm dedup evaluate` and `crm link`.
+
+use std::collections::HashMap;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+
+use clap::{Args, Subcommand};
+use crm_analytics::dedup::eval::evaluate_clusters;
+use crm_analytics::dedup::golden::golden_records;
+use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
+use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+use serde::Deserialize;
+
+use crate::error::{CliError, CliResult};
+use crate::input::{InputOptions, Table};
+use crate::output;
+
+/// Arguments of `crm dedup`.
+#[derive(Debug, Args)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct DedupArgs {
+    #[command(subcommand)]
+    pub action: Option<DedupAction>,
+    /// Customer file (CSV with a header; spaces after commas are tolerated).
+    #[arg(long, required = true)]
+    pub input: Option<PathBuf>,
+    /// Configuration (TOML): id column, field kinds, threshold. Without it, kinds are inferred
+    /// from the column names and printed to stderr.
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Match probability at or above which two records are linked (overrides the config).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Where to write `record_id,cluster_id`.
+    #[arg(long, short, required = true)]
+    pub output: Option<PathBuf>,
+    /// Also write one golden record per cluster (with the ids each value came from).
+    #[arg(long)]
+    pub golden: Option<PathBuf>,
+    #[command(flatten)]
+    pub input_opts: InputOptions,
+}
+
+/// Subcommands of `crm dedup`.
+#[derive(Debug, Subcommand)]
+pub enum DedupAction {
+    /// Print the per-field waterfall of the match weight of two records.
+    Explain(ExplainArgs),
+    /// Pairwise precision, recall and F1 of clusters against a truth file.
+    Evaluate(EvaluateArgs),
+}
+
+/// Arguments of `crm dedup explain`.
+#[derive(Debug, Args)]
+pub struct ExplainArgs {
+    /// Customer file.
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Configuration (TOML).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// First record id.
+    pub id1: String,
+    /// Second record id.
+    pub id2: String,
+    #[command(flatten)]
+    pub input_opts: InputOptions,
+}
+
+/// Arguments of `crm dedup evaluate`.
+#[derive(Debug, Args)]
+pub struct EvaluateArgs {
+    /// `record_id,cluster_id` file (as written by `crm dedup`).
+    #[arg(long)]
+    pub clusters: PathBuf,
+    /// `record_id,entity_id` truth file.
+    #[arg(long)]
+    pub truth: PathBuf,
+    #[command(flatten)]
+    pub input_opts: InputOptions,
+}
+
+/// Arguments of `crm link`.
+#[derive(Debug, Args)]
+pub struct LinkArgs {
+    /// Left file.
+    #[arg(long)]
+    pub left: PathBuf,
+    /// Right file (same columns as the left).
+    #[arg(long)]
+    pub right: PathBuf,
+    /// Configuration (TOML).
+    #[arg(long)]
+    pub config: Option<PathBuf>,
+    /// Minimum match probability of a link (overrides the config).
+    #[arg(long)]
+    pub threshold: Option<f64>,
+    /// Where to write `left_id,right_id,match_probability`.
+    #[arg(long, short)]
+    pub output: PathBuf,
+    #[command(flatten)]
+    pub input_opts: InputOptions,
+}
+
+/// The TOML configuration file.
+///
+/// ```toml
+/// id = "rec_id"            # id column (default: inferred: rec_id, record_id, id, customer_id)
+/// threshold = 0.5          # match probability for a link
+/// min_link_density = 0.5   # chaining guard
+/// default_region = "CN"    # phone numbers without country code
+/// fold_gmail = false
+/// [fields]                 # column = kind; columns not listed are ignored
+/// name = "name"
+/// mobile = "phone"
+/// ```
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    id: Option<String>,
+    threshold: Option<f64>,
+    min_link_density: Option<f64>,
+    default_region: Option<String>,
+    fold_gmail: Option<bool>,
+    seed: Option<u64>,
+    fields: Option<HashMap<String, String>>,
+}
+
+fn read_config(path: Option<&PathBuf>) -> CliResult<FileConfig> {
+    let Some(p) = path else {
+        return Ok(FileConfig::default());
+    };
+    let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
+        file: p.clone(),
+        source,
+    })?;
+    toml::from_str(&text).map_err(|e| CliError::input(p, None, None, e.to_string()))
+}
+
+struct Loaded {
+    schema: Schema,
+    records: Vec<Record>,
+    inferred: bool,
+}
+
+fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult<Loaded> {
+    let mut table = Table::open(path, opts)?;
+    let header: Vec<String> = (0..).map_while(|i| table_header(&table, i)).collect();
+    let id_col = match &cfg.id {
+        Some(c) => table.column(c)?,
+        None => header
+            .iter()
+            .position(|h| FieldKind::infer(h).is_none())
+            .ok_or_else(|| {
+                CliError::input(
+                    path,
+                    Some(1),
+                    None,
+                    "no id column found (expected rec_id, record_id, id or customer_id; set `id` in the config)",
+                )
+            })?,
+    };
+    let mut cols: Vec<(usize, FieldSpec)> = Vec::new();
+    let inferred = cfg.fields.is_none();
+    match &cfg.fields {
+        Some(map) => {
+            for (col, kind) in map {
+                let i = table.column(col)?;
+                let kind = FieldKind::parse(kind)
+                    .map_err(|e| CliError::input(path, None, Some(col), e.to_string()))?;
+                cols.push((i, FieldSpec::new(header[i].clone(), kind)));
+            }
+            cols.sort_by_key(|c| c.0);
+        }
+        None => {
+            for (i, h) in header.iter().enumerate() {
+                if i == id_col {
+                    continue;
+                }
+                if let Some(k) = FieldKind::infer(h) {
+                    cols.push((i, FieldSpec::new(h.clone(), k)));
+                }
+            }
+        }
+    }
+    if cols.is_empty() {
+        return Err(CliError::input(path, Some(1), None, "no column to compare"));
+    }
+    let mut records = Vec::new();
+    let mut seen: HashMap<String, u64> = HashMap::new();
+    let id_name = header.get(id_col).cloned().unwrap_or_default();
+    table.for_each(|row| {
+        let id = row.get(id_col).to_string();
+        if id.is_empty() {
+            return Err(CliError::input(
+                path,
+                Some(row.line),
+                Some(&id_name),
+                "record id is empty",
+            ));
+        }
+        if let Some(first) = seen.insert(id.clone(), row.line) {
+            return Err(CliError::input(
+                path,
+                Some(row.line),
+                Some(&id_name),
+                format!("record id {id:?} already used on line {first}"),
+            ));
+        }
+        records.push(Record::new(id, cols.iter().map(|(i, _)| row.get(*i))));
+        Ok(())
+    })?;
+    Ok(Loaded {
+        schema: Schema::new(cols.into_iter().map(|c| c.1)),
+        records,
+        inferred,
+    })
+}
+
+fn table_header(table: &Table, i: usize) -> Option<String> {
+    table.header_name(i)
+}
+
+fn config_for(schema: Schema, cfg: &FileConfig, threshold: Option<f64>) -> CliResult<DedupConfig> {
+    let mut c = DedupConfig::new(schema);
+    if let Some(t) = threshold.or(cfg.threshold) {
+        if !(0.0..=1.0).contains(&t) {
+            return Err(CliError::Usage(format!(
+                "--threshold {t} is not a probability in [0, 1]"
+            )));
+        }
+        c.cluster.threshold = t;
+    }
+    if let Some(d) = cfg.min_link_density {
+        c.cluster.min_link_density = d;
+    }
+    if let Some(r) = &cfg.default_region {
+        c.normalize.default_region = r.clone();
+    }
+    if let Some(f) = cfg.fold_gmail {
+        c.normalize.email.fold_gmail = f;
+    }
+    if let Some(s) = cfg.seed {
+        c.seed = s;
+    }
+    Ok(c)
+}
+
+fn print_kinds(schema: &Schema) {
+    eprintln!("field kinds inferred from column names (override with --config):");
+    for f in &schema.fields {
+        eprintln!("  {} = \"{}\"", f.name, f.kind.as_str());
+    }
+}
+
+/// A progress callback drawing a bar on stderr when it is a terminal (and nothing otherwise).
+fn progress_bar() -> impl FnMut(Progress) {
+    let bar = std::io::stderr().is_terminal().then(|| {
+        let b = indicatif::ProgressBar::new(0);
+        b.set_style(
+            indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
+                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
+        );
+        b
+    });
+    move |p: Progress| {
+        if let Some(b) = &bar {
+            b.set_message(format!("{:?}", p.stage));
+            b.set_length(p.total);
+            b.set_position(p.done);
+            if p.stage == Stage::Cluster && p.done == p.total {
+                b.finish_and_clear();
+            }
+        }
+    }
+}
+
+fn lib_err(e: impl std::fmt::Display) -> CliError {
+    CliError::Library(e.to_string())
+}
+
+/// Runs `crm dedup` (and its subcommands).
+pub fn run(a: &DedupArgs) -> CliResult<()> {
+    match &a.action {
+        Some(DedupAction::Explain(e)) => return explain(e),
+        Some(DedupAction::Evaluate(e)) => return evaluate(e),
+        None => {}
+    }
+    let (Some(input), Some(out_path)) = (&a.input, &a.output) else {
+        return Err(CliError::Usage(
+            "crm dedup needs --input and --output".into(),
+        ));
+    };
+    let cfg = read_config(a.config.as_ref())?;
+    let loaded = load_records(input, &cfg, &a.input_opts)?;
+    if loaded.inferred {
+        print_kinds(&loaded.schema);
+    }
+    let config = config_for(loaded.schema, &cfg, a.threshold)?;
+    let mut progress = progress_bar();
+    let r = deduplicate(&loaded.records, &config, &mut progress).map_err(lib_err)?;
+    let mut w = output::open(Some(out_path))?;
+    let we = output::write_err(Some(out_path));
+    writeln!(w, "record_id,cluster_id").map_err(&we)?;
+    for (rec, l) in loaded.records.iter().zip(&r.clustering.labels) {
+        writeln!(w, "{},{l}", csv_cell(&rec.id)).map_err(&we)?;
+    }
+    w.flush().map_err(&we)?;
+    eprintln!(
+        "{} records, {} candidate pairs (reduction ratio {}), {} clusters, {} links, {} merges refused by the chaining guard",
+        loaded.records.len(),
+        r.blocking.candidate_pairs,
+        r.blocking
+            .reduction_ratio
+            .map_or("-".into(), |x| output::num(x, 4)),
+        r.clustering.n_clusters,
+        r.clustering.links,
+        r.clustering.rejected_merges
+    );
+    if let Some(gp) = &a.golden {
+        let golden = golden_records(&r.prepared, &loaded.records, &r.clustering.labels, &[]);
+        let mut w = output::open(Some(gp))?;
+        let we = output::write_err(Some(gp));
+        let mut head = vec!["cluster_id".to_string(), "members".to_string()];
+        for f in &config.schema.fields {
+            head.push(f.name.clone());
+            head.push(format!("{}_source", f.name));
+        }
+        writeln!(w, "{}", head.join(",")).map_err(&we)?;
+        for g in &golden {
+            let mut row = vec![g.cluster.to_string(), csv_cell(&g.members.join(";"))];
+            for f in &g.fields {
+                let vals: Vec<&str> = f.values.iter().map(|v| v.value.as_str()).collect();
+                let srcs: Vec<String> = f.values.iter().map(|v| v.sources.join("|")).collect();
+                row.push(csv_cell(&vals.join(";")));
+                row.push(csv_cell(&srcs.join(";")));
+            }
+            writeln!(w, "{}", row.join(",")).map_err(&we)?;
+        }
+        w.flush().map_err(&we)?;
+    }
+    Ok(())
+}
+
+fn csv_cell(s: &str) -> String {
+    if s.contains([',', '"', '\n']) {
+        format!("\"{}\"", s.replace('"', "\"\""))
+    } else {
+        s.to_string()
+    }
+}
+
+fn explain(a: &ExplainArgs) -> CliResult<()> {
+    let cfg = read_config(a.config.as_ref())?;
+    let loaded = load_records(&a.input, &cfg, &a.input_opts)?;
+    if loaded.inferred {
+        print_kinds(&loaded.schema);
+    }
+    let config = config_for(loaded.schema, &cfg, None)?;
+    for id in [&a.id1, &a.id2] {
+        if !loaded.records.iter().any(|r| &r.id == id) {
+            return Err(CliError::input(
+                &a.input,
+                None,
+                None,
+                format!("no record with id {id:?}"),
+            ));
+        }
+    }
+    let r = deduplicate(&loaded.records, &config, &mut |_| {}).map_err(lib_err)?;
+    let e = r.explain(&a.id1, &a.id2).map_err(lib_err)?;
+    let mut rows = vec![vec![
+        "(prior)".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        output::num(e.prior_weight, 3),
+        output::num(e.prior_weight, 3),
+    ]];
+    let mut cum = e.prior_weight;
+    for f in &e.fields {
+        cum += f.weight;
+        rows.push(vec![
+            f.field.clone(),
+            f.left.clone(),
+            f.right.clone(),
+            f.level.as_str().to_string(),
+            output::num(f.m, 4),
+            output::num(f.u, 6),
+            output::num(f.weight, 3),
+            output::num(cum, 3),
+        ]);
+    }
+    let mut out = std::io::stdout().lock();
+    let t = output::table(
+        &[
+            "field",
+            &a.id1,
+            &a.id2,
+            "level",
+            "m",
+            "u",
+            "weight",
+            "cumulative",
+        ],
+        &rows,
+    );
+    let we = output::write_err(None);
+    write!(out, "{t}").map_err(&we)?;
+    writeln!(
+        out,
+        "match weight {} bits, match probability {}",
+        output::num(e.match_weight, 3),
+        output::num(e.match_probability, 6)
+    )
+    .map_err(&we)?;
+    Ok(())
+}
+
+fn read_pairs(
+    path: &Path,
+    value_col: &str,
+    opts: &InputOptions,
+) -> CliResult<Vec<(String, String)>> {
+    let mut t = Table::open(path, opts)?;
+    let ic = t.column("record_id")?;
+    let vc = t.column(value_col)?;
+    let mut out = Vec::new();
+    t.for_each(|row| {
+        out.push((row.get(ic).to_string(), row.get(vc).to_string()));
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+fn evaluate(a: &EvaluateArgs) -> CliResult<()> {
+    let clusters = read_pairs(&a.clusters, "cluster_id", &a.input_opts)?;
+    let truth: HashMap<String, String> = read_pairs(&a.truth, "entity_id", &a.input_opts)?
+        .into_iter()
+        .collect();
+    let mut c = Vec::with_capacity(clusters.len());
+    let mut t = Vec::with_capacity(clusters.len());
+    for (id, cl) in &clusters {
+        let Some(e) = truth.get(id) else {
+            return Err(CliError::input(
+                &a.truth,
+                None,
+                Some("record_id"),
+                format!("record {id:?} of the clusters file has no truth row"),
+            ));
+        };
+        c.push(cl.as_str());
+        t.push(e.as_str());
+    }
+    let m = evaluate_clusters(&c, &t).map_err(lib_err)?;
+    let f = |x: Option<f64>| x.map_or("-".into(), |v| output::num(v, 4));
+    println!(
+        "records={} true_pairs={} predicted_pairs={} true_positives={}",
+        c.len(),
+        m.true_pairs,
+        m.predicted_pairs,
+        m.true_positives
+    );
+    println!(
+        "precision={} recall={} f1={}",
+        f(m.precision),
+        f(m.recall),
+        f(m.f1)
+    );
+    Ok(())
+}
+
+/// Runs `crm link`.
+pub fn run_link(a: &LinkArgs) -> CliResult<()> {
+    let cfg = read_config(a.config.as_ref())?;
+    let left = load_records(&a.left, &cfg, &a.input_opts)?;
+    let right = load_records(&a.right, &cfg, &a.input_opts)?;
+    if left.schema != right.schema {
+        return Err(CliError::input(
+            &a.right,
+            Some(1),
+            None,
+            "the right file's compared columns differ from the left file's",
+        ));
+    }
+    if left.inferred {
+        print_kinds(&left.schema);
+    }
+    let config = config_for(left.schema, &cfg, a.threshold)?;
+    let mut progress = progress_bar();
+    let r = link(&left.records, &right.records, &config, &mut progress).map_err(lib_err)?;
+    let mut w = output::open(Some(&a.output))?;
+    let we = output::write_err(Some(&a.output));
+    writeln!(w, "left_id,right_id,match_probability").map_err(&we)?;
+    for l in &r.links {
+        writeln!(
+            w,
+            "{},{},{}",
+            csv_cell(&l.left_id),
+            csv_cell(&l.right_id),
+            output::num(l.probability, 6)
+        )
+        .map_err(&we)?;
+    }
+    w.flush().map_err(&we)?;
+    eprintln!("{} links", r.links.len());
+    Ok(())
+}

@@ -1,0 +1,166 @@
+#![allow(clippy::unwrap_used, clippy::expect_used)]
+//! End-to-end tests of `crm dedup`, `crm dedup explain`, `crm dedup evaluate` and `crm link`.
+
+use std::process::Command;
+
+const CUSTOMERS: &str = "\
+customer_id, name, phone, email, company, date_of_birth
+c1, 张伟, 13812345678, zhangwei@163.com, （北京）华信科技有限公司, 1985-03-07
+c2, 张 伟, +86 138 1234 5678, ZhangWei@163.com, 华信科技, 1985年3月7日
+c3, John Smith, +1 (415) 555-2671, john@smith.io, Acme Widgets Inc, 1979-04-12
+c4,\"Smith, John\", +1 415 555 2671, john@smith.io, Acme Widgets, 1979-04-12
+c5, 李娜, 13900001111, lina@qq.com, 恒通贸易有限公司, 1990-11-02
+c6, Mary Jones, +1 212 555 0100, mary@jones.org, Jones Consulting, 1988-08-08
+c7, Peter Brown, +44 20 7946 0958, pb@example.com, Brown Co, 1970-06-30
+c8, 王芳, 13522223333, wangfang@qq.com, 博远咨询有限公司, 1992-01-15
+";
+
+fn crm() -> Command {
+    Command::new(env!("CARGO_BIN_EXE_crm"))
+}
+
+#[test]
+fn dedup_explain_evaluate_link() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("customers.csv");
+    std::fs::write(&input, CUSTOMERS).unwrap();
+    let clusters = dir.path().join("clusters.csv");
+    let golden = dir.path().join("golden.csv");
+    let out = crm()
+        .args(["dedup", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&clusters)
+        .arg("--golden")
+        .arg(&golden)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(
+        err.contains("phone = \"phone\""),
+        "kinds are printed: {err}"
+    );
+    let text = std::fs::read_to_string(&clusters).unwrap();
+    let rows: Vec<(String, String)> = text
+        .lines()
+        .skip(1)
+        .map(|l| {
+            let (a, b) = l.split_once(',').unwrap();
+            (a.to_string(), b.to_string())
+        })
+        .collect();
+    assert_eq!(rows.len(), 8);
+    let cl = |id: &str| rows.iter().find(|r| r.0 == id).unwrap().1.clone();
+    assert_eq!(cl("c1"), cl("c2"));
+    assert_eq!(cl("c3"), cl("c4"));
+    assert_ne!(cl("c1"), cl("c3"));
+    assert_ne!(cl("c5"), cl("c1"));
+    let g = std::fs::read_to_string(&golden).unwrap();
+    assert!(
+        g.lines()
+            .next()
+            .unwrap()
+            .starts_with("cluster_id,members,name,name_source")
+    );
+    assert!(g.contains("c1;c2") || g.contains("c2;c1"), "{g}");
+
+    // evaluate against a truth file
+    let truth = dir.path().join("truth.csv");
+    std::fs::write(
+        &truth,
+        "record_id,entity_id\nc1,a\nc2,a\nc3,b\nc4,b\nc5,c\nc6,d\nc7,e\nc8,f\n",
+    )
+    .unwrap();
+    let out = crm()
+        .args(["dedup", "evaluate", "--clusters"])
+        .arg(&clusters)
+        .arg("--truth")
+        .arg(&truth)
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success());
+    assert!(s.contains("precision=1 recall=1 f1=1"), "{s}");
+
+    // explain
+    let out = crm()
+        .args(["dedup", "explain", "--input"])
+        .arg(&input)
+        .args(["c3", "c4"])
+        .output()
+        .unwrap();
+    let s = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    assert!(
+        s.contains("(prior)") && s.contains("match probability"),
+        "{s}"
+    );
+    assert!(s.contains("+14155552671"), "{s}");
+
+    // link two halves
+    let (left, right) = (dir.path().join("l.csv"), dir.path().join("r.csv"));
+    let lines: Vec<&str> = CUSTOMERS.lines().collect();
+    std::fs::write(&left, format!("{}\n{}\n{}\n", lines[0], lines[1], lines[3])).unwrap();
+    std::fs::write(
+        &right,
+        format!("{}\n{}\n{}\n{}\n", lines[0], lines[2], lines[4], lines[6]),
+    )
+    .unwrap();
+    let links = dir.path().join("links.csv");
+    let out = crm()
+        .args(["link", "--left"])
+        .arg(&left)
+        .arg("--right")
+        .arg(&right)
+        .arg("--output")
+        .arg(&links)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let l = std::fs::read_to_string(&links).unwrap();
+    assert!(l.starts_with("left_id,right_id,match_probability"));
+    assert!(l.contains("c1,c2,"), "{l}");
+}
+
+#[test]
+fn bad_config_is_an_error_with_exit_code_2() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("customers.csv");
+    std::fs::write(&input, CUSTOMERS).unwrap();
+    let cfg = dir.path().join("c.toml");
+    std::fs::write(&cfg, "id = \"customer_id\"\n[fields]\nnope = \"name\"\n").unwrap();
+    let out = crm()
+        .args(["dedup", "--input"])
+        .arg(&input)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--output", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("column nope"),
+        "{err}"
+    );
+    std::fs::write(&cfg, "[fields]\nname = \"colour\"\n").unwrap();
+    let out = crm()
+        .args(["dedup", "--input"])
+        .arg(&input)
+        .arg("--config")
+        .arg(&cfg)
+        .args(["--output", "/dev/null"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field kind"));
+}

@@ -1,0 +1,60 @@
+//! The one error type of `crm-dedup`.
+
+use crm_model::ModelError;
+
+/// Everything that can go wrong while deduplicating or linking records.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[non_exhaustive]
+pub enum DedupError {
+    /// An error from the domain model (parsing, parameters).
+    #[error(transparent)]
+    Model(#[from] ModelError),
+    /// A record has a different number of values than the schema has fields.
+    #[error("record {index} (id {id:?}): has {found} values but the schema has {expected} fields")]
+    RecordWidth {
+        /// 0-based position of the record.
+        index: usize,
+        /// The record's id.
+        id: String,
+        /// Number of fields in the schema.
+        expected: usize,
+        /// Number of values the record has.
+        found: usize,
+    },
+    /// The schema has no field that can be compared.
+    #[error("the schema has no comparable field")]
+    NoFields,
+    /// Fewer than two records: nothing to compare.
+    #[error("need at least two records to compare, got {0}")]
+    TooFewRecords(usize),
+    /// A parameter is outside its allowed range.
+    #[error("invalid parameter {name}: {reason}")]
+    InvalidParameter {
+        /// The parameter.
+        name: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A field named in a rule or configuration is not in the schema.
+    #[error("unknown field {0:?} (not in the schema)")]
+    UnknownField(String),
+    /// A record id given to a lookup is not present.
+    #[error("unknown record id {0:?}")]
+    UnknownRecord(String),
+    /// The same record id appears twice.
+    #[error("record id {id:?} appears twice (records {first} and {second})")]
+    DuplicateId {
+        /// The id.
+        id: String,
+        /// 0-based position of its first occurrence.
+        first: usize,
+        /// 0-based position of the repeat.
+        second: usize,
+    },
+    /// No candidate pair survived blocking, so no model can be trained.
+    #[error("blocking produced no candidate pairs; add or loosen blocking rules")]
+    NoCandidatePairs,
+}
+
+/// Result alias for this crate.
+pub type Result<T, E = DedupError> = std::result::Result<T, E>;

@@ -1,0 +1,159 @@
+//! Evaluation against known entity ids.
+//!
+//! A clustering predicts every pair of records in the same cluster to be a match. Against the
+//! truth (records with the same entity id match):
+//!
+//! ```text
+//! TP = Σ over (cluster, entity) cells C(n_cell, 2)
+//! predicted pairs = Σ clusters C(size, 2)        true pairs = Σ entities C(size, 2)
+//! precision = TP / predicted      recall = TP / true      F1 = 2 P R / (P + R)
+//! pairs completeness = true pairs among blocking candidates / true pairs
+//! ```
+//!
+//! Recall is over *all* true pairs, so pairs lost at blocking count as misses.
+//!
+//! Reference: Christen, *Data Matching* (2012), ch. 7; Christen and Goiser, "Quality and complexity
+//! measures for data linkage and deduplication" (2007).
+
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DedupError, Result};
+
+/// Pairwise quality of a clustering.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairMetrics {
+    /// Correctly predicted pairs.
+    pub true_positives: u64,
+    /// Predicted pairs (same cluster).
+    pub predicted_pairs: u64,
+    /// True pairs (same entity).
+    pub true_pairs: u64,
+    /// TP / predicted (`None` when nothing is predicted).
+    pub precision: Option<f64>,
+    /// TP / true pairs (`None` when there is no true pair).
+    pub recall: Option<f64>,
+    /// Harmonic mean of precision and recall (`None` when either is undefined or both are 0).
+    pub f1: Option<f64>,
+}
+
+fn c2(n: u64) -> u64 {
+    n * n.saturating_sub(1) / 2
+}
+
+/// Pairwise precision, recall and F1 of `clusters` against `truth` (one label each per record).
+///
+/// ```
+/// use crm_dedup::eval::evaluate_clusters;
+/// // truth: {0,1,2} {3}; predicted: {0,1} {2,3}
+/// let m = evaluate_clusters(&[7, 7, 8, 8], &["a", "a", "a", "b"]).unwrap();
+/// assert_eq!((m.true_positives, m.predicted_pairs, m.true_pairs), (1, 2, 3));
+/// assert_eq!(m.precision, Some(0.5));
+/// assert!((m.f1.unwrap() - 0.4).abs() < 1e-12);
+/// ```
+pub fn evaluate_clusters<C, E>(clusters: &[C], truth: &[E]) -> Result<PairMetrics>
+where
+    C: std::hash::Hash + Eq,
+    E: std::hash::Hash + Eq,
+{
+    if clusters.len() != truth.len() {
+        return Err(DedupError::InvalidParameter {
+            name: "truth",
+            reason: format!(
+                "{} truth labels for {} records",
+                truth.len(),
+                clusters.len()
+            ),
+        });
+    }
+    let mut cl: FxHashMap<&C, u64> = FxHashMap::default();
+    let mut en: FxHashMap<&E, u64> = FxHashMap::default();
+    let mut cell: FxHashMap<(&C, &E), u64> = FxHashMap::default();
+    for (c, e) in clusters.iter().zip(truth) {
+        *cl.entry(c).or_default() += 1;
+        *en.entry(e).or_default() += 1;
+        *cell.entry((c, e)).or_default() += 1;
+    }
+    let tp: u64 = cell.values().map(|&n| c2(n)).sum();
+    let pred: u64 = cl.values().map(|&n| c2(n)).sum();
+    let true_pairs: u64 = en.values().map(|&n| c2(n)).sum();
+    Ok(metrics(tp, pred, true_pairs))
+}
+
+/// Metrics from counts.
+pub fn metrics(tp: u64, predicted: u64, true_pairs: u64) -> PairMetrics {
+    let precision = (predicted > 0).then(|| tp as f64 / predicted as f64);
+    let recall = (true_pairs > 0).then(|| tp as f64 / true_pairs as f64);
+    let f1 = match (precision, recall) {
+        (Some(p), Some(r)) if p + r > 0.0 => Some(2.0 * p * r / (p + r)),
+        _ => None,
+    };
+    PairMetrics {
+        true_positives: tp,
+        predicted_pairs: predicted,
+        true_pairs,
+        precision,
+        recall,
+        f1,
+    }
+}
+
+/// Pairs completeness of candidate pairs: the share of true pairs (same entity label) that are
+/// among `pairs`. `None` when there is no true pair.
+///
+/// ```
+/// use crm_dedup::eval::pairs_completeness;
+/// assert_eq!(pairs_completeness(&[(0, 1)], &[1, 1, 1]), Some(1.0 / 3.0));
+/// ```
+pub fn pairs_completeness<E: std::hash::Hash + Eq>(
+    pairs: &[(u32, u32)],
+    truth: &[E],
+) -> Option<f64> {
+    let mut en: FxHashMap<&E, u64> = FxHashMap::default();
+    for e in truth {
+        *en.entry(e).or_default() += 1;
+    }
+    let true_pairs: u64 = en.values().map(|&n| c2(n)).sum();
+    if true_pairs == 0 {
+        return None;
+    }
+    let mut pairs = pairs.to_vec();
+    pairs
+        .iter_mut()
+        .for_each(|p| *p = (p.0.min(p.1), p.0.max(p.1)));
+    pairs.sort_unstable();
+    pairs.dedup();
+    let found = pairs
+        .iter()
+        .filter(
+            |&&(i, j)| match (truth.get(i as usize), truth.get(j as usize)) {
+                (Some(a), Some(b)) => i != j && a == b,
+                _ => false,
+            },
+        )
+        .count();
+    Some(found as f64 / true_pairs as f64)
+}
+
+/// Precision, recall and F1 of a set of predicted pairs (e.g. links between two sources).
+pub fn evaluate_pairs<E: std::hash::Hash + Eq>(pairs: &[(u32, u32)], truth: &[E]) -> PairMetrics {
+    let mut en: FxHashMap<&E, u64> = FxHashMap::default();
+    for e in truth {
+        *en.entry(e).or_default() += 1;
+    }
+    let true_pairs: u64 = en.values().map(|&n| c2(n)).sum();
+    let mut p = pairs.to_vec();
+    p.iter_mut().for_each(|x| *x = (x.0.min(x.1), x.0.max(x.1)));
+    p.sort_unstable();
+    p.dedup();
+    let tp = p
+        .iter()
+        .filter(
+            |&&(i, j)| match (truth.get(i as usize), truth.get(j as usize)) {
+                (Some(a), Some(b)) => i != j && a == b,
+                _ => false,
+            },
+        )
+        .count() as u64;
+    metrics(tp, p.len() as u64, true_pairs)
+}

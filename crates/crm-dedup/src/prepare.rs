@@ -1,0 +1,195 @@
+//! Normalising a whole data set once, column by column, before blocking and comparison.
+
+use rayon::prelude::*;
+use rustc_hash::FxHashMap;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DedupError, Result};
+use crate::normalize::{self, EmailOptions, is_cjk};
+use crate::phonetic::soundex;
+use crate::schema::{FieldKind, FieldSpec, Record, Schema};
+
+/// Options of the normalisers.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct NormalizeOptions {
+    /// Region for phone numbers written without a country code (ISO 3166 alpha-2). Default `"CN"`.
+    pub default_region: String,
+    /// E-mail options (Gmail folding off by default).
+    pub email: EmailOptions,
+}
+
+impl Default for NormalizeOptions {
+    fn default() -> Self {
+        NormalizeOptions {
+            default_region: "CN".into(),
+            email: EmailOptions::default(),
+        }
+    }
+}
+
+/// Normalises one raw value for its kind; empty when missing or invalid (an invalid e-mail counts
+/// as missing).
+pub fn normalize_value(kind: FieldKind, raw: &str, opts: &NormalizeOptions) -> String {
+    if raw.trim().is_empty() {
+        return String::new();
+    }
+    match kind {
+        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname => normalize::person_name(raw),
+        FieldKind::Email => normalize::email(raw, opts.email).unwrap_or_default(),
+        FieldKind::Phone => normalize::phone(raw, &opts.default_region).unwrap_or_default(),
+        FieldKind::Company => normalize::company(raw),
+        FieldKind::Address => normalize::address(raw),
+        FieldKind::Postcode => normalize::postcode(raw),
+        FieldKind::City | FieldKind::State | FieldKind::Text | FieldKind::Exact => {
+            normalize::plain(raw)
+        }
+        FieldKind::Date => normalize::date(raw),
+    }
+}
+
+/// Phonetic key of a normalised name: pinyin for Chinese characters, otherwise Soundex per token
+/// (sorted, so token order does not matter); empty for other kinds.
+pub fn phonetic_key(kind: FieldKind, value: &str) -> String {
+    match kind {
+        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname => {
+            if value.chars().any(is_cjk) || kind == FieldKind::Name {
+                normalize::pinyin_of_normalized(value)
+            } else {
+                let mut codes: Vec<String> = value.split_whitespace().filter_map(soundex).collect();
+                codes.sort_unstable();
+                codes.join(" ")
+            }
+        }
+        _ => String::new(),
+    }
+}
+
+/// One normalised column.
+#[derive(Debug, Clone)]
+pub struct PreparedField {
+    /// The field.
+    pub spec: FieldSpec,
+    /// Normalised value per record ("" = missing).
+    pub values: Vec<String>,
+    /// Phonetic key per record (names only; empty otherwise).
+    pub keys: Vec<String>,
+    /// Interned value per record: 0 = missing, otherwise an index into `counts`.
+    pub value_id: Vec<u32>,
+    /// Number of records holding each interned value (`counts[0]` = missing count).
+    pub counts: Vec<u32>,
+    /// Number of records with a value.
+    pub non_missing: usize,
+}
+
+impl PreparedField {
+    /// Relative frequency of record `i`'s value among non-missing values (the term frequency);
+    /// `None` when missing.
+    pub fn term_frequency(&self, i: usize) -> Option<f64> {
+        let id = *self.value_id.get(i)? as usize;
+        if id == 0 || self.non_missing == 0 {
+            return None;
+        }
+        Some(f64::from(*self.counts.get(id)?) / self.non_missing as f64)
+    }
+}
+
+/// A data set normalised for matching.
+#[derive(Debug, Clone)]
+pub struct Prepared {
+    /// Record ids in input order.
+    pub ids: Vec<String>,
+    /// One normalised column per schema field.
+    pub fields: Vec<PreparedField>,
+}
+
+impl Prepared {
+    /// Number of records.
+    pub fn len(&self) -> usize {
+        self.ids.len()
+    }
+
+    /// True when there is no record.
+    pub fn is_empty(&self) -> bool {
+        self.ids.is_empty()
+    }
+
+    /// Position of the record with id `id`.
+    pub fn position(&self, id: &str) -> Result<usize> {
+        self.ids
+            .iter()
+            .position(|x| x == id)
+            .ok_or_else(|| DedupError::UnknownRecord(id.to_string()))
+    }
+}
+
+/// Normalises every value of `records` (in parallel over records), computes phonetic keys and
+/// value frequencies. Errors when a record's width differs from the schema or an id repeats.
+pub fn prepare(schema: &Schema, records: &[Record], opts: &NormalizeOptions) -> Result<Prepared> {
+    if schema.fields.is_empty() {
+        return Err(DedupError::NoFields);
+    }
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    seen.reserve(records.len());
+    for (i, r) in records.iter().enumerate() {
+        if r.values.len() != schema.fields.len() {
+            return Err(DedupError::RecordWidth {
+                index: i,
+                id: r.id.clone(),
+                expected: schema.fields.len(),
+                found: r.values.len(),
+            });
+        }
+        if let Some(first) = seen.insert(r.id.as_str(), i) {
+            return Err(DedupError::DuplicateId {
+                id: r.id.clone(),
+                first,
+                second: i,
+            });
+        }
+    }
+    let fields = schema
+        .fields
+        .iter()
+        .enumerate()
+        .map(|(f, spec)| {
+            let (values, keys): (Vec<String>, Vec<String>) = records
+                .par_iter()
+                .map(|r| {
+                    let v = normalize_value(spec.kind, &r.values[f], opts);
+                    let k = phonetic_key(spec.kind, &v);
+                    (v, k)
+                })
+                .unzip();
+            let mut intern: FxHashMap<&str, u32> = FxHashMap::default();
+            let mut counts = vec![0u32];
+            let mut value_id = Vec::with_capacity(values.len());
+            for v in &values {
+                if v.is_empty() {
+                    counts[0] += 1;
+                    value_id.push(0);
+                    continue;
+                }
+                let next = counts.len() as u32;
+                let id = *intern.entry(v.as_str()).or_insert(next);
+                if id == next {
+                    counts.push(0);
+                }
+                counts[id as usize] += 1;
+                value_id.push(id);
+            }
+            let non_missing = values.len() - counts[0] as usize;
+            PreparedField {
+                spec: spec.clone(),
+                values,
+                keys,
+                value_id,
+                counts,
+                non_missing,
+            }
+        })
+        .collect();
+    Ok(Prepared {
+        ids: records.iter().map(|r| r.id.clone()).collect(),
+        fields,
+    })
+}
