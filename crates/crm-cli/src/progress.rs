@@ -50,4 +50,19 @@ impl Progress {
         pb.enable_steady_tick(Duration::from_millis(120));
         pb
     }
+
+    /// A spinner with a changing message and no counter (multi-step work).
+    pub fn step(&self, message: &str) -> ProgressBar {
+        if !self.enabled {
+            return ProgressBar::hidden();
+        }
+        let pb = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
+        pb.set_style(
+            ProgressStyle::with_template("{spinner} {msg} ({elapsed})")
+                .unwrap_or_else(|_| ProgressStyle::default_spinner()),
+        );
+        pb.set_message(message.to_string());
+        pb.enable_steady_tick(Duration::from_millis(120));
+        pb
+    }
 }

@@ -223,13 +223,14 @@ pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
     );
     inputs.funnel_stages = a.funnel_stages.clone();
 
-    let spin = progress.spinner("building the report");
-    let report = report::build(
+    let spin = progress.step("building the report");
+    let report = report::build_with(
         &inputs,
         &BuildOptions {
             as_of: a.as_of,
             ..BuildOptions::default()
         },
+        &mut |step| spin.set_message(format!("report: {step}")),
     )?;
     spin.finish_and_clear();
     Ok(report)

@@ -7,8 +7,9 @@
 //! - [`shape`]: helpers that turn model outputs into view-model values (grids, bins, top lists).
 
 pub mod html;
-pub mod local;
+pub mod kpi;
 pub mod model;
+pub mod models;
 #[cfg(test)]
 pub mod sample;
 pub mod shape;
@@ -56,7 +57,6 @@ pub struct BuildOptions {
     /// Reference day; default: the last transaction date.
     pub as_of: Option<NaiveDate>,
     /// Rows in "top" lists.
-    #[allow(dead_code)] // used by the CLV/churn sections (integration)
     pub top: usize,
     /// Most recent cohorts shown.
     pub max_cohorts: usize,
@@ -73,7 +73,6 @@ impl Default for BuildOptions {
 }
 
 /// What the section builders share.
-#[allow(dead_code)] // read by the model-based sections (integration)
 pub struct Context<'a> {
     /// Inputs.
     pub inputs: &'a Inputs,
@@ -87,7 +86,6 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// External id of a key, as text.
-    #[allow(dead_code)] // used by the model-based sections (integration)
     pub fn id(&self, key: crm_analytics::model::CustomerKey) -> String {
         self.inputs
             .ids
@@ -98,6 +96,16 @@ impl Context<'_> {
 
 /// Builds the report.
 pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
+    build_with(inputs, options, &mut |_| {})
+}
+
+/// Builds the report, calling `step` with the name of each step as it starts (for a progress
+/// spinner).
+pub fn build_with(
+    inputs: &Inputs,
+    options: &BuildOptions,
+    step: &mut dyn FnMut(&str),
+) -> CliResult<Report> {
     let as_of = match options.as_of {
         Some(d) => d,
         None => inputs
@@ -109,6 +117,7 @@ pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
                 CliError::Usage("the transaction file has no rows: nothing to report".into())
             })?,
     };
+    step("summaries");
     let opts = SummaryOptions::new(as_of, TimeUnit::Week).late_events(LateEvents::Exclude);
     let summaries =
         summarize(&inputs.transactions, &opts).map_err(|e| CliError::Library(e.to_string()))?;
@@ -126,29 +135,56 @@ pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
         });
     };
 
-    let b = local::basics(&inputs.transactions, inputs.ids.len(), as_of);
+    step("key figures");
+    let b = kpi::basics(&inputs.transactions, as_of);
+    let period = kpi::last_complete_month(as_of);
     let mut kpis = Kpis {
         customers: b.customers,
         active_last_30_days: b.active_30,
         revenue: b.revenue,
-        repeat_purchase_rate: local::repeat_rate(&ctx.summaries),
-        aov: local::ratio_money(b.gross, b.purchases),
-        arpu: local::ratio_money(b.revenue, b.customers),
+        last_period: period.map(kpi::view),
+        repeat_purchase_rate: b.repeat_rate,
+        aov: b.aov,
+        arpu: kpi::arpu_whole_window(&b),
         ..Kpis::default()
     };
+    match period.map(|p| kpi::retention_churn(&inputs.transactions, p, as_of)) {
+        Some(Ok((r, c))) => {
+            kpis.retention = Some(r);
+            kpis.churn = Some(c);
+            kpis.retention_definition = Some(format!(
+                "active = a purchase in the last {} days",
+                kpi::LAPSE_DAYS
+            ));
+        }
+        Some(Err(e)) => {
+            need(
+                "kpi.retention",
+                &format!("customers active at the start of the month ({e})"),
+            );
+            need(
+                "kpi.churn",
+                &format!("customers active at the start of the month ({e})"),
+            );
+        }
+        None => {
+            need("kpi.retention", "a complete month before the as-of date");
+            need("kpi.churn", "a complete month before the as-of date");
+        }
+    }
 
     // Survey-based figures.
     let mut nps_section = None;
     match &inputs.surveys {
         Some(s) => {
-            match local::nps(s, as_of) {
-                Some((dist, kpi)) => {
+            match kpi::nps(s, as_of) {
+                Some((dist, k)) => {
                     nps_section = Some(dist);
-                    kpis.nps = Some(kpi);
+                    kpis.nps = Some(k);
                 }
                 None => need("nps", "nps answers in surveys.csv"),
             }
-            kpis.csat = local::csat(s, as_of);
+            kpis.csat = kpi::csat(s, as_of);
             if kpis.csat.is_none() {
                 need("kpi.csat", "csat answers in surveys.csv");
             }
@@ -159,79 +195,124 @@ pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
         }
     }
     match &inputs.interactions {
-        Some(i) => kpis.service = local::service(i, b.customers),
+        Some(i) => {
+            kpis.service = kpi::service(i, b.customers);
+            if kpis.service.is_none() {
+                need("kpi.service", "tickets or complaints in interactions.csv");
+            }
+        }
         None => need("kpi.service", "interactions.csv"),
     }
     match &inputs.mrr {
-        Some(m) => kpis.mrr = local::mrr(m, as_of),
+        Some(m) => {
+            let f = kpi::mrr(m, period, as_of);
+            kpis.mrr = Some(f.mrr_at_as_of);
+            match f.period {
+                Ok((grr, nrr, quick)) => {
+                    kpis.grr = Some(grr);
+                    kpis.nrr = Some(nrr);
+                    kpis.quick_ratio = quick;
+                    if quick.is_none() {
+                        need(
+                            "kpi.quick_ratio",
+                            "some churned or contracted MRR in the month",
+                        );
+                    }
+                }
+                Err(e) => {
+                    for k in ["kpi.grr", "kpi.nrr", "kpi.quick_ratio"] {
+                        need(k, &e);
+                    }
+                }
+            }
+        }
         None => {
-            need("kpi.mrr", "mrr_movements.csv");
-            need("kpi.grr", "mrr_movements.csv");
-            need("kpi.nrr", "mrr_movements.csv");
+            for k in ["kpi.mrr", "kpi.grr", "kpi.nrr", "kpi.quick_ratio"] {
+                need(k, "mrr_movements.csv");
+            }
         }
     }
-    if inputs.spend.is_none() {
-        need("kpi.cac", "spend.csv");
-        need("kpi.ltv_to_cac", "spend.csv");
+    match &inputs.spend {
+        Some(s) => match kpi::cac(s, &inputs.transactions, inputs.customers.as_deref(), as_of) {
+            Ok(c) => kpis.cac = Some(c),
+            Err(e) => {
+                need("kpi.cac", &e);
+                need("kpi.ltv_to_cac", "a CAC");
+            }
+        },
+        None => {
+            need("kpi.cac", "spend.csv");
+            need("kpi.ltv_to_cac", "spend.csv");
+        }
     }
 
-    // Definitional metrics that belong to crm-metrics.
-    // TODO(integration): kpis.last_period/retention/churn <- crm_metrics retention & churn over
-    // the last complete month; kpis.nps.ci_* <- crm_metrics NPS interval; kpis.cac <-
-    // crm_metrics CAC(spend, new customers); kpis.ltv_to_cac <- clv / cac; kpis.grr/nrr <-
-    // crm_metrics revenue retention over MRR movements. Remove the matching `need` lines.
-    for k in ["kpi.retention", "kpi.churn"] {
-        need(k, "crm-metrics (not yet wired into the report)");
-    }
-    if inputs.mrr.is_some() {
-        need("kpi.grr", "crm-metrics (not yet wired into the report)");
-        need("kpi.nrr", "crm-metrics (not yet wired into the report)");
-    }
-    if inputs.spend.is_some() {
-        need("kpi.cac", "crm-metrics (not yet wired into the report)");
-        need(
-            "kpi.ltv_to_cac",
-            "crm-metrics and crm-clv (not yet wired into the report)",
-        );
-    }
-
-    let cohorts = local::cohorts(
-        &inputs.transactions,
-        as_of,
-        TimeUnit::Month,
-        options.max_cohorts,
-    );
+    step("cohorts and funnel");
+    let cohorts = kpi::cohorts(&inputs.transactions, as_of, options.max_cohorts);
     if cohorts.is_none() {
         need("cohorts", "purchases on or before the as-of date");
     }
     let funnel = match &inputs.funnel {
-        Some(e) => local::funnel(e, inputs.funnel_stages.as_deref()),
-        None => None,
+        Some(e) => match kpi::funnel(e, inputs.funnel_stages.as_deref()) {
+            Ok(f) => Some(f),
+            Err(e) => {
+                need("funnel", &format!("usable funnel events ({e})"));
+                None
+            }
+        },
+        None => {
+            need("funnel", "funnel_events.csv");
+            None
+        }
     };
-    if funnel.is_none() {
-        need("funnel", "funnel_events.csv");
-    }
 
     // Model-based sections.
-    let rfm = rfm_section(&ctx);
-    if rfm.is_none() {
-        need("rfm", "crm-rfm (not yet wired into the report)");
+    step("RFM");
+    let rfm = match models::rfm(&ctx) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            need("rfm", &e);
+            None
+        }
+    };
+    step("CLV (BG/NBD + Gamma-Gamma)");
+    let clv_out = match models::clv(&ctx) {
+        Ok(o) => Some(o),
+        Err(e) => {
+            need("clv", &e);
+            None
+        }
+    };
+    if let (Some(cac), Some(o)) = (kpis.cac, clv_out.as_ref()) {
+        kpis.ltv = Some(o.mean_clv);
+        kpis.ltv_to_cac = kpi::ltv_cac(o.mean_clv, cac);
+        kpis.ltv_basis = Some(format!(
+            "LTV = mean {:.0}-month CLV from crm-clv",
+            models::CLV_HORIZON_MONTHS
+        ));
+        if kpis.ltv_to_cac.is_none() {
+            need("kpi.ltv_to_cac", "a CAC above zero");
+        }
+    } else if kpis.cac.is_some() {
+        need("kpi.ltv_to_cac", "the CLV model (see clv)");
     }
-    let clv = clv_section(&ctx);
-    if clv.is_none() {
-        need("clv", "crm-clv (not yet wired into the report)");
-    }
-    let churn = churn_section(&ctx);
-    if churn.is_none() {
-        need("churn", "crm-churn (not yet wired into the report)");
-    }
+    step("churn risk");
+    let churn = match models::churn(&ctx, clv_out.as_ref().map(|o| &o.bgnbd)) {
+        Ok(s) => Some(s),
+        Err(e) => {
+            need("churn", &e);
+            None
+        }
+    };
     let dedup = match &inputs.customers {
         Some(c) => {
-            let d = dedup_section(&ctx, c);
-            if d.is_none() {
-                need("dedup", "crm-dedup (not yet wired into the report)");
+            step("duplicates");
+            match models::dedup(&ctx, c, step) {
+                Ok(s) => Some(s),
+                Err(e) => {
+                    need("dedup", &e);
+                    None
+                }
             }
-            d
         }
         None => {
             need("dedup", "customers.csv");
@@ -250,7 +331,7 @@ pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
         },
         kpis,
         rfm,
-        clv,
+        clv: clv_out.map(|o| o.section),
         churn,
         dedup,
         cohorts,
@@ -258,40 +339,4 @@ pub fn build(inputs: &Inputs, options: &BuildOptions) -> CliResult<Report> {
         nps: nps_section,
         missing,
     })
-}
-
-/// RFM segment table and R-by-F grid.
-///
-/// TODO(integration): score `ctx.summaries` (or transactions up to `ctx.as_of`) with crm_rfm,
-/// then map: segments -> `RfmSegmentRow` (largest first); per-customer (r, f, segment) ->
-/// `shape::rfm_grid(.., levels)` for the R-by-F grid.
-fn rfm_section(_ctx: &Context<'_>) -> Option<model::RfmSection> {
-    None
-}
-
-/// BG/NBD + Gamma-Gamma fit, expected value, P(alive) grid.
-///
-/// TODO(integration): fit crm_clv BG/NBD on `ctx.summaries` (weekly) and Gamma-Gamma on repeat
-/// buyers; map params -> `BgNbdParams`/`GammaGammaParams`, per-customer CLV -> `top_customers`
-/// (`shape::top_n(.., ctx.options.top, ..)`) and `distribution` (`svg::histogram_bins`),
-/// P(alive) -> `shape::model_grid(max_x, max_T, rows, "week", |x, t_x, T| model.p_alive(..))`.
-fn clv_section(_ctx: &Context<'_>) -> Option<model::ClvSection> {
-    None
-}
-
-/// Churn tiers, customers to call, calibration.
-///
-/// TODO(integration): crm_churn scores (P(alive)-based by default) -> tiers, top-risk x value
-/// -> `to_call` (`shape::top_n`), calibration on a holdout split -> `calibration` (the
-/// library's bins, or `shape::calibration(pred_and_outcome, 10)`), AUC -> `auc`.
-fn churn_section(_ctx: &Context<'_>) -> Option<model::ChurnSection> {
-    None
-}
-
-/// Duplicates and golden records.
-///
-/// TODO(integration): crm_dedup pipeline over `customers` -> counts, golden records ->
-/// `examples`; when `person_id` is present, evaluate pairs against it -> `evaluation`.
-fn dedup_section(_ctx: &Context<'_>, _customers: &[CustomerRow]) -> Option<model::DedupSection> {
-    None
 }

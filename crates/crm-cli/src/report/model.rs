@@ -100,6 +100,12 @@ pub struct NpsKpi {
 pub struct CsatKpi {
     /// Share of answers in the top two boxes (4-5 on 1-5).
     pub top_two_box: f64,
+    /// Lower end of the Wilson interval of the top-two-box share.
+    pub ci_low: Option<f64>,
+    /// Upper end of the Wilson interval of the top-two-box share.
+    pub ci_high: Option<f64>,
+    /// Highest answer of the scale (5 on 1-5).
+    pub scale_max: u8,
     /// Mean answer.
     pub mean: f64,
     /// Number of answers.
@@ -115,8 +121,10 @@ pub struct ServiceKpi {
     pub complaints: u64,
     /// Tickets and complaints without a resolution time.
     pub unresolved: u64,
-    /// Median hours from opening to resolution (resolved only).
+    /// Median hours from opening to resolution of resolved complaints.
     pub median_resolution_hours: Option<f64>,
+    /// Resolved complaints / complaints.
+    pub resolution_rate: Option<f64>,
     /// Complaints per 100 customers.
     pub complaints_per_100_customers: Option<f64>,
 }
@@ -145,6 +153,8 @@ pub struct Kpis {
     pub retention: Option<f64>,
     /// Customer churn over `last_period`.
     pub churn: Option<f64>,
+    /// How a customer counts as active for retention and churn, in words.
+    pub retention_definition: Option<String>,
     /// Share of customers with more than one purchase occasion.
     pub repeat_purchase_rate: Option<f64>,
     /// Average order value: gross purchase revenue / purchases.
@@ -159,10 +169,16 @@ pub struct Kpis {
     pub cac: Option<Decimal>,
     /// Lifetime value to CAC ratio.
     pub ltv_to_cac: Option<f64>,
+    /// The LTV used in `ltv_to_cac`.
+    pub ltv: Option<f64>,
+    /// Where the LTV comes from, in words.
+    pub ltv_basis: Option<String>,
     /// Gross revenue retention of subscription MRR.
     pub grr: Option<f64>,
     /// Net revenue retention of subscription MRR.
     pub nrr: Option<f64>,
+    /// SaaS quick ratio of `last_period`: (new + expansion + reactivation) / (churn + contraction).
+    pub quick_ratio: Option<f64>,
     /// Subscription MRR at `as_of`.
     pub mrr: Option<Decimal>,
     /// Tickets and complaints.
@@ -300,6 +316,8 @@ pub struct HeatGrid {
 /// CLV section.
 #[derive(Debug, Clone, Serialize, PartialEq)]
 pub struct ClvSection {
+    /// How the models were fitted and used, in words (fit notes included).
+    pub method: String,
     /// Model unit (e.g. "week").
     pub unit: String,
     /// Horizon in the unit.
@@ -376,6 +394,8 @@ pub struct ChurnSection {
     pub calibration: Vec<CalibrationPoint>,
     /// Area under the ROC curve on the holdout.
     pub auc: Option<f64>,
+    /// How the calibration was obtained (earlier as-of date, horizon), in words.
+    pub calibration_note: Option<String>,
 }
 
 // ---------------------------------------------------------------------------------------------

@@ -145,10 +145,14 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
             ..na(key)
         },
     };
-    let period = k
+    let month = k
         .last_period
-        .map(|p| format!("{} to {}", p.start, p.end))
+        .map(|p| p.start.format("%b %Y").to_string())
         .unwrap_or_else(|| "last complete month".into());
+    let period = match &k.retention_definition {
+        Some(d) => format!("{month}; {d}"),
+        None => month.clone(),
+    };
     vec![
         row(
             "Customers",
@@ -185,7 +189,7 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
         row(
             "Repeat purchase rate",
             k.repeat_purchase_rate.map(pct),
-            "customers with 2+ purchase days".into(),
+            "customers with 2+ orders".into(),
             "repeat",
         ),
         row(
@@ -211,7 +215,7 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
                         100.0 * c,
                         int(n.responses)
                     ),
-                    _ => format!("n = {} (interval: needs crm-metrics)", int(n.responses)),
+                    _ => format!("n = {}", int(n.responses)),
                 })
                 .unwrap_or_default(),
             "nps",
@@ -222,9 +226,14 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
             k.csat
                 .as_ref()
                 .map(|c| {
+                    let ci = match (c.ci_low, c.ci_high) {
+                        (Some(l), Some(h)) => format!(", CI {} to {}", pct(l), pct(h)),
+                        _ => String::new(),
+                    };
                     format!(
-                        "top-2-box; mean {:.2} of 5, n = {}",
+                        "top-2-box{ci}; mean {:.2} of {}, n = {}",
                         c.mean,
+                        c.scale_max,
                         int(c.responses)
                     )
                 })
@@ -234,13 +243,16 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
         row(
             "CAC",
             k.cac.map(money),
-            "spend / new customers".into(),
+            "blended: all spend / all new customers".into(),
             "kpi.cac",
         ),
         row(
             "LTV:CAC",
             k.ltv_to_cac.map(|v| format!("{v:.1}")),
-            String::new(),
+            match (k.ltv, &k.ltv_basis) {
+                (Some(l), Some(b)) => format!("{b}: {}", output::num(l, 2)),
+                _ => String::new(),
+            },
             "kpi.ltv_to_cac",
         ),
         row(
@@ -252,14 +264,20 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
         row(
             "GRR",
             k.grr.map(pct),
-            "gross revenue retention".into(),
+            format!("gross MRR retention, {month}"),
             "kpi.grr",
         ),
         row(
             "NRR",
             k.nrr.map(pct),
-            "net revenue retention".into(),
+            format!("net MRR retention, {month}"),
             "kpi.nrr",
+        ),
+        row(
+            "Quick ratio",
+            k.quick_ratio.map(|v| format!("{v:.2}")),
+            format!("(new + expansion + reactivation) / lost MRR, {month}"),
+            "kpi.quick_ratio",
         ),
         row(
             "Tickets / complaints",
@@ -270,7 +288,8 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
                 .as_ref()
                 .map(|s| {
                     format!(
-                        "median resolution {}, {} open",
+                        "complaints: {} resolved, median {}; {} open in all",
+                        s.resolution_rate.map_or_else(|| "n/a".into(), pct),
                         s.median_resolution_hours
                             .map_or_else(|| "n/a".into(), |h| format!("{h:.1} h")),
                         int(s.unresolved)
@@ -329,14 +348,16 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
         }
         rows.push(vec![
             format!(
-                "Total expected value, {} {}s",
+                "Total expected value, {} {}s{}",
                 output::num(c.horizon, 0),
-                c.unit
+                c.unit,
+                c.discount_rate
+                    .map_or_else(String::new, |d| format!(", discounted {}/year", pct(d)))
             ),
             output::num(c.total_expected_value, 0),
         ]);
         t.push(TableData {
-            title: "CLV model".into(),
+            title: format!("CLV model ({})", c.method),
             header: vec!["parameter", "value"],
             rows,
         });
@@ -406,6 +427,20 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                 })
                 .collect(),
         });
+        if !c.calibration.is_empty() {
+            t.push(TableData {
+                title: format!(
+                    "Churn calibration ({})",
+                    c.calibration_note.as_deref().unwrap_or("holdout")
+                ),
+                header: vec!["predicted", "observed", "customers"],
+                rows: c
+                    .calibration
+                    .iter()
+                    .map(|p| vec![pct(p.predicted), pct(p.observed), int(p.count)])
+                    .collect(),
+            });
+        }
     }
     if let Some(d) = &r.dedup {
         let mut rows = vec![
