@@ -7,10 +7,8 @@ cd "$(dirname "$0")/.."
 
 # Every chart of the report (crates/crm-cli/src/report/html.rs, CHARTS): each must be in the DOM.
 CHARTS="chart-cohort-retention chart-rfm-grid chart-nps chart-funnel chart-clv-distribution chart-p-alive chart-churn-calibration"
-# Charts the demo must actually draw (an <svg> inside the figure, data-available="true").
-# TODO(integration): add chart-rfm-grid chart-clv-distribution chart-p-alive
-# chart-churn-calibration once crm-rfm, crm-clv and crm-churn are wired into the report.
-REQUIRED="${CRM_BROWSER_REQUIRED:-chart-cohort-retention chart-nps chart-funnel}"
+# Charts the demo must actually draw (an <svg> inside the figure, data-available="true"): all.
+REQUIRED="${CRM_BROWSER_REQUIRED:-$CHARTS}"
 
 if ! command -v chromium >/dev/null 2>&1; then
   echo "installing chromium (Debian package)"

@@ -170,15 +170,63 @@ fn report_json_matches_the_files() {
     assert_eq!(counts, nps_rows);
     assert_eq!(v["funnel"]["steps"][0]["stage"], "visit");
     assert_eq!(v["meta"]["inputs"].as_array().unwrap().len(), 7);
-    // Model sections are absent until wired, and say so.
-    assert!(v["clv"].is_null());
-    assert!(
-        v["missing"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .any(|m| m["section"] == "clv")
+    // Every section is there on the demo data, and nothing is reported missing.
+    for k in ["rfm", "clv", "churn", "dedup", "cohorts", "funnel", "nps"] {
+        assert!(!v[k].is_null(), "{k} missing: {}", v["missing"]);
+    }
+    assert_eq!(v["missing"], serde_json::json!([]), "{}", v["missing"]);
+    let k = &v["kpis"];
+    for f in [
+        "retention",
+        "churn",
+        "cac",
+        "ltv_to_cac",
+        "grr",
+        "nrr",
+        "quick_ratio",
+    ] {
+        assert!(!k[f].is_null(), "kpis.{f}");
+    }
+    // Cohort-form retention and joiners-excluded churn are complements.
+    let (r, c) = (
+        k["retention"].as_f64().unwrap(),
+        k["churn"].as_f64().unwrap(),
     );
+    assert!((r + c - 1.0).abs() < 1e-12);
+    let nps = &k["nps"];
+    let (lo, s, hi) = (
+        nps["ci_low"].as_f64().unwrap(),
+        nps["score"].as_f64().unwrap(),
+        nps["ci_high"].as_f64().unwrap(),
+    );
+    assert!(lo < s && s < hi, "{nps}");
+    assert!(k["csat"]["ci_low"].as_f64().unwrap() < k["csat"]["top_two_box"].as_f64().unwrap());
+    // Segment counts add up to the customers; tiers too.
+    let seg: u64 = v["rfm"]["segments"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(seg, ids.len() as u64);
+    let tiers: u64 = v["churn"]["tiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| s["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(tiers, ids.len() as u64);
+    assert!(!v["churn"]["calibration"].as_array().unwrap().is_empty());
+    let auc = v["churn"]["auc"].as_f64().unwrap();
+    assert!(auc > 0.5 && auc <= 1.0, "AUC {auc}");
+    assert!(v["clv"]["total_expected_value"].as_f64().unwrap() > 0.0);
+    assert!(v["dedup"]["evaluation"]["precision"].as_f64().unwrap() > 0.5);
+    let records = std::fs::read_to_string(dir.path().join("customers.csv"))
+        .unwrap()
+        .lines()
+        .count() as u64
+        - 1;
+    assert_eq!(v["dedup"]["records"], records);
 }
 
 #[test]
@@ -217,6 +265,15 @@ fn report_on_transactions_alone() {
     );
     let page = std::fs::read_to_string(&html).unwrap();
     assert!(page.contains("Not available: needs surveys.csv"));
+    // Two customers are too few for the CLV models: the report still runs and says why.
+    assert!(
+        text.contains("clv: needs at least 20 customers with a purchase to fit BG/NBD (found 2)"),
+        "{text}"
+    );
+    for line in text.lines() {
+        assert!(line.chars().count() <= 100, "too wide: {line}");
+    }
+    assert!(page.contains("id=\"chart-p-alive\""));
 }
 
 #[test]

@@ -224,7 +224,7 @@ pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
     inputs.funnel_stages = a.funnel_stages.clone();
 
     let spin = progress.step("building the report");
-    let report = report::build_with(
+    let report = report::build(
         &inputs,
         &BuildOptions {
             as_of: a.as_of,

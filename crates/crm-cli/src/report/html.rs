@@ -290,7 +290,13 @@ pub fn render(r: &Report) -> String {
         calib.0,
         calib.1,
         "Churn model calibration",
-        "Points on the dashed diagonal mean predicted churn matched what happened; above it the model under-predicts churn.",
+        &format!(
+            "Points on the dashed diagonal mean predicted churn matched what happened; above it the model under-predicts churn. {}.",
+            r.churn
+                .as_ref()
+                .and_then(|c| c.calibration_note.as_deref())
+                .unwrap_or("Needs an observed outcome window")
+        ),
         r.churn
             .as_ref()
             .filter(|c| !c.calibration.is_empty())

@@ -41,6 +41,19 @@ pub const HIGH_AT: f64 = 0.7;
 /// P(churn) from which a customer is medium risk.
 pub const MEDIUM_AT: f64 = 0.4;
 
+/// Fewest customers the BG/NBD-based sections (CLV, churn) are fitted on: below it the fit
+/// is meaningless (parameters run off to the bounds), so the sections say so instead.
+pub const MIN_MODEL_CUSTOMERS: usize = 20;
+
+fn enough(customers: usize) -> Result<(), String> {
+    if customers < MIN_MODEL_CUSTOMERS {
+        return Err(format!(
+            "at least {MIN_MODEL_CUSTOMERS} customers with a purchase to fit BG/NBD (found {customers})"
+        ));
+    }
+    Ok(())
+}
+
 /// The usual suggestion for each segment of the standard 10-segment map.
 fn action(segment: &str) -> Option<&'static str> {
     Some(match segment {
@@ -86,7 +99,7 @@ pub fn rfm(ctx: &Context<'_>) -> Result<RfmSection, String> {
             action: action(&s.segment).map(str::to_string),
         })
         .collect();
-    segments.sort_by(|a, b| b.customers.cmp(&a.customers));
+    segments.sort_by_key(|s| std::cmp::Reverse(s.customers));
     let grid = shape::rfm_grid(
         a.scores.iter().zip(&a.segments).map(|(s, g)| {
             (
@@ -122,6 +135,7 @@ pub struct ClvOutput {
 /// [`CLV_HORIZON_MONTHS`] discounted monthly at [`CLV_ANNUAL_DISCOUNT`] a year.
 pub fn clv(ctx: &Context<'_>) -> Result<ClvOutput, String> {
     let s = &ctx.summaries.customers;
+    enough(s.len())?;
     let h = Histories::from_summaries(s).map_err(|e| format!("BG/NBD input: {e}"))?;
     // Take the optimiser's best point even when its strict convergence test fails, and say so
     // (as `crm churn score --model bgnbd` does).
@@ -265,9 +279,7 @@ pub fn churn(ctx: &Context<'_>, fitted: Option<&BgNbd>) -> Result<ChurnSection, 
     let surveys = ctx.inputs.surveys.as_deref().unwrap_or(&[]);
     let features = compute_features(tx, interactions, surveys, &FeatureOptions::new(ctx.as_of))
         .map_err(|e| e.to_string())?;
-    if features.is_empty() {
-        return Err("customers with a purchase up to the as-of date".into());
-    }
+    enough(features.len())?;
     let model = match fitted {
         Some(m) => *m,
         None => {
@@ -369,6 +381,7 @@ fn calibrate(ctx: &Context<'_>) -> Result<(Vec<CalibrationPoint>, f64, String), 
     let surveys = ctx.inputs.surveys.as_deref().unwrap_or(&[]);
     let f = compute_features(tx, interactions, surveys, &FeatureOptions::new(back))
         .map_err(|e| e.to_string())?;
+    enough(f.len()).map_err(|e| format!("{e} at {back}"))?;
     let fit = fit_bgnbd(&f, &FitOptions::default().require_convergence(false))
         .map_err(|e| format!("a BG/NBD fit at {back} (it failed: {e})"))?;
     let s = bgnbd_scores(&fit.params, &f, f64::from(CHURN_HORIZON_DAYS), false)

@@ -5,6 +5,9 @@ use crm_analytics::model::rust_decimal::Decimal;
 use super::model::Report;
 use crate::output;
 
+/// Terminal width the table output fits.
+pub const WIDTH: usize = 100;
+
 /// One KPI line.
 pub struct KpiRow {
     /// Label.
@@ -105,6 +108,68 @@ pub fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// [`grid`] no wider than `max` columns: while a line is too wide, the widest text (left-aligned)
+/// column is cut, its cells ending in "…". JSON and HTML keep the full text.
+pub fn grid_fit(header: &[&str], rows: &[Vec<String>], max: usize) -> String {
+    let mut rows = rows.to_vec();
+    loop {
+        let g = grid(header, &rows);
+        let widest = g.lines().map(display_width).max().unwrap_or(0);
+        if widest <= max {
+            return g;
+        }
+        let cols = header
+            .len()
+            .max(rows.iter().map(Vec::len).max().unwrap_or(0));
+        let width = |i: usize| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .map(|c| display_width(c))
+                .max()
+                .unwrap_or(0)
+        };
+        let text = |i: usize| {
+            rows.iter()
+                .filter_map(|r| r.get(i))
+                .any(|c| !c.is_empty() && !numeric(c))
+        };
+        let Some(col) = (0..cols)
+            .filter(|&i| text(i))
+            .max_by_key(|&i| (width(i), i))
+        else {
+            return g;
+        };
+        let w = width(col);
+        let target = w.saturating_sub(widest - max).max(8);
+        if target >= w {
+            return g;
+        }
+        for r in &mut rows {
+            if let Some(c) = r.get_mut(col) {
+                if display_width(c) > target {
+                    *c = cut(c, target);
+                }
+            }
+        }
+    }
+}
+
+/// The longest prefix of `s` that fits `width - 1` columns, plus "…".
+fn cut(s: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut w = 0;
+    for ch in s.chars() {
+        let cw = display_width(ch.encode_utf8(&mut [0; 4]));
+        if w + cw + 1 > width {
+            break;
+        }
+        out.push(ch);
+        w += cw;
+    }
+    out.push('…');
+    out
+}
+
 /// Terminal columns a string occupies: CJK and full-width characters take two.
 pub fn display_width(s: &str) -> usize {
     s.chars()
@@ -119,6 +184,26 @@ pub fn display_width(s: &str) -> usize {
             _ => 1,
         })
         .sum()
+}
+
+/// Wraps `text` at spaces so no line is wider than `width` columns (continuation lines indented
+/// by two spaces; a single word longer than the width stays whole).
+pub fn wrap(text: &str, width: usize) -> String {
+    let mut out = String::new();
+    let mut line = String::new();
+    for word in text.split(' ') {
+        let w = display_width(&line) + usize::from(!line.is_empty()) + display_width(word);
+        if !line.is_empty() && w > width {
+            out.push_str(&line);
+            out.push('\n');
+            line = "  ".into();
+        } else if !line.is_empty() && line != "  " {
+            line.push(' ');
+        }
+        line.push_str(word);
+    }
+    out.push_str(&line);
+    out
 }
 
 /// Share as a percentage with one decimal.
@@ -354,7 +439,12 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                 c.discount_rate
                     .map_or_else(String::new, |d| format!(", discounted {}/year", pct(d)))
             ),
-            output::num(c.total_expected_value, 0),
+            money(
+                crm_analytics::model::rust_decimal::Decimal::from_f64_retain(
+                    c.total_expected_value,
+                )
+                .unwrap_or_default(),
+            ),
         ]);
         t.push(TableData {
             title: format!("CLV model ({})", c.method),
@@ -411,7 +501,7 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                 .collect(),
         });
         t.push(TableData {
-            title: "Customers to call first".into(),
+            title: "Customers to call first (ranked by P(churn) x spend to date)".into(),
             header: vec!["customer", "score", "tier", "value", "why"],
             rows: c
                 .to_call
@@ -592,12 +682,12 @@ pub fn render(r: &Report) -> String {
         .into_iter()
         .map(|k| vec![k.label, k.value, k.note])
         .collect();
-    o.push_str(&grid(&["metric", "value", "note"], &rows));
+    o.push_str(&grid_fit(&["metric", "value", "note"], &rows, WIDTH));
     for t in section_tables(r, true) {
         o.push('\n');
-        o.push_str(&t.title);
+        o.push_str(&wrap(&t.title, WIDTH));
         o.push('\n');
-        o.push_str(&grid(&t.header, &t.rows));
+        o.push_str(&grid_fit(&t.header, &t.rows, WIDTH));
     }
     let absent: Vec<&str> = ["rfm", "clv", "churn", "dedup", "cohorts", "funnel", "nps"]
         .into_iter()
@@ -684,6 +774,12 @@ mod tests {
         assert_eq!(money(Decimal::new(-123456789, 2)), "-1,234,567.89");
         assert_eq!(money(Decimal::new(5, 1)), "0.50");
         assert_eq!(pct(0.1234), "12.3%");
+        assert_eq!(wrap("aa bb cc", 5), "aa bb\n  cc");
+        assert_eq!(wrap("aa bb", 80), "aa bb");
+        let long = vec![vec!["x".repeat(30), "1".into()]];
+        let g = grid_fit(&["text", "n"], &long, 20);
+        assert!(g.lines().all(|l| display_width(l) <= 20), "{g}");
+        assert!(g.contains('…'));
         assert_eq!(display_width("张伟 ab"), 7);
         let g = grid(
             &["name", "n"],
