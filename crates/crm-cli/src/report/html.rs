@@ -253,7 +253,7 @@ pub fn render(r: &Report) -> String {
         clv.0,
         clv.1,
         "Customer lifetime value distribution",
-        "How expected value is spread over customers: usually most are worth little and a few are worth a lot.",
+        "How expected value (BG/NBD x Gamma-Gamma, see the CLV table for horizon and discount) is spread over customers: most are worth little, a few a lot; the last bar holds the top 1%.",
         r.clv.as_ref().map(|c| {
             let bars: Vec<Bar> = c
                 .distribution

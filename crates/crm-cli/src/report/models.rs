@@ -413,7 +413,7 @@ fn calibrate(ctx: &Context<'_>) -> Result<(Vec<CalibrationPoint>, f64, String), 
         points,
         auc,
         format!(
-            "backtest: model refitted on data up to {back}, scored, and compared with purchases from {back} to {end}; deciles of {} customers",
+            "Backtest: model refitted on data up to {back}, scored, and compared with purchases from {back} to {end}; deciles of {} customers",
             p.len()
         ),
     ))

@@ -196,7 +196,7 @@ pub fn full() -> Report {
                 })
                 .collect(),
             auc: Some(0.78),
-            calibration_note: Some("backtest: refitted on data up to 2024-10-02".into()),
+            calibration_note: Some("Backtest: refitted on data up to 2024-10-02".into()),
         }),
         dedup: Some(DedupSection {
             records: 2192,

@@ -412,7 +412,7 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                         pct(g.share),
                         output::num(g.mean_recency_days, 0),
                         output::num(g.mean_frequency, 1),
-                        output::num(g.mean_monetary, 2),
+                        format!("{:.2}", g.mean_monetary),
                         pct(g.revenue_share),
                     ]
                 })
@@ -473,7 +473,7 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                         output::num(x.age, 1),
                         output::num(x.p_alive, 2),
                         output::num(x.expected_purchases, 2),
-                        output::num(x.clv, 2),
+                        format!("{:.2}", x.clv),
                     ]
                 })
                 .collect(),
@@ -511,7 +511,7 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                         x.customer_id.clone(),
                         output::num(x.score, 2),
                         x.tier.clone(),
-                        output::num(x.value, 2),
+                        format!("{:.2}", x.value),
                         x.reason.clone().unwrap_or_default(),
                     ]
                 })
