@@ -17,6 +17,14 @@ if ! command -v chromium >/dev/null 2>&1; then
   apt-get install -y -qq chromium >/dev/null
 fi
 chromium --version
+# The demo has Chinese names: without a CJK font they render as boxes in the screenshot (a
+# person's own browser has one; a bare CI image does not).
+if ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  echo "installing a CJK font (Debian fonts-wqy-zenhei) for the screenshot"
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get install -y -qq fonts-wqy-zenhei >/dev/null 2>&1 ||
+    { apt-get update -qq && apt-get install -y -qq fonts-wqy-zenhei >/dev/null; }
+fi
 
 cargo build --release --quiet -p crm-cli
 mkdir -p target/demo
