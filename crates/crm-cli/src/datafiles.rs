@@ -294,8 +294,6 @@ fn mrr_kind_name(k: MrrMovementKind) -> &'static str {
 // ---------------------------------------------------------------------------------------------
 
 /// A customer record with the demo's ground-truth person id (when the file has one).
-// Read by the dedup section once crm-dedup is wired in (integration).
-#[allow(dead_code)]
 #[derive(Debug, Clone)]
 pub struct CustomerRow {
     /// The record.

@@ -55,6 +55,14 @@ fn demo_writes_files_and_prints_the_report() {
         "Cohort retention",
         "Funnel",
         "NPS distribution",
+        "RFM segments",
+        "CLV model",
+        "Top customers by expected value",
+        "Churn risk tiers",
+        "Customers to call first",
+        "Churn calibration (Backtest",
+        "Duplicates",
+        "Golden records",
     ] {
         assert!(text.contains(s), "{s} missing from:\n{text}");
     }
@@ -74,6 +82,8 @@ fn demo_writes_files_and_prints_the_report() {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(!html.contains("<script"));
+    assert!(!text.contains("Not in this report"), "{text}");
+    assert_eq!(html.matches("data-available=\"true\"").count(), 7);
 
     // Same seed, same data; another seed, other data.
     let again = tempfile::tempdir().unwrap();

@@ -1,8 +1,7 @@
 //! Library-agnostic helpers that shape model outputs into view-model values, so that wiring a
 //! model-based section is: call the library, pass its numbers through one of these.
-#![allow(dead_code)] // used by the model-based sections once they are wired in (integration)
 
-use super::model::{CalibrationPoint, HeatGrid, RfmGridCell};
+use super::model::{HeatGrid, RfmGridCell};
 use super::svg::short;
 
 /// P(alive)-style grid of a model function `f(x, t_x, T)` evaluated at a fixed age `age` over
@@ -38,36 +37,6 @@ pub fn model_grid(
             })
             .collect(),
     }
-}
-
-/// Calibration points: equal-width bins of predicted probability, each with the mean prediction
-/// and the observed rate; empty bins are left out.
-pub fn calibration(
-    predicted_and_observed: impl IntoIterator<Item = (f64, bool)>,
-    bins: usize,
-) -> Vec<CalibrationPoint> {
-    let bins = bins.max(1);
-    let mut sum = vec![0.0; bins];
-    let mut hits = vec![0u64; bins];
-    let mut n = vec![0u64; bins];
-    for (p, y) in predicted_and_observed {
-        if !p.is_finite() {
-            continue;
-        }
-        let p = p.clamp(0.0, 1.0);
-        let b = ((p * bins as f64) as usize).min(bins - 1);
-        sum[b] += p;
-        hits[b] += u64::from(y);
-        n[b] += 1;
-    }
-    (0..bins)
-        .filter(|&b| n[b] > 0)
-        .map(|b| CalibrationPoint {
-            predicted: sum[b] / n[b] as f64,
-            observed: hits[b] as f64 / n[b] as f64,
-            count: n[b],
-        })
-        .collect()
 }
 
 /// R-by-F grid cells from per-customer `(r, f, segment)` scores (1-based, up to `levels`): the
@@ -146,27 +115,6 @@ mod tests {
         let nan = model_grid(1, 1.0, 2, "day", |_, _, _| f64::NAN);
         assert_eq!(nan.values[0], vec![None, None]);
     }
-
-    #[test]
-    fn calibration_bins() {
-        let pts = calibration(
-            [
-                (0.05, false),
-                (0.15, true),
-                (0.1, false),
-                (0.95, true),
-                (f64::NAN, true),
-            ],
-            10,
-        );
-        assert_eq!(pts.len(), 3);
-        assert!((pts[0].predicted - 0.05).abs() < 1e-12);
-        assert_eq!((pts[0].observed, pts[0].count), (0.0, 1));
-        assert!((pts[1].predicted - 0.125).abs() < 1e-12);
-        assert_eq!((pts[1].observed, pts[1].count), (0.5, 2));
-        assert_eq!((pts[2].observed, pts[2].count), (1.0, 1));
-    }
-
     #[test]
     fn rfm_cells() {
         let cells = rfm_grid(

@@ -563,7 +563,6 @@ pub fn calibration(points: &[CalibrationPoint]) -> String {
 
 /// Equal-width histogram bins over `[min, max]` of `values` (`n` bins; empty for no values).
 /// Non-finite values are ignored.
-#[allow(dead_code)] // used by the CLV section (integration) and the tests
 pub fn histogram_bins(values: &[f64], n: usize) -> Vec<HistogramBin> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let (Some(lo), Some(hi)) = (
