@@ -94,11 +94,11 @@ fn table(out: &mut String, caption: &str, header: &[&str], rows: &[Vec<String>])
     for r in rows {
         out.push_str("<tr>");
         for c in r {
-            let numeric = c
-                .trim_end_matches('%')
-                .replace(',', "")
-                .parse::<f64>()
-                .is_ok();
+            let numeric = c == "-"
+                || c.trim_end_matches('%')
+                    .replace(',', "")
+                    .parse::<f64>()
+                    .is_ok();
             let _ = write!(
                 out,
                 "<td{}>{}</td>",
