@@ -13,6 +13,7 @@ use crm_analytics::model::rust_decimal::Decimal;
 use crm_analytics::model::{CustomerInterner, Transaction};
 
 use crate::error::{CliError, CliResult};
+use crate::fastcsv::{self, Ids, Part};
 
 /// Field separator of an input file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -51,7 +52,8 @@ pub struct Skipped {
 }
 
 impl Skipped {
-    const KEEP: usize = 5;
+    /// How many reasons are kept.
+    pub(crate) const KEEP: usize = 5;
 
     /// Records one skipped row.
     pub fn push(&mut self, e: &CliError) {
@@ -332,7 +334,141 @@ pub struct LoadedTransactions {
 }
 
 /// Reads a transaction file.
+///
+/// Comma, tab and semicolon files are read in parallel parts by [`crate::fastcsv`] (same rows,
+/// keys, messages and skip counts as the sequential reader); whitespace files, and files the
+/// line-by-line view cannot read exactly (a quoted field spanning lines, a lone carriage return,
+/// invalid UTF-8), are read sequentially.
 pub fn load_transactions(
+    path: &Path,
+    cols: &TransactionColumns,
+    opts: &InputOptions,
+) -> CliResult<LoadedTransactions> {
+    load_transactions_with(path, cols, opts, fastcsv::default_threads(), false)
+}
+
+/// [`load_transactions`] with `threads` parts (`force`: split even a small file).
+fn load_transactions_with(
+    path: &Path,
+    cols: &TransactionColumns,
+    opts: &InputOptions,
+    threads: usize,
+    force: bool,
+) -> CliResult<LoadedTransactions> {
+    if opts.delimiter == Delimiter::Whitespace {
+        return load_transactions_seq(path, cols, opts);
+    }
+    let table = Table::open(path, opts)?;
+    let idx = [
+        table.column(&cols.customer_column)?,
+        table.column(&cols.date_column)?,
+        table.column(&cols.amount_column)?,
+    ];
+    drop(table);
+    let Some(plan) = fastcsv::plan(path, opts, threads, force)? else {
+        return load_transactions_seq(path, cols, opts);
+    };
+    let spec = TxSpec {
+        cols,
+        idx,
+        dates: DateParser::new(cols.date_format.clone()),
+        fast_dates: cols.date_format.is_none(),
+    };
+    let results = fastcsv::read_parts(&plan, opts.skip_invalid, |p| read_tx_part(&spec, p));
+    let total: usize = results
+        .iter()
+        .map(|r| r.as_ref().map_or(0, |(_, (_, t))| t.len()))
+        .sum();
+    let mut ids = Ids::default();
+    let mut transactions = Vec::new();
+    let merged = fastcsv::merge(&plan, results, |i, (part_ids, part_tx)| {
+        if i == 0 {
+            ids = part_ids;
+            transactions = part_tx;
+            transactions.reserve_exact(total - transactions.len());
+        } else {
+            // Keys of a later part are re-interned in its order of first appearance, so keys
+            // number customers by first appearance in the file.
+            let map = ids.remap(&part_ids.interner)?;
+            transactions.extend(part_tx.into_iter().map(|t| {
+                let mut n = Transaction::from_signed(
+                    map[t.customer().index()],
+                    t.date(),
+                    t.signed_amount(),
+                );
+                if let Some(time) = t.details().and_then(|d| d.time) {
+                    n = n.with_time(time);
+                }
+                n
+            }));
+        }
+        Ok(())
+    })?;
+    match merged {
+        Some(skipped) => Ok(LoadedTransactions {
+            transactions,
+            ids: ids.interner,
+            skipped,
+        }),
+        None => load_transactions_seq(path, cols, opts),
+    }
+}
+
+/// Column indices and parsers shared by the parts of a transaction file.
+struct TxSpec<'a> {
+    cols: &'a TransactionColumns,
+    idx: [usize; 3],
+    dates: DateParser,
+    fast_dates: bool,
+}
+
+/// Reads one part of a transaction file: the part's own ids (keys in its order of first
+/// appearance) and its transactions, exactly as the sequential reader parses each row.
+fn read_tx_part(s: &TxSpec<'_>, p: &mut Part) -> CliResult<(Ids, Vec<Transaction>)> {
+    let path = p.path().to_path_buf();
+    let mut ids = Ids::default();
+    let mut tx = Vec::new();
+    while let Some(l) = p.next(&s.idx)? {
+        let [c, d, a] = l.fields;
+        let err = |col: &str, msg: String| CliError::input(&path, Some(l.line), Some(col), msg);
+        let parsed = (|| {
+            // The id first, as the sequential reader (a row failing later still interns it).
+            let key = ids.field(c).map_err(|m| err(&s.cols.customer_column, m))?;
+            let (date, time) = match s.fast_dates.then(|| fastcsv::fast_date(d)).flatten() {
+                Some(day) => (day, None),
+                None => fastcsv::utf8(d)
+                    .and_then(|t| s.dates.parse(t))
+                    .map_err(|m| err(&s.cols.date_column, m))?,
+            };
+            let amount = match fastcsv::fast_amount(a) {
+                Some(x) => x,
+                None => fastcsv::utf8(a)
+                    .and_then(parse_amount)
+                    .map_err(|m| err(&s.cols.amount_column, m))?,
+            };
+            let mut t = Transaction::from_signed(key, date, amount);
+            if let Some(time) = time {
+                t = t.with_time(time);
+            }
+            Ok::<_, CliError>(t)
+        })();
+        match parsed {
+            Ok(t) => tx.push(t),
+            Err(e) => {
+                if l.is_blank() {
+                    continue;
+                }
+                if p.error(e) {
+                    break;
+                }
+            }
+        }
+    }
+    Ok((ids, tx))
+}
+
+/// The sequential reader of [`load_transactions`] (csv crate or whitespace lines).
+fn load_transactions_seq(
     path: &Path,
     cols: &TransactionColumns,
     opts: &InputOptions,
