@@ -25,8 +25,7 @@ use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::fastcsv::{self, Ids, Part};
 use crate::input::{
-    DateParser, Delimiter, InputOptions, Table, TransactionColumns, load_transactions,
-    parse_amount,
+    DateParser, Delimiter, InputOptions, Table, TransactionColumns, load_transactions, parse_amount,
 };
 use crate::output::{self, Format};
 
