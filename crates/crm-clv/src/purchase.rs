@@ -50,10 +50,12 @@ pub trait PurchaseModel {
     fn p_purchases_new(&self, n: u32, t: f64) -> f64;
 
     /// P(alive), expected purchases in the next `t` and P(no purchase in the next `t`) for many
-    /// customers, computed on all available cores (results in input order; identical to
-    /// calling the three methods one by one). The "if alive" parts depend on (x, T) only and are
-    /// computed once per distinct (x, T) within each thread's share, so customers who joined on
-    /// the same day cost one series evaluation.
+    /// customers, computed on all available cores (results in input order, independent of the
+    /// number of threads; equal to calling the three methods one by one up to rounding, relative
+    /// 1e-12: models may specialise it, e.g. [`crate::BgNbd`] tabulates its series
+    /// coefficients by x). The "if alive" parts depend on (x, T) only and are computed once per
+    /// distinct (x, T) within each thread's share while customers share them, so customers who
+    /// joined on the same day cost one series evaluation.
     ///
     /// ```
     /// use crm_clv::{BgNbd, History, PurchaseModel};
@@ -69,10 +71,6 @@ pub trait PurchaseModel {
         Self: Sync + Sized,
     {
         let mut out = vec![Prediction::default(); histories.len()];
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(histories.len().div_ceil(16_384).max(1));
-        let per = histories.len().div_ceil(threads).max(1);
         let work = |hs: &[History], os: &mut [Prediction]| {
             // Cache the (x, T)-only parts while it pays: after the first 4,096 customers the
             // cache is dropped if fewer than a quarter of lookups hit (continuous join times).
@@ -112,15 +110,7 @@ pub trait PurchaseModel {
                 };
             }
         };
-        if threads <= 1 {
-            work(histories, &mut out);
-        } else {
-            std::thread::scope(|s| {
-                for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
-                    s.spawn(move || work(hs, os));
-                }
-            });
-        }
+        par_predict(histories, &mut out, work);
         out
     }
 
