@@ -8,6 +8,7 @@
 mod cmd;
 mod datafiles;
 mod error;
+mod fastcsv;
 mod input;
 mod output;
 mod progress;

@@ -6,7 +6,7 @@ use statrs::function::beta::beta_reg;
 use crate::data::{Histories, History};
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
-use crate::purchase::{PurchaseModel, bg_alive_expected};
+use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected, par_predict};
 use crate::rng::Rng;
 use crate::special::{digamma, ln_beta, ln_gamma};
 
@@ -384,6 +384,88 @@ impl PurchaseModel for BgNbd {
     /// ```
     fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
         nbd_any_purchase(t, self.r + f64::from(h.x), self.alpha + h.t)
+    }
+
+    /// As [`PurchaseModel::predict_batch`], specialised: the hypergeometric series of the
+    /// expected purchases is a power series in z = t/(alpha+T+t) whose coefficients depend on
+    /// x only, so they are tabulated once per distinct x and every customer costs a
+    /// division-free polynomial evaluation (see `BgSeries`), and ln(1 - z) is shared by the
+    /// expectation and P(no purchase). As in the generic version, the (x, T)-only parts are
+    /// cached while customers share them (daily data). P(alive) and P(no purchase) are bit-for-bit those of
+    /// the single-customer methods; expected purchases agree to rounding (relative 1e-13).
+    fn predict_batch(&self, histories: &[History], t: f64) -> Vec<Prediction> {
+        let mut out = vec![Prediction::default(); histories.len()];
+        if !(t > 0.0) {
+            for (h, o) in histories.iter().zip(out.iter_mut()) {
+                let pa = self.p_alive(h);
+                *o = Prediction {
+                    p_alive: pa,
+                    expected_purchases: pa * self.expected_purchases_if_alive(t, h),
+                    p_no_purchase: (1.0 - pa * self.p_purchase_if_alive(t, h)).clamp(0.0, 1.0),
+                };
+            }
+            return out;
+        }
+        let ln_a = self.a.ln();
+        par_predict(histories, &mut out, |hs, os| {
+            let mut series = BgSeries::new(t, self.r, self.a, self.b);
+            // ln(b + x - 1) by x (NaN for x = 0, where it is not used).
+            let mut ln_bx: Vec<f64> = Vec::new();
+            // (expectation, P(purchase)) if alive by (x, T), while it pays: dropped after the
+            // first 4,096 customers if fewer than a quarter of lookups hit.
+            let mut cache: rustc_hash::FxHashMap<(u32, u64), (f64, f64)> =
+                rustc_hash::FxHashMap::default();
+            let (mut use_cache, mut hits) = (true, 0usize);
+            for (i, (h, o)) in hs.iter().zip(os.iter_mut()).enumerate() {
+                let xf = f64::from(h.x);
+                let at = self.alpha + h.t;
+                let pa = if h.x == 0 {
+                    1.0
+                } else {
+                    let lb = if h.x < 4096 {
+                        let i = h.x as usize;
+                        if ln_bx.len() <= i {
+                            let from = ln_bx.len();
+                            ln_bx.extend((from..=i).map(|j| (self.b + j as f64 - 1.0).ln()));
+                        }
+                        ln_bx[i]
+                    } else {
+                        (self.b + xf - 1.0).ln()
+                    };
+                    let logit = ln_a - lb + (self.r + xf) * (at.ln() - (self.alpha + h.t_x).ln());
+                    sigmoid_neg(logit)
+                };
+                if use_cache && i == 4096 && hits < 1024 {
+                    use_cache = false;
+                    cache = rustc_hash::FxHashMap::default();
+                }
+                let mut compute = || {
+                    let z = t / (at + t);
+                    let l = (-z).ln_1p();
+                    let q = -((self.r + xf) * l).exp_m1();
+                    (series.eval(h.x, at, z, l), q)
+                };
+                let (e, q) = if use_cache {
+                    let key = (h.x, h.t.to_bits());
+                    if let Some(v) = cache.get(&key) {
+                        hits += 1;
+                        *v
+                    } else {
+                        let v = compute();
+                        cache.insert(key, v);
+                        v
+                    }
+                } else {
+                    compute()
+                };
+                *o = Prediction {
+                    p_alive: pa,
+                    expected_purchases: pa * e,
+                    p_no_purchase: (1.0 - pa * q).clamp(0.0, 1.0),
+                };
+            }
+        });
+        out
     }
 
     /// ```text

@@ -50,10 +50,12 @@ pub trait PurchaseModel {
     fn p_purchases_new(&self, n: u32, t: f64) -> f64;
 
     /// P(alive), expected purchases in the next `t` and P(no purchase in the next `t`) for many
-    /// customers, computed on all available cores (results in input order; identical to
-    /// calling the three methods one by one). The "if alive" parts depend on (x, T) only and are
-    /// computed once per distinct (x, T) within each thread's share, so customers who joined on
-    /// the same day cost one series evaluation.
+    /// customers, computed on all available cores (results in input order, independent of the
+    /// number of threads; equal to calling the three methods one by one up to rounding, relative
+    /// 1e-12: models may specialise it, e.g. [`crate::BgNbd`] tabulates its series
+    /// coefficients by x). The "if alive" parts depend on (x, T) only and are computed once per
+    /// distinct (x, T) within each thread's share while customers share them, so customers who
+    /// joined on the same day cost one series evaluation.
     ///
     /// ```
     /// use crm_clv::{BgNbd, History, PurchaseModel};
@@ -69,10 +71,6 @@ pub trait PurchaseModel {
         Self: Sync + Sized,
     {
         let mut out = vec![Prediction::default(); histories.len()];
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(histories.len().div_ceil(16_384).max(1));
-        let per = histories.len().div_ceil(threads).max(1);
         let work = |hs: &[History], os: &mut [Prediction]| {
             // Cache the (x, T)-only parts while it pays: after the first 4,096 customers the
             // cache is dropped if fewer than a quarter of lookups hit (continuous join times).
@@ -112,15 +110,7 @@ pub trait PurchaseModel {
                 };
             }
         };
-        if threads <= 1 {
-            work(histories, &mut out);
-        } else {
-            std::thread::scope(|s| {
-                for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
-                    s.spawn(move || work(hs, os));
-                }
-            });
-        }
+        par_predict(histories, &mut out, work);
         out
     }
 
@@ -241,4 +231,144 @@ fn bg_alive_expected_quadrature(t: f64, rx: f64, at: f64, a: f64, bb: f64) -> f6
         s += wt * w_max / bb * g(p) * (p.ln().mul_add(a - 1.0, -ln_b)).exp();
     }
     s.max(0.0)
+}
+
+/// Runs `work` over contiguous shares of `histories` / `out` on the available cores (one share
+/// per thread, at least 16,384 customers each). Each output depends only on its own input, so
+/// the results are in input order and do not depend on the number of threads.
+pub(crate) fn par_predict<W>(histories: &[History], out: &mut [Prediction], work: W)
+where
+    W: Fn(&[History], &mut [Prediction]) + Sync,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(histories.len().div_ceil(16_384).max(1));
+    if threads <= 1 {
+        work(histories, out);
+        return;
+    }
+    let per = histories.len().div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
+            s.spawn(move || work(hs, os));
+        }
+    });
+}
+
+/// Fast repeated evaluation of [`bg_alive_expected`] for one model and horizon across many
+/// customers: `rx = r + x`, `bb = b0 + x`, `at` free.
+///
+/// With C = a + bb - 1 and A = C - rx = a + b0 - 1 - r (the same for every x), the series of
+/// [`bg_alive_expected`] is `sum_k coef_x[k] z^k` with coefficients that depend on x only:
+///
+/// ```text
+/// coef_x[1] = A / C,   coef_x[k+1] = coef_x[k] (A+k)(a+k-1) / ((C+k)(k+1))
+/// ```
+///
+/// so they are tabulated once per distinct x (per thread) and each customer costs a
+/// division-free polynomial evaluation in z = t/(at+t), summed four terms at a time with the
+/// same stopping rule (last term <= 1e-16 of the sum, terms decreasing). Arguments outside the
+/// fast path (C <= 0, z > 0.95, no convergence within the table limit) use
+/// [`bg_alive_expected`] itself.
+pub(crate) struct BgSeries {
+    t: f64,
+    r: f64,
+    a: f64,
+    b0: f64,
+    /// Coefficient tables by x for small x (index 0 unused in each table).
+    small: Vec<Vec<f64>>,
+    /// Coefficient tables for large x.
+    large: rustc_hash::FxHashMap<u32, Vec<f64>>,
+}
+
+/// Largest number of series terms tabulated per x before falling back to the plain loop.
+const BG_SERIES_MAX_TERMS: usize = 4096;
+/// x below this value index `BgSeries::small` directly.
+const BG_SERIES_SMALL_X: u32 = 4096;
+
+impl BgSeries {
+    /// Evaluator of `bg_alive_expected(t, r + x, at, a, b0 + x)`.
+    pub(crate) fn new(t: f64, r: f64, a: f64, b0: f64) -> Self {
+        BgSeries {
+            t,
+            r,
+            a,
+            b0,
+            small: Vec::new(),
+            large: rustc_hash::FxHashMap::default(),
+        }
+    }
+
+    /// Extends `coef` (for C = `c`, A = `big_a`) to at least `len` entries.
+    fn extend(coef: &mut Vec<f64>, len: usize, big_a: f64, a: f64, c: f64) {
+        if coef.is_empty() {
+            coef.push(0.0);
+            coef.push(big_a / c);
+        }
+        while coef.len() < len {
+            let k = (coef.len() - 1) as f64;
+            let prev = coef[coef.len() - 1];
+            coef.push(prev * ((big_a + k) * (a + k - 1.0) / ((c + k) * (k + 1.0))));
+        }
+    }
+
+    /// `bg_alive_expected(t, r + x, at, a, b0 + x)`, up to rounding (relative differences of
+    /// order 1e-15); `z` must be `t / (at + t)` and `l` must be `(-z).ln_1p()` (the caller
+    /// shares them with the other predictions).
+    pub(crate) fn eval(&mut self, x: u32, at: f64, z: f64, l: f64) -> f64 {
+        let t = self.t;
+        let xf = f64::from(x);
+        let (rx, bb, a) = (self.r + xf, self.b0 + xf, self.a);
+        if !(t > 0.0) {
+            return 0.0;
+        }
+        let c = a + bb - 1.0;
+        if !(c > 0.0 && z <= 0.95) {
+            return bg_alive_expected(t, rx, at, a, bb);
+        }
+        let big_a = c - rx;
+        let coef = if x < BG_SERIES_SMALL_X {
+            let i = x as usize;
+            if self.small.len() <= i {
+                self.small.resize_with(i + 1, Vec::new);
+            }
+            &mut self.small[i]
+        } else {
+            self.large.entry(x).or_default()
+        };
+        let (z2, z3) = (z * z, z * z * z);
+        let z4 = z2 * z2;
+        let mut zp = z;
+        let mut k = 1usize;
+        let mut sum = 0.0f64;
+        loop {
+            if coef.len() < k + 5 {
+                if k + 5 > BG_SERIES_MAX_TERMS {
+                    return bg_alive_expected(t, rx, at, a, bb);
+                }
+                Self::extend(coef, (k + 5).max(64).max(2 * coef.len()), big_a, a, c);
+            }
+            let cs = &coef[k..k + 5];
+            let last = cs[3] * z3 * zp;
+            sum += zp * ((cs[0] + cs[1] * z) + (cs[2] * z2 + cs[3] * z3));
+            zp *= z4;
+            k += 4;
+            if last == 0.0 || (last.abs() <= 1e-16 * sum.abs() && cs[4].abs() * z < cs[3].abs()) {
+                break;
+            }
+        }
+        let am1 = a - 1.0;
+        let first = if am1.abs() < 1e-10 {
+            -l
+        } else {
+            -(am1 * l).exp_m1() / am1
+        };
+        let v = c * (first - (am1 * l).exp() * sum);
+        if v.is_finite() && v >= 0.0 {
+            v
+        } else {
+            bg_alive_expected(t, rx, at, a, bb)
+        }
+    }
 }

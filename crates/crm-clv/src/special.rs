@@ -58,9 +58,11 @@ pub(crate) fn ln_hyp2f1_pos(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
     let mut log_scale = 0.0f64;
     let mut term = 1.0f64;
     let mut sum = 1.0f64;
+    // Multiplier from term k to term k + 1; computed once and used for the stopping test too.
+    let mut ratio = a * b / c * z;
     for k in 0..MAX_TERMS {
         let kf = k as f64;
-        term *= (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
+        term *= ratio;
         sum += term;
         if sum > 1e280 {
             log_scale += sum.ln();
@@ -68,7 +70,7 @@ pub(crate) fn ln_hyp2f1_pos(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
             sum = 1.0;
         }
         // Terms eventually decrease geometrically (ratio -> z); stop once the tail is negligible.
-        let ratio = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
+        ratio = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
         if ratio < 1.0 && term <= sum * 1e-16 * (1.0 - ratio) {
             return Some(log_scale + sum.ln());
         }
@@ -200,6 +202,52 @@ mod tests {
         ];
         for i in 0..4 {
             assert!((g[i] - num[i]).abs() < 1e-7, "{i}: {} vs {}", g[i], num[i]);
+        }
+    }
+
+    /// The series loop as it was before the one-division change (reference for the test below).
+    fn ln_hyp2f1_two_divisions(a: f64, b: f64, c: f64, z: f64) -> f64 {
+        let (mut log_scale, mut term, mut sum) = (0.0f64, 1.0f64, 1.0f64);
+        for k in 0..2_000_000 {
+            let kf = k as f64;
+            term *= (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
+            sum += term;
+            if sum > 1e280 {
+                log_scale += sum.ln();
+                term /= sum;
+                sum = 1.0;
+            }
+            let ratio = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
+            if ratio < 1.0 && term <= sum * 1e-16 * (1.0 - ratio) {
+                return log_scale + sum.ln();
+            }
+        }
+        f64::NAN
+    }
+
+    #[test]
+    fn hyp2f1_matches_previous_loop() {
+        // Pareto/NBD arguments (rsx, s+1 or r+x, rsx+1, z) including the heavy-buyer regression
+        // cases x = 221 (t_x = 103.4, T = 103.6) and x = 300, 1000, 5000, in both branches.
+        let (r, alpha, s, beta) = (0.553f64, 10.578f64, 0.606f64, 11.669f64);
+        for x in [0.0, 1.0, 7.0, 221.0, 300.0, 1000.0, 5000.0] {
+            for y in [0.0, 0.5, 10.0, 103.4, 103.6, 1000.0] {
+                let rsx = r + s + x;
+                for (b, z) in [
+                    (r + x, (beta - alpha) / (beta + y)),
+                    (s + 1.0, (beta - alpha) / (beta + y)),
+                    (r + x, 0.9 * beta / (beta + y)),
+                    (s + 1.0, 0.99 * alpha / (alpha + y)),
+                ] {
+                    let new = ln_hyp2f1_pos(rsx, b, rsx + 1.0, z).unwrap();
+                    let old = ln_hyp2f1_two_divisions(rsx, b, rsx + 1.0, z);
+                    assert!(new.is_finite());
+                    assert!(
+                        (new - old).abs() <= 1e-12 * old.abs().max(1.0),
+                        "x {x} y {y} z {z}: {new} vs {old}"
+                    );
+                }
+            }
         }
     }
 

@@ -118,6 +118,20 @@ impl ActiveState {
 
 /// Active customers in the `days` days up to `as_of` (see [`ActiveState`]).
 ///
+/// ```
+/// use crm_metrics::model::chrono::NaiveDate;
+/// use crm_metrics::model::{CustomerKey, Transaction};
+/// use crm_metrics::engagement::active_customers;
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let buy = |c, day| Transaction::purchase(CustomerKey::from_index(c), day, 10.into());
+/// let tx = [buy(0, d(6, 30))?, buy(0, d(6, 1))?, buy(1, d(5, 31))?, buy(2, d(7, 1))?];
+/// // The 30 days up to and including 2024-06-30 are June 1..=30: customers 0 (twice) only;
+/// // 1 bought the day before, 2 the day after.
+/// assert_eq!(active_customers(&tx, d(6, 30), 30)?, 1);
+/// assert_eq!(active_customers(&tx, d(6, 30), 31)?, 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`ActiveState::new`].
 pub fn active_customers(tx: &[Transaction], as_of: NaiveDate, days: u32) -> Result<u64> {
@@ -479,6 +493,26 @@ impl CohortRow {
 }
 
 /// Cohort matrix of `tx` in one call (one pass; the state grows as keys and dates arrive).
+///
+/// ```
+/// use crm_metrics::model::chrono::NaiveDate;
+/// use crm_metrics::model::{CustomerKey, Transaction};
+/// use crm_metrics::engagement::{cohort_matrix, CohortPeriod, CohortRetention};
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let buy = |c, day| Transaction::purchase(CustomerKey::from_index(c), day, 10.into());
+/// let tx = [
+///     buy(0, d(1, 5))?, buy(0, d(3, 9))?,     // January cohort: active in months 0 and 2
+///     buy(1, d(1, 20))?, buy(1, d(2, 2))?,    // January cohort: active in months 0 and 1
+///     buy(2, d(2, 14))?,                      // February cohort
+/// ];
+/// let m = cohort_matrix(&tx, CohortPeriod::Month)?;
+/// let jan = &m.cohorts[0];
+/// assert_eq!((jan.size, jan.active.clone()), (2, vec![2, 1, 1]));
+/// assert_eq!(jan.rates(CohortRetention::Classic), vec![1.0, 0.5, 0.5]);
+/// assert_eq!(jan.rolling, vec![2, 2, 1]);  // active in month k or later
+/// assert_eq!(m.cohorts[1].size, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
 ///
 /// # Errors
 /// [`MetricsError::Empty`] without purchases.

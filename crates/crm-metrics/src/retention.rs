@@ -245,6 +245,28 @@ impl Retention {
 
 /// Retention over `period` from customer spans (one per customer).
 ///
+/// ```
+/// use crm_metrics::model::chrono::NaiveDate;
+/// use crm_metrics::model::{CustomerKey, Period};
+/// use crm_metrics::retention::{retention, CustomerSpan, SamePeriodJoiners};
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let k = CustomerKey::from_index;
+/// let q2 = Period::new(d(4, 1), d(7, 1))?;
+/// let spans = [
+///     CustomerSpan::new(k(0), d(1, 1), None)?,               // A: carried in, stays
+///     CustomerSpan::new(k(1), d(1, 1), Some(d(5, 1)))?,      // B: carried in, leaves in May
+///     CustomerSpan::new(k(2), d(4, 10), None)?,              // C: joins in Q2, stays
+///     CustomerSpan::new(k(3), d(4, 5), Some(d(4, 20)))?,     // D: joins and leaves in Q2
+/// ];
+/// let r = retention(&spans, q2)?;
+/// // S = 2 (A, B), E = 2 (A, C), N = 2 (C, D), retained R = 1 (A).
+/// assert_eq!(r.cohort_retention, 0.5);                        // R / S
+/// assert_eq!(r.count_retention, 0.0);                         // (E - N) / S: D pulls it down
+/// assert_eq!(r.churn(SamePeriodJoiners::Exclude), 0.5);       // lost / S = 1 / 2
+/// assert_eq!(r.churn(SamePeriodJoiners::Include), 0.5);       // (1 + 1) / (2 + 2)
+/// # Ok::<(), crm_metrics::MetricsError>(())
+/// ```
+///
 /// # Errors
 /// As [`RetentionState::finish`].
 pub fn retention(spans: &[CustomerSpan], period: Period) -> Result<Retention> {

@@ -199,6 +199,28 @@ impl RevenueMetrics {
 
 /// Revenue figures for `period` from movements.
 ///
+/// ```
+/// use crm_metrics::model::chrono::NaiveDate;
+/// use crm_metrics::model::{CustomerKey, MrrMovement, MrrMovementKind::*, Period};
+/// use crm_metrics::revenue::revenue;
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let mv = |c, day, kind, amount: i64| MrrMovement::new(CustomerKey::from_index(c), day, kind, amount.into());
+/// let june = Period::new(d(6, 1), d(7, 1))?;
+/// let moves = [
+///     mv(0, d(6, 3), Expansion, 200)?,
+///     mv(1, d(6, 9), Contraction, 50)?,
+///     mv(2, d(6, 20), Churn, 100)?,
+///     mv(3, d(6, 25), New, 300)?,
+/// ];
+/// let r = revenue(&moves, june, 1000.into())?;        // MRR on June 1: 1000
+/// assert_eq!(r.gross_mrr_churn, 0.15);                // (50 + 100) / 1000
+/// assert_eq!(r.net_mrr_churn, -0.05);                 // (150 - 200) / 1000: negative
+/// assert_eq!(r.grr, 0.85);                            // (1000 - 150) / 1000
+/// assert_eq!(r.nrr, 1.05);                            // (1000 + 200 - 150) / 1000
+/// assert_eq!(r.quick_ratio, Some(500.0 / 150.0));     // (new + expansion) / lost
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
 /// # Errors
 /// As [`RevenueState::push`] (with the record index) and [`RevenueMetrics::from_totals`].
 pub fn revenue(

@@ -304,10 +304,7 @@ fn occasions(
     for &(d, _, a) in buf.iter() {
         match (same_day, out.last_mut()) {
             (SameDayPurchases::Merge, Some((last, v))) if *last == d => {
-                *v = v.checked_add(a).ok_or(ModelError::InvalidParameter {
-                    name: "amount",
-                    reason: "sum of amounts overflows the decimal range".into(),
-                })?;
+                *v = v.checked_add(a).ok_or_else(amount_overflow)?;
             }
             _ => out.push((d, a)),
         }
@@ -317,11 +314,17 @@ fn occasions(
 
 fn sum(mut values: impl Iterator<Item = Decimal>) -> Result<Decimal> {
     values.try_fold(Decimal::ZERO, |acc, v| {
-        acc.checked_add(v).ok_or(ModelError::InvalidParameter {
-            name: "amount",
-            reason: "sum of amounts overflows the decimal range".into(),
-        })
+        acc.checked_add(v).ok_or_else(amount_overflow)
     })
+}
+
+/// The error for a sum beyond the decimal range (built only when it happens: no allocation on
+/// the hot path).
+fn amount_overflow() -> ModelError {
+    ModelError::InvalidParameter {
+        name: "amount",
+        reason: "sum of amounts overflows the decimal range".into(),
+    }
 }
 
 fn summary_of(

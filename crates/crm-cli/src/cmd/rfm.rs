@@ -7,8 +7,7 @@
 //! reader (`input::load_transactions`).
 
 use std::borrow::Cow;
-use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
@@ -24,9 +23,9 @@ use serde::Serialize;
 
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
+use crate::fastcsv::{self, Ids, Part};
 use crate::input::{
-    DateParser, Delimiter, InputOptions, Skipped, Table, TransactionColumns, load_transactions,
-    parse_amount,
+    DateParser, Delimiter, InputOptions, Table, TransactionColumns, load_transactions, parse_amount,
 };
 use crate::output::{self, Format};
 
@@ -472,67 +471,20 @@ fn late_hint(e: &ModelError) -> &'static str {
     }
 }
 
-/// Integer ids below this bound are looked up in a plain vector before the interner's hash map.
-const DENSE_IDS: u64 = 1 << 24;
-
-/// An interner with a direct-indexed cache for small integer ids (ids from 0 to 16M cost one
-/// array read instead of a hash lookup; keys still come from the interner, in first-appearance
-/// order).
-#[derive(Default)]
-struct Ids {
-    interner: CustomerInterner,
-    dense: Vec<u32>,
-}
-
-impl Ids {
-    #[inline]
-    fn int(&mut self, n: u64) -> Result<CustomerKey, ModelError> {
-        if n < DENSE_IDS {
-            let i = n as usize;
-            if let Some(&k) = self.dense.get(i) {
-                if k != 0 {
-                    return Ok(CustomerKey::from_index(k - 1));
-                }
-            }
-            let key = self.interner.intern_int(n)?;
-            if i >= self.dense.len() {
-                self.dense.resize((i + 1).next_power_of_two(), 0);
-            }
-            self.dense[i] = key.get() + 1;
-            return Ok(key);
-        }
-        self.interner.intern_int(n)
-    }
-
-    fn id(&mut self, id: &CustomerId) -> Result<CustomerKey, ModelError> {
-        match id {
-            CustomerId::Int(n) => self.int(*n),
-            CustomerId::Str(s) => self.interner.intern(s),
-        }
-    }
-}
-
-/// Everything a part of the file produced.
-struct Part {
+/// What a part of the file accumulated: its own ids (keys in its order of first appearance)
+/// and the per-customer state.
+struct State {
     ids: Ids,
     acc: RfmAccumulator,
-    lines: u64,
-    skipped_count: u64,
-    skipped_first: Vec<CliError>,
-    error: Option<CliError>,
 }
 
 /// Column indices and parsers shared by the parts.
 struct Spec<'a> {
     path: &'a Path,
-    delim: u8,
-    ci: usize,
-    di: usize,
-    ai: usize,
+    idx: [usize; 3],
     cols: &'a TransactionColumns,
     dates: DateParser,
     fast_dates: bool,
-    skip_invalid: bool,
     as_of: Option<NaiveDate>,
     late: LateEvents,
     same_day: SameDayPurchases,
@@ -548,202 +500,50 @@ fn load_fast(
     let table = Table::open(path, &a.input)?;
     let spec = Spec {
         path,
-        delim: match a.input.delimiter {
-            Delimiter::Tab => b'\t',
-            Delimiter::Semicolon => b';',
-            _ => b',',
-        },
-        ci: table.column(&a.columns.customer_column)?,
-        di: table.column(&a.columns.date_column)?,
-        ai: table.column(&a.columns.amount_column)?,
+        idx: [
+            table.column(&a.columns.customer_column)?,
+            table.column(&a.columns.date_column)?,
+            table.column(&a.columns.amount_column)?,
+        ],
         cols: &a.columns,
         dates: DateParser::new(a.columns.date_format.clone()),
         fast_dates: a.columns.date_format.is_none(),
-        skip_invalid: a.input.skip_invalid,
         as_of: a.as_of,
         late,
         same_day,
     };
     drop(table);
-    let io = |source| CliError::Io {
-        file: path.to_path_buf(),
-        source,
-    };
-    let mut file = File::open(path).map_err(io)?;
-    let len = file.metadata().map_err(io)?.len();
-    // Byte offset of the first data line.
-    let mut start = 0u64;
-    if !a.input.no_header {
-        let mut r = BufReader::new(&mut file);
-        let mut first = Vec::new();
-        start = r.read_until(b'\n', &mut first).map_err(io)? as u64;
-    }
     let threads = a
         .threads
-        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()))
+        .unwrap_or_else(fastcsv::default_threads)
         .clamp(1, 8);
-    // Split at line starts, about equal in bytes (small files: one part).
-    let parts = if len - start < (4 << 20) {
-        1
-    } else {
-        threads as u64
+    let Some(plan) = fastcsv::plan(path, &a.input, threads, false)? else {
+        return load_generic(a, same_day, late);
     };
-    let mut bounds = vec![start];
-    for i in 1..parts {
-        let guess = start + (len - start) * i / parts;
-        let mut f = File::open(path).map_err(io)?;
-        f.seek(SeekFrom::Start(guess)).map_err(io)?;
-        let mut r = BufReader::new(f);
-        let mut skip = Vec::new();
-        let b = guess + r.read_until(b'\n', &mut skip).map_err(io)? as u64;
-        if b > *bounds.last().unwrap_or(&0) && b < len {
-            bounds.push(b);
-        }
-    }
-    bounds.push(len);
-    let first_line = if a.input.no_header { 1 } else { 2 };
-    let results: Vec<CliResult<Part>> = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .windows(2)
-            .map(|w| {
-                let (from, to) = (w[0], w[1]);
-                let spec = &spec;
-                s.spawn(move || parse_part(spec, from, to))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(CliError::Library("a reader thread panicked".into())))
-            })
-            .collect()
-    });
+    let results = fastcsv::read_parts(&plan, a.input.skip_invalid, |p| read_part(&spec, p));
     // Merge in file order: keys are re-interned so they number customers by first appearance.
     let mut ids = Ids::default();
     let mut acc = RfmAccumulator::new(same_day);
-    let mut skipped = Skipped::default();
-    let mut line_offset = first_line - 1;
-    let shift = |e: CliError, off: u64| match e {
-        CliError::Input {
-            file,
-            line,
-            column,
-            message,
-        } => CliError::Input {
-            file,
-            line: line.map(|l| l + off),
-            column,
-            message,
-        },
-        other => other,
-    };
-    for (i, r) in results.into_iter().enumerate() {
-        let part = r?;
-        if let Some(e) = part.error {
-            return Err(shift(e, line_offset));
-        }
-        let listed = part.skipped_first.len() as u64;
-        for e in part.skipped_first {
-            // `push` counts each listed row and keeps the first reasons overall.
-            skipped.push(&shift(e, line_offset));
-        }
-        skipped.count += part.skipped_count.saturating_sub(listed);
+    let merged = fastcsv::merge(&plan, results, |i, st| {
         if i == 0 {
-            ids = part.ids;
-            acc = part.acc;
+            ids = st.ids;
+            acc = st.acc;
         } else {
-            let mut map = Vec::with_capacity(part.ids.interner.len());
-            for id in part.ids.interner.ids() {
-                map.push(ids.id(id).map_err(|e| CliError::Library(e.to_string()))?);
-            }
-            acc.merge_remapped(part.acc, &map)
+            let map = ids.remap(&st.ids.interner)?;
+            acc.merge_remapped(st.acc, &map)
                 .map_err(|e| CliError::Library(e.to_string()))?;
         }
-        line_offset += part.lines;
-    }
+        Ok(())
+    })?;
+    let Some(skipped) = merged else {
+        return load_generic(a, same_day, late);
+    };
     skipped.report();
     Ok((acc, ids.interner))
 }
 
-fn trim(b: &[u8]) -> &[u8] {
-    let s = b
-        .iter()
-        .position(|c| !c.is_ascii_whitespace())
-        .unwrap_or(b.len());
-    let e = b
-        .iter()
-        .rposition(|c| !c.is_ascii_whitespace())
-        .map_or(s, |e| e + 1);
-    &b[s..e.max(s)]
-}
-
-/// `YYYY-MM-DD` without allocation.
-#[inline]
-fn fast_date(b: &[u8]) -> Option<NaiveDate> {
-    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
-        return None;
-    }
-    let num = |r: &[u8]| -> Option<u32> {
-        r.iter().try_fold(0u32, |acc, &c| {
-            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
-        })
-    };
-    NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)
-}
-
-/// `-?digits(.digits)?` with at most 18 digits, without allocation.
-#[inline]
-fn fast_amount(b: &[u8]) -> Option<Decimal> {
-    let (neg, digits) = match b.first() {
-        Some(b'-') => (true, &b[1..]),
-        _ => (false, b),
-    };
-    if digits.is_empty() || digits.len() > 19 {
-        return None;
-    }
-    let mut m: i64 = 0;
-    let mut scale = None;
-    let mut n = 0;
-    for (i, &c) in digits.iter().enumerate() {
-        if c == b'.' {
-            if scale.is_some() || i == 0 || i + 1 == digits.len() {
-                return None;
-            }
-            scale = Some((digits.len() - i - 1) as u32);
-        } else if c.is_ascii_digit() {
-            m = m * 10 + i64::from(c - b'0');
-            n += 1;
-        } else {
-            return None;
-        }
-    }
-    if n > 18 {
-        return None;
-    }
-    Some(Decimal::new(if neg { -m } else { m }, scale.unwrap_or(0)))
-}
-
-/// Canonical unsigned integer id (no sign, no leading zero, fits u64).
-#[inline]
-fn fast_int_id(b: &[u8]) -> Option<u64> {
-    if b.is_empty() || b.len() > 19 || (b.len() > 1 && b[0] == b'0') {
-        return None;
-    }
-    b.iter().try_fold(0u64, |acc, &c| {
-        c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
-    })
-}
-
-fn parse_part(spec: &Spec<'_>, from: u64, to: u64) -> CliResult<Part> {
-    let io = |source| CliError::Io {
-        file: spec.path.to_path_buf(),
-        source,
-    };
-    let mut f = File::open(spec.path).map_err(io)?;
-    f.seek(SeekFrom::Start(from)).map_err(io)?;
-    let mut r = BufReader::with_capacity(1 << 20, f);
-    let mut part = Part {
+fn read_part(spec: &Spec<'_>, p: &mut Part) -> CliResult<State> {
+    let mut st = State {
         ids: Ids::default(),
         acc: {
             let a = RfmAccumulator::new(spec.same_day);
@@ -752,94 +552,30 @@ fn parse_part(spec: &Spec<'_>, from: u64, to: u64) -> CliResult<Part> {
                 None => a,
             }
         },
-        lines: 0,
-        skipped_count: 0,
-        skipped_first: Vec::new(),
-        error: None,
     };
-    let mut pos = from;
-    let mut line = Vec::with_capacity(256);
-    let want = spec.ci.max(spec.di).max(spec.ai);
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
-    let mut quoted: Vec<String> = Vec::new();
-    while pos < to {
-        line.clear();
-        let n = r.read_until(b'\n', &mut line).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        pos += n as u64;
-        part.lines += 1;
-        let body = trim(&line);
-        if body.is_empty() {
-            continue;
-        }
-        // Fields at the three indices (missing fields read as empty, as the shared reader).
-        let mut fields: [&[u8]; 3] = [b"", b"", b""];
-        if body.contains(&b'"') {
-            quoted.clear();
-            let mut rd = csv::ReaderBuilder::new()
-                .delimiter(spec.delim)
-                .has_headers(false)
-                .flexible(true)
-                .trim(csv::Trim::All)
-                .from_reader(body);
-            let mut rec = csv::StringRecord::new();
-            match rd.read_record(&mut rec) {
-                Ok(_) => quoted.extend(rec.iter().map(str::to_string)),
-                Err(e) => {
-                    let err = CliError::input(
-                        spec.path,
-                        Some(part.lines),
-                        None,
-                        format!("malformed CSV: {e}"),
-                    );
-                    if record_error(&mut part, err, spec.skip_invalid) {
-                        return Ok(part);
-                    }
-                    continue;
-                }
-            }
-            for (slot, &i) in fields.iter_mut().zip(&[spec.ci, spec.di, spec.ai]) {
-                *slot = quoted.get(i).map_or(b"", |s| s.as_bytes());
-            }
-        } else {
-            for (i, fld) in body.split(|&c| c == spec.delim).enumerate() {
-                if i == spec.ci {
-                    fields[0] = fld;
-                }
-                if i == spec.di {
-                    fields[1] = fld;
-                }
-                if i == spec.ai {
-                    fields[2] = fld;
-                }
-                if i >= want {
-                    break;
-                }
-            }
-        }
-        let line_no = part.lines;
-        match parse_row(spec, &mut part, fields, line_no) {
-            Ok(Some(p)) => {
-                batch.push(p);
-                if batch.len() == BATCH && flush(spec, &mut part, &mut batch) {
-                    return Ok(part);
+    while let Some(l) = p.next(&spec.idx)? {
+        match parse_row(spec, &mut st, l.fields, l.line) {
+            Ok(Some(x)) => {
+                batch.push(x);
+                if batch.len() == BATCH && flush(spec, &mut st, p, &mut batch) {
+                    return Ok(st);
                 }
             }
             Ok(None) => {}
             Err(e) => {
+                if l.is_blank() {
+                    continue;
+                }
                 // Earlier rows first, so the first error reported is the first in the file.
-                if flush(spec, &mut part, &mut batch)
-                    || record_error(&mut part, e, spec.skip_invalid)
-                {
-                    return Ok(part);
+                if flush(spec, &mut st, p, &mut batch) || p.error(e) {
+                    return Ok(st);
                 }
             }
         }
     }
-    flush(spec, &mut part, &mut batch);
-    Ok(part)
+    flush(spec, &mut st, p, &mut batch);
+    Ok(st)
 }
 
 /// Rows are parsed into a batch, then keyed and accumulated in two tight passes, so the cache
@@ -857,33 +593,32 @@ struct Pending {
 }
 
 /// Accumulates the batch; returns true when the part must stop on an error.
-fn flush(spec: &Spec<'_>, part: &mut Part, batch: &mut Vec<Pending>) -> bool {
-    for p in batch.iter_mut() {
-        if p.id != u64::MAX {
-            match part.ids.int(p.id) {
-                Ok(k) => p.key = k,
+fn flush(spec: &Spec<'_>, st: &mut State, p: &mut Part, batch: &mut Vec<Pending>) -> bool {
+    for x in batch.iter_mut() {
+        if x.id != u64::MAX {
+            match st.ids.int(x.id) {
+                Ok(k) => x.key = k,
                 Err(e) => {
-                    let err = CliError::input(
+                    p.fail(CliError::input(
                         spec.path,
-                        Some(p.line),
+                        Some(x.line),
                         Some(&spec.cols.customer_column),
                         e.to_string(),
-                    );
-                    part.error = Some(err);
+                    ));
                     return true;
                 }
             }
         }
     }
-    for p in batch.drain(..) {
-        if let Err(e) = part.acc.push_purchase(p.key, p.day, p.amount) {
+    for x in batch.drain(..) {
+        if let Err(e) = st.acc.push_purchase(x.key, x.day, x.amount) {
             let err = CliError::input(
                 spec.path,
-                Some(p.line),
+                Some(x.line),
                 Some(&spec.cols.date_column),
                 format!("{e}{}", late_hint(&e)),
             );
-            if record_error(part, err, spec.skip_invalid) {
+            if p.error(err) {
                 return true;
             }
         }
@@ -891,66 +626,47 @@ fn flush(spec: &Spec<'_>, part: &mut Part, batch: &mut Vec<Pending>) -> bool {
     false
 }
 
-/// Records a row error; returns true when the part must stop.
-fn record_error(part: &mut Part, e: CliError, skip: bool) -> bool {
-    if skip {
-        part.skipped_count += 1;
-        if part.skipped_first.len() < 5 {
-            part.skipped_first.push(e);
-        }
-        false
-    } else {
-        part.error = Some(e);
-        true
-    }
-}
-
 #[inline]
 fn parse_row(
     spec: &Spec<'_>,
-    part: &mut Part,
+    st: &mut State,
     f: [&[u8]; 3],
     line: u64,
 ) -> CliResult<Option<Pending>> {
     let err = |col: &str, msg: String| CliError::input(spec.path, Some(line), Some(col), msg);
-    let text = |b: &[u8], col: &str| -> CliResult<String> {
-        std::str::from_utf8(b)
-            .map(str::to_string)
-            .map_err(|_| err(col, "not valid UTF-8".into()))
-    };
-    let (cid, date, amt) = (trim(f[0]), trim(f[1]), trim(f[2]));
-    let (id, key) = match fast_int_id(cid) {
+    let [cid, date, amt] = f;
+    let (id, key) = match fastcsv::fast_int_id(cid) {
         Some(n) => (n, CustomerKey::from_index(0)),
         None => (
             u64::MAX,
-            part.ids
-                .interner
-                .intern(&text(cid, &spec.cols.customer_column)?)
-                .map_err(|e| err(&spec.cols.customer_column, e.to_string()))?,
+            st.ids
+                .field(cid)
+                .map_err(|m| err(&spec.cols.customer_column, m))?,
         ),
     };
-    let day = match spec.fast_dates.then(|| fast_date(date)).flatten() {
+    let day = match spec.fast_dates.then(|| fastcsv::fast_date(date)).flatten() {
         Some(d) => d,
         None => {
-            spec.dates
-                .parse(&text(date, &spec.cols.date_column)?)
+            fastcsv::utf8(date)
+                .and_then(|t| spec.dates.parse(t))
                 .map_err(|m| err(&spec.cols.date_column, m))?
                 .0
         }
     };
-    let amount = match fast_amount(amt) {
+    let amount = match fastcsv::fast_amount(amt) {
         Some(x) => x,
-        None => parse_amount(&text(amt, &spec.cols.amount_column)?)
+        None => fastcsv::utf8(amt)
+            .and_then(parse_amount)
             .map_err(|m| err(&spec.cols.amount_column, m))?,
     };
     if amount.is_sign_negative() && !amount.is_zero() {
         // A return: counted, never a purchase (the customer id is still checked and interned).
         if id != u64::MAX {
-            part.ids
+            st.ids
                 .int(id)
                 .map_err(|e| err(&spec.cols.customer_column, e.to_string()))?;
         }
-        part.acc.push_non_purchase();
+        st.acc.push_non_purchase();
         return Ok(None);
     }
     Ok(Some(Pending {

@@ -1,0 +1,599 @@
+//! A fast, multi-threaded reader of comma, tab and semicolon files.
+//!
+//! The file is split into byte ranges at line starts ([`plan`]); each range ([`Part`]) is read
+//! line by line on its own thread with byte-level field splitting (a line holding a quote goes
+//! through the csv crate), and allocation-free parsers for the common forms of ids, dates and
+//! amounts ([`fast_int_id`], [`fast_date`], [`fast_amount`]); anything else falls back to the
+//! generic parsers of [`crate::input`]. The parts are then merged in file order ([`merge`]):
+//! line numbers are shifted, the first error in the file wins, skip counts add up, and the
+//! caller re-interns each part's ids so keys number customers by first appearance in the file.
+//!
+//! The result is the same as the sequential csv-crate reader ([`crate::input::Table`]): same rows,
+//! same line numbers, same messages. Where the line-by-line view cannot guarantee that (a quoted
+//! field spanning lines, a lone carriage return, invalid UTF-8), a part reports
+//! [`PartEnd::Fallback`] and the caller re-reads the file sequentially.
+
+use std::fs::File;
+use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::path::{Path, PathBuf};
+
+use crm_analytics::model::chrono::NaiveDate;
+use crm_analytics::model::rust_decimal::Decimal;
+use crm_analytics::model::{CustomerId, CustomerInterner, CustomerKey, ModelError};
+
+use crate::error::{CliError, CliResult};
+use crate::input::{Delimiter, InputOptions, Skipped};
+
+/// Files smaller than this are read as one part.
+const MIN_SPLIT_BYTES: u64 = 4 << 20;
+
+/// Integer ids below this bound are looked up in a plain vector before the interner's hash map.
+const DENSE_IDS: u64 = 1 << 24;
+
+/// An interner with a direct-indexed cache for small integer ids (ids from 0 to 16M cost one
+/// array read instead of a hash lookup; keys still come from the interner, in first-appearance
+/// order).
+#[derive(Default)]
+pub struct Ids {
+    /// The interner that hands out the keys.
+    pub interner: CustomerInterner,
+    dense: Vec<u32>,
+}
+
+impl Ids {
+    /// Key of the integer id `n`.
+    #[inline]
+    pub fn int(&mut self, n: u64) -> Result<CustomerKey, ModelError> {
+        if n < DENSE_IDS {
+            let i = n as usize;
+            if let Some(&k) = self.dense.get(i) {
+                if k != 0 {
+                    return Ok(CustomerKey::from_index(k - 1));
+                }
+            }
+            let key = self.interner.intern_int(n)?;
+            if i >= self.dense.len() {
+                self.dense.resize((i + 1).next_power_of_two(), 0);
+            }
+            self.dense[i] = key.get() + 1;
+            return Ok(key);
+        }
+        self.interner.intern_int(n)
+    }
+
+    /// Key of the id written as `b` (already trimmed of ASCII whitespace): canonical integers
+    /// through the cache, anything else through [`CustomerInterner::intern`].
+    #[inline]
+    pub fn field(&mut self, b: &[u8]) -> Result<CustomerKey, String> {
+        match fast_int_id(b) {
+            Some(n) => self.int(n).map_err(|e| e.to_string()),
+            None => self.interner.intern(utf8(b)?).map_err(|e| e.to_string()),
+        }
+    }
+
+    /// Key of `id`.
+    pub fn id(&mut self, id: &CustomerId) -> Result<CustomerKey, ModelError> {
+        match id {
+            CustomerId::Int(n) => self.int(*n),
+            CustomerId::Str(s) => self.interner.intern(s),
+        }
+    }
+
+    /// Keys in `self` of the ids of `other`, indexed by `other`'s keys (merge of a later part).
+    pub fn remap(&mut self, other: &CustomerInterner) -> CliResult<Vec<CustomerKey>> {
+        other
+            .ids()
+            .iter()
+            .map(|id| self.id(id).map_err(|e| CliError::Library(e.to_string())))
+            .collect()
+    }
+}
+
+/// `b` as text (the fallback parsers take `&str`).
+#[inline]
+pub fn utf8(b: &[u8]) -> Result<&str, String> {
+    std::str::from_utf8(b).map_err(|_| "not valid UTF-8".to_string())
+}
+
+/// `b` without leading and trailing ASCII whitespace.
+#[inline]
+pub fn trim(b: &[u8]) -> &[u8] {
+    let s = b
+        .iter()
+        .position(|c| !c.is_ascii_whitespace())
+        .unwrap_or(b.len());
+    let e = b
+        .iter()
+        .rposition(|c| !c.is_ascii_whitespace())
+        .map_or(s, |e| e + 1);
+    &b[s..e.max(s)]
+}
+
+/// `YYYY-MM-DD` without allocation (`None`: another form, left to [`crate::input::DateParser`]).
+#[inline]
+pub fn fast_date(b: &[u8]) -> Option<NaiveDate> {
+    if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let num = |r: &[u8]| -> Option<u32> {
+        r.iter().try_fold(0u32, |acc, &c| {
+            c.is_ascii_digit().then(|| acc * 10 + u32::from(c - b'0'))
+        })
+    };
+    NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)
+}
+
+/// `-?digits(.digits)?` with at most 18 digits, without allocation (`None`: another form, left
+/// to [`crate::input::parse_amount`]).
+#[inline]
+pub fn fast_amount(b: &[u8]) -> Option<Decimal> {
+    let (neg, digits) = match b.first() {
+        Some(b'-') => (true, &b[1..]),
+        _ => (false, b),
+    };
+    if digits.is_empty() || digits.len() > 19 {
+        return None;
+    }
+    let mut m: i64 = 0;
+    let mut scale = None;
+    let mut n = 0;
+    for (i, &c) in digits.iter().enumerate() {
+        if c == b'.' {
+            if scale.is_some() || i == 0 || i + 1 == digits.len() {
+                return None;
+            }
+            scale = Some((digits.len() - i - 1) as u32);
+        } else if c.is_ascii_digit() {
+            m = m * 10 + i64::from(c - b'0');
+            n += 1;
+        } else {
+            return None;
+        }
+    }
+    if n > 18 {
+        return None;
+    }
+    Some(Decimal::new(if neg { -m } else { m }, scale.unwrap_or(0)))
+}
+
+/// Canonical unsigned integer id (no sign, no leading zero, fits u64).
+#[inline]
+pub fn fast_int_id(b: &[u8]) -> Option<u64> {
+    if b.is_empty() || b.len() > 19 || (b.len() > 1 && b[0] == b'0') {
+        return None;
+    }
+    b.iter().try_fold(0u64, |acc, &c| {
+        c.is_ascii_digit().then(|| acc * 10 + u64::from(c - b'0'))
+    })
+}
+
+/// Field separator byte of a comma, tab or semicolon file.
+pub fn delimiter_byte(d: Delimiter) -> u8 {
+    match d {
+        Delimiter::Tab => b'\t',
+        Delimiter::Semicolon => b';',
+        _ => b',',
+    }
+}
+
+/// Does the csv crate (quoting on, doubled quotes, no escape) leave this line inside a quoted
+/// field, i.e. does the record go on past the line end?
+fn ends_in_quote(body: &[u8], delim: u8) -> bool {
+    #[derive(Clone, Copy, PartialEq)]
+    enum S {
+        Start,
+        Field,
+        Quoted,
+        QuoteInQuoted,
+    }
+    let mut s = S::Start;
+    for &b in body {
+        s = match s {
+            S::Start if b == b'"' => S::Quoted,
+            S::Start | S::Field | S::QuoteInQuoted if b == delim => S::Start,
+            S::Start | S::Field => S::Field,
+            S::Quoted if b == b'"' => S::QuoteInQuoted,
+            S::Quoted => S::Quoted,
+            S::QuoteInQuoted if b == b'"' => S::Quoted,
+            S::QuoteInQuoted => S::Field,
+        };
+    }
+    s == S::Quoted
+}
+
+/// `line` without its terminator (`\n`, `\r\n`, or several of them).
+fn strip_terminator(line: &[u8]) -> &[u8] {
+    let e = line
+        .iter()
+        .rposition(|&c| c != b'\n' && c != b'\r')
+        .map_or(0, |e| e + 1);
+    &line[..e]
+}
+
+/// Can a line be read on its own, as the csv crate reads it? (No lone carriage return, valid
+/// UTF-8, no quoted field running past its end.)
+fn self_contained(body: &[u8], delim: u8) -> bool {
+    if body.is_ascii() {
+        if !body.contains(&b'\r') && !body.contains(&b'"') {
+            return true;
+        }
+    } else if std::str::from_utf8(body).is_err() {
+        return false;
+    }
+    !body.contains(&b'\r') && !ends_in_quote(body, delim)
+}
+
+/// A file split into parts at line starts.
+pub struct Plan {
+    path: PathBuf,
+    delim: u8,
+    /// Byte ranges of the parts, in file order.
+    ranges: Vec<(u64, u64)>,
+    /// 1-based line number of the first line of the first part.
+    first_line: u64,
+}
+
+impl Plan {
+    /// Number of parts.
+    pub fn parts(&self) -> usize {
+        self.ranges.len()
+    }
+}
+
+/// Number of reader threads: available cores, at most 8.
+pub fn default_threads() -> usize {
+    std::thread::available_parallelism()
+        .map_or(1, |n| n.get())
+        .clamp(1, 8)
+}
+
+/// Splits `path` (comma, tab or semicolon; the header, if any, already checked with
+/// [`crate::input::Table::open`]) into `threads` parts, or one part below 4 MiB unless `force`.
+/// `None` when the header itself needs the sequential reader (a quoted field spanning lines).
+pub fn plan(
+    path: &Path,
+    opts: &InputOptions,
+    threads: usize,
+    force: bool,
+) -> CliResult<Option<Plan>> {
+    let io = |source| CliError::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let delim = delimiter_byte(opts.delimiter);
+    let len = File::open(path)
+        .and_then(|f| f.metadata())
+        .map_err(io)?
+        .len();
+    let mut start = 0u64;
+    let mut first_line = 1u64;
+    if !opts.no_header {
+        // Empty lines before the header hold no record; the header is the first other line.
+        let mut r = BufReader::new(File::open(path).map_err(io)?);
+        let mut line = Vec::new();
+        loop {
+            line.clear();
+            let n = r.read_until(b'\n', &mut line).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            start += n as u64;
+            first_line += 1;
+            let body = strip_terminator(&line);
+            if !body.is_empty() {
+                if !self_contained(body, delim) {
+                    return Ok(None);
+                }
+                break;
+            }
+        }
+    }
+    let threads = threads.max(1) as u64;
+    let parts = if force || len.saturating_sub(start) >= MIN_SPLIT_BYTES {
+        threads
+    } else {
+        1
+    };
+    let mut bounds = vec![start];
+    for i in 1..parts {
+        // The line start at or after the guess.
+        let guess = start + (len - start) * i / parts;
+        let mut f = File::open(path).map_err(io)?;
+        f.seek(SeekFrom::Start(guess.saturating_sub(1)))
+            .map_err(io)?;
+        let mut r = BufReader::new(f);
+        let mut skip = Vec::new();
+        let b = guess.saturating_sub(1) + r.read_until(b'\n', &mut skip).map_err(io)? as u64;
+        if b > *bounds.last().unwrap_or(&0) && b < len {
+            bounds.push(b);
+        }
+    }
+    bounds.push(len.max(start));
+    Ok(Some(Plan {
+        path: path.to_path_buf(),
+        delim,
+        ranges: bounds.windows(2).map(|w| (w[0], w[1])).collect(),
+        first_line,
+    }))
+}
+
+/// How a part ended.
+pub enum PartEnd {
+    /// Read to its end (with `--skip-invalid`, possibly skipping rows).
+    Done,
+    /// Stopped at this error (line numbers local to the part).
+    Error(CliError),
+    /// Met a line it cannot read on its own: the whole file must be read sequentially.
+    Fallback,
+}
+
+/// The line reader of one part, with its error and skip bookkeeping.
+pub struct Part {
+    path: PathBuf,
+    delim: u8,
+    reader: BufReader<File>,
+    pos: u64,
+    to: u64,
+    buf: Vec<u8>,
+    quoted: csv::StringRecord,
+    /// Lines read so far (local 1-based number of the current line).
+    lines: u64,
+    skip_invalid: bool,
+    skipped_count: u64,
+    skipped_first: Vec<CliError>,
+    end: PartEnd,
+}
+
+/// One non-blank line of a [`Part`]: the fields at the requested indices (ASCII-trimmed; missing
+/// fields read as empty, as in [`crate::input::Row::get`]).
+pub struct Line<'a, const N: usize> {
+    /// Line number local to the part (shifted to the file's at [`merge`]).
+    pub line: u64,
+    /// The requested fields.
+    pub fields: [&'a [u8]; N],
+    body: &'a [u8],
+    quoted: Option<&'a csv::StringRecord>,
+    delim: u8,
+}
+
+impl<const N: usize> Line<'_, N> {
+    /// Do all fields of the line trim to nothing? (The sequential reader skips such rows
+    /// silently; a row that fails to parse is checked with this before it counts as an error.)
+    pub fn is_blank(&self) -> bool {
+        match self.quoted {
+            Some(rec) => rec.iter().all(|f| f.trim().is_empty()),
+            None => self
+                .body
+                .split(|&c| c == self.delim)
+                .all(|f| std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty())),
+        }
+    }
+}
+
+impl Part {
+    /// Opens the part `i` of `plan`.
+    pub fn open(plan: &Plan, i: usize, skip_invalid: bool) -> CliResult<Self> {
+        let (from, to) = plan.ranges[i];
+        let io = |source| CliError::Io {
+            file: plan.path.clone(),
+            source,
+        };
+        let mut f = File::open(&plan.path).map_err(io)?;
+        f.seek(SeekFrom::Start(from)).map_err(io)?;
+        Ok(Part {
+            path: plan.path.clone(),
+            delim: plan.delim,
+            reader: BufReader::with_capacity(1 << 20, f),
+            pos: from,
+            to,
+            buf: Vec::with_capacity(256),
+            quoted: csv::StringRecord::new(),
+            lines: 0,
+            skip_invalid,
+            skipped_count: 0,
+            skipped_first: Vec::new(),
+            end: PartEnd::Done,
+        })
+    }
+
+    /// The file being read.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// The next non-blank line with the fields at `idx`; `None` at the end of the part or when
+    /// the part must fall back to the sequential reader (then [`merge`] says so).
+    pub fn next<const N: usize>(&mut self, idx: &[usize; N]) -> CliResult<Option<Line<'_, N>>> {
+        // Find the next non-blank line (indices only, so no borrow outlives an iteration).
+        let len = loop {
+            if self.pos >= self.to {
+                return Ok(None);
+            }
+            self.buf.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|source| CliError::Io {
+                    file: self.path.clone(),
+                    source,
+                })?;
+            if n == 0 {
+                return Ok(None);
+            }
+            self.pos += n as u64;
+            self.lines += 1;
+            let body = strip_terminator(&self.buf);
+            if trim(body).is_empty() {
+                continue;
+            }
+            if !self_contained(body, self.delim) {
+                self.end = PartEnd::Fallback;
+                return Ok(None);
+            }
+            break body.len();
+        };
+        let body = &self.buf[..len];
+        let mut fields: [&[u8]; N] = [b""; N];
+        let quoted = if body.contains(&b'"') {
+            let mut rd = csv::ReaderBuilder::new()
+                .delimiter(self.delim)
+                .has_headers(false)
+                .flexible(true)
+                .trim(csv::Trim::All)
+                .from_reader(body);
+            if !matches!(rd.read_record(&mut self.quoted), Ok(true)) {
+                self.end = PartEnd::Fallback;
+                return Ok(None);
+            }
+            for (slot, &i) in fields.iter_mut().zip(idx) {
+                *slot = self.quoted.get(i).map_or(b"", str::as_bytes);
+            }
+            Some(&self.quoted)
+        } else {
+            let want = idx.iter().copied().max().unwrap_or(0);
+            for (i, fld) in body.split(|&c| c == self.delim).enumerate() {
+                for (slot, &j) in fields.iter_mut().zip(idx) {
+                    if i == j {
+                        *slot = trim(fld);
+                    }
+                }
+                if i >= want {
+                    break;
+                }
+            }
+            None
+        };
+        Ok(Some(Line {
+            line: self.lines,
+            fields,
+            body,
+            quoted,
+            delim: self.delim,
+        }))
+    }
+
+    /// Records a row error (line number local to the part); returns true when the part must
+    /// stop (no `--skip-invalid`).
+    pub fn error(&mut self, e: CliError) -> bool {
+        if self.skip_invalid {
+            self.skipped_count += 1;
+            if self.skipped_first.len() < Skipped::KEEP {
+                self.skipped_first.push(e);
+            }
+            false
+        } else {
+            self.end = PartEnd::Error(e);
+            true
+        }
+    }
+
+    /// Stops the part at `e` (line number local to the part), even with `--skip-invalid`.
+    pub fn fail(&mut self, e: CliError) {
+        self.end = PartEnd::Error(e);
+    }
+
+    /// Reads the rest of the part without parsing, so its line count is complete (after a
+    /// consumer stopped early on its own).
+    fn finish_lines(&mut self) -> CliResult<()> {
+        if !matches!(self.end, PartEnd::Done) {
+            return Ok(());
+        }
+        while self.pos < self.to {
+            self.buf.clear();
+            let n = self
+                .reader
+                .read_until(b'\n', &mut self.buf)
+                .map_err(|source| CliError::Io {
+                    file: self.path.clone(),
+                    source,
+                })?;
+            if n == 0 {
+                break;
+            }
+            self.pos += n as u64;
+            self.lines += 1;
+        }
+        Ok(())
+    }
+}
+
+/// Reads every part of `plan` with `read` (one thread per part), returning the results in file
+/// order. `read` gets the opened part and returns what it accumulated; it stops early by
+/// returning after [`Part::error`] returned true or [`Part::next`] returned `None`.
+pub fn read_parts<T: Send>(
+    plan: &Plan,
+    skip_invalid: bool,
+    read: impl Fn(&mut Part) -> CliResult<T> + Sync,
+) -> Vec<CliResult<(Part, T)>> {
+    let run = |i: usize| -> CliResult<(Part, T)> {
+        let mut p = Part::open(plan, i, skip_invalid)?;
+        let t = read(&mut p)?;
+        p.finish_lines()?;
+        Ok((p, t))
+    };
+    if plan.parts() == 1 {
+        return vec![run(0)];
+    }
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..plan.parts())
+            .map(|i| {
+                let run = &run;
+                s.spawn(move || run(i))
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(CliError::Library("a reader thread panicked".into())))
+            })
+            .collect()
+    })
+}
+
+/// Shifts the line number of an error by `off`.
+fn shift(e: CliError, off: u64) -> CliError {
+    match e {
+        CliError::Input {
+            file,
+            line,
+            column,
+            message,
+        } => CliError::Input {
+            file,
+            line: line.map(|l| l + off),
+            column,
+            message,
+        },
+        other => other,
+    }
+}
+
+/// Merges parts in file order: the first error in the file is returned, skipped rows are counted
+/// (the first reasons kept overall), and `each` gets every part's result in order (the first
+/// part is numbered 0). `Ok(None)`: a part needs the sequential reader.
+pub fn merge<T>(
+    plan: &Plan,
+    results: Vec<CliResult<(Part, T)>>,
+    mut each: impl FnMut(usize, T) -> CliResult<()>,
+) -> CliResult<Option<Skipped>> {
+    let mut skipped = Skipped::default();
+    let mut offset = plan.first_line - 1;
+    for (i, r) in results.into_iter().enumerate() {
+        let (part, t) = r?;
+        match part.end {
+            PartEnd::Fallback => return Ok(None),
+            PartEnd::Error(e) => return Err(shift(e, offset)),
+            PartEnd::Done => {}
+        }
+        let listed = part.skipped_first.len() as u64;
+        for e in part.skipped_first {
+            // `push` counts each listed row and keeps the first reasons overall.
+            skipped.push(&shift(e, offset));
+        }
+        skipped.count += part.skipped_count.saturating_sub(listed);
+        each(i, t)?;
+        offset += part.lines;
+    }
+    Ok(Some(skipped))
+}
