@@ -349,6 +349,10 @@ pub struct DemoGenerator {
     config: DemoConfig,
     next_person: u64,
     next_id: u64,
+    /// Hashes of the email addresses handed out so far: an address belongs to one person, as at
+    /// a real provider (the name pools are small, so at a million people plain `given.family@`
+    /// addresses would otherwise repeat across different people).
+    emails: std::collections::HashSet<u64>,
 }
 
 impl DemoGenerator {
@@ -362,7 +366,27 @@ impl DemoGenerator {
             config: config.clone(),
             next_person: 0,
             next_id: 1,
+            emails: std::collections::HashSet::new(),
         })
+    }
+
+    /// Makes `email` unique among the people generated so far: a taken address gets the person's
+    /// index appended to its local part (`john.smith@x` -> `john.smith.1234@x`), the way a
+    /// provider makes the second John Smith pick another address. Uses no randomness, so the rest
+    /// of the person's data is unchanged.
+    fn claim_email(&mut self, email: &mut String, index: u64) {
+        use std::hash::{Hash, Hasher};
+        let key = |e: &str| {
+            let mut h = std::collections::hash_map::DefaultHasher::new();
+            e.to_lowercase().hash(&mut h);
+            h.finish()
+        };
+        if !self.emails.insert(key(email)) {
+            if let Some(at) = email.find('@') {
+                email.insert_str(at, &format!(".{index}"));
+            }
+            self.emails.insert(key(email));
+        }
     }
 
     fn take_id(&mut self) -> Result<(u64, CustomerKey), DemoError> {
@@ -426,7 +450,8 @@ fn person(g: &mut DemoGenerator, index: u64) -> Result<DemoPerson, DemoError> {
     let cfg = g.config.clone();
     let mut rng = Rng::stream(cfg.seed, index, 0);
     let end_of_data = at_time(cfg.end, 23.99);
-    let contact = names::person(&mut rng, cfg.company_share);
+    let mut contact = names::person(&mut rng, cfg.company_share);
+    g.claim_email(&mut contact.email, index);
 
     // Acquisition.
     let span = acquisition_span(&cfg);
@@ -978,6 +1003,26 @@ mod tests {
         assert_eq!(a, b);
         let c = generate(&DemoConfig { seed: 43, ..cfg }).unwrap();
         assert_ne!(a.transactions, c.transactions);
+    }
+
+    #[test]
+    fn an_email_address_belongs_to_one_person() {
+        // The name pools are small: without the uniqueness rule 3,000 people reuse addresses
+        // such as `john.smith@gmail.com` across different people.
+        let d = generate(&DemoConfig {
+            customers: 3000,
+            ..DemoConfig::default()
+        })
+        .unwrap();
+        let mut owner = std::collections::HashMap::new();
+        for (c, &p) in d.customers.iter().zip(&d.person_of) {
+            for e in &c.emails {
+                // Planted duplicates vary case and Gmail dots; fold both to compare addresses.
+                let key = e.to_lowercase().replace('.', "");
+                let o = *owner.entry(key).or_insert(p);
+                assert_eq!(o, p, "{e} is used by persons {o} and {p}");
+            }
+        }
     }
 
     #[test]
