@@ -783,7 +783,7 @@ fn distinct_days(days: &[(u32, NaiveDate)], keys: usize) -> Result<Vec<u32>> {
 /// [`ModelError::AfterObservationEnd`] (with [`LateEvents::Reject`]) or
 /// [`ModelError::CurrencyMismatch`]; a decimal overflow.
 pub fn rfm_values(transactions: &[Transaction], options: &RfmOptions) -> Result<RfmTable> {
-    let mut acc = RfmAccumulator::with_capacity(options.same_day, 0)
+    let mut acc = RfmAccumulator::with_capacity(options.same_day, estimate_keys(transactions))
         .cutoff(options.as_of, options.late_events);
     acc.push_all(transactions)?;
     acc.finish(Some(options.as_of), options.monetary)
@@ -826,14 +826,7 @@ fn by_key_range(
 ) -> Result<Option<RfmAccumulator>, ModelError> {
     // Keys are dense indices; estimate their range from a sample to balance the parts (any
     // split is correct, the last part is open-ended).
-    let step = (transactions.len() / 4096).max(1);
-    let keys = transactions
-        .iter()
-        .step_by(step)
-        .map(|t| t.customer().index() + 1)
-        .max()
-        .unwrap_or(0);
-    let keys = keys + keys / 64;
+    let keys = estimate_keys(transactions);
     let scale = transactions.first().map(|t| t.amount().scale());
     let bounds: Vec<(usize, usize)> = (0..threads)
         .map(|p| {
@@ -900,6 +893,19 @@ fn by_key_range(
         acc.append_part(part);
     }
     Ok(Some(acc))
+}
+
+/// An estimate of the key range of `transactions` from a sample of about 4096 rows (keys are
+/// dense indices), with a small margin: a capacity hint and split point, never a bound.
+fn estimate_keys(transactions: &[Transaction]) -> usize {
+    let step = (transactions.len() / 4096).max(1);
+    let keys = transactions
+        .iter()
+        .step_by(step)
+        .map(|t| t.customer().index() + 1)
+        .max()
+        .unwrap_or(0);
+    keys + keys / 64
 }
 
 fn panicked() -> ModelError {
