@@ -91,6 +91,14 @@ fn rfm(c: &mut Criterion) {
     g.bench_with_input(BenchmarkId::new("values_2_threads", n), &tx, |b, tx| {
         b.iter(|| values_two_threads(black_box(tx)))
     });
+    g.bench_with_input(BenchmarkId::new("values_threaded_2", n), &tx, |b, tx| {
+        b.iter(|| {
+            rfm_values_threaded(black_box(tx), &opts, 2)
+                .unwrap()
+                .customers
+                .len()
+        })
+    });
     let values = rfm_values(&tx, &opts).unwrap().customers;
     for (name, ties) in [
         ("score_segment_report_value", TiePolicy::ValueBased),

@@ -18,6 +18,7 @@ use crm_model::{
     SameDayPurchases, Transaction,
 };
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 
 use crate::error::{Result, RfmError};
 
@@ -112,25 +113,40 @@ pub struct RfmTable {
     pub currency: Option<Currency>,
 }
 
+/// Per-customer state: 16 bytes, so the state of a million customers (16 MB) stays in cache.
+///
+/// `total` is the exact running sum as a mantissa at the accumulator's scale (see
+/// [`RfmAccumulator`]); [`SPILLED`] means the exact sum lives in the side table instead.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
-    last: NaiveDate,
+    total: i64,
     count: u32,
-    total: Decimal,
+    last: NaiveDate,
 }
 
+/// `Slot::total` of a customer whose sum is kept as a `Decimal` in `RfmAccumulator::spill`.
+const SPILLED: i64 = i64::MIN;
+
 const EMPTY: Slot = Slot {
-    last: NaiveDate::MIN,
+    total: 0,
     count: 0,
-    total: Decimal::ZERO,
+    last: NaiveDate::MIN,
 };
+
+/// Rows per read-ahead batch of [`RfmAccumulator::push_all`].
+const BATCH: usize = 32;
 
 /// Mergeable per-customer RFM state: `push` transactions in any order, `merge` partial states
 /// (e.g. one per thread or file chunk), `finish` at an as-of date.
 ///
-/// The state is a vector indexed by [`CustomerKey::index`] (24 bytes per customer), so pushing is
-/// one array update and no hashing. With [`SameDayPurchases::Merge`] it also keeps `(key, date)`
-/// pairs (8 bytes per purchase) to count distinct purchase days at the end.
+/// The state is a vector indexed by [`CustomerKey::index`] (16 bytes per customer), so pushing is
+/// one array update and no hashing. Sums are exact and equal, value and scale, to adding the
+/// amounts as [`Decimal`]s in push order: a customer's sum is kept as an `i64` mantissa at one
+/// scale per accumulator (the scale of the first amount, e.g. cents), and any amount or sum that
+/// does not fit that form (another scale, a negative value, beyond `i64`) is added as a
+/// [`Decimal`] and, when the result still does not fit, kept in a side table. With
+/// [`SameDayPurchases::Merge`] it also keeps `(key, date)` pairs (8 bytes per purchase) to count
+/// distinct purchase days at the end.
 ///
 /// ```
 /// use crm_model::chrono::NaiveDate;
@@ -155,7 +171,13 @@ const EMPTY: Slot = Slot {
 /// ```
 #[derive(Debug, Clone)]
 pub struct RfmAccumulator {
+    /// Slot of key `base + i` at position `i` (`base` is 0 except in key-range parts).
     slots: Vec<Slot>,
+    base: usize,
+    /// Scale of the `i64` mantissas in `slots`; set by the first amount.
+    scale: Option<u32>,
+    /// Exact sums of the slots marked [`SPILLED`], by absolute key index.
+    spill: HashMap<usize, Decimal>,
     days: Option<Vec<(u32, NaiveDate)>>,
     cutoff: Option<(NaiveDate, LateEvents)>,
     excluded: usize,
@@ -177,6 +199,9 @@ impl RfmAccumulator {
     pub fn with_capacity(same_day: SameDayPurchases, customers: usize) -> Self {
         RfmAccumulator {
             slots: Vec::with_capacity(customers),
+            base: 0,
+            scale: None,
+            spill: HashMap::new(),
             days: match same_day {
                 SameDayPurchases::Merge => Some(Vec::new()),
                 SameDayPurchases::Separate => None,
@@ -223,40 +248,164 @@ impl RfmAccumulator {
     /// As [`RfmAccumulator::push`], wrapped in [`ModelError::AtRecord`] with the position in
     /// `transactions`.
     pub fn push_all(&mut self, transactions: &[Transaction]) -> Result<(), ModelError> {
-        const BATCH: usize = 32;
+        self.push_rows(transactions, 0, usize::MAX, false)
+            .map(|_| ())
+    }
+
+    /// Pushes the rows whose key index lies in `lo..hi` (all rows: `0..usize::MAX`).
+    ///
+    /// With `stop_on_currency`, returns `Ok(false)` at the first such row carrying a currency
+    /// (key-range parts cannot check currencies across parts); otherwise `Ok(true)`.
+    fn push_rows(
+        &mut self,
+        transactions: &[Transaction],
+        lo: usize,
+        hi: usize,
+        stop_on_currency: bool,
+    ) -> Result<bool, ModelError> {
+        let span = hi.saturating_sub(lo);
         let cutoff = self.cutoff;
+        let general = self.days.is_some();
+        if self.scale.is_none() {
+            if let Some(t) = transactions.first() {
+                self.scale = Some(t.amount().scale());
+            }
+        }
+        let scale = self.scale.unwrap_or(0);
+        let base = self.base;
+        let filter = lo > 0 || hi < usize::MAX;
         let mut touch = 0u32;
+        let mut sel = [0u8; BATCH];
         for (b, chunk) in transactions.chunks(BATCH).enumerate() {
-            let mut top = 0usize;
-            for t in chunk {
-                let i = t.customer().index();
-                top = top.max(i + 1);
-                touch ^= self.slots.get(i).map_or(0, |s| s.count);
+            // Pass 1: read this batch's state ahead (a tight loop, so that all its cache misses
+            // are in flight at once).
+            touch ^= read_ahead(&self.slots, chunk, base);
+            // This part's rows (all rows on one thread), without unpredictable branches.
+            let mut n = 0usize;
+            if filter {
+                for (j, t) in chunk.iter().enumerate() {
+                    if let Some(s) = sel.get_mut(n) {
+                        *s = j as u8;
+                    }
+                    n += usize::from(t.customer().index().wrapping_sub(lo) < span);
+                }
+            } else {
+                for (j, s) in sel.iter_mut().enumerate().take(chunk.len()) {
+                    *s = j as u8;
+                }
+                n = chunk.len();
             }
-            if top > self.slots.len() {
-                self.slots.resize(top, EMPTY);
-            }
-            for (j, t) in chunk.iter().enumerate() {
-                let slow = t.currency().is_some()
+            // Pass 2: update from cache.
+            for &j in sel.iter().take(n) {
+                let j = usize::from(j);
+                let Some(t) = chunk.get(j) else { continue };
+                let at = b * BATCH + j;
+                if t.currency().is_some() && stop_on_currency {
+                    return Ok(false);
+                }
+                let slow = general
+                    || t.currency().is_some()
                     || !t.is_purchase()
-                    || self.days.is_some()
                     || cutoff.is_some_and(|(end, _)| t.date() > end);
-                match self.slots.get_mut(t.customer().index()) {
-                    Some(s) if !slow => {
-                        s.total = s
-                            .total
-                            .checked_add(t.amount())
-                            .ok_or_else(|| overflow().at_record(b * BATCH + j))?;
-                        s.count = s.count.saturating_add(1);
-                        if t.date() > s.last {
-                            s.last = t.date();
+                let amount = t.amount();
+                let fast = if slow || amount.is_sign_negative() || amount.scale() != scale {
+                    None
+                } else {
+                    i64::try_from(amount.mantissa()).ok()
+                };
+                let i = t.customer().index().wrapping_sub(base);
+                if i >= self.slots.len() && i < span {
+                    self.slots.resize(i + 1, EMPTY);
+                }
+                match (fast, self.slots.get_mut(i)) {
+                    (Some(m), Some(s)) if s.total != SPILLED => {
+                        match s.total.checked_add(m) {
+                            Some(v) => s.total = v,
+                            None => {
+                                self.add_amount(i, amount).map_err(|e| e.at_record(at))?;
+                            }
+                        }
+                        if let Some(s) = self.slots.get_mut(i) {
+                            s.count = s.count.saturating_add(1);
+                            if t.date() > s.last {
+                                s.last = t.date();
+                            }
                         }
                     }
-                    _ => self.push(t).map_err(|e| e.at_record(b * BATCH + j))?,
+                    _ => self.push(t).map_err(|e| e.at_record(at))?,
                 }
             }
         }
         self.touched ^= touch;
+        Ok(true)
+    }
+
+    /// The exact sum of slot `i` (position in `slots`).
+    fn total_of(&self, i: usize) -> Result<Decimal, ModelError> {
+        let Some(s) = self.slots.get(i) else {
+            return Ok(Decimal::ZERO);
+        };
+        if s.count == 0 {
+            // Nothing added yet: the sum starts at `Decimal::ZERO` (scale 0).
+            Ok(self
+                .spill
+                .get(&(self.base + i))
+                .copied()
+                .unwrap_or(Decimal::ZERO))
+        } else if s.total == SPILLED {
+            self.spill
+                .get(&(self.base + i))
+                .copied()
+                .ok_or_else(|| overflow_state(self.base + i))
+        } else {
+            decode(s.total, self.scale.unwrap_or(0)).ok_or_else(|| overflow_state(self.base + i))
+        }
+    }
+
+    /// Stores `d` as the exact sum of slot `i`: as a mantissa when it has the accumulator's
+    /// scale, is not negative and fits `i64`; otherwise in the side table.
+    fn store_total(&mut self, i: usize, d: Decimal) {
+        let scale = *self.scale.get_or_insert(d.scale());
+        let fits = if d.is_sign_negative() {
+            None
+        } else if d.scale() == scale {
+            i64::try_from(d.mantissa()).ok()
+        } else {
+            None
+        };
+        let key = self.base + i;
+        if let Some(s) = self.slots.get_mut(i) {
+            match fits {
+                Some(m) => {
+                    if s.total == SPILLED {
+                        self.spill.remove(&key);
+                    }
+                    s.total = m;
+                }
+                None => {
+                    s.total = SPILLED;
+                    self.spill.insert(key, d);
+                }
+            }
+        }
+    }
+
+    /// Adds `amount` to the sum of slot `i` exactly as `Decimal::checked_add` would.
+    fn add_amount(&mut self, i: usize, amount: Decimal) -> Result<(), ModelError> {
+        let scale = *self.scale.get_or_insert(amount.scale());
+        if let Some(s) = self.slots.get_mut(i) {
+            if s.total != SPILLED && amount.scale() == scale && !amount.is_sign_negative() {
+                if let Some(v) = i64::try_from(amount.mantissa())
+                    .ok()
+                    .and_then(|m| s.total.checked_add(m))
+                {
+                    s.total = v;
+                    return Ok(());
+                }
+            }
+        }
+        let sum = self.total_of(i)?.checked_add(amount).ok_or_else(overflow)?;
+        self.store_total(i, sum);
         Ok(())
     }
 
@@ -288,15 +437,16 @@ impl RfmAccumulator {
                 };
             }
         }
-        let i = customer.index();
+        let i = customer.index().saturating_sub(self.base);
         if i >= self.slots.len() {
             self.slots.resize(i + 1, EMPTY);
         }
-        let s = &mut self.slots[i];
-        s.total = s.total.checked_add(amount).ok_or_else(overflow)?;
-        s.count = s.count.saturating_add(1);
-        if date > s.last {
-            s.last = date;
+        self.add_amount(i, amount)?;
+        if let Some(s) = self.slots.get_mut(i) {
+            s.count = s.count.saturating_add(1);
+            if date > s.last {
+                s.last = date;
+            }
         }
         if let Some(days) = &mut self.days {
             days.push((customer.get(), date));
@@ -312,16 +462,48 @@ impl RfmAccumulator {
     /// overflow.
     pub fn merge(&mut self, other: RfmAccumulator) -> Result<(), ModelError> {
         self.guard.check(other.guard.currency())?;
-        if other.slots.len() > self.slots.len() {
-            self.slots.resize(other.slots.len(), EMPTY);
+        if self.scale.is_none() {
+            self.scale = other.scale;
         }
-        for (s, o) in self.slots.iter_mut().zip(other.slots) {
+        let same_scale = self.scale == other.scale;
+        let need = other.base + other.slots.len();
+        if need > self.base + self.slots.len() {
+            self.slots.resize(need.saturating_sub(self.base), EMPTY);
+        }
+        for (j, o) in other.slots.iter().enumerate() {
             if o.count == 0 {
                 continue;
             }
-            s.total = s.total.checked_add(o.total).ok_or_else(overflow)?;
-            s.count = s.count.saturating_add(o.count);
-            s.last = s.last.max(o.last);
+            let i = (other.base + j).saturating_sub(self.base);
+            let Some(s) = self.slots.get_mut(i) else {
+                continue;
+            };
+            let fast = if same_scale && o.total != SPILLED && s.total != SPILLED {
+                if s.count == 0 {
+                    Some(o.total)
+                } else {
+                    s.total.checked_add(o.total)
+                }
+            } else {
+                None
+            };
+            let (count, last) = (s.count, s.last);
+            match fast {
+                Some(v) => s.total = v,
+                None => {
+                    let mine = if count == 0 {
+                        Decimal::ZERO
+                    } else {
+                        self.total_of(i)?
+                    };
+                    let sum = mine.checked_add(other.total_of(j)?).ok_or_else(overflow)?;
+                    self.store_total(i, sum);
+                }
+            }
+            if let Some(s) = self.slots.get_mut(i) {
+                s.count = count.saturating_add(o.count);
+                s.last = last.max(o.last);
+            }
         }
         match (&mut self.days, other.days) {
             (Some(a), Some(b)) => a.extend(b),
@@ -349,18 +531,18 @@ impl RfmAccumulator {
         other: RfmAccumulator,
         new_keys: &[CustomerKey],
     ) -> Result<(), ModelError> {
-        if new_keys.len() < other.slots.len() {
+        let range = other.base + other.slots.len();
+        if new_keys.len() < range {
             return Err(ModelError::InvalidParameter {
                 name: "new_keys",
-                reason: format!(
-                    "{} keys given for {} customers",
-                    new_keys.len(),
-                    other.slots.len()
-                ),
+                reason: format!("{} keys given for {} customers", new_keys.len(), range),
             });
         }
         let mut moved = RfmAccumulator {
             slots: Vec::new(),
+            base: 0,
+            scale: other.scale,
+            spill: HashMap::new(),
             days: None,
             cutoff: None,
             excluded: other.excluded,
@@ -370,14 +552,24 @@ impl RfmAccumulator {
         };
         let max = new_keys
             .iter()
-            .take(other.slots.len())
+            .take(range)
             .map(|k| k.index() + 1)
             .max()
             .unwrap_or(0);
         moved.slots = vec![EMPTY; max];
-        for (s, k) in other.slots.iter().zip(new_keys) {
+        for (j, s) in other.slots.iter().enumerate() {
+            let Some(k) = new_keys.get(other.base + j) else {
+                continue;
+            };
             if s.count > 0 {
-                moved.slots[k.index()] = *s;
+                if let Some(m) = moved.slots.get_mut(k.index()) {
+                    *m = *s;
+                }
+                if s.total == SPILLED {
+                    if let Some(d) = other.spill.get(&(other.base + j)) {
+                        moved.spill.insert(k.index(), *d);
+                    }
+                }
             }
         }
         moved.days = other.days.map(|d| {
@@ -389,6 +581,22 @@ impl RfmAccumulator {
                 .collect()
         });
         self.merge(moved)
+    }
+
+    /// Appends a key-range part whose keys all lie at or after this state's key range
+    /// (`other.base >= self.base + self.slots.len()`), without merging slot by slot.
+    fn append_part(&mut self, other: RfmAccumulator) {
+        if !other.slots.is_empty() {
+            self.slots
+                .resize(other.base.saturating_sub(self.base), EMPTY);
+            self.slots.extend(other.slots);
+        }
+        if self.scale.is_none() {
+            self.scale = other.scale;
+        }
+        self.spill.extend(other.spill);
+        self.excluded += other.excluded;
+        self.non_purchases += other.non_purchases;
     }
 
     /// The latest purchase date pushed so far.
@@ -423,9 +631,10 @@ impl RfmAccumulator {
                 .ok_or(ModelError::DateOverflow)?,
         };
         let occasions = match &self.days {
-            Some(days) => Some(distinct_days(days, self.slots.len())?),
+            Some(days) => Some(distinct_days(days, self.base + self.slots.len())?),
             None => None,
         };
+        let scale = self.scale.unwrap_or(0);
         let mut customers = Vec::with_capacity(self.slots.len());
         for (i, s) in self.slots.iter().enumerate() {
             if s.count == 0 {
@@ -438,25 +647,30 @@ impl RfmAccumulator {
                 }
                 .into());
             }
+            let key = self.base + i;
+            let total = if s.total == SPILLED {
+                self.total_of(i)?
+            } else {
+                decode(s.total, scale).ok_or_else(|| overflow_state(key))?
+            };
             let frequency = match &occasions {
-                Some(o) => o.get(i).copied().unwrap_or(s.count),
+                Some(o) => o.get(key).copied().unwrap_or(s.count),
                 None => s.count,
             };
             let recency = (as_of - s.last).num_days();
             let monetary = match monetary {
-                MonetaryValue::Total => s.total,
-                MonetaryValue::MeanPerPurchase => s
-                    .total
+                MonetaryValue::Total => total,
+                MonetaryValue::MeanPerPurchase => total
                     .checked_div(Decimal::from(frequency))
                     .ok_or(RfmError::Overflow { field: "monetary" })?,
             };
             customers.push(RfmValues {
-                customer: CustomerKey::from_index(i as u32),
+                customer: CustomerKey::from_index(key as u32),
                 last_purchase: s.last,
                 recency_days: u32::try_from(recency).unwrap_or(u32::MAX),
                 frequency,
                 monetary,
-                total_spend: s.total,
+                total_spend: total,
             });
         }
         Ok(RfmTable {
@@ -469,6 +683,32 @@ impl RfmAccumulator {
     }
 }
 
+/// The `Decimal` of a non-spilled sum of a customer with purchases: the mantissa at the
+/// accumulator's `scale`. (A zero is exact too: `Decimal` addition returns the other operand
+/// unchanged when one is zero, so sums of zeros at the accumulator's scale stay at that scale.)
+fn decode(total: i64, scale: u32) -> Option<Decimal> {
+    Decimal::try_from_i128_with_scale(i128::from(total), scale).ok()
+}
+
+/// Reads the state of every row of `chunk` (rows of other key ranges read the last slot), so
+/// that the cache misses of the batch overlap; returns a value depending on the reads.
+#[inline(never)]
+fn read_ahead(slots: &[Slot], chunk: &[Transaction], base: usize) -> u32 {
+    let last = slots.len().saturating_sub(1);
+    let mut touch = 0u32;
+    for t in chunk {
+        let i = t.customer().index().wrapping_sub(base).min(last);
+        touch ^= slots.get(i).map_or(0, |s| s.count);
+    }
+    touch
+}
+
+fn overflow_state(key: usize) -> ModelError {
+    ModelError::InvalidParameter {
+        name: "amount",
+        reason: format!("inconsistent running sum of customer index {key}"),
+    }
+}
 fn overflow() -> ModelError {
     ModelError::InvalidParameter {
         name: "amount",
@@ -543,18 +783,24 @@ fn distinct_days(days: &[(u32, NaiveDate)], keys: usize) -> Result<Vec<u32>> {
 /// [`ModelError::AfterObservationEnd`] (with [`LateEvents::Reject`]) or
 /// [`ModelError::CurrencyMismatch`]; a decimal overflow.
 pub fn rfm_values(transactions: &[Transaction], options: &RfmOptions) -> Result<RfmTable> {
-    let mut acc = RfmAccumulator::with_capacity(options.same_day, 0)
+    let mut acc = RfmAccumulator::with_capacity(options.same_day, estimate_keys(transactions))
         .cutoff(options.as_of, options.late_events);
     acc.push_all(transactions)?;
     acc.finish(Some(options.as_of), options.monetary)
 }
 
-/// [`rfm_values`] on `threads` scoped threads: the slice is cut into `threads` contiguous parts,
-/// each accumulated on its own, and the parts merged in order. The result is identical to
-/// [`rfm_values`] (merging is exact); `threads <= 1` or a small input runs on the caller's thread.
+/// [`rfm_values`] on `threads` scoped threads. The result is identical to [`rfm_values`];
+/// `threads <= 1` or a small input runs on the caller's thread.
+///
+/// Each thread owns a contiguous range of customer keys and reads the whole slice, updating
+/// only its own customers, so every customer's purchases are added in the same order as on one
+/// thread, the per-thread states are half (a third, ...) the size and the parts are joined
+/// without a merge. Inputs with currencies or with same-day purchases merged are instead cut
+/// into `threads` contiguous parts whose states are merged in order.
 ///
 /// # Errors
-/// As [`rfm_values`] (record positions refer to the whole slice).
+/// As [`rfm_values`] (record positions refer to the whole slice; the first failing record in
+/// slice order is reported).
 pub fn rfm_values_threaded(
     transactions: &[Transaction],
     options: &RfmOptions,
@@ -564,6 +810,117 @@ pub fn rfm_values_threaded(
     if threads == 1 || transactions.len() < 100_000 {
         return rfm_values(transactions, options);
     }
+    if options.same_day == SameDayPurchases::Separate {
+        if let Some(acc) = by_key_range(transactions, options, threads)? {
+            return acc.finish(Some(options.as_of), options.monetary);
+        }
+    }
+    by_chunks(transactions, options, threads)
+}
+
+/// The key-range split of [`rfm_values_threaded`]; `None` when a row carries a currency.
+fn by_key_range(
+    transactions: &[Transaction],
+    options: &RfmOptions,
+    threads: usize,
+) -> Result<Option<RfmAccumulator>, ModelError> {
+    // Keys are dense indices; estimate their range from a sample to balance the parts (any
+    // split is correct, the last part is open-ended).
+    let keys = estimate_keys(transactions);
+    let scale = transactions.first().map(|t| t.amount().scale());
+    let bounds: Vec<(usize, usize)> = (0..threads)
+        .map(|p| {
+            let lo = keys * p / threads;
+            let hi = if p + 1 == threads {
+                usize::MAX
+            } else {
+                keys * (p + 1) / threads
+            };
+            (lo, hi)
+        })
+        .collect();
+    let run = |(lo, hi): (usize, usize)| -> Result<Option<RfmAccumulator>, ModelError> {
+        let mut acc = RfmAccumulator::with_capacity(options.same_day, (keys / threads) + 1)
+            .cutoff(options.as_of, options.late_events);
+        acc.base = lo;
+        acc.scale = scale;
+        Ok(acc.push_rows(transactions, lo, hi, true)?.then_some(acc))
+    };
+    let parts: Vec<Result<Option<RfmAccumulator>, ModelError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = bounds
+            .iter()
+            .skip(1)
+            .map(|&b| s.spawn(move || run(b)))
+            .collect();
+        let first = bounds.first().map_or(Ok(None), |&b| run(b));
+        std::iter::once(first)
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(panicked()))),
+            )
+            .collect()
+    });
+    let mut accs = Vec::with_capacity(parts.len());
+    let mut first_error: Option<(usize, ModelError)> = None;
+    let mut fallback = false;
+    for p in parts {
+        match p {
+            Ok(Some(acc)) => accs.push(acc),
+            Ok(None) => fallback = true,
+            Err(e) => {
+                let at = match &e {
+                    ModelError::AtRecord { index, .. } => *index,
+                    _ => 0,
+                };
+                if first_error.as_ref().is_none_or(|(i, _)| at < *i) {
+                    first_error = Some((at, e));
+                }
+            }
+        }
+    }
+    if fallback {
+        return Ok(None);
+    }
+    if let Some((_, e)) = first_error {
+        return Err(e);
+    }
+    let mut accs = accs.into_iter();
+    let Some(mut acc) = accs.next() else {
+        return Ok(None);
+    };
+    for part in accs {
+        acc.append_part(part);
+    }
+    Ok(Some(acc))
+}
+
+/// An estimate of the key range of `transactions` from a sample of about 4096 rows (keys are
+/// dense indices), with a small margin: a capacity hint and split point, never a bound.
+fn estimate_keys(transactions: &[Transaction]) -> usize {
+    let step = (transactions.len() / 4096).max(1);
+    let keys = transactions
+        .iter()
+        .step_by(step)
+        .map(|t| t.customer().index() + 1)
+        .max()
+        .unwrap_or(0);
+    keys + keys / 64
+}
+
+fn panicked() -> ModelError {
+    ModelError::InvalidParameter {
+        name: "threads",
+        reason: "a worker thread panicked".into(),
+    }
+}
+
+/// The contiguous-parts split of [`rfm_values_threaded`], merged in order.
+fn by_chunks(
+    transactions: &[Transaction],
+    options: &RfmOptions,
+    threads: usize,
+) -> Result<RfmTable> {
     let chunk = transactions.len().div_ceil(threads);
     let run = |offset: usize, part: &[Transaction]| -> Result<RfmAccumulator, ModelError> {
         let mut acc = RfmAccumulator::with_capacity(options.same_day, 0)
@@ -586,14 +943,11 @@ pub fn rfm_values_threaded(
             .collect();
         let first = run(0, transactions.chunks(chunk).next().unwrap_or(&[]));
         std::iter::once(first)
-            .chain(handles.into_iter().map(|h| {
-                h.join().unwrap_or_else(|_| {
-                    Err(ModelError::InvalidParameter {
-                        name: "threads",
-                        reason: "a worker thread panicked".into(),
-                    })
-                })
-            }))
+            .chain(
+                handles
+                    .into_iter()
+                    .map(|h| h.join().unwrap_or_else(|_| Err(panicked()))),
+            )
             .collect()
     });
     let mut parts = parts.into_iter();
@@ -605,7 +959,6 @@ pub fn rfm_values_threaded(
     }
     acc.finish(Some(options.as_of), options.monetary)
 }
-
 /// RFM values from purchase summaries (see [`crm_model::summarize`]).
 ///
 /// ```text
