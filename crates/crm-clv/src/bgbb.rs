@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::{Histories, History};
 use crate::error::{ClvError, Result};
-use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
+use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::rng::Rng;
 use crate::special::{ln_beta, ln_gamma, log_add_exp};
 
@@ -124,19 +124,14 @@ impl BgBb {
     pub fn fit(data: &Histories, options: &FitOptions) -> Result<Fitted<BgBb>> {
         check_discrete(data)?;
         data.check_fit(MODEL)?;
-        let (theta, se, report) = maximize(
+        fit_params(
             MODEL,
             &BgBbLik { data },
             &[1.0, 1.0, 1.0, 1.0],
-            data.total_weight(),
-            data.len(),
+            (data.total_weight(), data.len()),
             options,
-        )?;
-        Ok(Fitted {
-            params: Self::from_slice(&theta),
-            standard_errors: se.map(|s| Self::from_slice(&s)),
-            report,
-        })
+            Self::from_slice,
+        )
     }
 
     /// Log-likelihood of the data.

@@ -5,7 +5,7 @@ use statrs::function::beta::beta_reg;
 
 use crate::data::{Histories, History};
 use crate::error::Result;
-use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
+use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected, par_predict};
 use crate::rng::Rng;
 use crate::special::{digamma, ln_beta, ln_gamma};
@@ -52,8 +52,6 @@ pub struct BgNbd {
     pub b: f64,
 }
 
-use crate::data::WARM_START_GROUPS;
-
 const MODEL: &str = "BG/NBD";
 
 impl BgNbd {
@@ -93,11 +91,9 @@ impl BgNbd {
     /// [`crate::ClvError::DegenerateData`] (fewer than two customers, every x = 0),
     /// [`crate::ClvError::NotConverged`], [`crate::ClvError::Numerical`].
     pub fn fit(data: &Histories, options: &FitOptions) -> Result<Fitted<BgNbd>> {
-        let mean_t = data.t.iter().zip(&data.w).map(|(t, w)| t * w).sum::<f64>()
-            / data.total_weight().max(1.0);
         let start = BgNbd {
             r: 1.0,
-            alpha: mean_t.max(1e-3),
+            alpha: data.mean_age(),
             a: 1.0,
             b: 1.0,
         };
@@ -109,30 +105,16 @@ impl BgNbd {
     /// # Errors
     /// As [`BgNbd::fit`].
     pub fn fit_from(data: &Histories, options: &FitOptions, start: BgNbd) -> Result<Fitted<BgNbd>> {
-        data.check_fit(MODEL)?;
-        // Very large inputs: start from the estimate on a subsample of the groups, so the
-        // full-data optimisation needs only a few iterations.
-        let start = match data.subsample(WARM_START_GROUPS) {
-            Some(sub) if sub.check_fit(MODEL).is_ok() => {
-                Self::fit_from(&sub, &options.require_convergence(false), start)
-                    .map_or(start, |f| f.params)
-            }
-            _ => start,
-        };
+        let start = data.warm_start(MODEL, options, start, Self::fit_from)?;
         let lik = BgNbdLik::new(data, false);
-        let (theta, se, report) = maximize(
+        fit_params(
             MODEL,
             &lik,
             &start.to_vec(),
-            data.total_weight(),
-            data.len(),
+            (data.total_weight(), data.len()),
             options,
-        )?;
-        Ok(Fitted {
-            params: Self::from_slice(&theta),
-            standard_errors: se.map(|s| Self::from_slice(&s)),
-            report,
-        })
+            Self::from_slice,
+        )
     }
 
     /// Log-likelihood of the (weighted) data at these parameters.

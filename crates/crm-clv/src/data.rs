@@ -193,6 +193,32 @@ impl Histories {
         (0..self.len()).map(|i| (History::new(self.x[i], self.t_x[i], self.t[i]), self.w[i]))
     }
 
+    /// Weighted mean age T (at least 1e-3): the starting value of the purchase models' scale
+    /// parameters.
+    pub(crate) fn mean_age(&self) -> f64 {
+        let sum: f64 = self.t.iter().zip(&self.w).map(|(t, w)| t * w).sum();
+        (sum / self.total_weight().max(1.0)).max(1e-3)
+    }
+
+    /// Checks the data for `model` and, for very large inputs, replaces `start` by the estimate
+    /// `fit` finds on a subsample of the groups (convergence not required), so the full-data
+    /// optimisation needs only a few iterations.
+    pub(crate) fn warm_start<P: Copy>(
+        &self,
+        model: &'static str,
+        options: &crate::FitOptions,
+        start: P,
+        fit: impl Fn(&Histories, &crate::FitOptions, P) -> Result<crate::Fitted<P>>,
+    ) -> Result<P> {
+        self.check_fit(model)?;
+        Ok(match self.subsample(WARM_START_GROUPS) {
+            Some(sub) if sub.check_fit(model).is_ok() => {
+                fit(&sub, &options.require_convergence(false), start).map_or(start, |f| f.params)
+            }
+            _ => start,
+        })
+    }
+
     /// A deterministic subsample of about `max_groups` groups (every k-th group), used to find
     /// starting values cheaply on very large inputs; `None` when the data is small already.
     pub(crate) fn subsample(&self, max_groups: usize) -> Option<Histories> {

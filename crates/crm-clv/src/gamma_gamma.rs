@@ -5,7 +5,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ClvError, Result};
-use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
+use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::rng::Rng;
 use crate::special::{digamma, ln_gamma};
 
@@ -217,12 +217,14 @@ impl GammaGamma {
             .sum::<f64>()
             / n;
         let start = [1.0, 2.0, mean.max(1e-6)];
-        let (theta, se, report) = maximize(MODEL, &GgLik { data }, &start, n, data.len(), options)?;
-        Ok(Fitted {
-            params: Self::from_slice(&theta),
-            standard_errors: se.map(|s| Self::from_slice(&s)),
-            report,
-        })
+        fit_params(
+            MODEL,
+            &GgLik { data },
+            &start,
+            (n, data.len()),
+            options,
+            Self::from_slice,
+        )
     }
 
     /// Log-likelihood of the data.

@@ -6,7 +6,7 @@ use statrs::function::beta::beta_reg;
 use crate::bgnbd::{BgNbdLik, nbd_any_purchase, sigmoid_neg};
 use crate::data::{Histories, History};
 use crate::error::Result;
-use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
+use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::{PurchaseModel, bg_alive_expected};
 use crate::rng::Rng;
 use crate::special::{ln_beta, ln_gamma};
@@ -51,8 +51,6 @@ pub struct MbgNbd {
     pub b: f64,
 }
 
-use crate::data::WARM_START_GROUPS;
-
 const MODEL: &str = "MBG/NBD";
 
 impl MbgNbd {
@@ -91,14 +89,12 @@ impl MbgNbd {
     /// # Errors
     /// As [`crate::BgNbd::fit`].
     pub fn fit(data: &Histories, options: &FitOptions) -> Result<Fitted<MbgNbd>> {
-        let mean_t = data.t.iter().zip(&data.w).map(|(t, w)| t * w).sum::<f64>()
-            / data.total_weight().max(1.0);
         Self::fit_from(
             data,
             options,
             MbgNbd {
                 r: 1.0,
-                alpha: mean_t.max(1e-3),
+                alpha: data.mean_age(),
                 a: 1.0,
                 b: 1.0,
             },
@@ -114,30 +110,16 @@ impl MbgNbd {
         options: &FitOptions,
         start: MbgNbd,
     ) -> Result<Fitted<MbgNbd>> {
-        data.check_fit(MODEL)?;
-        // Very large inputs: start from the estimate on a subsample of the groups, so the
-        // full-data optimisation needs only a few iterations.
-        let start = match data.subsample(WARM_START_GROUPS) {
-            Some(sub) if sub.check_fit(MODEL).is_ok() => {
-                Self::fit_from(&sub, &options.require_convergence(false), start)
-                    .map_or(start, |f| f.params)
-            }
-            _ => start,
-        };
+        let start = data.warm_start(MODEL, options, start, Self::fit_from)?;
         let lik = BgNbdLik::new(data, true);
-        let (theta, se, report) = maximize(
+        fit_params(
             MODEL,
             &lik,
             &start.to_vec(),
-            data.total_weight(),
-            data.len(),
+            (data.total_weight(), data.len()),
             options,
-        )?;
-        Ok(Fitted {
-            params: Self::from_slice(&theta),
-            standard_errors: se.map(|s| Self::from_slice(&s)),
-            report,
-        })
+            Self::from_slice,
+        )
     }
 
     /// Log-likelihood of the data at these parameters.

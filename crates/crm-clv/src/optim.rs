@@ -124,6 +124,24 @@ pub struct Fitted<P> {
     pub report: FitReport,
 }
 
+/// [`maximize`], with the estimate and standard errors packaged as the model's parameter type
+/// (`from` rebuilds it from a parameter vector); `n` and `groups` as in [`maximize`].
+pub(crate) fn fit_params<P, L: LogLik>(
+    model: &'static str,
+    lik: &L,
+    start: &[f64],
+    (n, groups): (f64, usize),
+    options: &FitOptions,
+    from: fn(&[f64]) -> P,
+) -> Result<Fitted<P>> {
+    let (theta, se, report) = maximize(model, lik, start, n, groups, options)?;
+    Ok(Fitted {
+        params: from(&theta),
+        standard_errors: se.map(|s| from(&s)),
+        report,
+    })
+}
+
 /// A log-likelihood with optional analytic gradient, in natural parameters.
 pub(crate) trait LogLik {
     /// Number of parameters.

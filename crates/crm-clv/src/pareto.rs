@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 use crate::bgnbd::parallel_chunks;
 use crate::data::{Histories, History};
 use crate::error::Result;
-use crate::optim::{FitOptions, Fitted, LogLik, maximize, positive};
+use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::PurchaseModel;
 use crate::rng::Rng;
 use crate::special::{
@@ -57,8 +57,6 @@ pub struct ParetoNbd {
     pub beta: f64,
 }
 
-use crate::data::WARM_START_GROUPS;
-
 const MODEL: &str = "Pareto/NBD";
 
 impl ParetoNbd {
@@ -98,9 +96,7 @@ impl ParetoNbd {
     /// # Errors
     /// As [`crate::BgNbd::fit`].
     pub fn fit(data: &Histories, options: &FitOptions) -> Result<Fitted<ParetoNbd>> {
-        let mean_t = data.t.iter().zip(&data.w).map(|(t, w)| t * w).sum::<f64>()
-            / data.total_weight().max(1.0);
-        let m = mean_t.max(1e-3);
+        let m = data.mean_age();
         let start = ParetoNbd {
             r: 1.0,
             alpha: m,
@@ -119,30 +115,16 @@ impl ParetoNbd {
         options: &FitOptions,
         start: ParetoNbd,
     ) -> Result<Fitted<ParetoNbd>> {
-        data.check_fit(MODEL)?;
-        // Very large inputs: start from the estimate on a subsample of the groups, so the
-        // full-data optimisation needs only a few iterations.
-        let start = match data.subsample(WARM_START_GROUPS) {
-            Some(sub) if sub.check_fit(MODEL).is_ok() => {
-                Self::fit_from(&sub, &options.require_convergence(false), start)
-                    .map_or(start, |f| f.params)
-            }
-            _ => start,
-        };
+        let start = data.warm_start(MODEL, options, start, Self::fit_from)?;
         let lik = ParetoLik { data };
-        let (theta, se, report) = maximize(
+        fit_params(
             MODEL,
             &lik,
             &start.to_vec(),
-            data.total_weight(),
-            data.len(),
+            (data.total_weight(), data.len()),
             options,
-        )?;
-        Ok(Fitted {
-            params: Self::from_slice(&theta),
-            standard_errors: se.map(|s| Self::from_slice(&s)),
-            report,
-        })
+            Self::from_slice,
+        )
     }
 
     /// Log-likelihood of the data at these parameters (-inf if a series fails).
