@@ -29,6 +29,27 @@ use crate::error::{CliError, CliResult};
 use crate::input::{DateParser, InputOptions, Row, Skipped, Table, parse_amount};
 
 /// File names inside a data directory.
+/// The columns of `customers.csv` after `customer_id`, in file order: written by the demo,
+/// read (each optional) by the report.
+const CUSTOMER_FIELDS: [&str; 16] = [
+    "person_id",
+    "full_name",
+    "given_name",
+    "family_name",
+    "email",
+    "phone",
+    "company",
+    "street",
+    "city",
+    "region",
+    "postcode",
+    "country",
+    "birth_date",
+    "acquired_on",
+    "acquisition_channel",
+    "source",
+];
+
 pub mod names {
     /// Customer records.
     pub const CUSTOMERS: &str = "customers.csv";
@@ -91,25 +112,7 @@ impl DemoWriters {
             dir: dir.to_path_buf(),
             customers: open(
                 names::CUSTOMERS,
-                &[
-                    "customer_id",
-                    "person_id",
-                    "full_name",
-                    "given_name",
-                    "family_name",
-                    "email",
-                    "phone",
-                    "company",
-                    "street",
-                    "city",
-                    "region",
-                    "postcode",
-                    "country",
-                    "birth_date",
-                    "acquired_on",
-                    "acquisition_channel",
-                    "source",
-                ],
+                &[&["customer_id"][..], &CUSTOMER_FIELDS[..]].concat(),
             )?,
             transactions: open(names::TRANSACTIONS, &["customer_id", "date", "amount"])?,
             surveys: open(names::SURVEYS, &["customer_id", "date", "type", "score"])?,
@@ -380,25 +383,7 @@ pub fn read_customers(
     {
         let ci = t.column("customer_id")?;
         let col = |n: &str| optional(&t, n);
-        let cols = [
-            "person_id",
-            "full_name",
-            "given_name",
-            "family_name",
-            "email",
-            "phone",
-            "company",
-            "street",
-            "city",
-            "region",
-            "postcode",
-            "country",
-            "birth_date",
-            "acquired_on",
-            "acquisition_channel",
-            "source",
-        ]
-        .map(col);
+        let cols = CUSTOMER_FIELDS.map(col);
         let parse = |row: &Row<'_>| {
             let get = |i: usize| cols[i].map_or("", |c| row.get(c));
             let text = row.get(ci);
