@@ -59,14 +59,51 @@ fn per_customer_rows_and_report() {
          \"fay, jr\",1,1,1.5,5,1,1,New Customers\n"
     );
     let rep = ok(&crm()
+        .args([
+            "rfm",
+            "--report-only",
+            "--segments",
+            "tiers",
+            "--transactions",
+        ])
+        .arg(&f)
+        .output()
+        .unwrap());
+    let report_header = "segment,customers,customer_share,revenue,revenue_share,mean_recency_days,mean_frequency,mean_monetary";
+    assert_eq!(rep.lines().next().unwrap(), report_header);
+    // --report: the rows, a blank line, then the same report.
+    let both = ok(&crm()
         .args(["rfm", "--report", "--segments", "tiers", "--transactions"])
         .arg(&f)
         .output()
         .unwrap());
-    assert_eq!(
-        rep.lines().next().unwrap(),
-        "segment,customers,customer_share,revenue,revenue_share,mean_recency_days,mean_frequency,mean_monetary"
-    );
+    let (rows, tail) = both.split_once("\n\n").unwrap();
+    assert_eq!(rows.lines().count(), 7, "{both}");
+    assert!(rows.contains("\nann,3,3,260,5,4,4,VIP\n"), "{both}");
+    assert_eq!(tail, rep);
+    // --report-output: rows on stdout, the report in its own file.
+    let rp = dir.path().join("report.csv");
+    let rows_only = ok(&crm()
+        .args(["rfm", "--segments", "tiers", "--report-output"])
+        .arg(&rp)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert_eq!(rows_only, format!("{rows}\n"));
+    assert_eq!(std::fs::read_to_string(&rp).unwrap(), rep);
+    // JSON: one object holding both.
+    let js: serde_json::Value = serde_json::from_str(&ok(&crm()
+        .args(["rfm", "--report", "--format", "json", "--segments", "tiers"])
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap()))
+    .unwrap();
+    assert_eq!(js["customers"].as_array().unwrap().len(), 6);
+    assert_eq!(js["customers"][0]["segment"], "VIP");
+    assert_eq!(js["report"]["segments"][0]["segment"], "VIP");
+    assert_eq!(js["report"]["segments"][0]["customers"], 1);
     // VIP needs R, F, M >= 4: ann. Potential: R >= 3: cyd, eve, fay. Churn warning: bob, dan.
     // Revenue 791.5 in all: 260 / 791.5 = 0.3285, 455 / 791.5 = 0.5749.
     assert!(rep.contains("\nVIP,1,0.1667,260,0.3285,3,3,260\n"), "{rep}");

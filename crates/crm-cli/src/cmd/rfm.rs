@@ -17,7 +17,8 @@ use crm_analytics::model::{
     CustomerId, CustomerInterner, CustomerKey, LateEvents, ModelError, SameDayPurchases,
 };
 use crm_analytics::rfm::{
-    MonetaryValue, RfmAccumulator, RfmModel, RfmTable, RfmValues, SegmentMap, TiePolicy, analyze,
+    MonetaryValue, RfmAccumulator, RfmAnalysis, RfmModel, RfmTable, RfmValues, SegmentMap,
+    TiePolicy, analyze,
 };
 use serde::Serialize;
 
@@ -84,10 +85,17 @@ pub struct RfmArgs {
     /// Leave out purchases after --as-of (and report how many) instead of failing.
     #[arg(long)]
     pub exclude_after_as_of: bool,
-    /// Write the segment report (count, revenue, shares, mean R/F/M per segment) instead of one
-    /// row per customer.
+    /// Also write the segment report (count, revenue, shares, mean R/F/M per segment) after the
+    /// rows: CSV and table output put it after a blank line, JSON output becomes one object
+    /// `{"customers": [...], "report": {...}}`. With --report-output it goes to its own file.
     #[arg(long)]
     pub report: bool,
+    /// Write only the segment report, no per-customer rows.
+    #[arg(long, conflicts_with_all = ["report", "report_output"])]
+    pub report_only: bool,
+    /// Write the segment report to this file (in --format) and the rows to --output or stdout.
+    #[arg(long)]
+    pub report_output: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
@@ -230,21 +238,102 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     let out_path = a.output.as_ref();
     let mut w = output::open(out_path)?;
     let werr = output::write_err(out_path);
-    if a.report {
+    let rows = Rows {
+        values: &values,
+        res: &res,
+        ids: &ids,
+    };
+    if a.report_only {
         write_report(&mut w, a.format, &res.report).map_err(&werr)?;
-    } else {
-        let names: Vec<Cow<'_, str>> = res.segment_names.iter().map(|n| csv_field(n)).collect();
+    } else if let Some(rp) = &a.report_output {
+        rows.write(&mut w, a.format).map_err(&werr)?;
+        let mut rw = output::open(Some(rp))?;
+        write_report(&mut rw, a.format, &res.report).map_err(output::write_err(Some(rp)))?;
+        rw.flush().map_err(output::write_err(Some(rp)))?;
+    } else if a.report {
         match a.format {
+            Format::Json => {
+                #[derive(Serialize)]
+                struct Both<'a> {
+                    customers: Vec<JsonRow<'a>>,
+                    report: &'a crm_analytics::rfm::SegmentReport,
+                }
+                let both = Both {
+                    customers: rows.json(),
+                    report: &res.report,
+                };
+                serde_json::to_writer_pretty(&mut w, &both).map_err(|e| werr(e.into()))?;
+                writeln!(w).map_err(&werr)?;
+            }
+            Format::Csv | Format::Table => {
+                rows.write(&mut w, a.format).map_err(&werr)?;
+                writeln!(w).map_err(&werr)?;
+                write_report(&mut w, a.format, &res.report).map_err(&werr)?;
+            }
+        }
+    } else {
+        rows.write(&mut w, a.format).map_err(&werr)?;
+    }
+    w.flush().map_err(&werr)?;
+    Ok(())
+}
+
+/// The per-customer rows: values, scores and segment, in output order.
+struct Rows<'a> {
+    values: &'a [RfmValues],
+    res: &'a RfmAnalysis,
+    ids: &'a CustomerInterner,
+}
+
+/// One per-customer row of the JSON output.
+#[derive(Serialize)]
+struct JsonRow<'a> {
+    customer_id: &'a CustomerId,
+    recency_days: u32,
+    frequency: u32,
+    monetary: Decimal,
+    r: u8,
+    f: u8,
+    m: u8,
+    segment: &'a str,
+}
+
+impl Rows<'_> {
+    fn json(&self) -> Vec<JsonRow<'_>> {
+        let res = self.res;
+        self.values
+            .iter()
+            .zip(&res.scores)
+            .zip(&res.segments)
+            .filter_map(|((v, s), &g)| {
+                Some(JsonRow {
+                    customer_id: self.ids.id(v.customer)?,
+                    recency_days: v.recency_days,
+                    frequency: v.frequency,
+                    monetary: v.monetary.normalize(),
+                    r: s.r,
+                    f: s.f,
+                    m: s.m,
+                    segment: &res.segment_names[usize::from(g)],
+                })
+            })
+            .collect()
+    }
+
+    fn write(&self, w: &mut dyn Write, format: Format) -> std::io::Result<()> {
+        let (values, res) = (self.values, self.res);
+        let idx = |k: CustomerKey| self.ids.id(k);
+        match format {
             Format::Csv => {
-                w.write_all(b"customer_id,recency_days,frequency,monetary,r,f,m,segment\n")
-                    .map_err(&werr)?;
+                let names: Vec<Cow<'_, str>> =
+                    res.segment_names.iter().map(|n| csv_field(n)).collect();
+                w.write_all(b"customer_id,recency_days,frequency,monetary,r,f,m,segment\n")?;
                 for ((v, s), &g) in values.iter().zip(&res.scores).zip(&res.segments) {
                     match idx(v.customer) {
                         Some(CustomerId::Int(n)) => write!(w, "{n}"),
                         Some(CustomerId::Str(t)) => w.write_all(csv_field(t).as_bytes()),
                         None => Ok(()),
-                    }
-                    .map_err(&werr)?;
+                    }?;
                     writeln!(
                         w,
                         ",{},{},{},{},{},{},{}",
@@ -255,41 +344,13 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
                         s.f,
                         s.m,
                         names[usize::from(g)]
-                    )
-                    .map_err(&werr)?;
+                    )?;
                 }
+                Ok(())
             }
             Format::Json => {
-                #[derive(Serialize)]
-                struct Row<'a> {
-                    customer_id: &'a CustomerId,
-                    recency_days: u32,
-                    frequency: u32,
-                    monetary: Decimal,
-                    r: u8,
-                    f: u8,
-                    m: u8,
-                    segment: &'a str,
-                }
-                let rows: Vec<Row<'_>> = values
-                    .iter()
-                    .zip(&res.scores)
-                    .zip(&res.segments)
-                    .filter_map(|((v, s), &g)| {
-                        Some(Row {
-                            customer_id: idx(v.customer)?,
-                            recency_days: v.recency_days,
-                            frequency: v.frequency,
-                            monetary: v.monetary.normalize(),
-                            r: s.r,
-                            f: s.f,
-                            m: s.m,
-                            segment: &res.segment_names[usize::from(g)],
-                        })
-                    })
-                    .collect();
-                serde_json::to_writer_pretty(&mut w, &rows).map_err(|e| werr(e.into()))?;
-                writeln!(w).map_err(&werr)?;
+                serde_json::to_writer_pretty(&mut *w, &self.json())?;
+                writeln!(w)
             }
             Format::Table => {
                 let body: Vec<Vec<String>> = values
@@ -320,12 +381,9 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
                     "segment",
                 ];
                 w.write_all(output::table(&header, &body).as_bytes())
-                    .map_err(&werr)?;
             }
         }
     }
-    w.flush().map_err(&werr)?;
-    Ok(())
 }
 
 /// Numeric value of an id written in digits only (leading zeros allowed).
