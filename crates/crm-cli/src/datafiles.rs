@@ -318,19 +318,13 @@ pub struct Loaded<T> {
 /// Reads the rows of an opened table, calling `parse` on each; handles `--skip-invalid`.
 fn read_rows<T>(
     mut table: Table,
-    opts: &InputOptions,
     mut tick: impl FnMut(),
     mut parse: impl FnMut(&Row<'_>) -> CliResult<T>,
 ) -> CliResult<Loaded<T>> {
     let mut rows = Vec::new();
-    let mut skipped = Skipped::default();
-    table.for_each(|row| {
+    let skipped = table.for_each_record(|row| {
         tick();
-        match parse(row) {
-            Ok(t) => rows.push(t),
-            Err(e) if opts.skip_invalid => skipped.push(&e),
-            Err(e) => return Err(e),
-        }
+        rows.push(parse(row)?);
         Ok(())
     })?;
     Ok(Loaded { rows, skipped })
@@ -425,7 +419,7 @@ pub fn read_customers(
                 person_id: non_empty(get(0)),
             })
         };
-        read_rows(t, opts, tick, parse)
+        read_rows(t, tick, parse)
     }
 }
 
@@ -489,7 +483,7 @@ pub fn read_surveys(
                 answer,
             })
         };
-        read_rows(t, opts, tick, parse)
+        read_rows(t, tick, parse)
     }
 }
 
@@ -538,7 +532,7 @@ pub fn read_interactions(
             }
             Ok(i)
         };
-        read_rows(t, opts, tick, parse)
+        read_rows(t, tick, parse)
     }
 }
 
@@ -585,7 +579,7 @@ pub fn read_mrr(
             MrrMovement::new(k, date, kind, amount)
                 .map_err(|e| cell_err(path, row, "amount", e.to_string()))
         };
-        read_rows(t, opts, tick, parse)
+        read_rows(t, tick, parse)
     }
 }
 
@@ -606,7 +600,7 @@ pub fn read_funnel(
             FunnelEvent::new(k, row.get(gi), at)
                 .map_err(|e| cell_err(path, row, "stage", e.to_string()))
         };
-        read_rows(t, opts, tick, parse)
+        read_rows(t, tick, parse)
     }
 }
 
@@ -662,7 +656,7 @@ pub fn read_spend(
             AcquisitionSpend::new(row.get(ci), period, amount, paid)
                 .map_err(|e| cell_err(path, row, "amount", e.to_string()))
         };
-        read_rows(t, opts, tick, parse)
+        read_rows(t, tick, parse)
     }
 }
 

@@ -85,6 +85,7 @@ pub struct Table {
     lines: std::io::Lines<BufReader<File>>,
     csv: Option<csv::Reader<File>>,
     line_no: u64,
+    skip_invalid: bool,
 }
 
 /// One row of a [`Table`] with its line number.
@@ -116,6 +117,7 @@ impl Table {
             lines: BufReader::new(File::open(path).map_err(io)?).lines(),
             csv: None,
             line_no: 0,
+            skip_invalid: opts.skip_invalid,
         };
         if opts.delimiter != Delimiter::Whitespace {
             let d = match opts.delimiter {
@@ -204,6 +206,26 @@ impl Table {
                     format!("no such column; the header has: {}", self.header.join(", ")),
                 )
             })
+    }
+
+    /// Calls `f` for every data row, the way every reader treats a bad record: an error from `f`
+    /// stops the read, unless the table was opened with `--skip-invalid`; then the row is counted
+    /// in the returned [`Skipped`] (with the first reasons) and reading goes on. Errors of the file
+    /// itself (I/O, broken quoting) always stop.
+    pub fn for_each_record(
+        &mut self,
+        mut f: impl FnMut(&Row<'_>) -> CliResult<()>,
+    ) -> CliResult<Skipped> {
+        let skip = self.skip_invalid;
+        let mut skipped = Skipped::default();
+        self.for_each(|row| match f(row) {
+            Err(e) if skip => {
+                skipped.push(&e);
+                Ok(())
+            }
+            other => other,
+        })?;
+        Ok(skipped)
     }
 
     /// Calls `f` for every data row; blank lines are skipped silently (they hold no record).
@@ -491,9 +513,8 @@ fn load_transactions_seq(
     let dates = DateParser::new(cols.date_format.clone());
     let mut ids = CustomerInterner::new();
     let mut transactions = Vec::new();
-    let mut skipped = Skipped::default();
     let path_buf = path.to_path_buf();
-    table.for_each(|row| {
+    let skipped = table.for_each_record(|row| {
         let err =
             |col: &str, msg: String| CliError::input(&path_buf, Some(row.line), Some(col), msg);
         let parsed = (|| {
@@ -510,11 +531,7 @@ fn load_transactions_seq(
             }
             Ok::<_, CliError>(t)
         })();
-        match parsed {
-            Ok(t) => transactions.push(t),
-            Err(e) if opts.skip_invalid => skipped.push(&e),
-            Err(e) => return Err(e),
-        }
+        transactions.push(parsed?);
         Ok(())
     })?;
     Ok(LoadedTransactions {

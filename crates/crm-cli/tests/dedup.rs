@@ -164,3 +164,41 @@ fn bad_config_is_an_error_with_exit_code_2() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown field kind"));
 }
+
+#[test]
+fn duplicate_and_empty_record_ids_stop_or_are_skipped_and_counted() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("customers.csv");
+    let text = format!("{CUSTOMERS}c3, Jon Smith, , , , \n , Nobody, , , , \n");
+    std::fs::write(&input, text).unwrap();
+    let clusters = dir.path().join("clusters.csv");
+    let out = crm()
+        .args(["dedup", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&clusters)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains(
+            "customers.csv:10: column customer_id: record id \"c3\" already used on line 4"
+        ),
+        "{err}"
+    );
+    let out = crm()
+        .args(["dedup", "--skip-invalid", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&clusters)
+        .output()
+        .unwrap();
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(out.status.success(), "{err}");
+    assert!(err.contains("skipped 2 invalid row(s)"), "{err}");
+    assert!(err.contains("record id is empty"), "{err}");
+    // The eight valid records are clustered; the skipped ones are not.
+    let rows = std::fs::read_to_string(&clusters).unwrap();
+    assert_eq!(rows.lines().count(), 9, "{rows}");
+}

@@ -386,9 +386,8 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
     let (mut scores, mut y) = (Vec::new(), Vec::new());
     let mut seen = vec![false; loaded.ids.len()];
     let (mut unknown, mut outside) = (0usize, 0usize);
-    let mut skipped = crate::input::Skipped::default();
     let path = a.scores.clone();
-    table.for_each(|row| {
+    let skipped = table.for_each_record(|row| {
         let parsed = (|| {
             let text = row.get(si);
             let v: f64 = text
@@ -405,14 +404,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
                 })?;
             Ok::<_, CliError>((row.get(ci).to_string(), v))
         })();
-        let (cid, v) = match parsed {
-            Ok(x) => x,
-            Err(e) if a.input.skip_invalid => {
-                skipped.push(&e);
-                return Ok(());
-            }
-            Err(e) => return Err(e),
-        };
+        let (cid, v) = parsed?;
         let Some(k) = loaded.ids.get(&cid) else {
             unknown += 1;
             return Ok(());

@@ -234,9 +234,8 @@ fn read_summary(
         cols.weights_column.clone(),
     );
     let mut rows = Vec::new();
-    let mut skipped = Skipped::default();
     let mut n = 0u64;
-    table.for_each(|row| {
+    let skipped = table.for_each_record(|row| {
         n += 1;
         let err = |col: &str, msg: String| CliError::input(path, Some(row.line), Some(col), msg);
         let num = |i: usize, col: &str| -> CliResult<f64> {
@@ -285,11 +284,7 @@ fn read_summary(
                 w,
             })
         })();
-        match parsed {
-            Ok(r) => rows.push(r),
-            Err(e) if opts.skip_invalid => skipped.push(&e),
-            Err(e) => return Err(e),
-        }
+        rows.push(parsed?);
         Ok(())
     })?;
     Ok((rows, skipped))

@@ -189,7 +189,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
     let mut records = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let id_name = header.get(id_col).cloned().unwrap_or_default();
-    table.for_each(|row| {
+    let skipped = table.for_each_record(|row| {
         let id = row.get(id_col).to_string();
         if id.is_empty() {
             return Err(CliError::input(
@@ -210,6 +210,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
         records.push(Record::new(id, cols.iter().map(|(i, _)| row.get(*i))));
         Ok(())
     })?;
+    skipped.report();
     Ok(Loaded {
         schema: Schema::new(cols.into_iter().map(|c| c.1)),
         records,

@@ -324,22 +324,12 @@ fn read_scores(
 ) -> CliResult<Skipped> {
     let mut t = Table::open(path, opts)?;
     let ci = t.column(column)?;
-    let mut skipped = Skipped::default();
-    t.for_each(|row| {
+    let skipped = t.for_each_record(|row| {
         let text = row.get(ci);
-        let r = text
-            .parse::<u8>()
+        text.parse::<u8>()
             .map_err(|_| format!("cannot parse {text:?} as a whole-number score"))
             .and_then(&mut accept)
-            .map_err(|m| CliError::input(path, Some(row.line), Some(column), m));
-        match r {
-            Ok(()) => Ok(()),
-            Err(e) if opts.skip_invalid => {
-                skipped.push(&e);
-                Ok(())
-            }
-            Err(e) => Err(e),
-        }
+            .map_err(|m| CliError::input(path, Some(row.line), Some(column), m))
     })?;
     skipped.report();
     Ok(skipped)
@@ -517,47 +507,37 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
     let mut ids = CustomerInterner::new();
     let mut seen: Vec<bool> = Vec::new();
     let mut state = RetentionState::new(p);
-    let mut skipped = Skipped::default();
     let path = a.subscriptions.clone();
-    t.for_each(|row| {
+    let skipped = t.for_each_record(|row| {
         let err = |col: &str, m: String| CliError::input(&path, Some(row.line), Some(col), m);
-        let r = (|| {
-            let k = ids
-                .intern(row.get(ci))
-                .map_err(|e| err(&a.customer_column, e.to_string()))?;
-            let start = dates
-                .parse(row.get(si))
-                .map_err(|m| err(&a.start_column, m))?
-                .0;
-            let end = match row.get(ei) {
-                "" => None,
-                s => Some(dates.parse(s).map_err(|m| err(&a.end_column, m))?.0),
-            };
-            if seen.get(k.index()).copied().unwrap_or(false) {
-                return Err(err(
-                    &a.customer_column,
-                    format!(
-                        "customer {} appears twice (one span per customer: merge spans first)",
-                        row.get(ci)
-                    ),
-                ));
-            }
-            let span =
-                CustomerSpan::new(k, start, end).map_err(|e| err(&a.end_column, e.to_string()))?;
-            if seen.len() <= k.index() {
-                seen.resize(k.index() + 1, false);
-            }
-            seen[k.index()] = true;
-            state.push(&span);
-            Ok(())
-        })();
-        match r {
-            Err(e) if opts.skip_invalid => {
-                skipped.push(&e);
-                Ok(())
-            }
-            other => other,
+        let k = ids
+            .intern(row.get(ci))
+            .map_err(|e| err(&a.customer_column, e.to_string()))?;
+        let start = dates
+            .parse(row.get(si))
+            .map_err(|m| err(&a.start_column, m))?
+            .0;
+        let end = match row.get(ei) {
+            "" => None,
+            s => Some(dates.parse(s).map_err(|m| err(&a.end_column, m))?.0),
+        };
+        if seen.get(k.index()).copied().unwrap_or(false) {
+            return Err(err(
+                &a.customer_column,
+                format!(
+                    "customer {} appears twice (one span per customer: merge spans first)",
+                    row.get(ci)
+                ),
+            ));
         }
+        let span =
+            CustomerSpan::new(k, start, end).map_err(|e| err(&a.end_column, e.to_string()))?;
+        if seen.len() <= k.index() {
+            seen.resize(k.index() + 1, false);
+        }
+        seen[k.index()] = true;
+        state.push(&span);
+        Ok(())
     })?;
     skipped.report();
     let r = state.finish().map_err(lib)?;
@@ -675,36 +655,26 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let mut ids = CustomerInterner::new();
     let mut state = RevenueState::new(p);
     let mut before = Decimal::ZERO;
-    let mut skipped = Skipped::default();
     let path = a.movements.clone();
-    t.for_each(|row| {
+    let skipped = t.for_each_record(|row| {
         let err = |col: &str, m: String| CliError::input(&path, Some(row.line), Some(col), m);
-        let r = (|| {
-            let k = ids
-                .intern(row.get(ci))
-                .map_err(|e| err(&a.customer_column, e.to_string()))?;
-            let date = dates
-                .parse(row.get(di))
-                .map_err(|m| err(&a.date_column, m))?
-                .0;
-            let kind = parse_kind(row.get(ki)).map_err(|m| err(&a.kind_column, m))?;
-            let amount = parse_amount(row.get(ai)).map_err(|m| err(&a.amount_column, m))?;
-            let m = MrrMovement::new(k, date, kind, amount)
-                .map_err(|e| err(&a.amount_column, e.to_string()))?;
-            if date < a.start {
-                before += m.signed_amount();
-            }
-            state
-                .push(&m)
-                .map_err(|e| err(&a.amount_column, e.to_string()))
-        })();
-        match r {
-            Err(e) if opts.skip_invalid => {
-                skipped.push(&e);
-                Ok(())
-            }
-            other => other,
+        let k = ids
+            .intern(row.get(ci))
+            .map_err(|e| err(&a.customer_column, e.to_string()))?;
+        let date = dates
+            .parse(row.get(di))
+            .map_err(|m| err(&a.date_column, m))?
+            .0;
+        let kind = parse_kind(row.get(ki)).map_err(|m| err(&a.kind_column, m))?;
+        let amount = parse_amount(row.get(ai)).map_err(|m| err(&a.amount_column, m))?;
+        let m = MrrMovement::new(k, date, kind, amount)
+            .map_err(|e| err(&a.amount_column, e.to_string()))?;
+        if date < a.start {
+            before += m.signed_amount();
         }
+        state
+            .push(&m)
+            .map_err(|e| err(&a.amount_column, e.to_string()))
     })?;
     skipped.report();
     let start_mrr = a.starting_mrr.unwrap_or(before);
@@ -760,43 +730,33 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
     let mut ids = CustomerInterner::new();
     let mut events: Vec<(u64, FunnelEvent)> = Vec::new();
     let mut order: Vec<String> = Vec::new();
-    let mut skipped = Skipped::default();
     let path = a.events.clone();
-    t.for_each(|row| {
+    let skipped = t.for_each_record(|row| {
         let err = |col: &str, m: String| CliError::input(&path, Some(row.line), Some(col), m);
-        let r = (|| {
-            let k = ids
-                .intern(row.get(si))
-                .map_err(|e| err(&a.subject_column, e.to_string()))?;
-            let (d, time) = dates
-                .parse(row.get(ti))
-                .map_err(|m| err(&a.time_column, m))?;
-            let at = d.and_time(time.unwrap_or(NaiveTime::MIN));
-            let e = FunnelEvent::new(k, row.get(gi), at)
-                .map_err(|e| err(&a.stage_column, e.to_string()))?;
-            if !a.stages.is_empty() && !a.stages.iter().any(|s| s.trim() == e.stage()) {
-                return Err(err(
-                    &a.stage_column,
-                    format!(
-                        "stage {:?} is not in --stages {}",
-                        e.stage(),
-                        a.stages.join(",")
-                    ),
-                ));
-            }
-            if !order.iter().any(|s| s == e.stage()) {
-                order.push(e.stage().to_string());
-            }
-            events.push((row.line, e));
-            Ok(())
-        })();
-        match r {
-            Err(e) if opts.skip_invalid => {
-                skipped.push(&e);
-                Ok(())
-            }
-            other => other,
+        let k = ids
+            .intern(row.get(si))
+            .map_err(|e| err(&a.subject_column, e.to_string()))?;
+        let (d, time) = dates
+            .parse(row.get(ti))
+            .map_err(|m| err(&a.time_column, m))?;
+        let at = d.and_time(time.unwrap_or(NaiveTime::MIN));
+        let e = FunnelEvent::new(k, row.get(gi), at)
+            .map_err(|e| err(&a.stage_column, e.to_string()))?;
+        if !a.stages.is_empty() && !a.stages.iter().any(|s| s.trim() == e.stage()) {
+            return Err(err(
+                &a.stage_column,
+                format!(
+                    "stage {:?} is not in --stages {}",
+                    e.stage(),
+                    a.stages.join(",")
+                ),
+            ));
         }
+        if !order.iter().any(|s| s == e.stage()) {
+            order.push(e.stage().to_string());
+        }
+        events.push((row.line, e));
+        Ok(())
     })?;
     skipped.report();
     let stages = if a.stages.is_empty() {
