@@ -1,11 +1,8 @@
 //! End-to-end tests of `crm churn score` and `crm churn evaluate`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
-
-fn crm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_crm"))
-}
+mod common;
+use common::crm;
 
 fn data() -> std::path::PathBuf {
     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/data/transactions.csv")

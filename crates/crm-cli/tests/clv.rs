@@ -1,17 +1,8 @@
 //! End-to-end tests of `crm clv fit` and `crm clv predict`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::Command;
-
-fn crm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_crm"))
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
+mod common;
+use common::{crm, write};
 
 #[test]
 fn fit_and_predict_cdnow() {

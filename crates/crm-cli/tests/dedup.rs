@@ -1,7 +1,8 @@
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 //! End-to-end tests of `crm dedup`, `crm dedup explain`, `crm dedup evaluate` and `crm link`.
 
-use std::process::Command;
+mod common;
+use common::crm;
 
 const CUSTOMERS: &str = "\
 customer_id, name, phone, email, company, date_of_birth
@@ -14,10 +15,6 @@ c6, Mary Jones, +1 212 555 0100, mary@jones.org, Jones Consulting, 1988-08-08
 c7, Peter Brown, +44 20 7946 0958, pb@example.com, Brown Co, 1970-06-30
 c8, 王芳, 13522223333, wangfang@qq.com, 博远咨询有限公司, 1992-01-15
 ";
-
-fn crm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_crm"))
-}
 
 #[test]
 fn dedup_explain_evaluate_link() {

@@ -1,25 +1,16 @@
 //! End-to-end tests of `crm metrics`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
-use std::process::{Command, Output};
+mod common;
+use common::ok;
+use std::process::Output;
 
 fn crm(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_crm"))
-        .args(["metrics"])
-        .args(args)
-        .output()
-        .unwrap()
+    common::crm().args(["metrics"]).args(args).output().unwrap()
 }
 
 fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> String {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p.to_str().unwrap().to_string()
-}
-
-fn ok(o: &Output) -> String {
-    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
-    String::from_utf8(o.stdout.clone()).unwrap()
+    common::write(dir, name, text).to_str().unwrap().to_string()
 }
 
 fn json(o: &Output) -> serde_json::Value {

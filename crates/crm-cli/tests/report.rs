@@ -1,22 +1,10 @@
 //! End-to-end tests of `crm demo`, `crm report` and `crm completions`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{crm, ok};
 use std::path::Path;
-use std::process::{Command, Output};
-
-fn crm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_crm"))
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "exit {:?}\nstderr: {}",
-        out.status.code(),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
+use std::process::Output;
 
 fn demo(dir: &Path, customers: &str) -> Output {
     crm()

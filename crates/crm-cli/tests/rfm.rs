@@ -1,32 +1,9 @@
 //! End-to-end tests of `crm rfm`.
 #![allow(clippy::unwrap_used, clippy::expect_used)]
 
+mod common;
+use common::{crm, err, ok, write};
 use std::fmt::Write as _;
-use std::process::{Command, Output};
-
-fn crm() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_crm"))
-}
-
-fn write(dir: &tempfile::TempDir, name: &str, text: &str) -> std::path::PathBuf {
-    let p = dir.path().join(name);
-    std::fs::write(&p, text).unwrap();
-    p
-}
-
-fn ok(out: &Output) -> String {
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    String::from_utf8(out.stdout.clone()).unwrap()
-}
-
-fn err(out: &Output) -> String {
-    assert_eq!(out.status.code(), Some(2));
-    String::from_utf8(out.stderr.clone()).unwrap()
-}
 
 /// Five customers, hand-scored with 5 value-based bins. As-of defaults to 2024-07-01.
 const FIVE: &str = "customer_id,date,amount\n\
