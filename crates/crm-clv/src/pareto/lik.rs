@@ -69,7 +69,7 @@ const NONE: u32 = u32::MAX;
 impl Plan {
     fn new(d: &Histories) -> Option<Plan> {
         let n = d.len();
-        if n > PLAN_MAX_GROUPS || u32::try_from(2 * n + 1).is_err() {
+        if n > PLAN_MAX_GROUPS {
             return None;
         }
         let mut xs = Vec::new();
@@ -78,7 +78,8 @@ impl Plan {
         let mut x_ix: FxHashMap<u32, u32> = FxHashMap::default();
         let mut y_ix: FxHashMap<u64, u32> = FxHashMap::default();
         let mut pair_ix: FxHashMap<(u32, u32), u32> = FxHashMap::default();
-        // Indices fit in u32: at most 2n + 1 distinct values of each kind (checked above).
+        // Indices fit in u32 (at most 2n <= 2 PLAN_MAX_GROUPS distinct values of each kind), and
+        // never reach NONE.
         let mut intern = |v: f64, ys: &mut Vec<f64>| -> u32 {
             *y_ix.entry(v.to_bits()).or_insert_with(|| {
                 ys.push(v);
