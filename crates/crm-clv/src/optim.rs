@@ -153,8 +153,9 @@ pub(crate) trait LogLik {
     fn ll(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64;
 }
 
-/// Last evaluation: (log-parameters, objective, gradient).
-type Cached = (Vec<f64>, f64, Vec<f64>);
+/// Last evaluation: (log-parameters, objective, gradient, log-likelihood, dLL/dtheta (analytic
+/// gradients only; zeros otherwise)).
+type Cached = (Vec<f64>, f64, Vec<f64>, f64, Vec<f64>);
 
 struct Problem<'a, L: LogLik> {
     lik: &'a L,
@@ -166,7 +167,7 @@ struct Problem<'a, L: LogLik> {
 impl<L: LogLik> Problem<'_, L> {
     /// Objective and its gradient in log space.
     fn eval(&self, u: &[f64]) -> (f64, Vec<f64>) {
-        if let Some((cu, c, g)) = self.cache.borrow().as_ref() {
+        if let Some((cu, c, g, _, _)) = self.cache.borrow().as_ref() {
             if cu.as_slice() == u {
                 return (*c, g.clone());
             }
@@ -174,10 +175,10 @@ impl<L: LogLik> Problem<'_, L> {
         let k = L::K;
         let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
         let mut g = vec![0.0; k];
-        let (f, grad) = if L::ANALYTIC_GRADIENT {
+        let (f, grad, ll) = if L::ANALYTIC_GRADIENT {
             let ll = self.lik.ll(&theta, Some(&mut g));
             let grad: Vec<f64> = (0..k).map(|i| -g[i] * theta[i] / self.n).collect();
-            (-ll / self.n, grad)
+            (-ll / self.n, grad, ll)
         } else {
             // Forward differences in log-parameter space (K + 1 evaluations per gradient; the
             // error, about 1e-7 on the mean objective, is far below the convergence tolerance).
@@ -190,7 +191,7 @@ impl<L: LogLik> Problem<'_, L> {
                 let d = (self.lik.ll(&up, None) - ll) / h;
                 grad[i] = -d / self.n;
             }
-            (-ll / self.n, grad)
+            (-ll / self.n, grad, ll)
         };
         let pen: f64 = theta.iter().map(|t| t * t).sum::<f64>() * self.penalty;
         let grad: Vec<f64> = grad
@@ -199,7 +200,7 @@ impl<L: LogLik> Problem<'_, L> {
             .map(|(g, t)| g + 2.0 * self.penalty * t * t)
             .collect();
         let out = (f + pen, grad);
-        *self.cache.borrow_mut() = Some((u.to_vec(), out.0, out.1.clone()));
+        *self.cache.borrow_mut() = Some((u.to_vec(), out.0, out.1.clone(), ll, g));
         out
     }
 }
@@ -274,7 +275,7 @@ pub(crate) fn maximize<L: LogLik>(
     let res = Executor::new(problem, solver)
         .configure(|state| state.param(u0.clone()).max_iters(opts.max_iterations))
         .run();
-    let (u, iterations) = match res {
+    let (u, iterations, last) = match res {
         Ok(r) => {
             let iters = r.state().get_iter();
             let u = r
@@ -282,7 +283,12 @@ pub(crate) fn maximize<L: LogLik>(
                 .get_best_param()
                 .cloned()
                 .unwrap_or_else(|| u0.clone());
-            (u, iters)
+            let last = r
+                .problem
+                .problem
+                .and_then(|p| p.cache.into_inner())
+                .filter(|c| c.0 == u);
+            (u, iters, last)
         }
         Err(e) => {
             return Err(ClvError::Numerical {
@@ -292,9 +298,15 @@ pub(crate) fn maximize<L: LogLik>(
         }
     };
     let theta: Vec<f64> = u.iter().map(|v| v.exp()).collect();
-    // One evaluation gives the log-likelihood and (analytic case) its gradient.
-    let mut g0 = vec![0.0; L::K];
-    let log_likelihood = lik.ll(&theta, Some(&mut g0));
+    // One evaluation gives the log-likelihood and (analytic case) its gradient; usually the
+    // optimiser's last evaluation was at the estimate already (same theta, same numbers).
+    let (log_likelihood, g0) = match last {
+        Some((_, _, _, ll, g)) => (ll, g),
+        None => {
+            let mut g0 = vec![0.0; L::K];
+            (lik.ll(&theta, Some(&mut g0)), g0)
+        }
+    };
     if !log_likelihood.is_finite() || theta.iter().any(|t| !t.is_finite() || *t <= 0.0) {
         return Err(ClvError::Numerical {
             what: model,

@@ -2,15 +2,15 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::bgnbd::parallel_chunks;
 use crate::data::{Histories, History};
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::PurchaseModel;
 use crate::rng::Rng;
-use crate::special::{
-    GL20, digamma, ln_gamma, ln_hyp2f1_grad, ln_hyp2f1_pos, log_add_exp, log_sub_exp,
-};
+use crate::special::{GL20, ln_gamma, ln_hyp2f1_pos, log_add_exp, log_sub_exp};
+
+mod lik;
+use lik::ParetoLik;
 
 /// Pareto/NBD parameters.
 ///
@@ -116,7 +116,7 @@ impl ParetoNbd {
         start: ParetoNbd,
     ) -> Result<Fitted<ParetoNbd>> {
         let start = data.warm_start(MODEL, options, start, Self::fit_from)?;
-        let lik = ParetoLik { data };
+        let lik = ParetoLik::new(data);
         fit_params(
             MODEL,
             &lik,
@@ -130,7 +130,7 @@ impl ParetoNbd {
     /// Log-likelihood of the data at these parameters (-inf if a series fails).
     #[must_use]
     pub fn log_likelihood(&self, data: &Histories) -> f64 {
-        ParetoLik { data }.ll(&self.to_vec(), None)
+        ParetoLik::new(data).ll(&self.to_vec(), None)
     }
 
     /// The two log-terms of the bracket: (ln of the "alive throughout" term, ln of
@@ -162,65 +162,6 @@ impl ParetoNbd {
         (l1, (s / rsx).ln() + ln_a0)
     }
 
-    /// `log_terms` with the gradients of both terms in (r, alpha, s, beta).
-    fn log_terms_grad(&self, h: &History) -> Option<(TermGrad, TermGrad)> {
-        let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
-        let xf = f64::from(h.x);
-        let (lat, lbt) = ((alpha + h.t).ln(), (beta + h.t).ln());
-        let l1 = -(r + xf) * lat - s * lbt;
-        let g1 = [-lat, -(r + xf) / (alpha + h.t), -lbt, -s / (beta + h.t)];
-        let rsx = r + s + xf;
-        // T(y) = ln 2F1(..; z(y)) - rsx ln(base(y)) and its gradient.
-        let term = |y: f64| -> Option<(f64, [f64; 4])> {
-            if alpha >= beta {
-                let base = alpha + y;
-                let z = (alpha - beta) / base;
-                let (lf, d) = ln_hyp2f1_grad(rsx, s + 1.0, rsx + 1.0, z)?;
-                let lb = base.ln();
-                Some((
-                    lf - rsx * lb,
-                    [
-                        d[0] + d[2] - lb,
-                        d[3] * (beta + y) / (base * base) - rsx / base,
-                        d[0] + d[1] + d[2] - lb,
-                        -d[3] / base,
-                    ],
-                ))
-            } else {
-                let base = beta + y;
-                let z = (beta - alpha) / base;
-                let (lf, d) = ln_hyp2f1_grad(rsx, r + xf, rsx + 1.0, z)?;
-                let lb = base.ln();
-                Some((
-                    lf - rsx * lb,
-                    [
-                        d[0] + d[1] + d[2] - lb,
-                        -d[3] / base,
-                        d[0] + d[2] - lb,
-                        d[3] * (alpha + y) / (base * base) - rsx / base,
-                    ],
-                ))
-            }
-        };
-        if h.t_x >= h.t {
-            return Some(((l1, g1), (f64::NEG_INFINITY, [0.0; 4])));
-        }
-        let (t1, d1) = term(h.t_x)?;
-        let (t2, d2) = term(h.t)?;
-        let ln_a0 = log_sub_exp(t1, t2);
-        if !ln_a0.is_finite() {
-            return Some(((l1, g1), (f64::NEG_INFINITY, [0.0; 4])));
-        }
-        let (w1, w2) = ((t1 - ln_a0).exp(), (t2 - ln_a0).exp());
-        let mut g2 = [0.0; 4];
-        for i in 0..4 {
-            g2[i] = w1 * d1[i] - w2 * d2[i];
-        }
-        g2[0] -= 1.0 / rsx;
-        g2[2] += 1.0 / s - 1.0 / rsx;
-        Some(((l1, g1), ((s / rsx).ln() + ln_a0, g2)))
-    }
-
     /// Simulates one customer per age: lambda ~ Gamma(r, alpha), mu ~ Gamma(s, beta), lifetime
     /// ~ Exp(mu), Poisson purchases while alive. Deterministic for a given `seed`.
     #[must_use]
@@ -243,71 +184,6 @@ impl ParetoNbd {
                 History::new(x, t_x, t_age)
             })
             .collect()
-    }
-}
-
-/// A log-term and its gradient in (r, alpha, s, beta).
-type TermGrad = (f64, [f64; 4]);
-
-struct ParetoLik<'a> {
-    data: &'a Histories,
-}
-
-impl LogLik for ParetoLik<'_> {
-    const K: usize = 4;
-    const ANALYTIC_GRADIENT: bool = true;
-
-    fn ll(&self, theta: &[f64], grad: Option<&mut [f64]>) -> f64 {
-        let m = ParetoNbd::from_slice(theta);
-        let (lg_r, dg_r, ln_alpha, ln_beta) =
-            (ln_gamma(m.r), digamma(m.r), m.alpha.ln(), m.beta.ln());
-        let d = self.data;
-        let want = grad.is_some();
-        // ln Gamma(r+x) - ln Gamma(r) and psi(r+x) - psi(r) once per distinct x.
-        let mut lg: rustc_hash::FxHashMap<u32, (f64, f64)> = rustc_hash::FxHashMap::default();
-        for &x in &d.x {
-            lg.entry(x).or_insert_with(|| {
-                let rx = m.r + f64::from(x);
-                (
-                    ln_gamma(rx) - lg_r,
-                    if want { digamma(rx) - dg_r } else { 0.0 },
-                )
-            });
-        }
-        let f = |lo: usize, hi: usize| -> [f64; 5] {
-            let mut acc = [0.0; 5];
-            for i in lo..hi {
-                let h = History::new(d.x[i], d.t_x[i], d.t[i]);
-                let (c, dc) = lg.get(&h.x).copied().unwrap_or((f64::NAN, f64::NAN));
-                let w = d.w[i];
-                if want {
-                    let Some(((l1, g1), (l2, g2))) = m.log_terms_grad(&h) else {
-                        acc[0] = f64::NAN;
-                        continue;
-                    };
-                    let sl = log_add_exp(l1, l2);
-                    let (v1, v2) = ((l1 - sl).exp(), (l2 - sl).exp());
-                    acc[0] += w * (c + m.r * ln_alpha + m.s * ln_beta + sl);
-                    acc[1] += w * (dc + ln_alpha + v1 * g1[0] + v2 * g2[0]);
-                    acc[2] += w * (m.r / m.alpha + v1 * g1[1] + v2 * g2[1]);
-                    acc[3] += w * (ln_beta + v1 * g1[2] + v2 * g2[2]);
-                    acc[4] += w * (m.s / m.beta + v1 * g1[3] + v2 * g2[3]);
-                } else {
-                    let (l1, l2) = m.log_terms(&h);
-                    acc[0] += w * (c + m.r * ln_alpha + m.s * ln_beta + log_add_exp(l1, l2));
-                }
-            }
-            acc
-        };
-        let acc = parallel_chunks(d.len(), 1 << 13, &f);
-        if let Some(g) = grad {
-            g[..4].copy_from_slice(&acc[1..5]);
-        }
-        if acc[0].is_nan() {
-            f64::NEG_INFINITY
-        } else {
-            acc[0]
-        }
     }
 }
 
@@ -434,7 +310,7 @@ mod tests {
         .unwrap();
         // Both branches: alpha < beta and alpha >= beta.
         for theta in [[0.55, 10.6, 0.61, 11.7], [0.8, 15.0, 1.3, 4.0]] {
-            let lik = ParetoLik { data: &data };
+            let lik = ParetoLik::new(&data);
             let mut g = [0.0; 4];
             lik.ll(&theta, Some(&mut g));
             for i in 0..4 {

@@ -78,51 +78,62 @@ pub(crate) fn ln_hyp2f1_pos(a: f64, b: f64, c: f64, z: f64) -> Option<f64> {
     None
 }
 
-/// ln 2F1(a, b; c; z) (as [`ln_hyp2f1_pos`]) with its partial derivatives
-/// (d/da, d/db, d/dc, d/dz) of ln 2F1, accumulated in the same series:
+/// ln G(b, c; z) with its partial derivatives (d/db, d/dc, d/dz) of ln G, where
 ///
 /// ```text
-/// t_k = (a)_k (b)_k / ((c)_k k!) z^k,   d t_k/da = t_k sum_{j<k} 1/(a+j)   (b alike),
-/// d t_k/dc = -t_k sum_{j<k} 1/(c+j),     d t_k/dz = t_k k / z
+/// G(b, c; z) = 2F1(1, b; c; z) = sum_k t_k,   t_k = (b)_k / (c)_k z^k,
+/// d t_k/db = t_k sum_{j<k} 1/(b+j),   d t_k/dc = -t_k sum_{j<k} 1/(c+j),   d t_k/dz = t_k k / z
 /// ```
-pub(crate) fn ln_hyp2f1_grad(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, [f64; 4])> {
-    if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z)) {
+///
+/// for 0 < b <= c and 0 <= z < 1. Every term ratio (b+k)/(c+k) z is at most z, so the terms fall
+/// at least geometrically from the first one and G <= 1/(1-z): no running scale is needed. One
+/// division per term (1/((b+k)(c+k)) gives 1/(b+k), 1/(c+k) and the ratio). The series stops once
+/// a geometric bound on the remaining terms of the value and of every derivative sum is below
+/// 1e-16 of G.
+///
+/// This is the Pareto/NBD form after Euler's transformation
+/// `2F1(a, b; a+1; z) = (1-z)^(1-b) 2F1(1, a+1-b; a+1; z)`, whose terms, unlike those of the
+/// left side, never grow (heavy buyers, where b = r+x is large, need a handful of terms).
+///
+/// Returns `None` outside the domain or when the series needs more than 2,000,000 terms
+/// (z extremely close to 1).
+pub(crate) fn ln_hyp2f1_one_grad(b: f64, c: f64, z: f64) -> Option<(f64, [f64; 3])> {
+    if !(b > 0.0 && b <= c && c.is_finite() && (0.0..1.0).contains(&z)) {
         return None;
     }
     if z == 0.0 {
-        return Some((0.0, [0.0, 0.0, 0.0, a * b / c]));
+        return Some((0.0, [0.0, 0.0, b / c]));
     }
     const MAX_TERMS: usize = 2_000_000;
-    let mut log_scale = 0.0f64;
-    let mut term = 1.0f64;
-    let mut sum = 1.0f64;
-    let (mut pa, mut pb, mut pc) = (0.0f64, 0.0f64, 0.0f64);
-    let (mut sa, mut sb, mut sc, mut sz) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
-    for k in 0..MAX_TERMS {
-        let kf = k as f64;
-        pa += 1.0 / (a + kf);
-        pb += 1.0 / (b + kf);
-        pc += 1.0 / (c + kf);
-        term *= (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
-        sum += term;
-        sa += term * pa;
-        sb += term * pb;
-        sc += term * pc;
-        sz += term * (kf + 1.0);
-        if sum > 1e280 {
-            log_scale += sum.ln();
-            term /= sum;
-            sa /= sum;
-            sb /= sum;
-            sc /= sum;
-            sz /= sum;
-            sum = 1.0;
-        }
-        let ratio = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
-        if ratio < 1.0 && term * (kf + 2.0) * (1.0 + pa + pb + pc) <= sum * 1e-16 * (1.0 - ratio) {
+    let inv_z = 1.0 / z;
+    let inv_1mz = 1.0 / (1.0 - z);
+    // Stopping rule. After term k (k >= 1) the remaining terms are t_{k+m} <= t_k z^m, and the
+    // derivative weights w_j = sum_{i<j} 1/(b+i) + sum_{i<j} 1/(c+i) + j/z grow by at most
+    // delta = 1/b + 1/c + 1/z per term, so w_k <= k delta and every weighted tail is at most
+    //   t_k sum_m z^m (w_k + m delta) <= t_k delta z/(1-z) (k + 1/(1-z)).
+    // Stop when that is below 1e-16 <= 1e-16 G (G >= 1), i.e. t_k (k + 1/(1-z)) <= threshold.
+    let delta = 1.0 / b + 1.0 / c + inv_z;
+    let threshold = 1e-16 / (delta * z * inv_1mz);
+    let (mut t, mut sum) = (1.0f64, 1.0f64);
+    let (mut pb, mut pc) = (0.0f64, 0.0f64);
+    let (mut sb, mut sc, mut sz) = (0.0f64, 0.0f64, 0.0f64);
+    let mut k = 0.0f64;
+    for _ in 0..MAX_TERMS {
+        let (bk, ck) = (b + k, c + k);
+        let inv = 1.0 / (bk * ck);
+        pb += ck * inv; // sum of 1/(b+j), j <= k
+        pc += bk * inv; // sum of 1/(c+j), j <= k
+        t *= bk * bk * inv * z; // t_{k+1} = t_k (b+k)/(c+k) z
+        k += 1.0;
+        sum += t;
+        sb += t * pb;
+        sc += t * pc;
+        sz += t * k;
+        if t * (k + inv_1mz) <= threshold {
+            let inv_sum = 1.0 / sum;
             return Some((
-                log_scale + sum.ln(),
-                [sa / sum, sb / sum, -sc / sum, sz / (z * sum)],
+                sum.ln(),
+                [sb * inv_sum, -sc * inv_sum, sz * inv_z * inv_sum],
             ));
         }
     }
@@ -168,6 +179,64 @@ const fn gauss_legendre_20() -> [(f64, f64); 20] {
     out
 }
 
+/// Slow general-purpose series kept as references for the tests of the fast special functions.
+#[cfg(test)]
+pub(crate) mod reference {
+    /// ln 2F1(a, b; c; z) for a, b, c > 0, 0 <= z < 1 with its partial derivatives
+    /// (d/da, d/db, d/dc, d/dz), from the plain power series (the former fitting path; two
+    /// divisions per term plus three for the derivatives, many terms for heavy buyers):
+    ///
+    /// ```text
+    /// t_k = (a)_k (b)_k / ((c)_k k!) z^k,   d t_k/da = t_k sum_{j<k} 1/(a+j)   (b alike),
+    /// d t_k/dc = -t_k sum_{j<k} 1/(c+j),     d t_k/dz = t_k k / z
+    /// ```
+    pub(crate) fn ln_hyp2f1_grad(a: f64, b: f64, c: f64, z: f64) -> Option<(f64, [f64; 4])> {
+        if !(a > 0.0 && b > 0.0 && c > 0.0 && (0.0..1.0).contains(&z)) {
+            return None;
+        }
+        if z == 0.0 {
+            return Some((0.0, [0.0, 0.0, 0.0, a * b / c]));
+        }
+        const MAX_TERMS: usize = 2_000_000;
+        let mut log_scale = 0.0f64;
+        let mut term = 1.0f64;
+        let mut sum = 1.0f64;
+        let (mut pa, mut pb, mut pc) = (0.0f64, 0.0f64, 0.0f64);
+        let (mut sa, mut sb, mut sc, mut sz) = (0.0f64, 0.0f64, 0.0f64, 0.0f64);
+        for k in 0..MAX_TERMS {
+            let kf = k as f64;
+            pa += 1.0 / (a + kf);
+            pb += 1.0 / (b + kf);
+            pc += 1.0 / (c + kf);
+            term *= (a + kf) * (b + kf) / ((c + kf) * (kf + 1.0)) * z;
+            sum += term;
+            sa += term * pa;
+            sb += term * pb;
+            sc += term * pc;
+            sz += term * (kf + 1.0);
+            if sum > 1e280 {
+                log_scale += sum.ln();
+                term /= sum;
+                sa /= sum;
+                sb /= sum;
+                sc /= sum;
+                sz /= sum;
+                sum = 1.0;
+            }
+            let ratio = (a + kf + 1.0) * (b + kf + 1.0) / ((c + kf + 1.0) * (kf + 2.0)) * z;
+            if ratio < 1.0
+                && term * (kf + 2.0) * (1.0 + pa + pb + pc) <= sum * 1e-16 * (1.0 - ratio)
+            {
+                return Some((
+                    log_scale + sum.ln(),
+                    [sa / sum, sb / sum, -sc / sum, sz / (z * sum)],
+                ));
+            }
+        }
+        None
+    }
+}
+
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
@@ -184,10 +253,137 @@ mod tests {
         assert!((v - (-300.5 * 0.1f64.ln())).abs() < 1e-9 * v.abs());
     }
 
+    /// Every (b, c, z) that the Pareto/NBD fit passes to `ln_hyp2f1_one_grad`, on a grid of
+    /// parameters in both branches, heavy buyers x = 300..5000 and the regression case x = 221,
+    /// t_x = 103.4, T = 103.6, plus z close to 1.
+    fn pareto_arguments() -> Vec<(f64, f64, f64)> {
+        let mut out = Vec::new();
+        for (r, alpha, s, beta) in [
+            (0.553, 10.578, 0.606, 11.669),
+            (0.8, 15.0, 1.3, 4.0),
+            (0.05, 2.0, 0.02, 300.0),
+            (3.0, 300.0, 5.0, 0.5),
+        ] {
+            for x in [0u32, 1, 7, 221, 300, 1000, 5000] {
+                for y in [0.0, 0.5, 10.0, 103.4, 103.6, 1000.0] {
+                    let rx = r + f64::from(x);
+                    let c = rx + s + 1.0;
+                    if alpha >= beta {
+                        out.push((rx, c, (alpha - beta) / (alpha + y)));
+                    } else {
+                        out.push((s + 1.0, c, (beta - alpha) / (beta + y)));
+                    }
+                }
+            }
+        }
+        for z in [0.0, 1e-12, 0.3, 0.9, 0.99, 0.999] {
+            out.push((0.553, 2.159, z));
+            out.push((1.606, 222.159, z));
+        }
+        out
+    }
+
+    #[test]
+    fn hyp2f1_one_matches_the_general_series() {
+        // Euler: 2F1(a, b; a+1; z) = (1-z)^(1-b) G(b', c; z) with c = a+1, b' = c - b, so
+        // ln G(b', c; z) = ln F(c-1, c-b', c; z) - (1-c+b') ln(1-z) with F the general 2F1:
+        //   d ln G/db' = -dF/db - ln(1-z)
+        //   d ln G/dc  = dF/da + dF/db + dF/dc + ln(1-z)
+        //   d ln G/dz  = dF/dz + (1-b)/(1-z)        (dF: derivatives of ln F)
+        for (bp, c, z) in pareto_arguments() {
+            let (a, b) = (c - 1.0, c - bp);
+            let (lg, g) = ln_hyp2f1_one_grad(bp, c, z).unwrap();
+            let (lf, d) = reference::ln_hyp2f1_grad(a, b, c, z).unwrap();
+            let l1z = (-z).ln_1p();
+            let want = [
+                -d[1] - l1z,
+                d[0] + d[1] + d[2] + l1z,
+                d[3] + (1.0 - b) / (1.0 - z),
+            ];
+            // The reference side cancels large numbers (e.g. ln F ~ 5000 for b ~ 1000): compare
+            // relative to the magnitude of the parts.
+            let scale = [
+                d[1].abs() + l1z.abs(),
+                d[0].abs() + d[1].abs() + d[2].abs() + l1z.abs(),
+                d[3].abs() + ((1.0 - b) / (1.0 - z)).abs(),
+            ];
+            let v = lf - (1.0 - b) * l1z;
+            assert!(lg.is_finite() && g.iter().all(|v| v.is_finite()));
+            assert!(
+                (lg - v).abs() <= 1e-12 * (lf.abs() + ((1.0 - b) * l1z).abs()).max(1.0),
+                "b' {bp} c {c} z {z}: {lg} vs {v}"
+            );
+            for i in 0..3 {
+                assert!(
+                    (g[i] - want[i]).abs() <= 1e-9 * scale[i].max(1.0),
+                    "b' {bp} c {c} z {z} d{i}: {} vs {}",
+                    g[i],
+                    want[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hyp2f1_one_gradient_matches_differences() {
+        for (b, c, z) in pareto_arguments() {
+            // Central differences cannot resolve z below 1e-6 or near 1 (the comparison with
+            // the general series above covers those).
+            if !(1e-6..=0.99).contains(&z) {
+                continue;
+            }
+            let (_, g) = ln_hyp2f1_one_grad(b, c, z).unwrap();
+            let f = |b: f64, c: f64, z: f64| ln_hyp2f1_one_grad(b, c, z).unwrap().0;
+            let hb = 1e-6 * b;
+            let hc = 1e-6 * c;
+            let hz = 1e-7 * z.min(1.0 - z);
+            // b + hb may exceed c when b = c - tiny; the grid keeps b < c by at least s + 1.
+            let num = [
+                (f(b + hb, c, z) - f(b - hb, c, z)) / (2.0 * hb),
+                (f(b, c + hc, z) - f(b, c - hc, z)) / (2.0 * hc),
+                (f(b, c, z + hz) - f(b, c, z - hz)) / (2.0 * hz),
+            ];
+            for i in 0..3 {
+                assert!(
+                    (g[i] - num[i]).abs() <= 1e-5 * num[i].abs().max(1.0),
+                    "b {b} c {c} z {z} d{i}: {} vs {}",
+                    g[i],
+                    num[i]
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn hyp2f1_one_known_values_and_domain() {
+        // 2F1(1, 1; 2; z) = -ln(1 - z) / z
+        for z in [1e-9, 0.1, 0.5, 0.9, 0.999] {
+            let (v, _) = ln_hyp2f1_one_grad(1.0, 2.0, z).unwrap();
+            let want = (-(-z).ln_1p() / z).ln();
+            // Rounding accumulates over the ~30,000 terms needed at z = 0.999.
+            assert!(
+                (v - want).abs() < 1e-12 * want.abs().max(1.0),
+                "{z}: {v} vs {want}"
+            );
+        }
+        // 2F1(1, b; b; z) = 1/(1 - z): value and d/dz = 1/(1-z).
+        let (v, g) = ln_hyp2f1_one_grad(7.5, 7.5, 0.6).unwrap();
+        assert!((v + 0.4f64.ln()).abs() < 1e-14);
+        assert!((g[2] - 1.0 / 0.4).abs() < 1e-12);
+        assert_eq!(
+            ln_hyp2f1_one_grad(2.0, 3.0, 0.0),
+            Some((0.0, [0.0, 0.0, 2.0 / 3.0]))
+        );
+        assert!(ln_hyp2f1_one_grad(3.0, 2.0, 0.5).is_none()); // b > c
+        assert!(ln_hyp2f1_one_grad(0.0, 2.0, 0.5).is_none());
+        assert!(ln_hyp2f1_one_grad(1.0, 2.0, 1.0).is_none());
+        assert!(ln_hyp2f1_one_grad(1.0, 2.0, f64::NAN).is_none());
+    }
+
     #[test]
     fn hyp2f1_gradient_matches_differences() {
         let (a, b, c, z) = (3.7, 1.6, 4.7, 0.37);
-        let (f, g) = ln_hyp2f1_grad(a, b, c, z).unwrap();
+        let (f, g) = reference::ln_hyp2f1_grad(a, b, c, z).unwrap();
         assert!((f - ln_hyp2f1_pos(a, b, c, z).unwrap()).abs() < 1e-14);
         let h = 1e-6;
         let num = [
