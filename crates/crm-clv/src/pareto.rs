@@ -7,8 +7,8 @@ use crate::data::{Histories, History};
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::PurchaseModel;
-use crate::rng::Rng;
 use crate::purchase::{Prediction, par_predict};
+use crate::rng::Rng;
 use crate::special::{
     GL20, digamma, ln_gamma, ln_hyp2f1_grad, ln_hyp2f1_pos, log_add_exp, log_sub_exp,
 };
@@ -359,11 +359,11 @@ impl PurchaseModel for ParetoNbd {
     /// ```
     /// (the posterior given alive at T, and at T + t after the Laplace factor), f by its
     /// hypergeometric series (see [`ParetoNbd::predict_batch`]); where the series argument
-    /// exceeds 0.93, Gauss-Legendre quadrature (16 panels of 20 points after u = A(e^w - 1)) of
+    /// exceeds 0.93, Gauss-Legendre quadrature (20 points on geometrically graded panels) of
     /// int_0^t E[lambda e^(-lambda u)] E[e^(-mu u)] du instead.
     fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
         self.p_purchase_if_alive_fast(t, h)
-            .unwrap_or_else(|| self.p_purchase_if_alive_quadrature(t, h, 16))
+            .unwrap_or_else(|| self.p_purchase_if_alive_quadrature(t, h, 1))
     }
 
     /// Batch predictions on all cores (contiguous shares in input order; each customer's
