@@ -38,10 +38,11 @@ const MAX_TERMS: f64 = 2_000.0;
 /// convergence.
 ///
 /// Stopping rule: after term k, the remaining terms of each sum are below t_k z^j (j >= 1), so
-/// the tails are at most t_k z/(1-z) and t_k z/(1-z) (k + 1/(1-z)); both must be below 1e-17
-/// of their sums. The test is made on z[0] only: both relative tails grow with z (the partial
-/// sums are polynomials in z of degree k with positive coefficients), so the smaller arguments
-/// have converged too.
+/// the tails are at most t_k z/(1-z) and t_k z/(1-z) (k + 1/(1-z)); the second must be below
+/// 1e-16 of sum k t_k, which implies the same for the first and sum t_k (the partial sums
+/// satisfy sum k t_k <= k sum t_k). The test is made on z[0] only: the relative tails grow
+/// with z (the partial sums are polynomials in z of degree k with positive coefficients), so
+/// the smaller arguments have converged too.
 #[inline]
 fn series3(p: f64, c: f64, z: [f64; 3]) -> Option<[(f64, f64); 3]> {
     if !(z[0] <= Z_MAX && z[2] >= 0.0 && z[1] <= z[0] && z[2] <= z[1] && p > 0.0 && c > p) {
@@ -63,8 +64,8 @@ fn series3(p: f64, c: f64, z: [f64; 3]) -> Option<[(f64, f64); 3]> {
             s[j] += term;
             s1[j] += k * term;
         }
-        let tail = coef * zp[0] * q;
-        if tail <= 1e-16 * s[0] && tail * (k + inv) <= 1e-16 * s1[0] || tail == 0.0 {
+        // The sum-of-k-terms test implies the plain one (s1 <= k s for the partial sums).
+        if coef * zp[0] * q * (k + inv) <= 1e-16 * s1[0] {
             return Some([(s[0], s1[0]), (s[1], s1[1]), (s[2], s1[2])]);
         }
     }
@@ -126,6 +127,13 @@ impl Post {
     }
 }
 
+/// ln(1 + e) for e >= 0: `ln_1p` near 0, the cheaper `ln` of 1 + e elsewhere (where it is
+/// as accurate relative to the result).
+#[inline]
+fn ln1p_pos(e: f64) -> f64 {
+    if e < 0.25 { e.ln_1p() } else { (1.0 + e).ln() }
+}
+
 /// (1 - e^(-k l)) / k, stable as k -> 0 (limit l); with l = ln(1 + t/b) this is
 /// (1 - (b/(b+t))^k) / k.
 #[inline]
@@ -154,7 +162,7 @@ fn p_alive_from(p: &Post, h: &History, g_tx: f64, g_t: f64) -> Option<f64> {
         return Some(1.0);
     }
     let d = h.t - h.t_x;
-    let ln_r = p.a * (d / (p.alpha + h.t_x)).ln_1p() + p.b * (d / (p.beta + h.t_x)).ln_1p();
+    let ln_r = p.a * ln1p_pos(d / (p.alpha + h.t_x)) + p.b * ln1p_pos(d / (p.beta + h.t_x));
     let pa = if ln_r < 700.0 {
         let excess = ln_r.exp_m1() * g_tx + (g_tx - g_t);
         1.0 / (1.0 + excess.max(0.0))
@@ -182,8 +190,8 @@ fn if_alive_from(p: &Post, t_age: f64, t: f64, f_t: f64, f_tt: f64) -> Option<(f
         return Some((0.0, 0.0));
     }
     let (at, bt) = (p.alpha + t_age, p.beta + t_age);
-    let la = (t / at).ln_1p();
-    let lb = (t / bt).ln_1p();
+    let la = ln1p_pos(t / at);
+    let lb = ln1p_pos(t / bt);
     let q = f_t - (-(p.a * la + p.b * lb)).exp() * f_tt;
     let e = p.a * bt / at * expm1_ratio_ln(p.b - 1.0, lb);
     (q.is_finite() && e.is_finite()).then_some((e, q.clamp(0.0, 1.0)))

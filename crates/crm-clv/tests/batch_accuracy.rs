@@ -3,7 +3,10 @@
 //! random and extreme inputs: P(alive) and P(no purchase) to 1e-12, expected purchases to
 //! 1e-10 relative.
 
-use crm_clv::{BgNbd, History, MbgNbd, ParetoNbd, Prediction, PurchaseModel};
+use crm_clv::{
+    BgNbd, ClvOptions, History, MbgNbd, ParetoNbd, Prediction, PurchaseModel, expected_clv,
+    predict_clv_batch,
+};
 use proptest::prelude::*;
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -185,4 +188,43 @@ proptest! {
         let tx = if x == 0 { 0.0 } else { frac * tt };
         let _ = check(&m, &[History::new(x, tx, tt)], t);
     }
+}
+
+fn check_clv<M: PurchaseModel + Sync>(m: &M, hs: &[History]) {
+    for (h, d, p) in [
+        (39.0, 0.0, 1.0),
+        (39.0, 0.01, 1.0),
+        (52.0, 0.1, 4.348),
+        (10.5, 0.02, 3.0),
+    ] {
+        let opts = ClvOptions::new(h, d, p).unwrap();
+        let batch = predict_clv_batch(m, hs, &opts);
+        let preds = m.predict_batch(hs, h);
+        for ((hist, c), pred) in hs.iter().zip(&batch).zip(&preds) {
+            assert_eq!(c.prediction, *pred);
+            let one = expected_clv(m, hist, 1.0, &opts);
+            assert!(
+                close(c.clv_per_spend, one, 1e-10) || (c.clv_per_spend - one).abs() < 1e-13,
+                "{hist:?} {opts:?}: batch {} one {one}",
+                c.clv_per_spend
+            );
+        }
+    }
+}
+
+#[test]
+fn clv_batch_matches_expected_clv() {
+    check_clv(
+        &BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap(),
+        &extremes(),
+    );
+    check_clv(
+        &MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap(),
+        &extremes(),
+    );
+    check_clv(
+        &ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap(),
+        &extremes(),
+    );
+    check_clv(&ParetoNbd::new(0.8, 15.0, 1.3, 4.0).unwrap(), &extremes());
 }
