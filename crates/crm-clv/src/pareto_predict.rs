@@ -134,6 +134,16 @@ fn ln1p_pos(e: f64) -> f64 {
     if e < 0.25 { e.ln_1p() } else { (1.0 + e).ln() }
 }
 
+/// e^v - 1: `exp_m1` near 0, the cheaper `exp` where |v| > 0.5 (no cancellation there).
+#[inline]
+fn expm1_fast(v: f64) -> f64 {
+    if v.abs() > 0.5 {
+        v.exp() - 1.0
+    } else {
+        v.exp_m1()
+    }
+}
+
 /// (1 - e^(-k l)) / k, stable as k -> 0 (limit l); with l = ln(1 + t/b) this is
 /// (1 - (b/(b+t))^k) / k.
 #[inline]
@@ -141,7 +151,7 @@ pub(super) fn expm1_ratio_ln(k: f64, l: f64) -> f64 {
     if k.abs() < 1e-12 {
         l
     } else {
-        -(-k * l).exp_m1() / k
+        -expm1_fast(-k * l) / k
     }
 }
 
@@ -164,7 +174,7 @@ fn p_alive_from(p: &Post, h: &History, g_tx: f64, g_t: f64) -> Option<f64> {
     let d = h.t - h.t_x;
     let ln_r = p.a * ln1p_pos(d / (p.alpha + h.t_x)) + p.b * ln1p_pos(d / (p.beta + h.t_x));
     let pa = if ln_r < 700.0 {
-        let excess = ln_r.exp_m1() * g_tx + (g_tx - g_t);
+        let excess = expm1_fast(ln_r) * g_tx + (g_tx - g_t);
         1.0 / (1.0 + excess.max(0.0))
     } else {
         // R g(t_x) dominates 1 - g(T) <= 1 by a factor above e^700 g(t_x).
