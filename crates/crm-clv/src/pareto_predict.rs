@@ -477,7 +477,7 @@ mod tests {
         // Log-uniform parameters and ages, x up to 5000 (seeded, 3000 cases).
         let mut rng = Rng::new(99);
         let mut lu = |lo: f64, hi: f64| (lo.ln() + rng.uniform() * (hi / lo).ln()).exp();
-        let mut n_series = 0;
+        let (mut n_series, mut worst_pa, mut worst_q) = (0, 0.0f64, 0.0f64);
         for i in 0..3000 {
             let m = ParetoNbd::new(
                 lu(0.02, 20.0),
@@ -506,6 +506,7 @@ mod tests {
                     err < 1e-12 || err < 1e-9 * old_pa,
                     "{m:?} {h:?}: {pa:e} vs {old_pa:e}"
                 );
+                worst_pa = worst_pa.max(err.min(err / old_pa));
             }
             let quad = m.p_purchase_if_alive_quadrature(t, &h, 40);
             let q = m.p_purchase_if_alive(t, &h);
@@ -513,7 +514,9 @@ mod tests {
                 (q - quad).abs() < 1e-9,
                 "{m:?} {h:?} t {t}: {q:e} vs {quad:e}"
             );
+            worst_q = worst_q.max((q - quad).abs());
         }
+        eprintln!("random: P(alive) worst {worst_pa:e}, P(purchase|alive) worst abs {worst_q:e}");
         assert!(n_series > 1500, "{n_series}");
     }
 
