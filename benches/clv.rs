@@ -111,6 +111,9 @@ fn fit_million(c: &mut Criterion) {
     g.finish();
 }
 
+/// p_alive, expected purchases, p_no_purchase, expected spend, CLV.
+type CliRow = (f64, f64, f64, Option<f64>, Option<f64>);
+
 fn predict_million(c: &mut Criterion) {
     let sim = million(true);
     let daily = million(false);
@@ -161,7 +164,7 @@ fn predict_million(c: &mut Criterion) {
         gg: &GammaGamma,
         zbar: &[f64],
         o: &ClvOptions,
-    ) -> Vec<(f64, f64, f64, Option<f64>, Option<f64>)> {
+    ) -> Vec<CliRow> {
         predict_clv_batch(m, hs, o)
             .iter()
             .zip(hs.iter().zip(zbar))
