@@ -204,7 +204,8 @@ fn if_alive_from(p: &Post, t_age: f64, t: f64, f_t: f64, f_tt: f64) -> Option<(f
     let lb = ln1p_pos(t / bt);
     let q = f_t - (-(p.a * la + p.b * lb)).exp() * f_tt;
     let e = p.a * bt / at * expm1_ratio_ln(p.b - 1.0, lb);
-    (q.is_finite() && e.is_finite()).then_some((e, q.clamp(0.0, 1.0)))
+    // e is +inf for t = inf and s <= 1 (the expectation diverges), a value, not a failure.
+    (q.is_finite() && !e.is_nan()).then_some((e, q.clamp(0.0, 1.0)))
 }
 
 /// The ages at which the series are needed: t_x (P(alive)), T and T + t (clamped to be
@@ -253,6 +254,7 @@ impl ParetoNbd {
         if !(t > 0.0) {
             return 0.0;
         }
+        let t = t.min(f64::MAX);
         let (a, b) = (self.r + f64::from(h.x), self.s);
         let (at, bt) = (self.alpha + h.t, self.beta + h.t);
         let f = |u: f64| (-(a + 1.0) * (u / at).ln_1p() - b * (u / bt).ln_1p()).exp();
@@ -518,6 +520,28 @@ mod tests {
         }
         eprintln!("random: P(alive) worst {worst_pa:e}, P(purchase|alive) worst abs {worst_q:e}");
         assert!(n_series > 1500, "{n_series}");
+    }
+
+    #[test]
+    fn infinite_horizon_is_finite_where_it_should_be() {
+        // P(ever buying again | alive) = f(T); the expectation diverges for s <= 1 only.
+        for m in params() {
+            for h in [History::new(3, 10.0, 20.0), History::new(0, 0.0, 0.1)] {
+                let p = m.predict_one(&h, f64::INFINITY);
+                assert!(
+                    p.p_alive.is_finite() && p.p_no_purchase.is_finite(),
+                    "{m:?} {h:?} {p:?}"
+                );
+                assert!((0.0..=1.0).contains(&p.p_no_purchase));
+                assert_eq!(
+                    p.expected_purchases.is_finite(),
+                    m.s > 1.0,
+                    "{m:?} {h:?} {p:?}"
+                );
+                let q = m.p_purchase_if_alive_quadrature(f64::INFINITY, &h, 1);
+                assert!(q.is_finite() && q > 0.0);
+            }
+        }
     }
 
     /// Monte Carlo: draw (lambda, mu) from the posterior given alive at T, weight by the
