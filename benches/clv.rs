@@ -8,7 +8,8 @@ use std::time::Duration;
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crm_analytics::clv::{
-    BgNbd, FitOptions, GammaGamma, Histories, History, ParetoNbd, PurchaseModel, Spends,
+    BgNbd, ClvOptions, FitOptions, GammaGamma, Histories, History, MbgNbd, ParetoNbd,
+    PurchaseModel, Spends, predict_clv_batch,
 };
 
 /// The CDNOW calibration summary (x, t_x, T, zbar), or `None` when the shared data is absent.
@@ -110,6 +111,9 @@ fn fit_million(c: &mut Criterion) {
     g.finish();
 }
 
+/// p_alive, expected purchases, p_no_purchase, expected spend, CLV.
+type CliRow = (f64, f64, f64, Option<f64>, Option<f64>);
+
 fn predict_million(c: &mut Criterion) {
     let sim = million(true);
     let daily = million(false);
@@ -142,6 +146,52 @@ fn predict_million(c: &mut Criterion) {
     });
     g.bench_function("pnbd_p_alive", |b| {
         b.iter(|| sim.iter().map(|h| pn.p_alive(h)).sum::<f64>())
+    });
+    let mb = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    g.bench_function("mbgnbd_batch_all_three", |b| {
+        b.iter(|| mb.predict_batch(black_box(&sim), 39.0))
+    });
+    // The computation of a `crm clv predict --spend-params` row without the file IO: the three
+    // predictions, Gamma-Gamma expected spend and CLV over 39 weeks (default: undiscounted).
+    let gg = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+    let xs: Vec<u32> = sim.iter().map(|h| h.x).collect();
+    let zbar = gg.simulate(&xs, 9);
+    let plain = ClvOptions::new(39.0, 0.0, 1.0).unwrap();
+    let weekly = ClvOptions::new(39.0, 0.01, 1.0).unwrap();
+    fn cli_rows<M: PurchaseModel + Sync>(
+        m: &M,
+        hs: &[History],
+        gg: &GammaGamma,
+        zbar: &[f64],
+        o: &ClvOptions,
+    ) -> Vec<CliRow> {
+        predict_clv_batch(m, hs, o)
+            .iter()
+            .zip(hs.iter().zip(zbar))
+            .map(|(c, (h, z))| {
+                let spend = gg.conditional_expected_spend(h.x, *z);
+                let p = c.prediction;
+                (
+                    p.p_alive,
+                    p.expected_purchases,
+                    p.p_no_purchase,
+                    spend,
+                    spend.map(|s| s * c.clv_per_spend),
+                )
+            })
+            .collect()
+    }
+    g.bench_function("bgnbd_cli_row", |b| {
+        b.iter(|| cli_rows(&bg, black_box(&sim), &gg, &zbar, &plain))
+    });
+    g.bench_function("mbgnbd_cli_row", |b| {
+        b.iter(|| cli_rows(&mb, black_box(&sim), &gg, &zbar, &plain))
+    });
+    g.bench_function("pnbd_cli_row", |b| {
+        b.iter(|| cli_rows(&pn, black_box(&sim), &gg, &zbar, &plain))
+    });
+    g.bench_function("pnbd_cli_row_discounted_1pct_weekly", |b| {
+        b.iter(|| cli_rows(&pn, black_box(&sim), &gg, &zbar, &weekly))
     });
     g.finish();
 }

@@ -5,7 +5,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::data::History;
 use crate::error::{ClvError, Result};
-use crate::purchase::PurchaseModel;
+use crate::purchase::{Prediction, PurchaseModel};
 
 /// Horizon and discounting of [`expected_clv`], all in explicit units.
 ///
@@ -134,4 +134,103 @@ pub fn expected_clv<M: PurchaseModel + ?Sized>(
         prev = e;
     }
     spend * value
+}
+
+/// Discounted expected purchases of a customer known to be alive, the CLV sum of
+/// [`expected_clv`] without P(alive) and spend:
+///
+/// ```text
+/// D = sum_{k=1}^{K} [E(min(kP, H) | alive) - E((k-1)P | alive)] / (1 + d)^k
+/// ```
+///
+/// so that `expected_clv = spend * P(alive) * D`. With d = 0 the sum telescopes to
+/// E(H | alive) (one evaluation instead of K).
+#[must_use]
+pub fn discounted_purchases_if_alive<M: PurchaseModel + ?Sized>(
+    model: &M,
+    history: &History,
+    options: &ClvOptions,
+) -> f64 {
+    if options.discount_rate == 0.0 {
+        return model.expected_purchases_if_alive(options.horizon, history);
+    }
+    let k_max = (options.horizon / options.period).ceil().max(1.0) as u64;
+    let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
+    for k in 1..=k_max {
+        let t = (k as f64 * options.period).min(options.horizon);
+        let e = model.expected_purchases_if_alive(t, history);
+        disc /= 1.0 + options.discount_rate;
+        value += (e - prev) * disc;
+        prev = e;
+    }
+    value
+}
+
+/// The batch predictions at the CLV horizon and each customer's expected CLV per unit of
+/// spend, for many customers.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ClvPrediction {
+    /// P(alive), expected purchases and P(no purchase) over `options.horizon`
+    /// ([`PurchaseModel::predict_batch`]).
+    pub prediction: Prediction,
+    /// P(alive) times [`discounted_purchases_if_alive`]: [`expected_clv`] with spend 1
+    /// (multiply by the expected spend per purchase for the CLV).
+    pub clv_per_spend: f64,
+}
+
+/// [`PurchaseModel::predict_batch`] at `options.horizon` and the CLV per unit of spend of every
+/// customer, on all cores (results in input order, independent of the number of threads).
+///
+/// Undiscounted (d = 0) the CLV per unit of spend is the expected purchases over the horizon,
+/// so it costs nothing extra; with discounting each customer needs the expectation at the K
+/// period ends (K = ceil(H / P)).
+///
+/// ```
+/// use crm_clv::{ClvOptions, History, ParetoNbd, PurchaseModel, expected_clv, predict_clv_batch};
+/// let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
+/// let hs = [History::new(2, 30.43, 38.86), History::new(0, 0.0, 38.86)];
+/// let opts = ClvOptions::new(39.0, 0.01, 4.0)?;
+/// let out = predict_clv_batch(&m, &hs, &opts);
+/// let one = expected_clv(&m, &hs[0], 1.0, &opts);
+/// assert!((out[0].clv_per_spend - one).abs() < 1e-12 * one);
+/// # Ok::<(), crm_clv::ClvError>(())
+/// ```
+#[must_use]
+pub fn predict_clv_batch<M: PurchaseModel + Sync>(
+    model: &M,
+    histories: &[History],
+    options: &ClvOptions,
+) -> Vec<ClvPrediction> {
+    let preds = model.predict_batch(histories, options.horizon);
+    let mut out: Vec<ClvPrediction> = preds
+        .iter()
+        .map(|p| ClvPrediction {
+            prediction: *p,
+            clv_per_spend: p.expected_purchases,
+        })
+        .collect();
+    if options.discount_rate == 0.0 {
+        return out;
+    }
+    let work = |hs: &[History], os: &mut [ClvPrediction]| {
+        for (h, o) in hs.iter().zip(os.iter_mut()) {
+            o.clv_per_spend =
+                o.prediction.p_alive * discounted_purchases_if_alive(model, h, options);
+        }
+    };
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(histories.len().div_ceil(4096).max(1));
+    if threads <= 1 {
+        work(histories, &mut out);
+    } else {
+        let per = histories.len().div_ceil(threads).max(1);
+        let work = &work;
+        std::thread::scope(|s| {
+            for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
+                s.spawn(move || work(hs, os));
+            }
+        });
+    }
+    out
 }

@@ -45,7 +45,10 @@ mod special;
 
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
-pub use clv::{ClvOptions, expected_clv, unit_ratio};
+pub use clv::{
+    ClvOptions, ClvPrediction, discounted_purchases_if_alive, expected_clv, predict_clv_batch,
+    unit_ratio,
+};
 pub use data::{Histories, History};
 pub use error::{ClvError, Result};
 pub use gamma_gamma::{GammaGamma, Spends};

@@ -3,7 +3,10 @@
 //! random and extreme inputs: P(alive) and P(no purchase) to 1e-12, expected purchases to
 //! 1e-10 relative.
 
-use crm_clv::{BgNbd, History, ParetoNbd, Prediction, PurchaseModel};
+use crm_clv::{
+    BgNbd, ClvOptions, History, MbgNbd, ParetoNbd, Prediction, PurchaseModel, expected_clv,
+    predict_clv_batch,
+};
 use proptest::prelude::*;
 
 fn close(a: f64, b: f64, rel: f64) -> bool {
@@ -100,6 +103,24 @@ fn pnbd_batch_matches_single_on_extremes() {
 }
 
 #[test]
+fn mbgnbd_batch_matches_single_on_extremes() {
+    let mut worst: f64 = 0.0;
+    for (r, alpha, a, b) in [
+        (0.525, 6.183, 0.891, 1.614),
+        (0.25, 4.0, 1.0, 2.5),
+        (2.0, 0.5, 3.5, 0.3),
+        (0.05, 40.0, 0.2, 0.6),
+        (5.0, 1.0, 0.5, 50.0),
+    ] {
+        let m = MbgNbd::new(r, alpha, a, b).unwrap();
+        for t in [0.0, 0.5, 39.0, 52.0, 1000.0] {
+            worst = worst.max(check(&m, &extremes(), t));
+        }
+    }
+    eprintln!("MBG/NBD batch vs single, worst relative difference {worst:e}");
+}
+
+#[test]
 fn batch_is_deterministic_and_ordered_across_threads() {
     // More than one thread's share (16,384) so the batch is split.
     let m = BgNbd::new(0.25, 4.0, 0.8, 2.5).unwrap();
@@ -120,6 +141,14 @@ fn batch_is_deterministic_and_ordered_across_threads() {
     for i in [0usize, 16_384, 39_999] {
         assert_eq!(p.predict_batch(&hs[i..=i], 39.0)[0], a[i]);
     }
+    assert!(check(&p, &hs[..4000], 39.0) < 1e-10);
+    let mb = MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap();
+    let a = mb.predict_batch(&hs, 39.0);
+    assert_eq!(a, mb.predict_batch(&hs, 39.0));
+    for i in [0usize, 16_384, 39_999] {
+        assert_eq!(mb.predict_batch(&hs[i..=i], 39.0)[0], a[i]);
+    }
+    assert!(check(&mb, &hs[..4000], 39.0) < 1e-10);
 }
 
 proptest! {
@@ -138,13 +167,64 @@ proptest! {
     }
 
     #[test]
+    fn mbgnbd_batch_matches_single_random(
+        r in 0.01f64..10.0, alpha in 0.01f64..100.0, a in 0.05f64..10.0, b in 0.05f64..50.0,
+        x in prop_oneof![0u32..20, 0u32..5001], frac in 0.0f64..=1.0, tt in 0.0f64..2000.0,
+        t in 0.0f64..500.0,
+    ) {
+        let m = MbgNbd::new(r, alpha, a, b).unwrap();
+        let tx = if x == 0 { 0.0 } else { frac * tt };
+        let hs = [History::new(x, tx, tt), History::new(x, tx * 0.5, tt), History::new(x + 1, tx, tt)];
+        let _ = check(&m, &hs, t);
+    }
+
+    #[test]
     fn pnbd_batch_matches_single_random(
         r in 0.05f64..5.0, alpha in 0.1f64..50.0, s in 0.05f64..5.0, beta in 0.1f64..50.0,
-        x in prop_oneof![0u32..20, 0u32..400], frac in 0.0f64..=1.0, tt in 0.0f64..500.0,
+        x in prop_oneof![0u32..20, 0u32..5001], frac in 0.0f64..=1.0, tt in 0.0f64..500.0,
         t in 0.0f64..200.0,
     ) {
         let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
         let tx = if x == 0 { 0.0 } else { frac * tt };
         let _ = check(&m, &[History::new(x, tx, tt)], t);
     }
+}
+
+fn check_clv<M: PurchaseModel + Sync>(m: &M, hs: &[History]) {
+    for (h, d, p) in [
+        (39.0, 0.0, 1.0),
+        (39.0, 0.01, 1.0),
+        (52.0, 0.1, 4.348),
+        (10.5, 0.02, 3.0),
+    ] {
+        let opts = ClvOptions::new(h, d, p).unwrap();
+        let batch = predict_clv_batch(m, hs, &opts);
+        let preds = m.predict_batch(hs, h);
+        for ((hist, c), pred) in hs.iter().zip(&batch).zip(&preds) {
+            assert_eq!(c.prediction, *pred);
+            let one = expected_clv(m, hist, 1.0, &opts);
+            assert!(
+                close(c.clv_per_spend, one, 1e-10) || (c.clv_per_spend - one).abs() < 1e-13,
+                "{hist:?} {opts:?}: batch {} one {one}",
+                c.clv_per_spend
+            );
+        }
+    }
+}
+
+#[test]
+fn clv_batch_matches_expected_clv() {
+    check_clv(
+        &BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap(),
+        &extremes(),
+    );
+    check_clv(
+        &MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap(),
+        &extremes(),
+    );
+    check_clv(
+        &ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap(),
+        &extremes(),
+    );
+    check_clv(&ParetoNbd::new(0.8, 15.0, 1.3, 4.0).unwrap(), &extremes());
 }

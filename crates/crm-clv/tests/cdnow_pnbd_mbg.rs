@@ -95,3 +95,76 @@ fn pareto_pmf_sums_to_one_and_matches_expectation() {
     assert!((total - 1.0).abs() < 1e-6, "{total}");
     assert!((mean - m.expected_purchases_new(t)).abs() < 1e-3, "{mean}");
 }
+
+#[test]
+fn pareto_predictions_match_lifetimes() {
+    // lifetimes 0.11.3 ParetoNBDFitter at the published CDNOW parameters (params_ set by hand):
+    // conditional_probability_alive, conditional_expected_number_of_purchases_up_to_time(39)
+    // and conditional_probability_of_n_purchases_up_to_time(0, 39).
+    let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    let cases = [
+        (
+            (2, 30.43, 38.86),
+            (
+                0.869_167_559_153_011_1,
+                1.455_123_193_257_602,
+                0.408_062_723_606_464_3,
+            ),
+        ),
+        (
+            (0, 0.0, 38.86),
+            (
+                0.295_286_604_616_894_43,
+                0.107_081_468_215_308_92,
+                0.930_714_815_945_680_2,
+            ),
+        ),
+        (
+            (221, 103.4, 103.6),
+            (
+                0.998_714_939_380_824_3,
+                68.984_985_527_125_46,
+                0.003_983_730_417_916_606,
+            ),
+        ),
+        (
+            (5, 10.0, 30.0),
+            (
+                0.142_854_198_753_342_4,
+                0.614_642_894_740_774_2,
+                0.872_967_167_246_598_7,
+            ),
+        ),
+        (
+            (30, 60.0, 78.0),
+            (
+                0.042_251_198_267_021_5,
+                0.507_131_622_977_074_6,
+                0.958_561_505_564_080_8,
+            ),
+        ),
+    ];
+    let hs: Vec<History> = cases
+        .iter()
+        .map(|((x, tx, t), _)| History::new(*x, *tx, *t))
+        .collect();
+    let batch = m.predict_batch(&hs, 39.0);
+    for ((h, (_, (pa, e, p0))), b) in hs.iter().zip(&cases).zip(&batch) {
+        eprintln!("{h:?}: ours {b:?}, lifetimes ({pa}, {e}, {p0})");
+        assert!(
+            (b.p_alive - pa).abs() < 1e-9,
+            "{h:?} P(alive) {} vs {pa}",
+            b.p_alive
+        );
+        assert!(
+            (b.expected_purchases - e).abs() < 1e-12 * e.max(1.0),
+            "{h:?} E {} vs {e}",
+            b.expected_purchases
+        );
+        assert!(
+            (b.p_no_purchase - p0).abs() < 1e-6,
+            "{h:?} P(none) {} vs {p0}",
+            b.p_no_purchase
+        );
+    }
+}

@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::clv::{
     BgBb, BgNbd, ClvError, ClvOptions, FitOptions, FitReport, Fitted, GammaGamma, Histories,
-    History, MbgNbd, ParetoNbd, PurchaseModel, Spends, expected_clv, unit_ratio,
+    History, MbgNbd, ParetoNbd, Prediction, PurchaseModel, Spends, predict_clv_batch, unit_ratio,
 };
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{SummaryOptions, TimeUnit, summarize};
@@ -587,7 +587,8 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
     write_predictions(a, &out)
 }
 
-/// Per-customer predictions of a continuous-time model (batched on all cores).
+/// Per-customer predictions of a continuous-time model (batched on all cores; with spend
+/// parameters, the CLV per unit of spend comes from the same batch).
 fn predict_rows<M: PurchaseModel + Sync>(
     m: &M,
     a: &PredictArgs,
@@ -596,11 +597,20 @@ fn predict_rows<M: PurchaseModel + Sync>(
     clv_opts: &ClvOptions,
 ) -> Vec<PredRow> {
     let hs: Vec<History> = rows.iter().map(|r| History::new(r.x, r.t_x, r.t)).collect();
-    let preds = m.predict_batch(&hs, a.horizon);
+    let preds: Vec<(Prediction, Option<f64>)> = if gg.is_some() {
+        predict_clv_batch(m, &hs, clv_opts)
+            .into_iter()
+            .map(|c| (c.prediction, Some(c.clv_per_spend)))
+            .collect()
+    } else {
+        m.predict_batch(&hs, a.horizon)
+            .into_iter()
+            .map(|p| (p, None))
+            .collect()
+    };
     rows.iter()
-        .zip(&hs)
         .zip(preds)
-        .map(|((r, h), p)| {
+        .map(|(r, (p, clv_per_spend))| {
             let spend = gg.and_then(|g| g.conditional_expected_spend(r.x, r.zbar.unwrap_or(0.0)));
             PredRow {
                 customer_id: r.id.clone(),
@@ -608,7 +618,7 @@ fn predict_rows<M: PurchaseModel + Sync>(
                 expected_purchases: p.expected_purchases,
                 p_no_purchase: p.p_no_purchase,
                 expected_spend: spend,
-                clv: spend.map(|s| expected_clv(m, h, s, clv_opts)),
+                clv: spend.and_then(|s| clv_per_spend.map(|c| s * c)),
             }
         })
         .collect()
