@@ -11,7 +11,7 @@
 //! Refunds and returns are not purchases: they are counted in
 //! [`RfmTable::non_purchases`] and change neither frequency nor monetary value.
 
-use crm_model::chrono::NaiveDate;
+use crm_model::chrono::{Datelike, NaiveDate};
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
     Currency, CurrencyGuard, CustomerGroups, CustomerKey, LateEvents, ModelError, PurchaseSummary,
@@ -705,45 +705,13 @@ impl RfmAccumulator {
             Some(days) => Some(distinct_days(days, self.slots.len())?),
             None => None,
         };
-        let scale = self.scale.unwrap_or(0);
-        let mut customers = Vec::with_capacity(self.slots.len());
-        for (i, s) in self.slots.iter().enumerate() {
-            if s.count == 0 {
-                continue;
-            }
-            if s.last > as_of {
-                return Err(ModelError::AfterObservationEnd {
-                    date: s.last,
-                    end: as_of,
-                }
-                .into());
-            }
-            let key = i;
-            let total = if s.total == SPILLED {
-                self.total_of(i)?
-            } else {
-                decode(s.total, scale).ok_or_else(|| overflow_state(key))?
-            };
-            let frequency = match &occasions {
-                Some(o) => o.get(key).copied().unwrap_or(s.count),
-                None => s.count,
-            };
-            let recency = (as_of - s.last).num_days();
-            let monetary = match monetary {
-                MonetaryValue::Total => total,
-                MonetaryValue::MeanPerPurchase => total
-                    .checked_div(Decimal::from(frequency))
-                    .ok_or(RfmError::Overflow { field: "monetary" })?,
-            };
-            customers.push(RfmValues {
-                customer: CustomerKey::from_index(key as u32),
-                last_purchase: s.last,
-                recency_days: u32::try_from(recency).unwrap_or(u32::MAX),
-                frequency,
-                monetary,
-                total_spend: total,
-            });
-        }
+        let customers = self.values_of(
+            0..self.slots.len(),
+            as_of,
+            occasions.as_deref(),
+            monetary,
+            Vec::with_capacity(self.slots.len()),
+        )?;
         Ok(RfmTable {
             customers,
             as_of,
@@ -754,11 +722,169 @@ impl RfmAccumulator {
     }
 }
 
+impl RfmAccumulator {
+    /// [`RfmAccumulator::finish`] with the rows built on `threads` scoped threads, each taking a
+    /// contiguous range of keys.
+    fn finish_threaded(
+        self,
+        as_of: NaiveDate,
+        monetary: MonetaryValue,
+        threads: usize,
+    ) -> Result<RfmTable> {
+        let occasions = match &self.days {
+            Some(days) => Some(distinct_days(days, self.slots.len())?),
+            None => None,
+        };
+        let n = self.slots.len();
+        let step = n.div_ceil(threads.max(1)).max(1);
+        let this = &self;
+        let occ = occasions.as_deref();
+        let parts: Vec<Result<Vec<RfmValues>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (step..n)
+                .step_by(step)
+                .map(|lo| {
+                    s.spawn(move || {
+                        let hi = (lo + step).min(n);
+                        this.values_of(lo..hi, as_of, occ, monetary, Vec::with_capacity(hi - lo))
+                    })
+                })
+                .collect();
+            // The first part's vector has room for all rows: the others are appended without
+            // growing it.
+            let first = this.values_of(0..step.min(n), as_of, occ, monetary, Vec::with_capacity(n));
+            std::iter::once(first)
+                .chain(handles.into_iter().map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ModelError::InvalidParameter {
+                            name: "threads",
+                            reason: "a worker thread panicked".into(),
+                        }
+                        .into())
+                    })
+                }))
+                .collect()
+        });
+        let mut parts = parts.into_iter();
+        let mut customers = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
+        for p in parts {
+            customers.extend(p?);
+        }
+        Ok(RfmTable {
+            customers,
+            as_of,
+            excluded_after_as_of: self.excluded,
+            non_purchases: self.non_purchases,
+            currency: self.guard.currency(),
+        })
+    }
+
+    /// The rows of the customers with keys in `keys` that have purchases, appended to `out`.
+    fn values_of(
+        &self,
+        keys: std::ops::Range<usize>,
+        as_of: NaiveDate,
+        occasions: Option<&[u32]>,
+        monetary: MonetaryValue,
+        mut out: Vec<RfmValues>,
+    ) -> Result<Vec<RfmValues>> {
+        let scale = self.scale.unwrap_or(0);
+        let mut days = RecencyCache::new(as_of);
+        let first = keys.start;
+        for (j, s) in self.slots.get(keys).unwrap_or(&[]).iter().enumerate() {
+            if s.count == 0 {
+                continue;
+            }
+            if s.last > as_of {
+                return Err(ModelError::AfterObservationEnd {
+                    date: s.last,
+                    end: as_of,
+                }
+                .into());
+            }
+            let key = first + j;
+            let total = if s.total == SPILLED {
+                self.total_of(key)?
+            } else {
+                decode(s.total, scale).ok_or_else(|| overflow_state(key))?
+            };
+            let frequency = match occasions {
+                Some(o) => o.get(key).copied().unwrap_or(s.count),
+                None => s.count,
+            };
+            let monetary = match monetary {
+                MonetaryValue::Total => total,
+                MonetaryValue::MeanPerPurchase => total
+                    .checked_div(Decimal::from(frequency))
+                    .ok_or(RfmError::Overflow { field: "monetary" })?,
+            };
+            out.push(RfmValues {
+                customer: CustomerKey::from_index(key as u32),
+                last_purchase: s.last,
+                recency_days: days.get(s.last),
+                frequency,
+                monetary,
+                total_spend: total,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Whole days from recent dates to a fixed as-of date (`as_of >= date`), remembered in a small
+/// direct-mapped table: a customer base spans a few hundred distinct last-purchase dates.
+struct RecencyCache {
+    as_of: NaiveDate,
+    dates: Vec<NaiveDate>,
+    days: Vec<u32>,
+}
+
+impl RecencyCache {
+    const SIZE: usize = 1024;
+
+    fn new(as_of: NaiveDate) -> Self {
+        RecencyCache {
+            as_of,
+            dates: vec![NaiveDate::MIN; Self::SIZE],
+            days: vec![Self::compute(as_of, NaiveDate::MIN); Self::SIZE],
+        }
+    }
+
+    fn compute(as_of: NaiveDate, d: NaiveDate) -> u32 {
+        u32::try_from((as_of - d).num_days()).unwrap_or(u32::MAX)
+    }
+
+    #[inline]
+    fn get(&mut self, d: NaiveDate) -> u32 {
+        let slot = (d.ordinal() as usize + 366 * d.year().rem_euclid(4096) as usize) % Self::SIZE;
+        match (self.dates.get_mut(slot), self.days.get_mut(slot)) {
+            (Some(k), Some(v)) => {
+                if *k != d {
+                    *k = d;
+                    *v = Self::compute(self.as_of, d);
+                }
+                *v
+            }
+            _ => Self::compute(self.as_of, d),
+        }
+    }
+}
+
 /// The `Decimal` of a non-spilled sum of a customer with purchases: the mantissa at the
 /// accumulator's `scale`. (A zero is exact too: `Decimal` addition returns the other operand
 /// unchanged when one is zero, so sums of zeros at the accumulator's scale stay at that scale.)
 fn decode(total: i64, scale: u32) -> Option<Decimal> {
-    Decimal::try_from_i128_with_scale(i128::from(total), scale).ok()
+    if total >= 0 && scale <= 28 {
+        let m = total as u64;
+        Some(Decimal::from_parts(
+            m as u32,
+            (m >> 32) as u32,
+            0,
+            false,
+            scale,
+        ))
+    } else {
+        Decimal::try_from_i128_with_scale(i128::from(total), scale).ok()
+    }
 }
 
 /// Rows scattered per run of [`RfmAccumulator::push_all`] (per thread in
@@ -1052,7 +1178,7 @@ pub fn rfm_values_threaded(
     let mut acc = RfmAccumulator::with_capacity(options.same_day, estimate_keys(transactions))
         .cutoff(options.as_of, options.late_events);
     acc.push_all_threaded(transactions, threads)?;
-    acc.finish(Some(options.as_of), options.monetary)
+    acc.finish_threaded(options.as_of, options.monetary, threads)
 }
 
 impl RfmAccumulator {
