@@ -133,9 +133,10 @@ pub fn analyze(
     let mut segments = Vec::with_capacity(values.len());
     let scores = match score::model_for(values, bins, ties)? {
         Some(model) => {
+            let scorer = model.scorer();
             let mut scores = Vec::with_capacity(values.len());
             for v in values {
-                let s = model.score(v);
+                let s = scorer.score(v);
                 let g = seg.classify(&s);
                 report.push(v, g)?;
                 scores.push(s);

@@ -277,10 +277,22 @@ impl RfmModel {
         }
     }
 
+    /// A scorer for many customers: [`RfmModel::score`] with the integer dimensions looked up
+    /// in tables.
+    pub(crate) fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            model: self,
+            n: self.bins(),
+            r: IntTable::new(&self.cuts.recency_days),
+            f: IntTable::new(&self.cuts.frequency),
+        }
+    }
+
     /// Scores every customer.
     #[must_use]
     pub fn score_all(&self, values: &[RfmValues]) -> Vec<RfmScore> {
-        values.iter().map(|v| self.score(v)).collect()
+        let s = self.scorer();
+        values.iter().map(|v| s.score(v)).collect()
     }
 }
 
@@ -301,6 +313,51 @@ pub(crate) fn money_f64(d: Decimal) -> f64 {
         m as i64 as f64 / POW10[s]
     } else {
         to_f64(d)
+    }
+}
+
+/// [`RfmModel::score`] with `up` of the integer dimensions from tables.
+pub(crate) struct Scorer<'a> {
+    model: &'a RfmModel,
+    n: u8,
+    r: IntTable,
+    f: IntTable,
+}
+
+impl Scorer<'_> {
+    /// Equal to [`RfmModel::score`].
+    #[inline]
+    pub(crate) fn score(&self, v: &RfmValues) -> RfmScore {
+        let c = &self.model.cuts;
+        RfmScore {
+            r: self.n + 1 - self.r.up(&c.recency_days, v.recency_days),
+            f: self.f.up(&c.frequency, v.frequency),
+            m: up(&c.monetary, money_f64(v.monetary)),
+        }
+    }
+}
+
+/// `up(cuts, x)` for the integers `x` up to just past the last cut (beyond it the score is
+/// constant); empty when that is more than 2^16 values.
+struct IntTable(Vec<u8>);
+
+impl IntTable {
+    fn new(cuts: &[f64]) -> Self {
+        let last = cuts.last().copied().unwrap_or(0.0).max(0.0);
+        if last < 65_536.0 {
+            let len = last as usize + 2;
+            IntTable((0..len).map(|x| up(cuts, x as f64)).collect())
+        } else {
+            IntTable(Vec::new())
+        }
+    }
+
+    #[inline]
+    fn up(&self, cuts: &[f64], x: u32) -> u8 {
+        match self.0.get(x as usize) {
+            Some(&s) => s,
+            None => up(cuts, f64::from(x)),
+        }
     }
 }
 
@@ -634,6 +691,19 @@ mod fit_tests {
                 quantile_cuts(&mut buf, n)
             };
             let c = fit.cut_points();
+            // The table-driven scorer equals the per-value score, for the fitted cut points and
+            // for fixed ones (fractional, negative, or too large for a table).
+            let fixed = RfmModel::new(CutPoints {
+                recency_days: vec![-1.0, 2.5, 30.0, 1e9][..usize::from(n.min(5)) - 1].to_vec(),
+                frequency: vec![0.5, 1.0, 70_000.0, 70_001.0][..usize::from(n.min(5)) - 1].to_vec(),
+                monetary: vec![1.0, 2.0, 3.0, 4.0][..usize::from(n.min(5)) - 1].to_vec(),
+            }).unwrap();
+            for m in [&fit, &fixed] {
+                let s = m.scorer();
+                for v in &values {
+                    prop_assert_eq!(s.score(v), m.score(v));
+                }
+            }
             prop_assert_eq!(&c.recency_days, &sel(&|v| f64::from(v.recency_days)));
             prop_assert_eq!(&c.frequency, &sel(&|v| f64::from(v.frequency)));
             prop_assert_eq!(&c.monetary, &sel(&|v| money_f64(v.monetary)));

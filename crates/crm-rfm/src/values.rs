@@ -953,45 +953,57 @@ impl Scatter {
     /// mismatch, a late purchase to reject, an amount not of the plan's form); returns its
     /// position, or `rows.len()`.
     fn scatter(&mut self, rows: &[Transaction], plan: &Plan) -> usize {
+        // Counters in locals, so that the loop keeps them in registers.
+        let (mut keys, mut non_purchases, mut excluded) =
+            (self.keys, self.non_purchases, self.excluded);
+        let mut stop = rows.len();
         for (j, t) in rows.iter().enumerate() {
             if t.currency().is_some() && self.guard.check(t.currency()).is_err() {
-                return j;
+                stop = j;
+                break;
             }
             if !t.is_purchase() {
-                self.non_purchases += 1;
+                non_purchases += 1;
                 continue;
             }
             let date = t.date();
             if date > plan.end {
                 if plan.exclude {
-                    self.excluded += 1;
+                    excluded += 1;
                     continue;
                 }
-                return j;
+                stop = j;
+                break;
             }
             // Flags (scale and sign) in bits 0..32, the 96-bit mantissa above.
             let x = u128::from_le_bytes(t.amount().serialize());
             if x as u32 != plan.flags || (x >> 64) != 0 {
-                return j;
+                stop = j;
+                break;
             }
             let key = t.customer().get();
+            let row = Row {
+                key,
+                date,
+                units: (x >> 32) as u32,
+            };
             let b = (key >> plan.bits) as usize;
-            if b >= self.buckets.len() {
-                self.buckets.resize_with(b + 1, Vec::new);
+            match self.buckets.get_mut(b) {
+                Some(v) => v.push(row),
+                None => {
+                    self.buckets.resize_with(b + 1, Vec::new);
+                    if let Some(v) = self.buckets.get_mut(b) {
+                        v.push(row);
+                    }
+                }
             }
-            if let Some(v) = self.buckets.get_mut(b) {
-                v.push(Row {
-                    key,
-                    date,
-                    units: (x >> 32) as u32,
-                });
-            }
-            self.keys = self.keys.max(key as usize + 1);
+            keys = keys.max(key as usize + 1);
             if plan.days {
                 self.days.push((key, date));
             }
         }
-        rows.len()
+        (self.keys, self.non_purchases, self.excluded) = (keys, non_purchases, excluded);
+        stop
     }
 }
 
@@ -1037,9 +1049,8 @@ fn apply(
                     deferred.push((r.key, r.units));
                 }
                 s.count = s.count.saturating_add(1);
-                if r.date > s.last {
-                    s.last = r.date;
-                }
+                // Branch-free: whether a purchase is the latest so far is unpredictable.
+                s.last = s.last.max(r.date);
             }
         }
     }
