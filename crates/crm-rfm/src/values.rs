@@ -137,7 +137,7 @@ const EMPTY: Slot = Slot {
 /// while a run of compact amounts is added.
 const HUGE: Decimal = Decimal::from_parts(0, 0, 1 << 31, false, 0);
 
-/// Rows per read-ahead batch of [`RfmAccumulator::push_all`].
+/// Rows per read-ahead batch of the row-by-row path of [`RfmAccumulator::push_all`].
 const BATCH: usize = 32;
 
 /// Mergeable per-customer RFM state: `push` transactions in any order, `merge` partial states
@@ -150,7 +150,8 @@ const BATCH: usize = 32;
 /// does not fit that form (another scale, a negative value, beyond `i64`) is added as a
 /// [`Decimal`] and, when the result still does not fit, kept in a side table. With
 /// [`SameDayPurchases::Merge`] it also keeps `(key, date)` pairs (8 bytes per purchase) to count
-/// distinct purchase days at the end.
+/// distinct purchase days at the end. [`RfmAccumulator::push_all`] adds a slice in cache-sized
+/// key buckets (same result as pushing row by row).
 ///
 /// ```
 /// use crm_model::chrono::NaiveDate;
@@ -188,7 +189,8 @@ pub struct RfmAccumulator {
     excluded: usize,
     non_purchases: usize,
     guard: CurrencyGuard,
-    /// Sink of the read-ahead pass of `push_all` (keeps the reads from being optimised away).
+    /// Sink of the read-ahead and slot-warming passes of `push_all` (keeps the reads from being
+    /// optimised away).
     touched: u32,
 }
 
@@ -1063,7 +1065,7 @@ fn warm(slots: &[Slot]) -> u32 {
     slots.iter().fold(0, |a, s| a ^ s.count)
 }
 
-/// Reads the state of every row of `chunk` (rows of other key ranges read the last slot), so
+/// Reads the state of every row of `chunk` (keys past the state read the last slot), so
 /// that the cache misses of the batch overlap; returns a value depending on the reads.
 #[inline(never)]
 fn read_ahead(slots: &[Slot], chunk: &[Transaction]) -> u32 {
