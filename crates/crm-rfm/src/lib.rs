@@ -127,9 +127,34 @@ pub fn analyze(
     map: &SegmentMap,
 ) -> Result<RfmAnalysis> {
     let seg = map.compile(bins)?;
-    let scores = score(values, bins, ties)?;
-    let segments = seg.classify_all(&scores);
-    let report = segment_report(values, &segments, seg.names(), seg.fallback())?;
+    // One pass over the values for scores, segments and the report (as `score`,
+    // `Segmenter::classify_all` and `segment_report` one after the other).
+    let mut report = ReportAccumulator::new(seg.names().len());
+    let mut segments = Vec::with_capacity(values.len());
+    let scores = match score::model_for(values, bins, ties)? {
+        Some(model) => {
+            let scorer = model.scorer();
+            let mut scores = Vec::with_capacity(values.len());
+            for v in values {
+                let s = scorer.score(v);
+                let g = seg.classify(&s);
+                report.push(v, g)?;
+                scores.push(s);
+                segments.push(g as u16);
+            }
+            scores
+        }
+        None => {
+            let scores = score::rank_first(values, bins);
+            for (v, s) in values.iter().zip(&scores) {
+                let g = seg.classify(s);
+                report.push(v, g)?;
+                segments.push(g as u16);
+            }
+            scores
+        }
+    };
+    let report = report.finish(seg.names(), seg.fallback())?;
     Ok(RfmAnalysis {
         scores,
         segments,

@@ -58,8 +58,67 @@ struct Sums {
     n: u64,
     recency: u64,
     frequency: u64,
-    monetary: Decimal,
-    revenue: Decimal,
+    monetary: ExactSum,
+    revenue: ExactSum,
+}
+
+/// A running `Decimal` sum from `Decimal::ZERO`, equal (value, scale, sign) to adding the values
+/// with `Decimal::checked_add` in order, that adds non-negative values of one scale as integers.
+///
+/// Why that is exact: `ZERO + v = v`; adding two non-negative values of scale `s` gives their
+/// mantissa sum at scale `s` while it fits 96 bits (a zero operand returns the other one, also at
+/// scale `s`). The first value of another scale or sign switches to plain `Decimal` addition,
+/// starting from the integer sum so far.
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+struct ExactSum {
+    /// Sum of the mantissas at `scale` of the values added so far (integer mode).
+    units: u128,
+    scale: u32,
+    /// Values added in integer mode.
+    count: u64,
+    /// The sum once in `Decimal` mode.
+    slow: Option<Decimal>,
+}
+
+impl ExactSum {
+    #[inline]
+    fn add(&mut self, v: Decimal) -> Option<()> {
+        if self.slow.is_none()
+            && !v.is_sign_negative()
+            && (self.count == 0 || v.scale() == self.scale)
+        {
+            let m = v.mantissa().unsigned_abs();
+            let units = self.units + m;
+            if units >> 96 == 0 {
+                self.units = units;
+                self.scale = v.scale();
+                self.count += 1;
+                return Some(());
+            }
+        }
+        let sum = self.value()?.checked_add(v)?;
+        self.slow = Some(sum);
+        Some(())
+    }
+
+    /// The sum as a `Decimal` (`None` only if the integer sum cannot be one, which `add` rules
+    /// out).
+    fn value(&self) -> Option<Decimal> {
+        match self.slow {
+            Some(d) => Some(d),
+            None if self.count == 0 => Some(Decimal::ZERO),
+            None => {
+                Decimal::try_from_i128_with_scale(i128::try_from(self.units).ok()?, self.scale).ok()
+            }
+        }
+    }
+
+    /// `self + other` as `Decimal`s.
+    fn merge(&mut self, other: &ExactSum) -> Option<()> {
+        let sum = self.value()?.checked_add(other.value()?)?;
+        self.slow = Some(sum);
+        Some(())
+    }
 }
 
 /// Mergeable state of a [`SegmentReport`]: `push` customers, `merge` parts, `finish`.
@@ -91,16 +150,12 @@ impl ReportAccumulator {
         s.n += 1;
         s.recency += u64::from(v.recency_days);
         s.frequency += u64::from(v.frequency);
-        s.monetary = s
-            .monetary
-            .checked_add(v.monetary)
+        s.monetary
+            .add(v.monetary)
             .ok_or(RfmError::Overflow { field: "monetary" })?;
-        s.revenue = s
-            .revenue
-            .checked_add(v.total_spend)
-            .ok_or(RfmError::Overflow {
-                field: "total_spend",
-            })?;
+        s.revenue.add(v.total_spend).ok_or(RfmError::Overflow {
+            field: "total_spend",
+        })?;
         Ok(())
     }
 
@@ -122,8 +177,8 @@ impl ReportAccumulator {
             a.n += b.n;
             a.recency += b.recency;
             a.frequency += b.frequency;
-            a.monetary = a.monetary.checked_add(b.monetary).ok_or(of("monetary"))?;
-            a.revenue = a.revenue.checked_add(b.revenue).ok_or(of("total_spend"))?;
+            a.monetary.merge(&b.monetary).ok_or(of("monetary"))?;
+            a.revenue.merge(&b.revenue).ok_or(of("total_spend"))?;
         }
         Ok(())
     }
@@ -142,20 +197,22 @@ impl ReportAccumulator {
             });
         }
         let customers: u64 = self.sums.iter().map(|s| s.n).sum();
+        let of = |field| RfmError::Overflow { field };
         let mut revenue = Decimal::ZERO;
+        let mut sums = Vec::with_capacity(self.sums.len());
         for s in &self.sums {
-            revenue = revenue
-                .checked_add(s.revenue)
-                .ok_or(RfmError::Overflow { field: "revenue" })?;
+            let r = s.revenue.value().ok_or(of("revenue"))?;
+            let m = s.monetary.value().ok_or(of("monetary"))?;
+            revenue = revenue.checked_add(r).ok_or(of("revenue"))?;
+            sums.push((s, r, m));
         }
         let total_rev = to_f64(revenue);
-        let segments = self
-            .sums
-            .iter()
+        let segments = sums
+            .into_iter()
             .zip(names)
             .enumerate()
-            .filter(|(i, (s, _))| *i != fallback || s.n > 0)
-            .map(|(_, (s, name))| {
+            .filter(|(i, ((s, _, _), _))| *i != fallback || s.n > 0)
+            .map(|(_, ((s, rev, mon), name))| {
                 let mean = |x: f64| (s.n > 0).then(|| x / s.n as f64);
                 SegmentStats {
                     segment: name.clone(),
@@ -165,11 +222,11 @@ impl ReportAccumulator {
                     } else {
                         0.0
                     },
-                    revenue: s.revenue,
-                    revenue_share: (!revenue.is_zero()).then(|| to_f64(s.revenue) / total_rev),
+                    revenue: rev,
+                    revenue_share: (!revenue.is_zero()).then(|| to_f64(rev) / total_rev),
                     mean_recency_days: mean(s.recency as f64),
                     mean_frequency: mean(s.frequency as f64),
-                    mean_monetary: mean(to_f64(s.monetary)),
+                    mean_monetary: mean(to_f64(mon)),
                 }
             })
             .collect();
@@ -205,4 +262,68 @@ pub fn segment_report(
         acc.push(v, usize::from(s))?;
     }
     acc.finish(names, fallback)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn id(d: Decimal) -> (i128, u32, bool) {
+        (d.mantissa(), d.scale(), d.is_sign_negative())
+    }
+
+    fn value(kind: u8, m: u64, scale: u8, neg: bool) -> Decimal {
+        let mantissa = match kind % 6 {
+            0..=2 => i128::from(m % 100_000),
+            3 => 0,
+            4 => (1i128 << 95) + i128::from(m % 1000),
+            _ => i128::from(m),
+        };
+        let scale = [2, 2, 2, 0, 4, 28][usize::from(scale % 6)];
+        let d = Decimal::from_i128_with_scale(mantissa, scale);
+        if neg { -d } else { d }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+        /// The integer fast path equals `Decimal::checked_add` from `ZERO` in order, bit for bit
+        /// (zeros of other scales, negative values and zeros, sums past 96 bits), and merging
+        /// equals adding the two partial sums.
+        #[test]
+        fn exact_sum_equals_decimal_sums(
+            xs in prop::collection::vec((any::<u8>(), any::<u64>(), any::<u8>(), prop::bool::weighted(0.1)), 0..40),
+            cut in 0usize..40,
+        ) {
+            let vals: Vec<Decimal> = xs.iter().map(|&(k, m, s, n)| value(k, m, s, n)).collect();
+            let mut plain = Some(Decimal::ZERO);
+            let mut fast = ExactSum::default();
+            let mut ok = Some(());
+            for &v in &vals {
+                plain = plain.and_then(|p| p.checked_add(v));
+                ok = ok.and_then(|()| fast.add(v));
+                if plain.is_none() {
+                    break;
+                }
+                prop_assert!(ok.is_some());
+                prop_assert_eq!(id(fast.value().unwrap()), id(plain.unwrap()));
+            }
+            let cut = cut.min(vals.len());
+            let (a, b) = vals.split_at(cut);
+            let (mut x, mut y) = (ExactSum::default(), ExactSum::default());
+            let px = a.iter().try_fold(Decimal::ZERO, |p, &v| p.checked_add(v));
+            let py = b.iter().try_fold(Decimal::ZERO, |p, &v| p.checked_add(v));
+            if let (Some(px), Some(py)) = (px, py) {
+                for &v in a {
+                    x.add(v).unwrap();
+                }
+                for &v in b {
+                    y.add(v).unwrap();
+                }
+                prop_assert_eq!(id(x.value().unwrap()), id(px));
+                let merged = x.merge(&y).map(|()| x.value().unwrap());
+                prop_assert_eq!(merged.map(id), px.checked_add(py).map(id));
+            }
+        }
+    }
 }

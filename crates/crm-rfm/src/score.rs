@@ -207,19 +207,44 @@ impl RfmModel {
         if values.is_empty() {
             return Err(RfmError::Empty);
         }
+        // One pass: histograms of recency and frequency, and of monetary when all its values are
+        // small non-negative mantissas at one scale (cents); otherwise selection on the values.
+        let len = values.len();
+        let (mut r, mut f, mut m) = (
+            Histogram::new(len),
+            Histogram::new(len),
+            Histogram::new(len),
+        );
+        let scale = values.first().map_or(0, |v| v.monetary.scale());
+        for v in values {
+            r.add(v.recency_days as usize);
+            f.add(v.frequency as usize);
+            if m.ok {
+                let d = v.monetary;
+                if d.scale() == scale && !d.is_sign_negative() {
+                    m.add(usize::try_from(d.mantissa()).unwrap_or(usize::MAX));
+                } else {
+                    m.ok = false;
+                }
+            }
+        }
         let mut buf: Vec<f64> = Vec::new();
-        let ints = |get: fn(&RfmValues) -> u32, buf: &mut Vec<f64>| {
-            quantile_cuts_small_ints(values, get, bins).unwrap_or_else(|| {
+        let mut ints = |h: &Histogram, get: fn(&RfmValues) -> u32| {
+            h.cuts(len, bins, |x| x as f64).unwrap_or_else(|| {
                 buf.clear();
                 buf.extend(values.iter().map(|v| f64::from(get(v))));
-                quantile_cuts(buf, bins)
+                quantile_cuts(&mut buf, bins)
             })
         };
-        let recency_days = ints(|v| v.recency_days, &mut buf);
-        let frequency = ints(|v| v.frequency, &mut buf);
-        buf.clear();
-        buf.extend(values.iter().map(|v| money_f64(v.monetary)));
-        let monetary = quantile_cuts(&mut buf, bins);
+        let recency_days = ints(&r, |v| v.recency_days);
+        let frequency = ints(&f, |v| v.frequency);
+        // Mantissas at one scale map to the same doubles in the same order as the values.
+        let money = |x: usize| money_f64(Decimal::from_i128_with_scale(x as i128, scale));
+        let monetary = m.cuts(len, bins, money).unwrap_or_else(|| {
+            buf.clear();
+            buf.extend(values.iter().map(|v| money_f64(v.monetary)));
+            quantile_cuts(&mut buf, bins)
+        });
         Ok(RfmModel {
             cuts: CutPoints {
                 recency_days,
@@ -252,10 +277,22 @@ impl RfmModel {
         }
     }
 
+    /// A scorer for many customers: [`RfmModel::score`] with the integer dimensions looked up
+    /// in tables.
+    pub(crate) fn scorer(&self) -> Scorer<'_> {
+        Scorer {
+            model: self,
+            n: self.bins(),
+            r: IntTable::new(&self.cuts.recency_days),
+            f: IntTable::new(&self.cuts.frequency),
+        }
+    }
+
     /// Scores every customer.
     #[must_use]
     pub fn score_all(&self, values: &[RfmValues]) -> Vec<RfmScore> {
-        values.iter().map(|v| self.score(v)).collect()
+        let s = self.scorer();
+        values.iter().map(|v| s.score(v)).collect()
     }
 }
 
@@ -279,6 +316,51 @@ pub(crate) fn money_f64(d: Decimal) -> f64 {
     }
 }
 
+/// [`RfmModel::score`] with `up` of the integer dimensions from tables.
+pub(crate) struct Scorer<'a> {
+    model: &'a RfmModel,
+    n: u8,
+    r: IntTable,
+    f: IntTable,
+}
+
+impl Scorer<'_> {
+    /// Equal to [`RfmModel::score`].
+    #[inline]
+    pub(crate) fn score(&self, v: &RfmValues) -> RfmScore {
+        let c = &self.model.cuts;
+        RfmScore {
+            r: self.n + 1 - self.r.up(&c.recency_days, v.recency_days),
+            f: self.f.up(&c.frequency, v.frequency),
+            m: up(&c.monetary, money_f64(v.monetary)),
+        }
+    }
+}
+
+/// `up(cuts, x)` for the integers `x` up to just past the last cut (beyond it the score is
+/// constant); empty when that is more than 2^16 values.
+struct IntTable(Vec<u8>);
+
+impl IntTable {
+    fn new(cuts: &[f64]) -> Self {
+        let last = cuts.last().copied().unwrap_or(0.0).max(0.0);
+        if last < 65_536.0 {
+            let len = last as usize + 2;
+            IntTable((0..len).map(|x| up(cuts, x as f64)).collect())
+        } else {
+            IntTable(Vec::new())
+        }
+    }
+
+    #[inline]
+    fn up(&self, cuts: &[f64], x: u32) -> u8 {
+        match self.0.get(x as usize) {
+            Some(&s) => s,
+            None => up(cuts, f64::from(x)),
+        }
+    }
+}
+
 /// `1 + #{j : x > c_j}` (NaN scores 1).
 #[inline]
 fn up(cuts: &[f64], x: f64) -> u8 {
@@ -289,49 +371,91 @@ fn up(cuts: &[f64], x: f64) -> u8 {
     s
 }
 
-/// [`quantile_cuts`] for small non-negative integers (days, counts) by a histogram: one pass,
-/// no sort. `None` when the largest value is too big for a small histogram.
+/// Counts of small non-negative integers (days, counts, cents), for [`quantile_cuts`] without a
+/// sort. Gives up (`ok == false`) past `min(2^20, 4 len + 1024)`.
+struct Histogram {
+    counts: Vec<u32>,
+    limit: usize,
+    ok: bool,
+}
+
+impl Histogram {
+    fn new(len: usize) -> Self {
+        Histogram {
+            counts: Vec::new(),
+            limit: (1 << 20).min(4 * len + 1024),
+            ok: true,
+        }
+    }
+
+    #[inline]
+    fn add(&mut self, x: usize) {
+        if x > self.limit {
+            self.ok = false;
+        }
+        if !self.ok {
+            return;
+        }
+        if x >= self.counts.len() {
+            let grow = (x + 1).max(2 * self.counts.len()).min(self.limit + 1);
+            self.counts.resize(grow, 0);
+        }
+        if let Some(c) = self.counts.get_mut(x) {
+            *c += 1;
+        }
+    }
+
+    /// [`quantile_cuts`] of the `len` counted values mapped by `value` (non-decreasing);
+    /// `None` if the histogram gave up.
+    fn cuts(&self, len: usize, n: u8, value: impl Fn(usize) -> f64) -> Option<Vec<f64>> {
+        if !self.ok || len == 0 {
+            return None;
+        }
+        let counts = &self.counts;
+        // k-th order statistic (0-based) for increasing k, walking the histogram once.
+        let mut x = 0usize;
+        let mut below = 0usize; // number of values < x
+        let mut nth = |k: usize| -> f64 {
+            if k < below {
+                (x, below) = (0, 0);
+            }
+            while x + 1 < counts.len() && below + counts.get(x).copied().unwrap_or(0) as usize <= k
+            {
+                below += counts.get(x).copied().unwrap_or(0) as usize;
+                x += 1;
+            }
+            value(x)
+        };
+        let mut out = Vec::with_capacity(usize::from(n) - 1);
+        for j in 1..usize::from(n) {
+            let h = ((len - 1) * j) as f64 / f64::from(n);
+            let lo = (h.floor() as usize).min(len - 1);
+            let frac = h - lo as f64;
+            let a = nth(lo);
+            out.push(if frac > 0.0 {
+                let b = nth(lo + 1);
+                a + frac * (b - a)
+            } else {
+                a
+            });
+        }
+        Some(out)
+    }
+}
+
+/// [`quantile_cuts`] for small non-negative integers by a [`Histogram`]; `None` when the
+/// largest value is too big for it.
+#[cfg(test)]
 fn quantile_cuts_small_ints(
     values: &[RfmValues],
     get: fn(&RfmValues) -> u32,
     n: u8,
 ) -> Option<Vec<f64>> {
-    let max = values.iter().map(get).max()? as usize;
-    if max > (1 << 20) || max > 4 * values.len() + 1024 {
-        return None;
-    }
-    let mut counts = vec![0u32; max + 1];
+    let mut h = Histogram::new(values.len());
     for v in values {
-        counts[get(v) as usize] += 1;
+        h.add(get(v) as usize);
     }
-    let len = values.len();
-    // k-th order statistic (0-based) for increasing k, walking the histogram once.
-    let mut x = 0usize;
-    let mut below = 0usize; // number of values < x
-    let mut nth = |k: usize| -> f64 {
-        if k < below {
-            (x, below) = (0, 0);
-        }
-        while below + counts[x] as usize <= k {
-            below += counts[x] as usize;
-            x += 1;
-        }
-        x as f64
-    };
-    let mut out = Vec::with_capacity(usize::from(n) - 1);
-    for j in 1..usize::from(n) {
-        let h = ((len - 1) * j) as f64 / f64::from(n);
-        let lo = (h.floor() as usize).min(len - 1);
-        let frac = h - lo as f64;
-        let a = nth(lo);
-        out.push(if frac > 0.0 {
-            let b = nth(lo + 1);
-            a + frac * (b - a)
-        } else {
-            a
-        });
-    }
-    Some(out)
+    h.cuts(values.len(), n, |x| x as f64)
 }
 
 /// Quantiles at `j / n`, `j = 1..n`, linear interpolation (numpy's default), by selection.
@@ -390,12 +514,25 @@ fn quantile_cuts(v: &mut [f64], n: u8) -> Vec<f64> {
 /// [`RfmError::Empty`] for no customers; [`RfmError::InvalidBins`] outside `2..=100`;
 /// [`RfmError::InvalidCutPoints`] when fixed thresholds do not give `bins` levels.
 pub fn score(values: &[RfmValues], bins: u8, ties: &TiePolicy) -> Result<Vec<RfmScore>> {
+    Ok(match model_for(values, bins, ties)? {
+        Some(m) => m.score_all(values),
+        None => rank_first(values, bins),
+    })
+}
+
+/// The checks of [`score`], and the model that scores each value (`None`: rank-first, scored
+/// by [`rank_first`]).
+pub(crate) fn model_for(
+    values: &[RfmValues],
+    bins: u8,
+    ties: &TiePolicy,
+) -> Result<Option<RfmModel>> {
     check_bins(bins)?;
     if values.is_empty() {
         return Err(RfmError::Empty);
     }
     match ties {
-        TiePolicy::ValueBased => Ok(RfmModel::fit(values, bins)?.score_all(values)),
+        TiePolicy::ValueBased => Ok(Some(RfmModel::fit(values, bins)?)),
         TiePolicy::Fixed(c) => {
             let m = RfmModel::new(c.clone())?;
             if m.bins() != bins {
@@ -408,9 +545,9 @@ pub fn score(values: &[RfmValues], bins: u8, ties: &TiePolicy) -> Result<Vec<Rfm
                     ),
                 });
             }
-            Ok(m.score_all(values))
+            Ok(Some(m))
         }
-        TiePolicy::RankFirst => Ok(rank_first(values, bins)),
+        TiePolicy::RankFirst => Ok(None),
     }
 }
 
@@ -443,7 +580,7 @@ fn rank_scores(keys: &mut [(u64, u32)], n: u8, out: &mut [u8]) {
     }
 }
 
-fn rank_first(values: &[RfmValues], n: u8) -> Vec<RfmScore> {
+pub(crate) fn rank_first(values: &[RfmValues], n: u8) -> Vec<RfmScore> {
     let len = values.len();
     let mut keys: Vec<(u64, u32)> = Vec::with_capacity(len);
     let mut r = vec![0u8; len];
@@ -509,6 +646,67 @@ mod tests {
             }
             let mut buf: Vec<f64> = xs.iter().map(|&x| f64::from(x)).collect();
             prop_assert_eq!(h, quantile_cuts(&mut buf, n));
+        }
+    }
+}
+
+#[cfg(test)]
+mod fit_tests {
+    use super::*;
+    use crm_model::CustomerKey;
+    use crm_model::chrono::NaiveDate;
+    use crm_model::rust_decimal::Decimal;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// The one-pass histograms of `fit` (recency, frequency, and monetary in cents) give the
+        /// cut points of selection on the values, also when they give up (large or mixed values).
+        #[test]
+        fn fit_equals_selection(
+            xs in prop::collection::vec((0u32..400, 1u32..30, 0i64..2500, 0u8..40), 1..300),
+            n in 2u8..=10,
+            mixed in any::<bool>(),
+        ) {
+            let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
+            let values: Vec<RfmValues> = xs.iter().enumerate().map(|(i, &(r, f, m, k))| {
+                let k = if mixed { k } else { 4 };
+                let monetary = match k {
+                    0 => Decimal::new(m, 3),
+                    1 => Decimal::new(m << 30, 2),
+                    2 => Decimal::ZERO,
+                    _ => Decimal::new(m, 2),
+                };
+                RfmValues {
+                    customer: CustomerKey::from_index(i as u32),
+                    last_purchase: day,
+                    recency_days: if k == 3 { r << 22 } else { r },
+                    frequency: f,
+                    monetary,
+                    total_spend: monetary,
+                }
+            }).collect();
+            let fit = RfmModel::fit(&values, n).unwrap();
+            let sel = |get: &dyn Fn(&RfmValues) -> f64| {
+                let mut buf: Vec<f64> = values.iter().map(get).collect();
+                quantile_cuts(&mut buf, n)
+            };
+            let c = fit.cut_points();
+            // The table-driven scorer equals the per-value score, for the fitted cut points and
+            // for fixed ones (fractional, negative, or too large for a table).
+            let fixed = RfmModel::new(CutPoints {
+                recency_days: vec![-1.0, 2.5, 30.0, 1e9][..usize::from(n.min(5)) - 1].to_vec(),
+                frequency: vec![0.5, 1.0, 70_000.0, 70_001.0][..usize::from(n.min(5)) - 1].to_vec(),
+                monetary: vec![1.0, 2.0, 3.0, 4.0][..usize::from(n.min(5)) - 1].to_vec(),
+            }).unwrap();
+            for m in [&fit, &fixed] {
+                let s = m.scorer();
+                for v in &values {
+                    prop_assert_eq!(s.score(v), m.score(v));
+                }
+            }
+            prop_assert_eq!(&c.recency_days, &sel(&|v| f64::from(v.recency_days)));
+            prop_assert_eq!(&c.frequency, &sel(&|v| f64::from(v.frequency)));
+            prop_assert_eq!(&c.monetary, &sel(&|v| money_f64(v.monetary)));
         }
     }
 }

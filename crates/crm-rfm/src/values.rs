@@ -11,7 +11,7 @@
 //! Refunds and returns are not purchases: they are counted in
 //! [`RfmTable::non_purchases`] and change neither frequency nor monetary value.
 
-use crm_model::chrono::NaiveDate;
+use crm_model::chrono::{Datelike, NaiveDate};
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
     Currency, CurrencyGuard, CustomerGroups, CustomerKey, LateEvents, ModelError, PurchaseSummary,
@@ -133,7 +133,11 @@ const EMPTY: Slot = Slot {
     last: NaiveDate::MIN,
 };
 
-/// Rows per read-ahead batch of [`RfmAccumulator::push_all`].
+/// 2^95: sums kept as `Decimal`s below this stay far from the end of the decimal range (2^96)
+/// while a run of compact amounts is added.
+const HUGE: Decimal = Decimal::from_parts(0, 0, 1 << 31, false, 0);
+
+/// Rows per read-ahead batch of the row-by-row path of [`RfmAccumulator::push_all`].
 const BATCH: usize = 32;
 
 /// Mergeable per-customer RFM state: `push` transactions in any order, `merge` partial states
@@ -146,7 +150,8 @@ const BATCH: usize = 32;
 /// does not fit that form (another scale, a negative value, beyond `i64`) is added as a
 /// [`Decimal`] and, when the result still does not fit, kept in a side table. With
 /// [`SameDayPurchases::Merge`] it also keeps `(key, date)` pairs (8 bytes per purchase) to count
-/// distinct purchase days at the end.
+/// distinct purchase days at the end. [`RfmAccumulator::push_all`] adds a slice in cache-sized
+/// key buckets (same result as pushing row by row).
 ///
 /// ```
 /// use crm_model::chrono::NaiveDate;
@@ -171,19 +176,21 @@ const BATCH: usize = 32;
 /// ```
 #[derive(Debug, Clone)]
 pub struct RfmAccumulator {
-    /// Slot of key `base + i` at position `i` (`base` is 0 except in key-range parts).
+    /// Slot of key `i` at position `i`.
     slots: Vec<Slot>,
-    base: usize,
     /// Scale of the `i64` mantissas in `slots`; set by the first amount.
     scale: Option<u32>,
-    /// Exact sums of the slots marked [`SPILLED`], by absolute key index.
+    /// Exact sums of the slots marked [`SPILLED`], by key index.
     spill: HashMap<usize, Decimal>,
+    /// Whether a sum of [`HUGE`] or more in magnitude was ever kept in `spill`.
+    huge: bool,
     days: Option<Vec<(u32, NaiveDate)>>,
     cutoff: Option<(NaiveDate, LateEvents)>,
     excluded: usize,
     non_purchases: usize,
     guard: CurrencyGuard,
-    /// Sink of the read-ahead pass of `push_all` (keeps the reads from being optimised away).
+    /// Sink of the read-ahead and slot-warming passes of `push_all` (keeps the reads from being
+    /// optimised away).
     touched: u32,
 }
 
@@ -199,9 +206,9 @@ impl RfmAccumulator {
     pub fn with_capacity(same_day: SameDayPurchases, customers: usize) -> Self {
         RfmAccumulator {
             slots: Vec::with_capacity(customers),
-            base: 0,
             scale: None,
             spill: HashMap::new(),
+            huge: false,
             days: match same_day {
                 SameDayPurchases::Merge => Some(Vec::new()),
                 SameDayPurchases::Separate => None,
@@ -241,68 +248,153 @@ impl RfmAccumulator {
 
     /// Adds every transaction of a slice (as [`RfmAccumulator::push`] on each, faster).
     ///
-    /// Rows are taken in small batches: a first pass only reads each customer's state so that
-    /// the cache misses of a batch overlap, the second pass updates it from cache.
+    /// Purchases are first scattered, in runs of about a million rows, into buckets of
+    /// consecutive customer keys as compact 12-byte rows; then each bucket is added to the state,
+    /// whose slots for that bucket (64 KiB) stay in cache while it is applied. Each customer's
+    /// purchases are still added in input order, so the result is that of pushing the rows one by
+    /// one. Rows this scheme does not cover (an amount at another scale than the first one,
+    /// negative, or of 2^32 units and more) are pushed one by one in their place.
     ///
     /// # Errors
     /// As [`RfmAccumulator::push`], wrapped in [`ModelError::AtRecord`] with the position in
-    /// `transactions`.
+    /// `transactions`; the first failing row in slice order is reported.
     pub fn push_all(&mut self, transactions: &[Transaction]) -> Result<(), ModelError> {
-        self.push_rows(transactions, 0, usize::MAX, false)
-            .map(|_| ())
+        self.push_all_at(transactions, 0)
     }
 
-    /// Pushes the rows whose key index lies in `lo..hi` (all rows: `0..usize::MAX`).
-    ///
-    /// With `stop_on_currency`, returns `Ok(false)` at the first such row carrying a currency
-    /// (key-range parts cannot check currencies across parts); otherwise `Ok(true)`.
-    fn push_rows(
+    /// [`RfmAccumulator::push_all`] for rows whose positions start at `first`.
+    fn push_all_at(
         &mut self,
         transactions: &[Transaction],
-        lo: usize,
-        hi: usize,
-        stop_on_currency: bool,
-    ) -> Result<bool, ModelError> {
-        let span = hi.saturating_sub(lo);
-        let cutoff = self.cutoff;
-        let general = self.days.is_some();
+        first: usize,
+    ) -> Result<(), ModelError> {
+        self.init_scale(transactions);
+        let plan = self.plan(estimate_keys(transactions));
+        let mut sc = Scatter::default();
+        let mut pos = 0;
+        let mut odd = 0usize;
+        while pos < transactions.len() {
+            if !self.spill_is_small() || odd > ODD_ROWS {
+                // Sums near the decimal range, or rows too mixed to batch: row by row.
+                let rest = transactions.get(pos..).unwrap_or(&[]);
+                return self.push_each(rest, first + pos);
+            }
+            let end = transactions.len().min(pos + CHUNK_ROWS);
+            let run = transactions.get(pos..end).unwrap_or(&[]);
+            sc.clear(self.guard, plan.buckets);
+            let stop = pos + sc.scatter(run, &plan);
+            let mut deferred = Vec::new();
+            self.absorb(std::slice::from_ref(&sc), plan.bits, &mut deferred);
+            self.add_deferred(&deferred)
+                .map_err(|e| e.at_record(first + pos))?;
+            if let Some(t) = transactions.get(stop) {
+                self.push(t).map_err(|e| e.at_record(first + stop))?;
+                odd += 1;
+                pos = stop + 1;
+            } else {
+                pos = end;
+            }
+        }
+        Ok(())
+    }
+
+    /// Whether every sum ever kept as a `Decimal` was below [`HUGE`] (2^95) in magnitude. Then adding the amounts
+    /// of a run (each below 2^32 units) cannot leave the decimal range, so amounts deferred by
+    /// [`apply`] are added without error and their rows need no position. (A deferred amount
+    /// belongs to a customer whose sum was kept as a `Decimal` at the start of the run, so all of
+    /// that customer's amounts in the run are deferred and added in input order, or to a
+    /// customer whose compact sum overflowed `i64` in the run, where all amounts are
+    /// non-negative at one scale and their order does not change the exact sum.)
+    fn spill_is_small(&self) -> bool {
+        !self.huge
+    }
+
+    /// Sets the scale of the compact sums from the first row, if not yet set.
+    fn init_scale(&mut self, transactions: &[Transaction]) {
         if self.scale.is_none() {
             if let Some(t) = transactions.first() {
                 self.scale = Some(t.amount().scale());
             }
         }
+    }
+
+    /// What [`Scatter::scatter`] accepts, for about `keys` customer keys.
+    fn plan(&self, keys: usize) -> Plan {
+        let keys = self.slots.len().max(keys);
+        // Buckets of 2^12 keys (64 KiB of slots, L2-resident), fewer and larger beyond 1M keys
+        // so that the buckets' write positions stay in L1.
+        let mut bits = 12;
+        while (keys >> bits) > 256 && bits < 20 {
+            bits += 1;
+        }
+        let (end, exclude) = match self.cutoff {
+            Some((end, late)) => (end, late == LateEvents::Exclude),
+            None => (NaiveDate::MAX, false),
+        };
+        Plan {
+            bits,
+            buckets: (keys >> bits) + 1,
+            flags: self.scale.unwrap_or(0) << 16,
+            end,
+            exclude,
+            days: self.days.is_some(),
+        }
+    }
+
+    /// Adds scattered runs (in order) to the state: counters, currency, days, and every bucket;
+    /// amounts that did not fit a slot's compact sum are appended to `deferred`.
+    fn absorb(&mut self, parts: &[Scatter], bits: u32, deferred: &mut Vec<(u32, u32)>) {
+        let keys = parts.iter().map(|p| p.keys).max().unwrap_or(0);
+        if keys > self.slots.len() {
+            self.slots.resize(keys, EMPTY);
+        }
+        let buckets = parts.iter().map(|p| p.buckets.len()).max().unwrap_or(0);
+        self.touched ^= apply(&mut self.slots, 0, bits, parts, 0..buckets, deferred);
+        self.count_parts(parts);
+    }
+
+    /// The counters, currency and purchase days of scattered runs.
+    fn count_parts(&mut self, parts: &[Scatter]) {
+        for p in parts {
+            self.non_purchases += p.non_purchases;
+            self.excluded += p.excluded;
+            // The parts' currencies agree (checked before): keep the one seen, if any.
+            if p.guard.currency().is_some() {
+                self.guard = p.guard;
+            }
+            if let Some(days) = &mut self.days {
+                days.extend_from_slice(&p.days);
+            }
+        }
+    }
+
+    /// Adds amounts (in units of the accumulator's scale) whose compact sum overflowed.
+    fn add_deferred(&mut self, deferred: &[(u32, u32)]) -> Result<(), ModelError> {
         let scale = self.scale.unwrap_or(0);
-        let base = self.base;
-        let filter = lo > 0 || hi < usize::MAX;
+        for &(key, units) in deferred {
+            let amount = Decimal::try_from_i128_with_scale(i128::from(units), scale)
+                .map_err(|_| overflow())?;
+            self.add_amount(key as usize, amount)?;
+        }
+        Ok(())
+    }
+
+    /// Pushes rows one by one (positions start at `first`), in small batches: a first pass only
+    /// reads each customer's state so that the cache misses of a batch overlap, the second pass
+    /// updates it from cache.
+    fn push_each(&mut self, transactions: &[Transaction], first: usize) -> Result<(), ModelError> {
+        let cutoff = self.cutoff;
+        let general = self.days.is_some();
+        self.init_scale(transactions);
+        let scale = self.scale.unwrap_or(0);
         let mut touch = 0u32;
-        let mut sel = [0u8; BATCH];
         for (b, chunk) in transactions.chunks(BATCH).enumerate() {
             // Pass 1: read this batch's state ahead (a tight loop, so that all its cache misses
             // are in flight at once).
-            touch ^= read_ahead(&self.slots, chunk, base);
-            // This part's rows (all rows on one thread), without unpredictable branches.
-            let mut n = 0usize;
-            if filter {
-                for (j, t) in chunk.iter().enumerate() {
-                    if let Some(s) = sel.get_mut(n) {
-                        *s = j as u8;
-                    }
-                    n += usize::from(t.customer().index().wrapping_sub(lo) < span);
-                }
-            } else {
-                for (j, s) in sel.iter_mut().enumerate().take(chunk.len()) {
-                    *s = j as u8;
-                }
-                n = chunk.len();
-            }
+            touch ^= read_ahead(&self.slots, chunk);
             // Pass 2: update from cache.
-            for &j in sel.iter().take(n) {
-                let j = usize::from(j);
-                let Some(t) = chunk.get(j) else { continue };
-                let at = b * BATCH + j;
-                if t.currency().is_some() && stop_on_currency {
-                    return Ok(false);
-                }
+            for (j, t) in chunk.iter().enumerate() {
+                let at = first + b * BATCH + j;
                 let slow = general
                     || t.currency().is_some()
                     || !t.is_purchase()
@@ -313,8 +405,8 @@ impl RfmAccumulator {
                 } else {
                     i64::try_from(amount.mantissa()).ok()
                 };
-                let i = t.customer().index().wrapping_sub(base);
-                if i >= self.slots.len() && i < span {
+                let i = t.customer().index();
+                if i >= self.slots.len() && fast.is_some() {
                     self.slots.resize(i + 1, EMPTY);
                 }
                 match (fast, self.slots.get_mut(i)) {
@@ -337,7 +429,7 @@ impl RfmAccumulator {
             }
         }
         self.touched ^= touch;
-        Ok(true)
+        Ok(())
     }
 
     /// The exact sum of slot `i` (position in `slots`).
@@ -347,18 +439,14 @@ impl RfmAccumulator {
         };
         if s.count == 0 {
             // Nothing added yet: the sum starts at `Decimal::ZERO` (scale 0).
-            Ok(self
-                .spill
-                .get(&(self.base + i))
-                .copied()
-                .unwrap_or(Decimal::ZERO))
+            Ok(self.spill.get(&(i)).copied().unwrap_or(Decimal::ZERO))
         } else if s.total == SPILLED {
             self.spill
-                .get(&(self.base + i))
+                .get(&(i))
                 .copied()
-                .ok_or_else(|| overflow_state(self.base + i))
+                .ok_or_else(|| overflow_state(i))
         } else {
-            decode(s.total, self.scale.unwrap_or(0)).ok_or_else(|| overflow_state(self.base + i))
+            decode(s.total, self.scale.unwrap_or(0)).ok_or_else(|| overflow_state(i))
         }
     }
 
@@ -373,7 +461,7 @@ impl RfmAccumulator {
         } else {
             None
         };
-        let key = self.base + i;
+        let key = i;
         if let Some(s) = self.slots.get_mut(i) {
             match fits {
                 Some(m) => {
@@ -384,6 +472,7 @@ impl RfmAccumulator {
                 }
                 None => {
                     s.total = SPILLED;
+                    self.huge |= d.abs() >= HUGE;
                     self.spill.insert(key, d);
                 }
             }
@@ -437,7 +526,7 @@ impl RfmAccumulator {
                 };
             }
         }
-        let i = customer.index().saturating_sub(self.base);
+        let i = customer.index();
         if i >= self.slots.len() {
             self.slots.resize(i + 1, EMPTY);
         }
@@ -466,15 +555,15 @@ impl RfmAccumulator {
             self.scale = other.scale;
         }
         let same_scale = self.scale == other.scale;
-        let need = other.base + other.slots.len();
-        if need > self.base + self.slots.len() {
-            self.slots.resize(need.saturating_sub(self.base), EMPTY);
+        let need = other.slots.len();
+        if need > self.slots.len() {
+            self.slots.resize(need, EMPTY);
         }
         for (j, o) in other.slots.iter().enumerate() {
             if o.count == 0 {
                 continue;
             }
-            let i = (other.base + j).saturating_sub(self.base);
+            let i = j;
             let Some(s) = self.slots.get_mut(i) else {
                 continue;
             };
@@ -531,7 +620,7 @@ impl RfmAccumulator {
         other: RfmAccumulator,
         new_keys: &[CustomerKey],
     ) -> Result<(), ModelError> {
-        let range = other.base + other.slots.len();
+        let range = other.slots.len();
         if new_keys.len() < range {
             return Err(ModelError::InvalidParameter {
                 name: "new_keys",
@@ -540,9 +629,9 @@ impl RfmAccumulator {
         }
         let mut moved = RfmAccumulator {
             slots: Vec::new(),
-            base: 0,
             scale: other.scale,
             spill: HashMap::new(),
+            huge: false,
             days: None,
             cutoff: None,
             excluded: other.excluded,
@@ -558,7 +647,7 @@ impl RfmAccumulator {
             .unwrap_or(0);
         moved.slots = vec![EMPTY; max];
         for (j, s) in other.slots.iter().enumerate() {
-            let Some(k) = new_keys.get(other.base + j) else {
+            let Some(k) = new_keys.get(j) else {
                 continue;
             };
             if s.count > 0 {
@@ -566,7 +655,7 @@ impl RfmAccumulator {
                     *m = *s;
                 }
                 if s.total == SPILLED {
-                    if let Some(d) = other.spill.get(&(other.base + j)) {
+                    if let Some(d) = other.spill.get(&(j)) {
                         moved.spill.insert(k.index(), *d);
                     }
                 }
@@ -581,22 +670,6 @@ impl RfmAccumulator {
                 .collect()
         });
         self.merge(moved)
-    }
-
-    /// Appends a key-range part whose keys all lie at or after this state's key range
-    /// (`other.base >= self.base + self.slots.len()`), without merging slot by slot.
-    fn append_part(&mut self, other: RfmAccumulator) {
-        if !other.slots.is_empty() {
-            self.slots
-                .resize(other.base.saturating_sub(self.base), EMPTY);
-            self.slots.extend(other.slots);
-        }
-        if self.scale.is_none() {
-            self.scale = other.scale;
-        }
-        self.spill.extend(other.spill);
-        self.excluded += other.excluded;
-        self.non_purchases += other.non_purchases;
     }
 
     /// The latest purchase date pushed so far.
@@ -631,48 +704,16 @@ impl RfmAccumulator {
                 .ok_or(ModelError::DateOverflow)?,
         };
         let occasions = match &self.days {
-            Some(days) => Some(distinct_days(days, self.base + self.slots.len())?),
+            Some(days) => Some(distinct_days(days, self.slots.len())?),
             None => None,
         };
-        let scale = self.scale.unwrap_or(0);
-        let mut customers = Vec::with_capacity(self.slots.len());
-        for (i, s) in self.slots.iter().enumerate() {
-            if s.count == 0 {
-                continue;
-            }
-            if s.last > as_of {
-                return Err(ModelError::AfterObservationEnd {
-                    date: s.last,
-                    end: as_of,
-                }
-                .into());
-            }
-            let key = self.base + i;
-            let total = if s.total == SPILLED {
-                self.total_of(i)?
-            } else {
-                decode(s.total, scale).ok_or_else(|| overflow_state(key))?
-            };
-            let frequency = match &occasions {
-                Some(o) => o.get(key).copied().unwrap_or(s.count),
-                None => s.count,
-            };
-            let recency = (as_of - s.last).num_days();
-            let monetary = match monetary {
-                MonetaryValue::Total => total,
-                MonetaryValue::MeanPerPurchase => total
-                    .checked_div(Decimal::from(frequency))
-                    .ok_or(RfmError::Overflow { field: "monetary" })?,
-            };
-            customers.push(RfmValues {
-                customer: CustomerKey::from_index(key as u32),
-                last_purchase: s.last,
-                recency_days: u32::try_from(recency).unwrap_or(u32::MAX),
-                frequency,
-                monetary,
-                total_spend: total,
-            });
-        }
+        let customers = self.values_of(
+            0..self.slots.len(),
+            as_of,
+            occasions.as_deref(),
+            monetary,
+            Vec::with_capacity(self.slots.len()),
+        )?;
         Ok(RfmTable {
             customers,
             as_of,
@@ -683,21 +724,355 @@ impl RfmAccumulator {
     }
 }
 
+impl RfmAccumulator {
+    /// [`RfmAccumulator::finish`] with the rows built on `threads` scoped threads, each taking a
+    /// contiguous range of keys.
+    fn finish_threaded(
+        self,
+        as_of: NaiveDate,
+        monetary: MonetaryValue,
+        threads: usize,
+    ) -> Result<RfmTable> {
+        let occasions = match &self.days {
+            Some(days) => Some(distinct_days(days, self.slots.len())?),
+            None => None,
+        };
+        let n = self.slots.len();
+        let step = n.div_ceil(threads.max(1)).max(1);
+        let this = &self;
+        let occ = occasions.as_deref();
+        let parts: Vec<Result<Vec<RfmValues>>> = std::thread::scope(|s| {
+            let handles: Vec<_> = (step..n)
+                .step_by(step)
+                .map(|lo| {
+                    s.spawn(move || {
+                        let hi = (lo + step).min(n);
+                        this.values_of(lo..hi, as_of, occ, monetary, Vec::with_capacity(hi - lo))
+                    })
+                })
+                .collect();
+            // The first part's vector has room for all rows: the others are appended without
+            // growing it.
+            let first = this.values_of(0..step.min(n), as_of, occ, monetary, Vec::with_capacity(n));
+            std::iter::once(first)
+                .chain(handles.into_iter().map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(ModelError::InvalidParameter {
+                            name: "threads",
+                            reason: "a worker thread panicked".into(),
+                        }
+                        .into())
+                    })
+                }))
+                .collect()
+        });
+        let mut parts = parts.into_iter();
+        let mut customers = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
+        for p in parts {
+            customers.extend(p?);
+        }
+        Ok(RfmTable {
+            customers,
+            as_of,
+            excluded_after_as_of: self.excluded,
+            non_purchases: self.non_purchases,
+            currency: self.guard.currency(),
+        })
+    }
+
+    /// The rows of the customers with keys in `keys` that have purchases, appended to `out`.
+    fn values_of(
+        &self,
+        keys: std::ops::Range<usize>,
+        as_of: NaiveDate,
+        occasions: Option<&[u32]>,
+        monetary: MonetaryValue,
+        mut out: Vec<RfmValues>,
+    ) -> Result<Vec<RfmValues>> {
+        let scale = self.scale.unwrap_or(0);
+        let mut days = RecencyCache::new(as_of);
+        let first = keys.start;
+        for (j, s) in self.slots.get(keys).unwrap_or(&[]).iter().enumerate() {
+            if s.count == 0 {
+                continue;
+            }
+            if s.last > as_of {
+                return Err(ModelError::AfterObservationEnd {
+                    date: s.last,
+                    end: as_of,
+                }
+                .into());
+            }
+            let key = first + j;
+            let total = if s.total == SPILLED {
+                self.total_of(key)?
+            } else {
+                decode(s.total, scale).ok_or_else(|| overflow_state(key))?
+            };
+            let frequency = match occasions {
+                Some(o) => o.get(key).copied().unwrap_or(s.count),
+                None => s.count,
+            };
+            let monetary = match monetary {
+                MonetaryValue::Total => total,
+                MonetaryValue::MeanPerPurchase => total
+                    .checked_div(Decimal::from(frequency))
+                    .ok_or(RfmError::Overflow { field: "monetary" })?,
+            };
+            out.push(RfmValues {
+                customer: CustomerKey::from_index(key as u32),
+                last_purchase: s.last,
+                recency_days: days.get(s.last),
+                frequency,
+                monetary,
+                total_spend: total,
+            });
+        }
+        Ok(out)
+    }
+}
+
+/// Whole days from recent dates to a fixed as-of date (`as_of >= date`), remembered in a small
+/// direct-mapped table: a customer base spans a few hundred distinct last-purchase dates.
+struct RecencyCache {
+    as_of: NaiveDate,
+    dates: Vec<NaiveDate>,
+    days: Vec<u32>,
+}
+
+impl RecencyCache {
+    const SIZE: usize = 1024;
+
+    fn new(as_of: NaiveDate) -> Self {
+        RecencyCache {
+            as_of,
+            dates: vec![NaiveDate::MIN; Self::SIZE],
+            days: vec![Self::compute(as_of, NaiveDate::MIN); Self::SIZE],
+        }
+    }
+
+    fn compute(as_of: NaiveDate, d: NaiveDate) -> u32 {
+        u32::try_from((as_of - d).num_days()).unwrap_or(u32::MAX)
+    }
+
+    #[inline]
+    fn get(&mut self, d: NaiveDate) -> u32 {
+        let slot = (d.ordinal() as usize + 366 * d.year().rem_euclid(4096) as usize) % Self::SIZE;
+        match (self.dates.get_mut(slot), self.days.get_mut(slot)) {
+            (Some(k), Some(v)) => {
+                if *k != d {
+                    *k = d;
+                    *v = Self::compute(self.as_of, d);
+                }
+                *v
+            }
+            _ => Self::compute(self.as_of, d),
+        }
+    }
+}
+
 /// The `Decimal` of a non-spilled sum of a customer with purchases: the mantissa at the
 /// accumulator's `scale`. (A zero is exact too: `Decimal` addition returns the other operand
 /// unchanged when one is zero, so sums of zeros at the accumulator's scale stay at that scale.)
 fn decode(total: i64, scale: u32) -> Option<Decimal> {
-    Decimal::try_from_i128_with_scale(i128::from(total), scale).ok()
+    if total >= 0 && scale <= 28 {
+        let m = total as u64;
+        Some(Decimal::from_parts(
+            m as u32,
+            (m >> 32) as u32,
+            0,
+            false,
+            scale,
+        ))
+    } else {
+        Decimal::try_from_i128_with_scale(i128::from(total), scale).ok()
+    }
 }
 
-/// Reads the state of every row of `chunk` (rows of other key ranges read the last slot), so
+/// Rows scattered per run of [`RfmAccumulator::push_all`] (per thread in
+/// [`rfm_values_threaded`]): 12 MiB of [`Row`]s.
+const CHUNK_ROWS: usize = 1 << 20;
+
+/// Rows [`RfmAccumulator::push_all`] takes one by one before it stops batching the rest.
+const ODD_ROWS: usize = 4096;
+
+/// A purchase as the bucketed accumulation keeps it: 12 bytes.
+#[derive(Debug, Clone, Copy)]
+struct Row {
+    key: u32,
+    date: NaiveDate,
+    /// The amount's mantissa at the accumulator's scale.
+    units: u32,
+}
+
+/// What [`Scatter::scatter`] accepts and how it buckets.
+#[derive(Debug, Clone, Copy)]
+struct Plan {
+    /// Bucket of key `k`: `k >> bits`.
+    bits: u32,
+    /// Expected number of buckets.
+    buckets: usize,
+    /// The `Decimal` flags of a non-negative amount at the accumulator's scale.
+    flags: u32,
+    /// Purchases after this date are excluded or stop the scatter.
+    end: NaiveDate,
+    /// Whether late purchases are excluded (else they stop the scatter).
+    exclude: bool,
+    /// Whether `(key, date)` pairs are kept (same-day purchases merged).
+    days: bool,
+}
+
+/// A run of transactions, scattered into buckets of consecutive keys (stable: each bucket keeps
+/// input order), with the counters of the rows that are not purchases to add.
+#[derive(Debug, Default)]
+struct Scatter {
+    buckets: Vec<Vec<Row>>,
+    days: Vec<(u32, NaiveDate)>,
+    /// 1 + the largest key scattered.
+    keys: usize,
+    non_purchases: usize,
+    excluded: usize,
+    guard: CurrencyGuard,
+}
+
+impl Scatter {
+    /// Empties the run (keeping its memory) and starts from currency state `guard`.
+    fn clear(&mut self, guard: CurrencyGuard, buckets: usize) {
+        for b in &mut self.buckets {
+            b.clear();
+        }
+        if self.buckets.len() < buckets {
+            self.buckets.resize_with(buckets, Vec::new);
+        }
+        self.days.clear();
+        self.keys = 0;
+        self.non_purchases = 0;
+        self.excluded = 0;
+        self.guard = guard;
+    }
+
+    /// Scatters `rows` up to the first one that must be pushed on its own (a currency
+    /// mismatch, a late purchase to reject, an amount not of the plan's form); returns its
+    /// position, or `rows.len()`.
+    fn scatter(&mut self, rows: &[Transaction], plan: &Plan) -> usize {
+        // Counters in locals, so that the loop keeps them in registers.
+        let (mut keys, mut non_purchases, mut excluded) =
+            (self.keys, self.non_purchases, self.excluded);
+        let mut stop = rows.len();
+        for (j, t) in rows.iter().enumerate() {
+            if t.currency().is_some() && self.guard.check(t.currency()).is_err() {
+                stop = j;
+                break;
+            }
+            if !t.is_purchase() {
+                non_purchases += 1;
+                continue;
+            }
+            let date = t.date();
+            if date > plan.end {
+                if plan.exclude {
+                    excluded += 1;
+                    continue;
+                }
+                stop = j;
+                break;
+            }
+            // Flags (scale and sign) in bits 0..32, the 96-bit mantissa above.
+            let x = u128::from_le_bytes(t.amount().serialize());
+            if x as u32 != plan.flags || (x >> 64) != 0 {
+                stop = j;
+                break;
+            }
+            let key = t.customer().get();
+            let row = Row {
+                key,
+                date,
+                units: (x >> 32) as u32,
+            };
+            let b = (key >> plan.bits) as usize;
+            match self.buckets.get_mut(b) {
+                Some(v) => v.push(row),
+                None => {
+                    self.buckets.resize_with(b + 1, Vec::new);
+                    if let Some(v) = self.buckets.get_mut(b) {
+                        v.push(row);
+                    }
+                }
+            }
+            keys = keys.max(key as usize + 1);
+            if plan.days {
+                self.days.push((key, date));
+            }
+        }
+        (self.keys, self.non_purchases, self.excluded) = (keys, non_purchases, excluded);
+        stop
+    }
+}
+
+/// Adds buckets `range` of `parts` (part by part within a bucket, so each customer's rows in
+/// input order) to `slots`, the slots of keys `first_key..`. An amount that would take a
+/// compact sum past `i64` is appended to `deferred` instead (the slot's count and date are
+/// still updated).
+fn apply(
+    slots: &mut [Slot],
+    first_key: usize,
+    bits: u32,
+    parts: &[Scatter],
+    range: std::ops::Range<usize>,
+    deferred: &mut Vec<(u32, u32)>,
+) -> u32 {
+    let mut touch = 0u32;
+    for b in range {
+        // With about a row per cache line of slots or more, read the bucket's slots in order
+        // first: the hardware prefetcher streams them into cache, and the random updates below
+        // hit cache instead of each waiting on memory.
+        let rows: usize = parts
+            .iter()
+            .map(|p| p.buckets.get(b).map_or(0, Vec::len))
+            .sum();
+        let lo = (b << bits).saturating_sub(first_key).min(slots.len());
+        let hi = ((b + 1) << bits).saturating_sub(first_key).min(slots.len());
+        if rows * 4 >= hi - lo {
+            touch ^= warm(slots.get(lo..hi).unwrap_or(&[]));
+        }
+        for p in parts {
+            let Some(rows) = p.buckets.get(b) else {
+                continue;
+            };
+            for r in rows {
+                let Some(s) = slots.get_mut((r.key as usize).wrapping_sub(first_key)) else {
+                    continue;
+                };
+                // Compact sums are >= 0 and amounts < 2^32: a negative result is an overflow.
+                let total = s.total.wrapping_add(i64::from(r.units));
+                if total >= 0 {
+                    s.total = total;
+                } else {
+                    deferred.push((r.key, r.units));
+                }
+                s.count = s.count.saturating_add(1);
+                // Branch-free: whether a purchase is the latest so far is unpredictable.
+                s.last = s.last.max(r.date);
+            }
+        }
+    }
+    touch
+}
+
+/// Reads `slots` in order; returns a value depending on every read (so the reads stay).
+#[inline(never)]
+fn warm(slots: &[Slot]) -> u32 {
+    slots.iter().fold(0, |a, s| a ^ s.count)
+}
+
+/// Reads the state of every row of `chunk` (keys past the state read the last slot), so
 /// that the cache misses of the batch overlap; returns a value depending on the reads.
 #[inline(never)]
-fn read_ahead(slots: &[Slot], chunk: &[Transaction], base: usize) -> u32 {
+fn read_ahead(slots: &[Slot], chunk: &[Transaction]) -> u32 {
     let last = slots.len().saturating_sub(1);
     let mut touch = 0u32;
     for t in chunk {
-        let i = t.customer().index().wrapping_sub(base).min(last);
+        let i = t.customer().index().min(last);
         touch ^= slots.get(i).map_or(0, |s| s.count);
     }
     touch
@@ -792,11 +1167,14 @@ pub fn rfm_values(transactions: &[Transaction], options: &RfmOptions) -> Result<
 /// [`rfm_values`] on `threads` scoped threads. The result is identical to [`rfm_values`];
 /// `threads <= 1` or a small input runs on the caller's thread.
 ///
-/// Each thread owns a contiguous range of customer keys and reads the whole slice, updating
-/// only its own customers, so every customer's purchases are added in the same order as on one
-/// thread, the per-thread states are half (a third, ...) the size and the parts are joined
-/// without a merge. Inputs with currencies or with same-day purchases merged are instead cut
-/// into `threads` contiguous parts whose states are merged in order.
+/// The slice is taken in runs of about a million rows per thread. Each thread scatters its
+/// share of the run into buckets of consecutive customer keys (as
+/// [`RfmAccumulator::push_all`] does); then each thread adds a contiguous range of buckets,
+/// every part in input order, to its own range of the customers' state. Every customer's
+/// purchases are therefore added in input order, there is no merge, and the threads never write
+/// the same memory. A run holding a row that must be pushed on its own (see
+/// [`RfmAccumulator::push_all`]), a currency mismatch or a late purchase to reject is done on
+/// the caller's thread instead.
 ///
 /// # Errors
 /// As [`rfm_values`] (record positions refer to the whole slice; the first failing record in
@@ -810,89 +1188,132 @@ pub fn rfm_values_threaded(
     if threads == 1 || transactions.len() < 100_000 {
         return rfm_values(transactions, options);
     }
-    if options.same_day == SameDayPurchases::Separate {
-        if let Some(acc) = by_key_range(transactions, options, threads)? {
-            return acc.finish(Some(options.as_of), options.monetary);
-        }
-    }
-    by_chunks(transactions, options, threads)
+    let mut acc = RfmAccumulator::with_capacity(options.same_day, estimate_keys(transactions))
+        .cutoff(options.as_of, options.late_events);
+    acc.push_all_threaded(transactions, threads)?;
+    acc.finish_threaded(options.as_of, options.monetary, threads)
 }
 
-/// The key-range split of [`rfm_values_threaded`]; `None` when a row carries a currency.
-fn by_key_range(
-    transactions: &[Transaction],
-    options: &RfmOptions,
-    threads: usize,
-) -> Result<Option<RfmAccumulator>, ModelError> {
-    // Keys are dense indices; estimate their range from a sample to balance the parts (any
-    // split is correct, the last part is open-ended).
-    let keys = estimate_keys(transactions);
-    let scale = transactions.first().map(|t| t.amount().scale());
-    let bounds: Vec<(usize, usize)> = (0..threads)
-        .map(|p| {
-            let lo = keys * p / threads;
-            let hi = if p + 1 == threads {
-                usize::MAX
-            } else {
-                keys * (p + 1) / threads
-            };
-            (lo, hi)
-        })
-        .collect();
-    let run = |(lo, hi): (usize, usize)| -> Result<Option<RfmAccumulator>, ModelError> {
-        let mut acc = RfmAccumulator::with_capacity(options.same_day, (keys / threads) + 1)
-            .cutoff(options.as_of, options.late_events);
-        acc.base = lo;
-        acc.scale = scale;
-        Ok(acc.push_rows(transactions, lo, hi, true)?.then_some(acc))
-    };
-    let parts: Vec<Result<Option<RfmAccumulator>, ModelError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = bounds
-            .iter()
-            .skip(1)
-            .map(|&b| s.spawn(move || run(b)))
-            .collect();
-        let first = bounds.first().map_or(Ok(None), |&b| run(b));
-        std::iter::once(first)
-            .chain(
+impl RfmAccumulator {
+    /// [`RfmAccumulator::push_all`] on `threads` scoped threads (see [`rfm_values_threaded`]).
+    fn push_all_threaded(
+        &mut self,
+        transactions: &[Transaction],
+        threads: usize,
+    ) -> Result<(), ModelError> {
+        self.init_scale(transactions);
+        let plan = self.plan(estimate_keys(transactions));
+        let mut parts: Vec<Scatter> = (0..threads).map(|_| Scatter::default()).collect();
+        let mut pos = 0;
+        for run in transactions.chunks(CHUNK_ROWS * threads) {
+            let at = pos;
+            pos += run.len();
+            if !self.spill_is_small() {
+                let rest = transactions.get(at..).unwrap_or(&[]);
+                return self.push_all_at(rest, at);
+            }
+            // Phase 1: each thread scatters its share of the run.
+            for p in &mut parts {
+                p.clear(self.guard, plan.buckets);
+            }
+            let share = run.len().div_ceil(threads);
+            let clean = std::thread::scope(|s| {
+                let mut jobs = parts.iter_mut().zip(run.chunks(share));
+                let first = jobs.next();
+                let handles: Vec<_> = jobs
+                    .map(|(p, rows)| s.spawn(move || p.scatter(rows, &plan) == rows.len()))
+                    .collect();
+                let ok = first.is_none_or(|(p, rows)| p.scatter(rows, &plan) == rows.len());
                 handles
                     .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(panicked()))),
-            )
-            .collect()
-    });
-    let mut accs = Vec::with_capacity(parts.len());
-    let mut first_error: Option<(usize, ModelError)> = None;
-    let mut fallback = false;
-    for p in parts {
-        match p {
-            Ok(Some(acc)) => accs.push(acc),
-            Ok(None) => fallback = true,
-            Err(e) => {
-                let at = match &e {
-                    ModelError::AtRecord { index, .. } => *index,
-                    _ => 0,
+                    .fold(ok, |ok, h| h.join().unwrap_or(false) && ok)
+            });
+            let mut guard = self.guard;
+            if !clean
+                || parts
+                    .iter()
+                    .any(|p| guard.check(p.guard.currency()).is_err())
+            {
+                // Rows to push on their own: this run in order, on this thread.
+                self.push_all_at(run, at)?;
+                continue;
+            }
+            // Phase 2: each thread adds a contiguous range of buckets to its own slots.
+            let keys = parts.iter().map(|p| p.keys).max().unwrap_or(0);
+            if keys > self.slots.len() {
+                self.slots.resize(keys, EMPTY);
+            }
+            let ranges = bucket_ranges(&parts, threads);
+            let mut jobs = Vec::with_capacity(ranges.len());
+            let mut rest: &mut [Slot] = &mut self.slots;
+            let mut first_key = 0usize;
+            for (n, r) in ranges.iter().enumerate() {
+                let end_key = if n + 1 == ranges.len() {
+                    first_key + rest.len()
+                } else {
+                    (r.end << plan.bits).clamp(first_key, first_key + rest.len())
                 };
-                if first_error.as_ref().is_none_or(|(i, _)| at < *i) {
-                    first_error = Some((at, e));
+                let (mine, others) = rest.split_at_mut(end_key - first_key);
+                jobs.push((mine, first_key, r.clone()));
+                rest = others;
+                first_key = end_key;
+            }
+            let parts_ref = &parts;
+            let deferred: Vec<(Vec<(u32, u32)>, u32)> = std::thread::scope(|s| {
+                let mut jobs = jobs.into_iter();
+                let first = jobs.next();
+                let handles: Vec<_> = jobs
+                    .map(|(slots, k, r)| {
+                        s.spawn(move || {
+                            let mut d = Vec::new();
+                            let touch = apply(slots, k, plan.bits, parts_ref, r, &mut d);
+                            (d, touch)
+                        })
+                    })
+                    .collect();
+                let mut out = Vec::with_capacity(threads);
+                if let Some((slots, k, r)) = first {
+                    let mut d = Vec::new();
+                    let touch = apply(slots, k, plan.bits, parts_ref, r, &mut d);
+                    out.push((d, touch));
                 }
+                for h in handles {
+                    out.push(h.join().unwrap_or_default());
+                }
+                out
+            });
+            self.count_parts(&parts);
+            for (d, touch) in &deferred {
+                self.touched ^= touch;
+                self.add_deferred(d).map_err(|e| e.at_record(at))?;
             }
         }
+        Ok(())
     }
-    if fallback {
-        return Ok(None);
-    }
-    if let Some((_, e)) = first_error {
-        return Err(e);
-    }
-    let mut accs = accs.into_iter();
-    let Some(mut acc) = accs.next() else {
-        return Ok(None);
+}
+
+/// Splits the buckets of `parts` into at most `threads` contiguous ranges of about equal row
+/// counts.
+fn bucket_ranges(parts: &[Scatter], threads: usize) -> Vec<std::ops::Range<usize>> {
+    let buckets = parts.iter().map(|p| p.buckets.len()).max().unwrap_or(0);
+    let rows_in = |b: usize| -> usize {
+        parts
+            .iter()
+            .map(|p| p.buckets.get(b).map_or(0, Vec::len))
+            .sum()
     };
-    for part in accs {
-        acc.append_part(part);
+    let total: usize = (0..buckets).map(rows_in).sum();
+    let mut ranges = Vec::with_capacity(threads);
+    let (mut start, mut seen) = (0usize, 0usize);
+    for b in 0..buckets {
+        seen += rows_in(b);
+        if ranges.len() + 1 < threads && seen * threads >= total * (ranges.len() + 1) {
+            ranges.push(start..b + 1);
+            start = b + 1;
+        }
     }
-    Ok(Some(acc))
+    ranges.push(start..buckets);
+    ranges
 }
 
 /// An estimate of the key range of `transactions` from a sample of about 4096 rows (keys are
@@ -908,57 +1329,6 @@ fn estimate_keys(transactions: &[Transaction]) -> usize {
     keys + keys / 64
 }
 
-fn panicked() -> ModelError {
-    ModelError::InvalidParameter {
-        name: "threads",
-        reason: "a worker thread panicked".into(),
-    }
-}
-
-/// The contiguous-parts split of [`rfm_values_threaded`], merged in order.
-fn by_chunks(
-    transactions: &[Transaction],
-    options: &RfmOptions,
-    threads: usize,
-) -> Result<RfmTable> {
-    let chunk = transactions.len().div_ceil(threads);
-    let run = |offset: usize, part: &[Transaction]| -> Result<RfmAccumulator, ModelError> {
-        let mut acc = RfmAccumulator::with_capacity(options.same_day, 0)
-            .cutoff(options.as_of, options.late_events);
-        acc.push_all(part).map_err(|e| match e {
-            ModelError::AtRecord { index, source } => ModelError::AtRecord {
-                index: index + offset,
-                source,
-            },
-            other => other,
-        })?;
-        Ok(acc)
-    };
-    let parts: Vec<Result<RfmAccumulator, ModelError>> = std::thread::scope(|s| {
-        let handles: Vec<_> = transactions
-            .chunks(chunk)
-            .enumerate()
-            .skip(1)
-            .map(|(i, part)| s.spawn(move || run(i * chunk, part)))
-            .collect();
-        let first = run(0, transactions.chunks(chunk).next().unwrap_or(&[]));
-        std::iter::once(first)
-            .chain(
-                handles
-                    .into_iter()
-                    .map(|h| h.join().unwrap_or_else(|_| Err(panicked()))),
-            )
-            .collect()
-    });
-    let mut parts = parts.into_iter();
-    let mut acc = parts
-        .next()
-        .unwrap_or_else(|| Ok(RfmAccumulator::new(options.same_day)))?;
-    for p in parts {
-        acc.merge(p?)?;
-    }
-    acc.finish(Some(options.as_of), options.monetary)
-}
 /// RFM values from purchase summaries (see [`crm_model::summarize`]).
 ///
 /// ```text

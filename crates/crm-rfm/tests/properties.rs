@@ -227,3 +227,36 @@ fn threaded_equals_single_pass_and_reports_the_global_record() {
         "record 200000: date 2024-03-21 is after the observation end 2024-02-20"
     );
 }
+
+/// `analyze` (one fused pass) equals `score`, `Segmenter::classify_all` and `segment_report`
+/// one after the other, for every tie policy.
+#[test]
+fn analyze_equals_its_steps() {
+    let rows: Vec<(u32, i64, i64)> = (0..20_000u32)
+        .map(|i| {
+            (
+                i.wrapping_mul(2_654_435_761) % 3000,
+                i64::from(i % 97),
+                i64::from(i % 1231),
+            )
+        })
+        .collect();
+    let t = rfm_values(&tx(&rows), &RfmOptions::new(day(100))).unwrap();
+    let v = &t.customers;
+    let map = SegmentMap::standard();
+    let fixed = TiePolicy::Fixed(crm_rfm::CutPoints {
+        recency_days: vec![10.0, 30.0, 60.0, 80.0],
+        frequency: vec![3.0, 5.0, 7.0, 9.0],
+        monetary: vec![10.0, 30.0, 50.0, 70.0],
+    });
+    for ties in [TiePolicy::ValueBased, TiePolicy::RankFirst, fixed] {
+        let a = analyze(v, 5, &ties, &map).unwrap();
+        let seg = map.compile(5).unwrap();
+        let scores = score(v, 5, &ties).unwrap();
+        let segments = seg.classify_all(&scores);
+        let report = crm_rfm::segment_report(v, &segments, seg.names(), seg.fallback()).unwrap();
+        assert_eq!(a.scores, scores);
+        assert_eq!(a.segments, segments);
+        assert_eq!(a.report, report);
+    }
+}
