@@ -219,13 +219,37 @@ impl<S> Smooth<'_, S> {
             let (p, lo) = piece(u)?;
             (lo >= self.u_min).then_some((class as usize * PIECES + p, lo))
         };
-        // 1. Customers per piece.
-        let mut counts = vec![0u32; slots];
-        for h in histories {
-            if let Some((s, _)) = slot_of(h) {
-                counts[s] = counts[s].saturating_add(1);
+        // 1. Customers per piece (counted on all cores, shares summed).
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(histories.len().div_ceil(65_536).max(1));
+        let per = histories.len().div_ceil(threads).max(1);
+        let count = |hs: &[History]| {
+            let mut counts = vec![0u32; slots];
+            for h in hs {
+                if let Some((s, _)) = slot_of(h) {
+                    counts[s] = counts[s].saturating_add(1);
+                }
             }
-        }
+            counts
+        };
+        let mut counts = vec![0u32; slots];
+        std::thread::scope(|sc| {
+            let count = &count;
+            let handles: Vec<_> = histories
+                .chunks(per)
+                .map(|hs| sc.spawn(move || count(hs)))
+                .collect();
+            for h in handles {
+                // A worker cannot panic (no indexing out of range, no unwrap); if it did, its
+                // share simply stays uncounted and is evaluated exactly.
+                if let Ok(c) = h.join() {
+                    for (a, b) in counts.iter_mut().zip(c) {
+                        *a = a.saturating_add(b);
+                    }
+                }
+            }
+        });
         // 2. Interpolants of the shared pieces (built on all cores).
         let wanted: Vec<usize> = (0..slots)
             .filter(|&s| counts[s] >= self.min_shared)
@@ -263,22 +287,24 @@ impl<S> Smooth<'_, S> {
         }
         // 3. Every customer: interpolated where tabulated, exact otherwise.
         let mut out = vec![0.0; histories.len()];
+        let tabulated = std::sync::atomic::AtomicUsize::new(0);
         par_f64(histories, &mut out, self.scratch, |scratch, hs, os| {
+            let mut n = 0usize;
             for (h, o) in hs.iter().zip(os.iter_mut()) {
                 let (class, u, factor) = (self.key)(h);
                 let cheb = slot_of(h).and_then(|(s, _)| chebs.get(table[s] as usize));
                 *o = factor
                     * match cheb {
-                        Some(c) => c.eval(u),
+                        Some(c) => {
+                            n += 1;
+                            c.eval(u)
+                        }
                         None => (self.exact)(scratch, class, u),
                     };
             }
+            tabulated.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
         });
-        let tabulated = histories
-            .iter()
-            .filter(|h| slot_of(h).is_some_and(|(s, _)| table[s] != u32::MAX))
-            .count();
-        (out, tabulated)
+        (out, tabulated.into_inner())
     }
 }
 

@@ -236,11 +236,7 @@ fn shared_histories(n: usize) -> Vec<History> {
     for i in 0..n {
         let x = (i % 7) as u32;
         let tt = 3.0 + 150.0 * (i as f64 / n as f64);
-        hs.push(History::new(
-            x,
-            if x == 0 { 0.0 } else { tt * 0.55 },
-            tt,
-        ));
+        hs.push(History::new(x, if x == 0 { 0.0 } else { tt * 0.55 }, tt));
     }
     for i in 0..40 {
         let tt = 103.6 + 0.2 * f64::from(i);
