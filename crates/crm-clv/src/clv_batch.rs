@@ -401,7 +401,7 @@ mod tests {
             while tt < 3000.0 {
                 let tx = if x == 0 { 0.0 } else { tt * 0.6 };
                 hs.push(History::new(x, tx, tt));
-                tt *= 1.013;
+                tt *= 1.03;
             }
         }
         hs
