@@ -193,6 +193,20 @@ fn predict_million(c: &mut Criterion) {
     g.bench_function("pnbd_cli_row_discounted_1pct_weekly", |b| {
         b.iter(|| cli_rows(&pn, black_box(&sim), &gg, &zbar, &weekly))
     });
+    // Discounted CLV per unit of spend (39 weekly periods, 1% per week) with the three
+    // predictions: `predict_clv_batch` alone.
+    g.bench_function("bgnbd_clv_discounted", |b| {
+        b.iter(|| predict_clv_batch(&bg, black_box(&sim), &weekly))
+    });
+    g.bench_function("mbgnbd_clv_discounted", |b| {
+        b.iter(|| predict_clv_batch(&mb, black_box(&sim), &weekly))
+    });
+    g.bench_function("pnbd_clv_discounted", |b| {
+        b.iter(|| predict_clv_batch(&pn, black_box(&sim), &weekly))
+    });
+    g.bench_function("bgnbd_clv_discounted_daily_cohorts", |b| {
+        b.iter(|| predict_clv_batch(&bg, black_box(&daily), &weekly))
+    });
     g.finish();
 }
 

@@ -450,6 +450,27 @@ impl PurchaseModel for BgNbd {
         out
     }
 
+    /// Specialised: D depends on x and alpha + T only, a smooth function of alpha + T for
+    /// each x, tabulated by piecewise Chebyshev interpolation where customers share it (see
+    /// [`PurchaseModel::discounted_purchases_if_alive_batch`]); the period-end expectations
+    /// use the tabulated series coefficients of the batch predictions.
+    fn discounted_purchases_if_alive_batch(
+        &self,
+        histories: &[History],
+        options: &crate::ClvOptions,
+    ) -> Vec<f64> {
+        crate::clv_batch::bg_family(
+            histories,
+            options,
+            (self.r, self.alpha, self.a, self.b),
+            crate::clv_batch::MIN_SHARED,
+        )
+        .map_or_else(
+            || crate::clv_batch::per_customer(self, histories, options),
+            |v| v.0,
+        )
+    }
+
     /// ```text
     /// E[X(t)] = (a+b-1)/(a-1) [1 - (alpha/(alpha+t))^r 2F1(r, b; a+b-1; t/(alpha+t))]
     /// ```

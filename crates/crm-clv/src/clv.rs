@@ -183,7 +183,10 @@ pub struct ClvPrediction {
 ///
 /// Undiscounted (d = 0) the CLV per unit of spend is the expected purchases over the horizon,
 /// so it costs nothing extra; with discounting each customer needs the expectation at the K
-/// period ends (K = ceil(H / P)).
+/// period ends (K = ceil(H / P)), which
+/// [`PurchaseModel::discounted_purchases_if_alive_batch`] computes (BG/NBD, MBG/NBD and
+/// Pareto/NBD tabulate it where customers share a smooth function of T; equal to
+/// [`expected_clv`] with spend 1 up to about 1e-13 relative).
 ///
 /// ```
 /// use crm_clv::{ClvOptions, History, ParetoNbd, PurchaseModel, expected_clv, predict_clv_batch};
@@ -212,25 +215,9 @@ pub fn predict_clv_batch<M: PurchaseModel + Sync>(
     if options.discount_rate == 0.0 {
         return out;
     }
-    let work = |hs: &[History], os: &mut [ClvPrediction]| {
-        for (h, o) in hs.iter().zip(os.iter_mut()) {
-            o.clv_per_spend =
-                o.prediction.p_alive * discounted_purchases_if_alive(model, h, options);
-        }
-    };
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(histories.len().div_ceil(4096).max(1));
-    if threads <= 1 {
-        work(histories, &mut out);
-    } else {
-        let per = histories.len().div_ceil(threads).max(1);
-        let work = &work;
-        std::thread::scope(|s| {
-            for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
-                s.spawn(move || work(hs, os));
-            }
-        });
+    let d = model.discounted_purchases_if_alive_batch(histories, options);
+    for (o, d) in out.iter_mut().zip(d) {
+        o.clv_per_spend = o.prediction.p_alive * d;
     }
     out
 }

@@ -32,6 +32,7 @@
 mod bgbb;
 mod bgnbd;
 mod clv;
+mod clv_batch;
 mod data;
 mod error;
 mod gamma_gamma;

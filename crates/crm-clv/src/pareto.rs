@@ -276,6 +276,22 @@ impl PurchaseModel for ParetoNbd {
         out
     }
 
+    /// Specialised: D = (r+x)(beta+T)/(alpha+T) S(beta+T) with
+    /// S(B) = sum_k (1+d)^-k [g(t_k) - g(t_{k-1})], g(t) = (1 - (B/(B+t))^(s-1))/(s-1), one
+    /// function for all customers, tabulated by piecewise Chebyshev interpolation in B (see
+    /// [`PurchaseModel::discounted_purchases_if_alive_batch`]).
+    fn discounted_purchases_if_alive_batch(
+        &self,
+        histories: &[History],
+        options: &crate::ClvOptions,
+    ) -> Vec<f64> {
+        crate::clv_batch::pareto(histories, options, self, crate::clv_batch::MIN_SHARED)
+            .map_or_else(
+                || crate::clv_batch::per_customer(self, histories, options),
+                |v| v.0,
+            )
+    }
+
     /// ```text
     /// E[X(t)] = r beta / (alpha (s-1)) [1 - (beta/(beta+t))^(s-1)]
     /// ```
@@ -319,7 +335,7 @@ impl PurchaseModel for ParetoNbd {
 }
 
 /// (1 - (b/(b+t))^k) / k, stable as k -> 0 (limit ln(1 + t/b)).
-fn expm1_ratio(k: f64, t: f64, b: f64) -> f64 {
+pub(crate) fn expm1_ratio(k: f64, t: f64, b: f64) -> f64 {
     let l = (t / b).ln_1p(); // ln((b+t)/b)
     if k.abs() < 1e-12 {
         l

@@ -228,3 +228,71 @@ fn clv_batch_matches_expected_clv() {
     );
     check_clv(&ParetoNbd::new(0.8, 15.0, 1.3, 4.0).unwrap(), &extremes());
 }
+
+/// Customers that share (x, binade of T) often enough for the discounted-CLV batch to
+/// tabulate its sum (at least 32 per piece), plus heavy buyers and the regression history.
+fn shared_histories(n: usize) -> Vec<History> {
+    let mut hs = Vec::with_capacity(n + 200);
+    for i in 0..n {
+        let x = (i % 7) as u32;
+        let tt = 3.0 + 150.0 * (i as f64 / n as f64);
+        hs.push(History::new(x, if x == 0 { 0.0 } else { tt * 0.55 }, tt));
+    }
+    for i in 0..40 {
+        let tt = 103.6 + 0.2 * f64::from(i);
+        hs.push(History::new(221, 103.4, tt));
+        hs.push(History::new(5000, tt - 0.1, tt));
+        hs.push(History::new(300, 50.0, 52.0 + 0.3 * f64::from(i)));
+    }
+    hs.push(History::new(221, 103.4, 103.6));
+    hs
+}
+
+#[test]
+fn discounted_clv_batch_matches_expected_clv_on_shared_histories() {
+    let hs = shared_histories(6000);
+    check_clv(&BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap(), &hs);
+    check_clv(&MbgNbd::new(0.525, 6.183, 0.891, 1.614).unwrap(), &hs);
+    check_clv(&ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap(), &hs);
+    check_clv(&ParetoNbd::new(0.8, 15.0, 1.3, 4.0).unwrap(), &hs);
+}
+
+fn check_discounted<M: PurchaseModel + Sync>(m: &M, hs: &[History], opts: &ClvOptions) {
+    let batch = m.discounted_purchases_if_alive_batch(hs, opts);
+    for (h, d) in hs.iter().zip(&batch) {
+        let one = crm_clv::discounted_purchases_if_alive(m, h, opts);
+        assert!(
+            close(*d, one, 1e-10) || (d - one).abs() < 1e-13,
+            "{h:?} {opts:?}: batch {d:e} one {one:e}"
+        );
+    }
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(40))]
+
+    /// Random parameters, horizon, period and rate; 240 customers in one binade of T with
+    /// x in 0..3 (so every piece is shared and tabulated) plus a heavy buyer.
+    #[test]
+    fn discounted_batch_matches_per_customer_random(
+        r in 0.02f64..10.0, alpha in 0.05f64..100.0, a in 0.05f64..10.0, b in 0.05f64..50.0,
+        s in 0.05f64..5.0, beta in 0.05f64..100.0,
+        lo_exp in -2i32..9, horizon in 0.5f64..200.0, periods in 1.0f64..60.0,
+        d in 0.0f64..0.2,
+    ) {
+        let lo = 2f64.powi(lo_exp);
+        let mut hs: Vec<History> = (0..240)
+            .map(|i| {
+                let tt = lo * (1.0 + f64::from(i) / 240.0);
+                let x = (i % 3) as u32;
+                History::new(x, if x == 0 { 0.0 } else { tt * 0.4 }, tt)
+            })
+            .collect();
+        hs.push(History::new(221, 103.4, 103.6));
+        hs.push(History::new(5000, lo * 0.9, lo));
+        let opts = ClvOptions::new(horizon, d, horizon / periods).unwrap();
+        check_discounted(&BgNbd::new(r, alpha, a, b).unwrap(), &hs, &opts);
+        check_discounted(&MbgNbd::new(r, alpha, a, b).unwrap(), &hs, &opts);
+        check_discounted(&ParetoNbd::new(r, alpha, s, beta).unwrap(), &hs, &opts);
+    }
+}

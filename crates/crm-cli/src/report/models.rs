@@ -2,15 +2,13 @@
 //! (`crm-dedup`). Each returns the section or the reason it is not available, so a model that
 //! fails to fit never stops the report.
 
-use std::collections::HashMap;
-
 use crm_analytics::churn::{
     CustomerFeatures, FeatureOptions, RiskTier, bgnbd_scores, calibration_table, compute_features,
     fit_bgnbd, noncontractual_labels, roc_auc,
 };
 use crm_analytics::clv::{
     BgNbd, ClvOptions, FitOptions, GammaGamma, Histories, History, PurchaseModel, Spends,
-    expected_clv,
+    predict_clv_batch,
 };
 use crm_analytics::dedup::eval::evaluate_clusters;
 use crm_analytics::dedup::golden::golden_records;
@@ -185,20 +183,20 @@ pub fn clv(ctx: &Context<'_>) -> Result<ClvOutput, String> {
     } else {
         own.iter().sum::<f64>() / own.len() as f64
     };
-    // Value per unit of spend depends only on (x, t_x, T): cache it (many customers share one).
-    let mut per_unit: HashMap<(u32, u64, u64), (f64, f64, f64)> = HashMap::new();
+    // P(alive), expected purchases and discounted value per unit of spend of every customer,
+    // batched on all cores (the discounted sum is tabulated where customers share it).
+    let hists: Vec<History> = s
+        .iter()
+        .map(|c| History::new(c.frequency, c.recency, c.age))
+        .collect();
+    let per_unit = predict_clv_batch(&bg, &hists, &opts);
     let mut rows: Vec<ClvCustomer> = Vec::with_capacity(s.len());
-    for c in s {
-        let hist = History::new(c.frequency, c.recency, c.age);
-        let (unit_value, p_alive, expected) = *per_unit
-            .entry((c.frequency, c.recency.to_bits(), c.age.to_bits()))
-            .or_insert_with(|| {
-                (
-                    expected_clv(&bg, &hist, 1.0, &opts),
-                    bg.p_alive(&hist),
-                    bg.conditional_expected_purchases(opts.horizon, &hist),
-                )
-            });
+    for (c, unit) in s.iter().zip(&per_unit) {
+        let (unit_value, p_alive, expected) = (
+            unit.clv_per_spend,
+            unit.prediction.p_alive,
+            unit.prediction.expected_purchases,
+        );
         let zbar = c.monetary.map_or(0.0, to_f64);
         let spend = match &gg {
             Some(g) => g.conditional_expected_spend(c.frequency, zbar),

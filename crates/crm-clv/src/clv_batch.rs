@@ -1,0 +1,535 @@
+//! Discounted CLV for many customers: the discounted expected purchases if alive
+//! ([`crate::discounted_purchases_if_alive`]) tabulated by piecewise Chebyshev interpolation
+//! where customers share a smooth function.
+//!
+//! For BG/NBD and MBG/NBD the discounted sum D depends on x and alpha + T only; for
+//! Pareto/NBD it is (r+x)(beta+T)/(alpha+T) times a function of beta + T alone. Write
+//! D(h) = factor(h) * f_class(u) with u > 0. For a fixed class, f is analytic in u on
+//! (0, inf) (its singularities are at u = 0 and u = -t_k), so on each binade piece
+//! [2^e, 2^(e+1)) it is interpolated at 24 Chebyshev points with geometric convergence (the
+//! Bernstein ellipse through u = 0 has parameter 3 + sqrt(8) = 5.83). A piece is tabulated only
+//! when enough customers share it (so the 26 exact evaluations pay off), its highest
+//! coefficients are below 1e-14 of the function and two extra off-node checks agree to 1e-12;
+//! otherwise every customer of the piece is evaluated exactly. Results depend on each
+//! customer and the whole input (which pieces are shared), not on the number of threads.
+
+use crate::clv::ClvOptions;
+use crate::data::History;
+
+/// Chebyshev points per piece.
+const NODES: usize = 24;
+/// A piece is tabulated when at least this many customers share it.
+pub(crate) const MIN_SHARED: u32 = 32;
+/// Smallest binade exponent tabulated (pieces cover u in [2^E_MIN, 2^(E_MIN + PIECES))).
+const E_MIN: i32 = -16;
+/// Number of binade pieces per class.
+const PIECES: usize = 64;
+/// Largest number of discounting periods evaluated by the batch path.
+const MAX_PERIODS: f64 = 1_048_576.0;
+/// Interpolation acceptance: the last three coefficients against the function's scale.
+const TAIL_TOL: f64 = 1e-14;
+/// Interpolation acceptance: off-node checks against the function's scale.
+const CHECK_TOL: f64 = 1e-12;
+
+/// The period ends t_k = min(kP, H) and cumulative discount factors (1+d)^-k of
+/// [`crate::expected_clv`], k = 1..K, computed exactly as there.
+pub(crate) struct Periods {
+    /// (t_k, (1+d)^-k).
+    pub(crate) ends: Vec<(f64, f64)>,
+}
+
+impl Periods {
+    /// The K period ends, `None` without discounting (the sum telescopes to one
+    /// expectation) or when K exceeds 2^20: the callers then use the per-customer loop.
+    pub(crate) fn new(options: &ClvOptions) -> Option<Self> {
+        if options.discount_rate == 0.0 {
+            return None;
+        }
+        let k_max = (options.horizon / options.period).ceil().max(1.0);
+        if !(k_max <= MAX_PERIODS) {
+            return None;
+        }
+        let k_max = k_max as u64;
+        let mut disc = 1.0;
+        let ends = (1..=k_max)
+            .map(|k| {
+                let t = (k as f64 * options.period).min(options.horizon);
+                disc /= 1.0 + options.discount_rate;
+                (t, disc)
+            })
+            .collect();
+        Some(Periods { ends })
+    }
+
+    /// sum_k (e(t_k) - e(t_{k-1})) (1+d)^-k with e(0) = 0, the sum of
+    /// [`crate::discounted_purchases_if_alive`].
+    #[inline]
+    pub(crate) fn discounted(&self, mut e: impl FnMut(f64) -> f64) -> f64 {
+        let (mut prev, mut value) = (0.0, 0.0);
+        for &(t, disc) in &self.ends {
+            let v = e(t);
+            value += (v - prev) * disc;
+            prev = v;
+        }
+        value
+    }
+}
+
+/// One Chebyshev interpolant on a binade piece [lo, 2 lo).
+#[derive(Clone, Copy)]
+struct Cheb {
+    /// 2 / lo (maps u to s = u (2/lo) - 3 in [-1, 1), exactly).
+    scale: f64,
+    /// Coefficients (the constant one halved) and how many are used.
+    coef: [f64; NODES],
+    len: usize,
+}
+
+impl Cheb {
+    #[inline]
+    fn eval_s(&self, s: f64) -> f64 {
+        let (mut b1, mut b2) = (0.0f64, 0.0f64);
+        let s2 = 2.0 * s;
+        for &c in self.coef[1..self.len].iter().rev() {
+            let b0 = c + s2 * b1 - b2;
+            b2 = b1;
+            b1 = b0;
+        }
+        self.coef[0] + s * b1 - b2
+    }
+
+    #[inline]
+    fn eval(&self, u: f64) -> f64 {
+        self.eval_s(u * self.scale - 3.0)
+    }
+
+    /// Interpolant of `f` on [lo, 2 lo), `None` if it does not meet the acceptance tests.
+    fn build(lo: f64, mut f: impl FnMut(f64) -> f64) -> Option<Self> {
+        let n = NODES as f64;
+        let at = |s: f64| lo * (3.0 + s) / 2.0;
+        let mut vals = [0.0f64; NODES];
+        let mut big = 0.0f64;
+        for (i, v) in vals.iter_mut().enumerate() {
+            let x = (std::f64::consts::PI * (i as f64 + 0.5) / n).cos();
+            *v = f(at(x));
+            if !v.is_finite() {
+                return None;
+            }
+            big = big.max(v.abs());
+        }
+        let mut coef = [0.0f64; NODES];
+        for (j, c) in coef.iter_mut().enumerate() {
+            let s: f64 = vals
+                .iter()
+                .enumerate()
+                .map(|(i, v)| v * (std::f64::consts::PI * j as f64 * (i as f64 + 0.5) / n).cos())
+                .sum();
+            *c = 2.0 / n * s;
+        }
+        coef[0] /= 2.0;
+        let tail: f64 = coef[NODES - 3..].iter().map(|c| c.abs()).sum();
+        if !(tail <= TAIL_TOL * big) {
+            return None;
+        }
+        // Drop trailing coefficients while their total stays below rounding.
+        let (mut len, mut dropped) = (NODES, 0.0f64);
+        while len > 1 && dropped + coef[len - 1].abs() <= 2e-16 * big {
+            dropped += coef[len - 1].abs();
+            len -= 1;
+        }
+        let cheb = Cheb {
+            scale: 2.0 / lo,
+            coef,
+            len,
+        };
+        for s in [0.2975, -0.6125] {
+            let want = f(at(s));
+            if !((cheb.eval_s(s) - want).abs() <= CHECK_TOL * big) {
+                return None;
+            }
+        }
+        Some(cheb)
+    }
+}
+
+/// The binade piece of u > 0: (index, lower end 2^e), `None` outside the tabulated range.
+#[inline]
+fn piece(u: f64) -> Option<(usize, f64)> {
+    if !(u > 0.0 && u.is_finite()) {
+        return None;
+    }
+    let biased = ((u.to_bits() >> 52) & 0x7ff) as i32;
+    let i = biased - 1023 - E_MIN;
+    if i < 0 || i >= PIECES as i32 {
+        return None;
+    }
+    Some((i as usize, f64::from_bits((biased as u64) << 52)))
+}
+
+/// Runs `work` over contiguous shares of `histories` / `out` on the available cores (at least
+/// 16,384 customers per thread), each thread with its own scratch state.
+fn par_f64<S, W>(histories: &[History], out: &mut [f64], scratch: &(dyn Fn() -> S + Sync), work: W)
+where
+    W: Fn(&mut S, &[History], &mut [f64]) + Sync,
+{
+    let threads = std::thread::available_parallelism()
+        .map_or(1, std::num::NonZeroUsize::get)
+        .min(histories.len().div_ceil(16_384).max(1));
+    if threads <= 1 {
+        work(&mut scratch(), histories, out);
+        return;
+    }
+    let per = histories.len().div_ceil(threads).max(1);
+    let work = &work;
+    std::thread::scope(|s| {
+        for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
+            s.spawn(move || work(&mut scratch(), hs, os));
+        }
+    });
+}
+
+/// A model's discounted sum if alive written as `factor(h) * f(class, u)` (see the module
+/// notes).
+pub(crate) struct Smooth<'a, S> {
+    /// Classes below this value are tabulated (dense tables of `classes x 64` pieces).
+    pub(crate) classes: usize,
+    /// Pieces whose lower end is below this value are never tabulated (e.g. where the exact
+    /// evaluation changes method).
+    pub(crate) u_min: f64,
+    /// Customers sharing a piece needed to tabulate it.
+    pub(crate) min_shared: u32,
+    /// (class, u, factor) of a customer.
+    pub(crate) key: &'a (dyn Fn(&History) -> (u32, f64, f64) + Sync),
+    /// Per-thread scratch state of `exact`.
+    pub(crate) scratch: &'a (dyn Fn() -> S + Sync),
+    /// f(class, u), exactly (the per-customer definition).
+    pub(crate) exact: &'a (dyn Fn(&mut S, u32, f64) -> f64 + Sync),
+}
+
+impl<S> Smooth<'_, S> {
+    /// `factor(h) * f(class, u)` for every customer, tabulated where shared, and the number
+    /// of customers whose value was interpolated.
+    pub(crate) fn run(&self, histories: &[History]) -> (Vec<f64>, usize) {
+        let slots = self.classes * PIECES;
+        let slot_of = |h: &History| {
+            let (class, u, _) = (self.key)(h);
+            if (class as usize) >= self.classes {
+                return None;
+            }
+            let (p, lo) = piece(u)?;
+            (lo >= self.u_min).then_some((class as usize * PIECES + p, lo))
+        };
+        // 1. Customers per piece (counted on all cores, shares summed).
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(histories.len().div_ceil(65_536).max(1));
+        let per = histories.len().div_ceil(threads).max(1);
+        let count = |hs: &[History]| {
+            let mut counts = vec![0u32; slots];
+            for h in hs {
+                if let Some((s, _)) = slot_of(h) {
+                    counts[s] = counts[s].saturating_add(1);
+                }
+            }
+            counts
+        };
+        let mut counts = vec![0u32; slots];
+        std::thread::scope(|sc| {
+            let count = &count;
+            let handles: Vec<_> = histories
+                .chunks(per)
+                .map(|hs| sc.spawn(move || count(hs)))
+                .collect();
+            for h in handles {
+                // A worker cannot panic (no indexing out of range, no unwrap); if it did, its
+                // share simply stays uncounted and is evaluated exactly.
+                if let Ok(c) = h.join() {
+                    for (a, b) in counts.iter_mut().zip(c) {
+                        *a = a.saturating_add(b);
+                    }
+                }
+            }
+        });
+        // 2. Interpolants of the shared pieces (built on all cores).
+        let wanted: Vec<usize> = (0..slots)
+            .filter(|&s| counts[s] >= self.min_shared)
+            .collect();
+        drop(counts);
+        let build = |scratch: &mut S, s: usize| {
+            let class = (s / PIECES) as u32;
+            let e = (s % PIECES) as i32 + E_MIN;
+            let lo = f64::from_bits(((e + 1023) as u64) << 52);
+            Cheb::build(lo, |u| (self.exact)(scratch, class, u))
+        };
+        let mut built: Vec<Option<Cheb>> = vec![None; wanted.len()];
+        let threads = std::thread::available_parallelism()
+            .map_or(1, std::num::NonZeroUsize::get)
+            .min(wanted.len().div_ceil(8).max(1));
+        let per = wanted.len().div_ceil(threads).max(1);
+        std::thread::scope(|sc| {
+            for (ws, bs) in wanted.chunks(per).zip(built.chunks_mut(per)) {
+                let build = &build;
+                sc.spawn(move || {
+                    let mut scratch = (self.scratch)();
+                    for (w, b) in ws.iter().zip(bs.iter_mut()) {
+                        *b = build(&mut scratch, *w);
+                    }
+                });
+            }
+        });
+        let mut table = vec![u32::MAX; slots];
+        let mut chebs = Vec::with_capacity(built.len());
+        for (s, b) in wanted.iter().zip(built) {
+            if let Some(c) = b {
+                table[*s] = chebs.len() as u32;
+                chebs.push(c);
+            }
+        }
+        // 3. Every customer: interpolated where tabulated, exact otherwise.
+        let mut out = vec![0.0; histories.len()];
+        let tabulated = std::sync::atomic::AtomicUsize::new(0);
+        par_f64(histories, &mut out, self.scratch, |scratch, hs, os| {
+            let mut n = 0usize;
+            for (h, o) in hs.iter().zip(os.iter_mut()) {
+                let (class, u, factor) = (self.key)(h);
+                let cheb = slot_of(h).and_then(|(s, _)| chebs.get(table[s] as usize));
+                *o = factor
+                    * match cheb {
+                        Some(c) => {
+                            n += 1;
+                            c.eval(u)
+                        }
+                        None => (self.exact)(scratch, class, u),
+                    };
+            }
+            tabulated.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
+        });
+        (out, tabulated.into_inner())
+    }
+}
+
+/// The per-customer loop of [`crate::discounted_purchases_if_alive`] on all cores: the
+/// default of [`crate::PurchaseModel::discounted_purchases_if_alive_batch`].
+pub(crate) fn per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
+    model: &M,
+    histories: &[History],
+    options: &ClvOptions,
+) -> Vec<f64> {
+    let mut out = vec![0.0; histories.len()];
+    par_f64(histories, &mut out, &|| (), |_, hs, os| {
+        for (h, o) in hs.iter().zip(os.iter_mut()) {
+            *o = crate::clv::discounted_purchases_if_alive(model, h, options);
+        }
+    });
+    out
+}
+
+/// BG/NBD-family batch: D = f_x(alpha + T), f by the tabulated series of
+/// [`crate::purchase::BgSeries`] (E over p ~ Beta(a, b0 + x) of the NBD expectation).
+pub(crate) fn bg_family(
+    histories: &[History],
+    options: &ClvOptions,
+    (r, alpha, a, b0): (f64, f64, f64, f64),
+    min_shared: u32,
+) -> Option<(Vec<f64>, usize)> {
+    use crate::purchase::BgSeries;
+    let periods = Periods::new(options)?;
+    let key = |h: &History| (h.x, alpha + h.t, 1.0);
+    let scratch = || BgSeries::new(options.horizon, r, a, b0);
+    let exact = |s: &mut BgSeries, x: u32, at: f64| {
+        periods.discounted(|t| {
+            let z = t / (at + t);
+            s.eval_at(t, x, at, z, (-z).ln_1p())
+        })
+    };
+    Some(
+        Smooth {
+            classes: 4096,
+            // Below this, the largest series argument H/(alpha+T+H) can exceed 0.95, where
+            // the exact evaluation switches method.
+            u_min: options.horizon / 18.0,
+            min_shared,
+            key: &key,
+            scratch: &scratch,
+            exact: &exact,
+        }
+        .run(histories),
+    )
+}
+
+/// Pareto/NBD batch: D = (r+x)(beta+T)/(alpha+T) S(beta+T), one function S for everyone.
+pub(crate) fn pareto(
+    histories: &[History],
+    options: &ClvOptions,
+    m: &crate::ParetoNbd,
+    min_shared: u32,
+) -> Option<(Vec<f64>, usize)> {
+    let periods = Periods::new(options)?;
+    let (r, alpha, s, beta) = (m.r, m.alpha, m.s, m.beta);
+    let key = |h: &History| {
+        let bt = beta + h.t;
+        (0, bt, (r + f64::from(h.x)) * bt / (alpha + h.t))
+    };
+    let exact = |_: &mut (), _: u32, bt: f64| {
+        periods.discounted(|t| crate::pareto::expm1_ratio(s - 1.0, t, bt))
+    };
+    Some(
+        Smooth {
+            classes: 1,
+            u_min: 0.0,
+            min_shared,
+            key: &key,
+            scratch: &|| (),
+            exact: &exact,
+        }
+        .run(histories),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::clv::discounted_purchases_if_alive;
+    use crate::{BgNbd, MbgNbd, ParetoNbd, PurchaseModel};
+
+    /// Ages on a fine grid over many binades, for a spread of x including heavy buyers.
+    fn grid() -> Vec<History> {
+        let mut hs = vec![History::new(221, 103.4, 103.6)];
+        for x in [0u32, 1, 2, 5, 20, 221, 300, 1000, 4095, 5000] {
+            let mut tt = 0.01;
+            while tt < 3000.0 {
+                let tx = if x == 0 { 0.0 } else { tt * 0.6 };
+                hs.push(History::new(x, tx, tt));
+                tt *= 1.03;
+            }
+        }
+        hs
+    }
+
+    fn options() -> Vec<ClvOptions> {
+        [
+            (39.0, 0.01, 1.0),
+            (39.5, 0.05, 1.0),
+            (52.0, 0.1, 4.348_125),
+            (10.5, 0.02, 3.0),
+            (200.0, 0.001, 7.0),
+            (3.0, 0.3, 0.25),
+        ]
+        .iter()
+        .map(|&(h, d, p)| ClvOptions::new(h, d, p).unwrap())
+        .collect()
+    }
+
+    fn compare<M: PurchaseModel>(
+        m: &M,
+        hs: &[History],
+        o: &ClvOptions,
+        got: &[f64],
+        worst: &mut f64,
+    ) {
+        for (h, g) in hs.iter().zip(got) {
+            let want = discounted_purchases_if_alive(m, h, o);
+            let err = (g - want).abs();
+            assert!(
+                err <= 1e-11 * want.abs() || err < 1e-300,
+                "{m:?} {h:?} {o:?}: batch {g:e} per customer {want:e}",
+                m = m.name()
+            );
+            if want != 0.0 {
+                *worst = worst.max(err / want.abs());
+            }
+        }
+    }
+
+    #[test]
+    fn tabulated_matches_per_customer_bg_family() {
+        let hs = grid();
+        let (mut worst, mut tabulated) = (0.0f64, 0usize);
+        for (r, alpha, a, b) in [
+            (0.2426, 4.4136, 0.7929, 2.4259),
+            (0.25, 4.0, 1.0, 2.5),
+            (2.0, 0.5, 3.5, 0.3),
+            (0.05, 40.0, 0.2, 0.6),
+            (5.0, 1.0, 0.5, 50.0),
+        ] {
+            let bg = BgNbd::new(r, alpha, a, b).unwrap();
+            let mb = MbgNbd::new(r, alpha, a, b).unwrap();
+            for o in options() {
+                // min_shared = 1: every eligible piece is tabulated.
+                let (got, n) = bg_family(&hs, &o, (r, alpha, a, b), 1).unwrap();
+                compare(&bg, &hs, &o, &got, &mut worst);
+                tabulated += n;
+                let (got, n) = bg_family(&hs, &o, (r, alpha, a, b + 1.0), 1).unwrap();
+                compare(&mb, &hs, &o, &got, &mut worst);
+                tabulated += n;
+            }
+        }
+        let total = hs.len() * 5 * 2 * options().len();
+        eprintln!("BG family: {tabulated} of {total} interpolated, worst relative {worst:e}");
+        assert!(tabulated > total / 2, "{tabulated} of {total}");
+    }
+
+    #[test]
+    fn tabulated_matches_per_customer_pareto() {
+        let hs = grid();
+        let (mut worst, mut tabulated) = (0.0f64, 0usize);
+        for (r, alpha, s, beta) in [
+            (0.553, 10.578, 0.606, 11.669),
+            (0.553, 11.669, 0.606, 10.578),
+            (0.8, 15.0, 1.3, 4.0),
+            (2.0, 1.0, 1.0, 1.0),
+            (0.05, 40.0, 0.2, 0.6),
+            (5.0, 1.0, 0.5, 50.0),
+            (0.3, 0.5, 3.0, 0.4),
+            (0.5, 2.0, 1.0 + 1e-13, 0.01),
+            (0.5, 2.0, 20.0, 0.01),
+        ] {
+            let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+            for o in options() {
+                let (got, n) = pareto(&hs, &o, &m, 1).unwrap();
+                compare(&m, &hs, &o, &got, &mut worst);
+                tabulated += n;
+            }
+        }
+        let total = hs.len() * 9 * options().len();
+        eprintln!("Pareto/NBD: {tabulated} of {total} interpolated, worst relative {worst:e}");
+        assert!(tabulated > total * 9 / 10, "{tabulated} of {total}");
+    }
+
+    #[test]
+    fn no_discount_and_huge_period_counts_use_the_loop() {
+        let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap();
+        let hs = grid();
+        assert!(
+            bg_family(
+                &hs,
+                &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
+                (0.2, 4.0, 0.8, 2.4),
+                1
+            )
+            .is_none()
+        );
+        let o = ClvOptions::new(1e7, 0.01, 1.0).unwrap();
+        assert!(Periods::new(&o).is_none());
+        let d = m.discounted_purchases_if_alive_batch(
+            &hs[..3],
+            &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
+        );
+        for (h, v) in hs[..3].iter().zip(d) {
+            assert_eq!(v, m.expected_purchases_if_alive(39.0, h));
+        }
+    }
+
+    #[test]
+    fn interpolant_rejects_a_function_it_cannot_represent() {
+        // A kink inside the piece: the coefficients do not decay, so the piece stays exact.
+        assert!(Cheb::build(1.0, |u: f64| (u - 1.3).abs()).is_none());
+        let c = Cheb::build(1.0, |u: f64| 1.0 / (u + 0.5)).unwrap();
+        for u in [1.0, 1.1, 1.5, 1.999] {
+            assert!((c.eval(u) - 1.0 / (u + 0.5)).abs() < 1e-14);
+        }
+        assert_eq!(piece(3.0).unwrap(), ((1 - E_MIN) as usize, 2.0));
+        assert!(piece(0.0).is_none() && piece(f64::INFINITY).is_none() && piece(1e300).is_none());
+    }
+}
