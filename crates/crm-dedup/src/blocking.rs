@@ -19,6 +19,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{DedupError, Result};
+use crate::phonetic::ALTERNATIVE_SEPARATOR;
 use crate::prepare::Prepared;
 use crate::schema::Schema;
 
@@ -30,7 +31,11 @@ pub enum KeyTransform {
     Exact,
     /// The first `n` characters.
     Prefix(usize),
-    /// The phonetic key (Soundex / pinyin for names; the value itself for other kinds).
+    /// The phonetic key (Soundex, Double Metaphone or pinyin for names, see
+    /// [`crate::prepare::phonetic_key_with`]; the value itself for other kinds). A key with several
+    /// alternatives (Double Metaphone's primary and alternate codes) files the record under each
+    /// in a [`BlockingRule::Key`], so records meet when any code agrees; a sorted neighbourhood
+    /// sorts by the first alternative.
     Phonetic,
     /// The last `n` characters (e.g. the last digits of a phone number).
     Suffix(usize),
@@ -202,12 +207,77 @@ fn key_of(prep: &Prepared, parts: &[(usize, KeyTransform)], i: usize) -> Option<
                 key.extend(&c[c.len().saturating_sub(*n)..]);
             }
             KeyTransform::Phonetic => {
+                // the first alternative; the others are filed by `extra_keys`
                 let p = field.keys[i].as_str();
+                let p = p.split(ALTERNATIVE_SEPARATOR).next().unwrap_or(p);
                 key.push_str(if p.is_empty() { v } else { p });
             }
         }
     }
     Some(key)
+}
+
+/// Keys of record `i` beyond [`key_of`]'s when a phonetic part has several alternatives (Double
+/// Metaphone): every combination of the parts' alternatives except the all-first one, distinct.
+/// Empty for single-alternative keys (Soundex, pinyin) and for records with a missing part.
+fn extra_keys(prep: &Prepared, parts: &[(usize, KeyTransform)], i: usize) -> Vec<String> {
+    let mut alternatives: Vec<Vec<&str>> = Vec::with_capacity(parts.len());
+    let mut several = false;
+    for (f, t) in parts {
+        let field = &prep.fields[*f];
+        let v = field.values[i].as_str();
+        if v.is_empty() {
+            return Vec::new();
+        }
+        let k = field.keys[i].as_str();
+        if matches!(t, KeyTransform::Phonetic) && k.contains(ALTERNATIVE_SEPARATOR) {
+            let mut alts: Vec<&str> = Vec::new();
+            for a in k.split(ALTERNATIVE_SEPARATOR).filter(|a| !a.is_empty()) {
+                if !alts.contains(&a) {
+                    alts.push(a);
+                }
+            }
+            several |= alts.len() > 1;
+            alternatives.push(alts);
+        } else {
+            alternatives.push(Vec::new()); // the part as key_of renders it
+        }
+    }
+    if !several {
+        return Vec::new();
+    }
+    let Some(first) = key_of(prep, parts, i) else {
+        return Vec::new();
+    };
+    // render each part once (as key_of does), then take the product over alternatives
+    let mut combos: Vec<String> = vec![String::new()];
+    for (k, ((f, t), alts)) in parts.iter().zip(&alternatives).enumerate() {
+        let single = [key_of(prep, &[(*f, t.clone())], i).unwrap_or_default()];
+        let choices: Vec<&str> = if alts.is_empty() {
+            single.iter().map(String::as_str).collect()
+        } else {
+            alts.clone()
+        };
+        let mut next = Vec::with_capacity(combos.len() * choices.len());
+        for c in &combos {
+            for x in &choices {
+                let mut s = c.clone();
+                if k > 0 {
+                    s.push('\u{1f}');
+                }
+                s.push_str(x);
+                next.push(s);
+            }
+        }
+        combos = next;
+    }
+    let mut out: Vec<String> = Vec::new();
+    for c in combos {
+        if c != first && !out.contains(&c) {
+            out.push(c);
+        }
+    }
+    out
 }
 
 /// Generates the candidate pairs of `rules` (OR-ed) within `scope`.
@@ -254,11 +324,35 @@ pub fn candidate_pairs(
                     .into_par_iter()
                     .map(|i| key_of(prep, &parts, i))
                     .collect();
+                // a record whose phonetic key has several alternatives (Double Metaphone) is
+                // filed under each combination as well
+                let several = parts.iter().any(|(f, t)| {
+                    matches!(t, KeyTransform::Phonetic)
+                        && prep.fields[*f]
+                            .keys
+                            .par_iter()
+                            .any(|k| k.contains(ALTERNATIVE_SEPARATOR))
+                });
+                let extras: Vec<(String, u32)> = if several {
+                    (0..n)
+                        .into_par_iter()
+                        .flat_map_iter(|i| {
+                            extra_keys(prep, &parts, i)
+                                .into_iter()
+                                .map(move |k| (k, i as u32))
+                        })
+                        .collect()
+                } else {
+                    Vec::new()
+                };
                 let mut blocks: FxHashMap<&str, Vec<u32>> = FxHashMap::default();
                 for (i, k) in keys.iter().enumerate() {
                     if let Some(k) = k {
                         blocks.entry(k.as_str()).or_default().push(i as u32);
                     }
+                }
+                for (k, i) in &extras {
+                    blocks.entry(k.as_str()).or_default().push(*i);
                 }
                 let planned: f64 = blocks
                     .values()

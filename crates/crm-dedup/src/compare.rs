@@ -5,8 +5,8 @@
 //!
 //! ```text
 //! kind                 exact        close                                  partial                         far
-//! name/given/surname   equal        JW >= 0.92, reordered tokens,          JW >= 0.80, same phonetic code, otherwise
-//!                                   same pinyin                            initial matches a name
+//! name/given/surname   equal        JW >= 0.92, reordered tokens,          JW >= 0.80, a phonetic code     otherwise
+//!                                   same pinyin                            agrees, initial matches a name
 //! email                equal        same local part before +tag,           same local part (other domain)  otherwise
 //!                                   Damerau-Levenshtein <= 1
 //! phone                equal        same last 8 digits, DL <= 1            same last 6 digits              otherwise
@@ -27,6 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::is_cjk;
+use crate::phonetic::codes_agree;
 use crate::schema::FieldKind;
 
 /// Agreement level of one field of a pair, from full agreement to disagreement, or missing.
@@ -355,11 +356,11 @@ fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool) -> Level {
         return Level::Close;
     }
     let cjk = a.chars().any(is_cjk) || b.chars().any(is_cjk);
-    if cjk && !pa.is_empty() && pa == pb {
+    if cjk && codes_agree(pa, pb) {
         // same pinyin: 张三 vs zhang san, or a homophone
         return Level::Close;
     }
-    if jw >= 0.80 || (!pa.is_empty() && pa == pb) {
+    if jw >= 0.80 || codes_agree(pa, pb) {
         return Level::Partial;
     }
     // initials: "j smith" vs "john smith", "j" vs "john"
@@ -382,7 +383,9 @@ fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool) -> Level {
 }
 
 /// Grades two normalised values of a field of kind `kind`. `pa` and `pb` are the values' phonetic
-/// keys (Soundex or pinyin; empty when the kind has none). See the module table for thresholds.
+/// keys (Soundex, Double Metaphone or pinyin, see [`crate::prepare::phonetic_key_with`]; empty
+/// when the kind has none); they agree when any of their `|`-separated alternatives agree
+/// ([`codes_agree`]). See the module table for thresholds.
 ///
 /// ```
 /// use crm_dedup::compare::{level, Level};

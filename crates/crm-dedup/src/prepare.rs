@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DedupError, Result};
 use crate::normalize::{self, EmailOptions, is_cjk};
-use crate::phonetic::soundex;
+use crate::phonetic::{ALTERNATIVE_SEPARATOR, PhoneticCode, double_metaphone, soundex};
 use crate::schema::{FieldKind, FieldSpec, Record, Schema};
 
 /// Options of the normalisers.
@@ -16,6 +16,10 @@ pub struct NormalizeOptions {
     pub default_region: String,
     /// E-mail options (Gmail folding off by default).
     pub email: EmailOptions,
+    /// Phonetic code of Latin-script names (blocking keys and the `partial` level): Soundex by
+    /// default, or Double Metaphone. Chinese names use pinyin either way.
+    #[serde(default)]
+    pub phonetic: PhoneticCode,
 }
 
 impl Default for NormalizeOptions {
@@ -23,6 +27,7 @@ impl Default for NormalizeOptions {
         NormalizeOptions {
             default_region: "CN".into(),
             email: EmailOptions::default(),
+            phonetic: PhoneticCode::Soundex,
         }
     }
 }
@@ -47,12 +52,53 @@ pub fn normalize_value(kind: FieldKind, raw: &str, opts: &NormalizeOptions) -> S
     }
 }
 
-/// Phonetic key of a normalised name: pinyin for Chinese characters, otherwise Soundex per token
-/// (sorted, so token order does not matter); empty for other kinds.
+/// Phonetic key of a normalised name with the default code ([`PhoneticCode::Soundex`]); see
+/// [`phonetic_key_with`].
 pub fn phonetic_key(kind: FieldKind, value: &str) -> String {
-    match kind {
-        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname => {
-            if value.chars().any(is_cjk) || kind == FieldKind::Name {
+    phonetic_key_with(kind, value, PhoneticCode::Soundex)
+}
+
+/// Phonetic key of a normalised value of kind `kind` under `code`; empty for kinds other than
+/// names.
+///
+/// ```text
+/// value                 kind                 Soundex            Double Metaphone
+/// 张伟                   any name kind        zhangwei           zhangwei              (pinyin)
+/// smith                 surname/given name   S530               SM0|XMT
+/// john smith            full name            johnsmith          johnsmith|JN SM0|AN XMT
+/// ```
+///
+/// * Chinese names (any CJK character): pinyin, under either code.
+/// * Given names and surnames: one code per token, sorted (token order does not matter), joined
+///   with spaces. Double Metaphone gives two alternatives, all primary codes and all alternate
+///   codes, separated by [`ALTERNATIVE_SEPARATOR`] (one when they coincide).
+/// * Full names in Latin script: the name without spaces (so that `zhang wei` meets `张伟`'s
+///   pinyin); with Double Metaphone the two code alternatives are added after it.
+///
+/// Keys with several alternatives agree when any alternative agrees
+/// ([`crate::phonetic::codes_agree`]); blocking files a record under each.
+///
+/// ```
+/// use crm_dedup::phonetic::PhoneticCode;
+/// use crm_dedup::prepare::phonetic_key_with;
+/// use crm_dedup::schema::FieldKind;
+/// let dm = PhoneticCode::DoubleMetaphone;
+/// assert_eq!(phonetic_key_with(FieldKind::Surname, "smith", PhoneticCode::Soundex), "S530");
+/// assert_eq!(phonetic_key_with(FieldKind::Surname, "smith", dm), "SM0|XMT");
+/// assert_eq!(phonetic_key_with(FieldKind::Name, "john smith", dm), "johnsmith|JN SM0|AN XMT");
+/// assert_eq!(phonetic_key_with(FieldKind::Name, "张伟", dm), "zhangwei");
+/// ```
+pub fn phonetic_key_with(kind: FieldKind, value: &str, code: PhoneticCode) -> String {
+    if !matches!(
+        kind,
+        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname
+    ) {
+        return String::new();
+    }
+    let cjk = value.chars().any(is_cjk);
+    match code {
+        PhoneticCode::Soundex => {
+            if cjk || kind == FieldKind::Name {
                 normalize::pinyin_of_normalized(value)
             } else {
                 let mut codes: Vec<String> = value.split_whitespace().filter_map(soundex).collect();
@@ -60,7 +106,34 @@ pub fn phonetic_key(kind: FieldKind, value: &str) -> String {
                 codes.join(" ")
             }
         }
-        _ => String::new(),
+        PhoneticCode::DoubleMetaphone => {
+            if cjk {
+                return normalize::pinyin_of_normalized(value);
+            }
+            let (mut primary, mut alternate): (Vec<String>, Vec<String>) = value
+                .split_whitespace()
+                .filter_map(double_metaphone)
+                .map(|c| (c.primary, c.alternate))
+                .unzip();
+            primary.sort_unstable();
+            alternate.sort_unstable();
+            let (p, a) = (primary.join(" "), alternate.join(" "));
+            let mut key = if kind == FieldKind::Name {
+                normalize::pinyin_of_normalized(value)
+            } else {
+                String::new()
+            };
+            for alt in [p, a] {
+                if alt.is_empty() || key.split(ALTERNATIVE_SEPARATOR).any(|k| k == alt) {
+                    continue;
+                }
+                if !key.is_empty() {
+                    key.push(ALTERNATIVE_SEPARATOR);
+                }
+                key.push_str(&alt);
+            }
+            key
+        }
     }
 }
 
@@ -156,7 +229,7 @@ pub fn prepare(schema: &Schema, records: &[Record], opts: &NormalizeOptions) -> 
                 .par_iter()
                 .map(|r| {
                     let v = normalize_value(spec.kind, &r.values[f], opts);
-                    let k = phonetic_key(spec.kind, &v);
+                    let k = phonetic_key_with(spec.kind, &v, opts.phonetic);
                     (v, k)
                 })
                 .unzip();
