@@ -1,10 +1,12 @@
 //! Deduplicates synthetic customers (Chinese and English, known duplicates) and reports speed and
 //! quality. `cargo run --release --example dedup_synthetic -- 1000000` runs the 1M-record scale
-//! test; without an argument it runs 20 000 records.
+//! test; without an argument it runs 20 000 records. A second argument chooses the phonetic code
+//! of names (`soundex`, the default, or `double_metaphone`).
 
 use std::time::Instant;
 
 use crm_analytics::dedup::eval::{evaluate_clusters, pairs_completeness};
+use crm_analytics::dedup::phonetic::PhoneticCode;
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, deduplicate};
 use crm_analytics::dedup::synth::{SynthOptions, generate};
 
@@ -24,7 +26,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     for r in data.records.iter().take(3) {
         println!("  {} {:?}", r.id, r.values);
     }
-    let config = DedupConfig::new(data.schema.clone());
+    let mut config = DedupConfig::new(data.schema.clone());
+    if let Some(code) = std::env::args().nth(2) {
+        config.normalize.phonetic = PhoneticCode::parse(&code)?;
+    }
+    println!("phonetic code: {}", config.normalize.phonetic.as_str());
     let t1 = Instant::now();
     let mut last = None;
     let mut progress = |p: Progress| {

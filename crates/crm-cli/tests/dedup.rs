@@ -199,3 +199,73 @@ fn duplicate_and_empty_record_ids_stop_or_are_skipped_and_counted() {
     let rows = std::fs::read_to_string(&clusters).unwrap();
     assert_eq!(rows.lines().count(), 9, "{rows}");
 }
+
+#[test]
+fn phonetic_code_from_the_config_shows_in_explain() {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("people.csv");
+    std::fs::write(
+        &input,
+        "rec_id, given_name, surname, postcode\n\
+         1, Catherine, Philips, 2600\n\
+         2, Kathryn, Fillips, 2600\n\
+         3, Robert, Smith, 2913\n\
+         4, Mary, Jones, 3000\n\
+         5, 张, 伟, 100000\n",
+    )
+    .unwrap();
+    let dm = dir.path().join("dm.toml");
+    std::fs::write(&dm, "phonetic = \"double_metaphone\"\n").unwrap();
+    let explain = |config: Option<&std::path::Path>| {
+        let mut cmd = crm();
+        cmd.args(["dedup", "explain", "--input"]).arg(&input);
+        if let Some(c) = config {
+            cmd.arg("--config").arg(c);
+        }
+        let out = cmd.args(["1", "2"]).output().unwrap();
+        let s = String::from_utf8_lossy(&out.stdout).to_string();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        s
+    };
+    let s = explain(None);
+    assert!(
+        s.contains("phonetic (soundex) given_name: C365 vs K365 (differ)"),
+        "{s}"
+    );
+    let given = s.lines().find(|l| l.starts_with("given_name")).unwrap();
+    assert!(given.contains("far"), "{s}");
+    let s = explain(Some(&dm));
+    assert!(
+        s.contains("phonetic (double_metaphone) given_name: K0RN|KTRN vs K0RN|KTRN (agree)"),
+        "{s}"
+    );
+    assert!(
+        s.contains("phonetic (double_metaphone) surname: FLPS vs FLPS (agree)"),
+        "{s}"
+    );
+    let given = s.lines().find(|l| l.starts_with("given_name")).unwrap();
+    assert!(given.contains("partial"), "{s}");
+
+    // an unknown code is a usage error (exit code 2)
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "phonetic = \"nysiis\"\n").unwrap();
+    let out = crm()
+        .args(["dedup", "--input"])
+        .arg(&input)
+        .arg("--config")
+        .arg(&bad)
+        .arg("--output")
+        .arg(dir.path().join("c.csv"))
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("unknown phonetic code \"nysiis\""),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

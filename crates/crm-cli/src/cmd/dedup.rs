@@ -7,6 +7,7 @@ use std::path::{Path, PathBuf};
 use clap::{Args, Subcommand};
 use crm_analytics::dedup::eval::evaluate_clusters;
 use crm_analytics::dedup::golden::golden_records;
+use crm_analytics::dedup::phonetic::{PhoneticCode, codes_agree};
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
 use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
 use serde::Deserialize;
@@ -110,6 +111,7 @@ pub struct LinkArgs {
 /// min_link_density = 0.5   # chaining guard
 /// default_region = "CN"    # phone numbers without country code
 /// fold_gmail = false
+/// phonetic = "soundex"     # name codes: "soundex" (default) or "double_metaphone"
 /// [fields]                 # column = kind; columns not listed are ignored
 /// name = "name"
 /// mobile = "phone"
@@ -122,6 +124,7 @@ pub struct FileConfig {
     min_link_density: Option<f64>,
     default_region: Option<String>,
     fold_gmail: Option<bool>,
+    phonetic: Option<String>,
     seed: Option<u64>,
     fields: Option<HashMap<String, String>>,
 }
@@ -240,6 +243,10 @@ fn config_for(schema: Schema, cfg: &FileConfig, threshold: Option<f64>) -> CliRe
     }
     if let Some(f) = cfg.fold_gmail {
         c.normalize.email.fold_gmail = f;
+    }
+    if let Some(p) = &cfg.phonetic {
+        c.normalize.phonetic = PhoneticCode::parse(p)
+            .map_err(|e| CliError::Usage(format!("config `phonetic`: {e}")))?;
     }
     if let Some(s) = cfg.seed {
         c.seed = s;
@@ -417,6 +424,31 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
         output::num(e.match_probability, 6)
     )
     .map_err(&we)?;
+    // the phonetic keys behind the name levels (alternatives separated by `|`)
+    let (i, j) = (
+        r.prepared.position(&a.id1).map_err(lib_err)?,
+        r.prepared.position(&a.id2).map_err(lib_err)?,
+    );
+    for f in &r.prepared.fields {
+        let (ki, kj) = (&f.keys[i], &f.keys[j]);
+        if ki.is_empty() && kj.is_empty() {
+            continue;
+        }
+        writeln!(
+            out,
+            "phonetic ({}) {}: {} vs {} ({})",
+            config.normalize.phonetic.as_str(),
+            f.spec.name,
+            if ki.is_empty() { "-" } else { ki },
+            if kj.is_empty() { "-" } else { kj },
+            if codes_agree(ki, kj) {
+                "agree"
+            } else {
+                "differ"
+            }
+        )
+        .map_err(&we)?;
+    }
     Ok(())
 }
 
