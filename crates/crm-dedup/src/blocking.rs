@@ -208,8 +208,10 @@ fn key_of(prep: &Prepared, parts: &[(usize, KeyTransform)], i: usize) -> Option<
             }
             KeyTransform::Phonetic => {
                 // the first alternative; the others are filed by `extra_keys`
-                let p = field.keys[i].as_str();
-                let p = p.split(ALTERNATIVE_SEPARATOR).next().unwrap_or(p);
+                let mut p = field.keys[i].as_str();
+                if field.alternatives {
+                    p = p.split(ALTERNATIVE_SEPARATOR).next().unwrap_or(p);
+                }
                 key.push_str(if p.is_empty() { v } else { p });
             }
         }
@@ -327,11 +329,7 @@ pub fn candidate_pairs(
                 // a record whose phonetic key has several alternatives (Double Metaphone) is
                 // filed under each combination as well
                 let several = parts.iter().any(|(f, t)| {
-                    matches!(t, KeyTransform::Phonetic)
-                        && prep.fields[*f]
-                            .keys
-                            .par_iter()
-                            .any(|k| k.contains(ALTERNATIVE_SEPARATOR))
+                    matches!(t, KeyTransform::Phonetic) && prep.fields[*f].alternatives
                 });
                 let extras: Vec<(String, u32)> = if several {
                     (0..n)

@@ -27,7 +27,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::normalize::is_cjk;
-use crate::phonetic::codes_agree;
+use crate::phonetic::{codes_agree, has_alternatives};
 use crate::schema::FieldKind;
 
 /// Agreement level of one field of a pair, from full agreement to disagreement, or missing.
@@ -347,7 +347,18 @@ fn sorted_tokens(s: &str) -> String {
     t.join(" ")
 }
 
-fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool) -> Level {
+/// Whether two phonetic keys agree; `alternatives` says whether either may hold several
+/// (`|`-separated) codes, so that single-code keys (Soundex, pinyin) pay only an equality test.
+#[inline]
+fn keys_agree(pa: &str, pb: &str, alternatives: bool) -> bool {
+    if alternatives {
+        codes_agree(pa, pb)
+    } else {
+        !pa.is_empty() && pa == pb
+    }
+}
+
+fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool, alternatives: bool) -> Level {
     let jw = jaro_winkler(a, b);
     if jw >= 0.92 {
         return Level::Close;
@@ -356,11 +367,11 @@ fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool) -> Level {
         return Level::Close;
     }
     let cjk = a.chars().any(is_cjk) || b.chars().any(is_cjk);
-    if cjk && codes_agree(pa, pb) {
+    if cjk && keys_agree(pa, pb, alternatives) {
         // same pinyin: 张三 vs zhang san, or a homophone
         return Level::Close;
     }
-    if jw >= 0.80 || codes_agree(pa, pb) {
+    if jw >= 0.80 || keys_agree(pa, pb, alternatives) {
         return Level::Partial;
     }
     // initials: "j smith" vs "john smith", "j" vs "john"
@@ -396,6 +407,24 @@ fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool) -> Level {
 /// assert_eq!(level(FieldKind::Phone, "+8613812345678", "", "", ""), Level::Missing);
 /// ```
 pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
+    let alternatives = matches!(
+        kind,
+        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname
+    ) && (has_alternatives(pa) || has_alternatives(pb));
+    level_with(kind, a, b, pa, pb, alternatives)
+}
+
+/// [`level`] for callers that know whether the phonetic keys may hold several alternatives
+/// (`alternatives = false` promises that neither `pa` nor `pb` contains `|`; the keys are then
+/// compared for equality only). Used per field by [`crate::model::field_level`].
+pub fn level_with(
+    kind: FieldKind,
+    a: &str,
+    b: &str,
+    pa: &str,
+    pb: &str,
+    alternatives: bool,
+) -> Level {
     if a.is_empty() || b.is_empty() {
         return Level::Missing;
     }
@@ -403,8 +432,8 @@ pub fn level(kind: FieldKind, a: &str, b: &str, pa: &str, pb: &str) -> Level {
         return Level::Exact;
     }
     match kind {
-        FieldKind::Name => name_level(a, b, pa, pb, true),
-        FieldKind::GivenName | FieldKind::Surname => name_level(a, b, pa, pb, false),
+        FieldKind::Name => name_level(a, b, pa, pb, true, alternatives),
+        FieldKind::GivenName | FieldKind::Surname => name_level(a, b, pa, pb, false, alternatives),
         FieldKind::Email => {
             let (la, da) = a.split_once('@').unwrap_or((a, ""));
             let (lb, db) = b.split_once('@').unwrap_or((b, ""));

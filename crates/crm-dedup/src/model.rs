@@ -35,7 +35,7 @@ use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
 use crate::blocking::PairScope;
-use crate::compare::{LEVELS, Level, level};
+use crate::compare::{LEVELS, Level, level_with};
 use crate::error::{DedupError, Result};
 use crate::prepare::Prepared;
 use crate::schema::FieldKind;
@@ -50,12 +50,13 @@ pub fn field_level(prep: &Prepared, f: usize, i: usize, j: usize) -> Level {
     if a == b {
         return Level::Exact;
     }
-    level(
+    level_with(
         field.spec.kind,
         &field.values[i],
         &field.values[j],
         &field.keys[i],
         &field.keys[j],
+        field.alternatives,
     )
 }
 

@@ -201,6 +201,11 @@ pub fn double_metaphone(s: &str) -> Option<DoubleMetaphoneCode> {
 /// keys never contain it, so they hold a single alternative.
 pub const ALTERNATIVE_SEPARATOR: char = '|';
 
+/// Whether a phonetic key holds several alternatives (contains [`ALTERNATIVE_SEPARATOR`]).
+pub fn has_alternatives(key: &str) -> bool {
+    key.contains(ALTERNATIVE_SEPARATOR)
+}
+
 /// Whether two phonetic keys agree: some alternative of `a` (split at
 /// [`ALTERNATIVE_SEPARATOR`]) equals some alternative of `b`. Keys with one alternative (Soundex,
 /// pinyin) agree exactly when they are equal; empty keys never agree.
@@ -212,13 +217,23 @@ pub const ALTERNATIVE_SEPARATOR: char = '|';
 /// assert!(!codes_agree("S530", "S253"));
 /// assert!(!codes_agree("", ""));
 /// ```
+#[inline]
 pub fn codes_agree(a: &str, b: &str) -> bool {
     if a.is_empty() || b.is_empty() {
         return false;
     }
-    if !a.contains(ALTERNATIVE_SEPARATOR) && !b.contains(ALTERNATIVE_SEPARATOR) {
-        return a == b;
+    if a == b {
+        return true;
     }
+    let sep = ALTERNATIVE_SEPARATOR as u8;
+    if !a.as_bytes().contains(&sep) && !b.as_bytes().contains(&sep) {
+        return false;
+    }
+    any_alternative_agrees(a, b)
+}
+
+#[cold]
+fn any_alternative_agrees(a: &str, b: &str) -> bool {
     a.split(ALTERNATIVE_SEPARATOR)
         .filter(|x| !x.is_empty())
         .any(|x| b.split(ALTERNATIVE_SEPARATOR).any(|y| x == y))

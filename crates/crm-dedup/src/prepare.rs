@@ -6,7 +6,9 @@ use serde::{Deserialize, Serialize};
 
 use crate::error::{DedupError, Result};
 use crate::normalize::{self, EmailOptions, is_cjk};
-use crate::phonetic::{ALTERNATIVE_SEPARATOR, PhoneticCode, double_metaphone, soundex};
+use crate::phonetic::{
+    ALTERNATIVE_SEPARATOR, PhoneticCode, double_metaphone, has_alternatives, soundex,
+};
 use crate::schema::{FieldKind, FieldSpec, Record, Schema};
 
 /// Options of the normalisers.
@@ -89,16 +91,16 @@ pub fn phonetic_key(kind: FieldKind, value: &str) -> String {
 /// assert_eq!(phonetic_key_with(FieldKind::Name, "张伟", dm), "zhangwei");
 /// ```
 pub fn phonetic_key_with(kind: FieldKind, value: &str, code: PhoneticCode) -> String {
-    if !matches!(
-        kind,
-        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname
-    ) {
-        return String::new();
-    }
-    let cjk = value.chars().any(is_cjk);
     match code {
-        PhoneticCode::Soundex => {
-            if cjk || kind == FieldKind::Name {
+        PhoneticCode::Soundex => soundex_key(kind, value),
+        PhoneticCode::DoubleMetaphone => double_metaphone_key(kind, value),
+    }
+}
+
+fn soundex_key(kind: FieldKind, value: &str) -> String {
+    match kind {
+        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname => {
+            if value.chars().any(is_cjk) || kind == FieldKind::Name {
                 normalize::pinyin_of_normalized(value)
             } else {
                 let mut codes: Vec<String> = value.split_whitespace().filter_map(soundex).collect();
@@ -106,35 +108,43 @@ pub fn phonetic_key_with(kind: FieldKind, value: &str, code: PhoneticCode) -> St
                 codes.join(" ")
             }
         }
-        PhoneticCode::DoubleMetaphone => {
-            if cjk {
-                return normalize::pinyin_of_normalized(value);
-            }
-            let (mut primary, mut alternate): (Vec<String>, Vec<String>) = value
-                .split_whitespace()
-                .filter_map(double_metaphone)
-                .map(|c| (c.primary, c.alternate))
-                .unzip();
-            primary.sort_unstable();
-            alternate.sort_unstable();
-            let (p, a) = (primary.join(" "), alternate.join(" "));
-            let mut key = if kind == FieldKind::Name {
-                normalize::pinyin_of_normalized(value)
-            } else {
-                String::new()
-            };
-            for alt in [p, a] {
-                if alt.is_empty() || key.split(ALTERNATIVE_SEPARATOR).any(|k| k == alt) {
-                    continue;
-                }
-                if !key.is_empty() {
-                    key.push(ALTERNATIVE_SEPARATOR);
-                }
-                key.push_str(&alt);
-            }
-            key
-        }
+        _ => String::new(),
     }
+}
+
+fn double_metaphone_key(kind: FieldKind, value: &str) -> String {
+    if !matches!(
+        kind,
+        FieldKind::Name | FieldKind::GivenName | FieldKind::Surname
+    ) {
+        return String::new();
+    }
+    if value.chars().any(is_cjk) {
+        return normalize::pinyin_of_normalized(value);
+    }
+    let (mut primary, mut alternate): (Vec<String>, Vec<String>) = value
+        .split_whitespace()
+        .filter_map(double_metaphone)
+        .map(|c| (c.primary, c.alternate))
+        .unzip();
+    primary.sort_unstable();
+    alternate.sort_unstable();
+    let (p, a) = (primary.join(" "), alternate.join(" "));
+    let mut key = if kind == FieldKind::Name {
+        normalize::pinyin_of_normalized(value)
+    } else {
+        String::new()
+    };
+    for alt in [p, a] {
+        if alt.is_empty() || key.split(ALTERNATIVE_SEPARATOR).any(|k| k == alt) {
+            continue;
+        }
+        if !key.is_empty() {
+            key.push(ALTERNATIVE_SEPARATOR);
+        }
+        key.push_str(&alt);
+    }
+    key
 }
 
 /// One normalised column.
@@ -146,6 +156,9 @@ pub struct PreparedField {
     pub values: Vec<String>,
     /// Phonetic key per record (names only; empty otherwise).
     pub keys: Vec<String>,
+    /// Whether some key holds several `|`-separated alternatives (Double Metaphone); when false,
+    /// keys are compared for equality only.
+    pub alternatives: bool,
     /// Interned value per record: 0 = missing, otherwise an index into `counts`.
     pub value_id: Vec<u32>,
     /// Number of records holding each interned value (`counts[0]` = missing count).
@@ -251,10 +264,13 @@ pub fn prepare(schema: &Schema, records: &[Record], opts: &NormalizeOptions) -> 
                 value_id.push(id);
             }
             let non_missing = values.len() - counts[0] as usize;
+            let alternatives = opts.phonetic != PhoneticCode::Soundex
+                && keys.par_iter().any(|k| has_alternatives(k));
             PreparedField {
                 spec: spec.clone(),
                 values,
                 keys,
+                alternatives,
                 value_id,
                 counts,
                 non_missing,
