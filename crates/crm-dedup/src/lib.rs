@@ -7,7 +7,8 @@
 //! The pipeline (each step is a public module and can be used alone):
 //!
 //! 1. [`normalize`]: NFKC, case, whitespace; e-mails, phones (E.164), company names, person names
-//!    (with a pinyin key), addresses, postcodes, dates. All normalisers are idempotent.
+//!    (with a phonetic key: Soundex by default or Double Metaphone, see [`phonetic`]; pinyin for
+//!    Chinese names), addresses, postcodes, dates. All normalisers are idempotent.
 //! 2. [`blocking`]: candidate pairs from several OR-ed keys (exact, prefix, phonetic) and a sorted
 //!    neighbourhood; reduction ratio.
 //! 3. [`compare`]: Levenshtein, Damerau-Levenshtein, Jaro-Winkler, Jaccard, q-gram, numeric and
@@ -43,6 +44,35 @@
 //! assert_eq!(l[2], l[3]);
 //! assert_ne!(l[0], l[2]);
 //! assert_ne!(l[4], l[0]);
+//! ```
+//!
+//! ## Phonetic codes
+//! [`prepare::NormalizeOptions::phonetic`] chooses the phonetic code of Latin-script names:
+//! [`phonetic::PhoneticCode::Soundex`] (default) or [`phonetic::PhoneticCode::DoubleMetaphone`]
+//! (primary and alternate codes; names agree when any code matches). Chinese names use pinyin
+//! under either.
+//!
+//! ```
+//! use crm_dedup::compare::Level;
+//! use crm_dedup::phonetic::PhoneticCode;
+//! use crm_dedup::pipeline::{deduplicate, DedupConfig};
+//! use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+//! let schema = Schema::new([
+//!     FieldSpec::new("given", FieldKind::GivenName),
+//!     FieldSpec::new("surname", FieldKind::Surname),
+//! ]);
+//! let recs = vec![
+//!     Record::new("1", ["Catherine", "Philips"]),
+//!     Record::new("2", ["Kathryn", "Fillips"]),
+//!     Record::new("3", ["Mary", "Jones"]),
+//! ];
+//! let mut config = DedupConfig::new(schema);
+//! let soundex = deduplicate(&recs, &config, &mut |_| {}).unwrap();
+//! config.normalize.phonetic = PhoneticCode::DoubleMetaphone;
+//! let dm = deduplicate(&recs, &config, &mut |_| {}).unwrap();
+//! // Catherine / Kathryn: Soundex C365 vs K365 (far), Double Metaphone K0RN for both (partial)
+//! assert_eq!(soundex.explain("1", "2").unwrap().fields[0].level, Level::Far);
+//! assert_eq!(dm.explain("1", "2").unwrap().fields[0].level, Level::Partial);
 //! ```
 //!
 //! ## Crate features

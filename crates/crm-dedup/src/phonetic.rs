@@ -282,6 +282,7 @@ mod tests {
             ("Philips", "Fillips"),
             ("Brian", "Bryan"),
             ("Steven", "Stefan"),
+            ("Geoff", "Jeff"),
         ] {
             let (a, b) = (dm(x), dm(y));
             let (ka, kb) = (format!("{}|{}", a.0, a.1), format!("{}|{}", b.0, b.1));
