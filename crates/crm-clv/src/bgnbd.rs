@@ -392,7 +392,7 @@ impl PurchaseModel for BgNbd {
         par_predict(histories, &mut out, |hs, os| {
             let mut series = BgSeries::new(t, self.r, self.a, self.b);
             // ln(b + x - 1) by x (NaN for x = 0, where it is not used).
-            let mut ln_bx: Vec<f64> = Vec::new();
+            let mut ln_bx = crate::purchase::LnByX::new(self.b, -1.0);
             // (expectation, P(purchase)) if alive by (x, T), while it pays: dropped after the
             // first 4,096 customers if fewer than a quarter of lookups hit.
             let mut cache: rustc_hash::FxHashMap<(u32, u64), (f64, f64)> =
@@ -404,16 +404,7 @@ impl PurchaseModel for BgNbd {
                 let pa = if h.x == 0 {
                     1.0
                 } else {
-                    let lb = if h.x < 4096 {
-                        let i = h.x as usize;
-                        if ln_bx.len() <= i {
-                            let from = ln_bx.len();
-                            ln_bx.extend((from..=i).map(|j| (self.b + j as f64 - 1.0).ln()));
-                        }
-                        ln_bx[i]
-                    } else {
-                        (self.b + xf - 1.0).ln()
-                    };
+                    let lb = ln_bx.get(h.x);
                     let logit = ln_a - lb + (self.r + xf) * (at.ln() - (self.alpha + h.t_x).ln());
                     sigmoid_neg(logit)
                 };

@@ -209,20 +209,11 @@ impl PurchaseModel for MbgNbd {
         par_predict(histories, &mut out, |hs, os| {
             let mut series = BgSeries::new(t, self.r, self.a, self.b + 1.0);
             // ln(b + x) by x, the same expression as `p_alive`.
-            let mut ln_bx: Vec<f64> = Vec::new();
+            let mut ln_bx = crate::purchase::LnByX::new(self.b, 0.0);
             for (h, o) in hs.iter().zip(os.iter_mut()) {
                 let xf = f64::from(h.x);
                 let at = self.alpha + h.t;
-                let lb = if h.x < 4096 {
-                    let i = h.x as usize;
-                    if ln_bx.len() <= i {
-                        let from = ln_bx.len();
-                        ln_bx.extend((from..=i).map(|j| (self.b + j as f64).ln()));
-                    }
-                    ln_bx[i]
-                } else {
-                    (self.b + xf).ln()
-                };
+                let lb = ln_bx.get(h.x);
                 let pa =
                     sigmoid_neg(ln_a - lb + (self.r + xf) * (at.ln() - (self.alpha + h.t_x).ln()));
                 let z = t / (at + t);

@@ -409,3 +409,39 @@ impl BgSeries {
         }
     }
 }
+
+/// ln(b + x + offset) by purchase count x: tabulated lazily for x < 4096, computed directly
+/// above. The sum is formed as `(b + x) + offset`, the order of the single-customer formulas
+/// (`b + x - 1` with offset -1, `b + x` with offset 0), so batch and single-customer P(alive)
+/// agree bit for bit.
+pub(crate) struct LnByX {
+    b: f64,
+    offset: f64,
+    table: Vec<f64>,
+}
+
+impl LnByX {
+    /// An empty table for ln(b + x + offset).
+    pub(crate) fn new(b: f64, offset: f64) -> Self {
+        Self {
+            b,
+            offset,
+            table: Vec::new(),
+        }
+    }
+
+    /// ln(b + x + offset).
+    pub(crate) fn get(&mut self, x: u32) -> f64 {
+        let (b, offset) = (self.b, self.offset);
+        if x >= 4096 {
+            return (b + f64::from(x) + offset).ln();
+        }
+        let i = x as usize;
+        if self.table.len() <= i {
+            let from = self.table.len();
+            self.table
+                .extend((from..=i).map(|j| (b + j as f64 + offset).ln()));
+        }
+        self.table[i]
+    }
+}
