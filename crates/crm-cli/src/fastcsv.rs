@@ -409,19 +409,9 @@ impl Part {
             if self.pos >= self.to {
                 return Ok(None);
             }
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|source| CliError::Io {
-                    file: self.path.clone(),
-                    source,
-                })?;
-            if n == 0 {
+            if self.read_line()? == 0 {
                 return Ok(None);
             }
-            self.pos += n as u64;
-            self.lines += 1;
             let body = strip_terminator(&self.buf);
             if trim(body).is_empty() {
                 continue;
@@ -492,6 +482,24 @@ impl Part {
         self.end = PartEnd::Error(e);
     }
 
+    /// Reads the next line into the buffer and counts it; returns its length in bytes (0 at the
+    /// end of the file).
+    fn read_line(&mut self) -> CliResult<usize> {
+        self.buf.clear();
+        let n = self
+            .reader
+            .read_until(b'\n', &mut self.buf)
+            .map_err(|source| CliError::Io {
+                file: self.path.clone(),
+                source,
+            })?;
+        if n > 0 {
+            self.pos += n as u64;
+            self.lines += 1;
+        }
+        Ok(n)
+    }
+
     /// Reads the rest of the part without parsing, so its line count is complete (after a
     /// consumer stopped early on its own).
     fn finish_lines(&mut self) -> CliResult<()> {
@@ -499,19 +507,9 @@ impl Part {
             return Ok(());
         }
         while self.pos < self.to {
-            self.buf.clear();
-            let n = self
-                .reader
-                .read_until(b'\n', &mut self.buf)
-                .map_err(|source| CliError::Io {
-                    file: self.path.clone(),
-                    source,
-                })?;
-            if n == 0 {
+            if self.read_line()? == 0 {
                 break;
             }
-            self.pos += n as u64;
-            self.lines += 1;
         }
         Ok(())
     }
