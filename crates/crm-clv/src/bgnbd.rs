@@ -393,12 +393,8 @@ impl PurchaseModel for BgNbd {
             let mut series = BgSeries::new(t, self.r, self.a, self.b);
             // ln(b + x - 1) by x (NaN for x = 0, where it is not used).
             let mut ln_bx = crate::purchase::LnByX::new(self.b, -1.0);
-            // (expectation, P(purchase)) if alive by (x, T), while it pays: dropped after the
-            // first 4,096 customers if fewer than a quarter of lookups hit.
-            let mut cache: rustc_hash::FxHashMap<(u32, u64), (f64, f64)> =
-                rustc_hash::FxHashMap::default();
-            let (mut use_cache, mut hits) = (true, 0usize);
-            for (i, (h, o)) in hs.iter().zip(os.iter_mut()).enumerate() {
+            let mut cache = crate::purchase::XtCache::new();
+            for (h, o) in hs.iter().zip(os.iter_mut()) {
                 let xf = f64::from(h.x);
                 let at = self.alpha + h.t;
                 let pa = if h.x == 0 {
@@ -408,29 +404,12 @@ impl PurchaseModel for BgNbd {
                     let logit = ln_a - lb + (self.r + xf) * (at.ln() - (self.alpha + h.t_x).ln());
                     sigmoid_neg(logit)
                 };
-                if use_cache && i == 4096 && hits < 1024 {
-                    use_cache = false;
-                    cache = rustc_hash::FxHashMap::default();
-                }
-                let mut compute = || {
+                let (e, q) = cache.get_or(h, || {
                     let z = t / (at + t);
                     let l = (-z).ln_1p();
                     let q = -((self.r + xf) * l).exp_m1();
                     (series.eval(h.x, at, z, l), q)
-                };
-                let (e, q) = if use_cache {
-                    let key = (h.x, h.t.to_bits());
-                    if let Some(v) = cache.get(&key) {
-                        hits += 1;
-                        *v
-                    } else {
-                        let v = compute();
-                        cache.insert(key, v);
-                        v
-                    }
-                } else {
-                    compute()
-                };
+                });
                 *o = Prediction {
                     p_alive: pa,
                     expected_purchases: pa * e,

@@ -72,36 +72,14 @@ pub trait PurchaseModel {
     {
         let mut out = vec![Prediction::default(); histories.len()];
         let work = |hs: &[History], os: &mut [Prediction]| {
-            // Cache the (x, T)-only parts while it pays: after the first 4,096 customers the
-            // cache is dropped if fewer than a quarter of lookups hit (continuous join times).
-            let mut cache: rustc_hash::FxHashMap<(u32, u64), (f64, f64)> =
-                rustc_hash::FxHashMap::default();
-            let mut use_cache = true;
-            let mut hits = 0usize;
-            for (i, (h, o)) in hs.iter().zip(os.iter_mut()).enumerate() {
-                if use_cache && i == 4096 && hits < 1024 {
-                    use_cache = false;
-                    cache = rustc_hash::FxHashMap::default();
-                }
-                let compute = || {
+            let mut cache = XtCache::new();
+            for (h, o) in hs.iter().zip(os.iter_mut()) {
+                let (e, q) = cache.get_or(h, || {
                     (
                         self.expected_purchases_if_alive(t, h),
                         self.p_purchase_if_alive(t, h),
                     )
-                };
-                let (e, q) = if use_cache {
-                    let key = (h.x, h.t.to_bits());
-                    if let Some(v) = cache.get(&key) {
-                        hits += 1;
-                        *v
-                    } else {
-                        let v = compute();
-                        cache.insert(key, v);
-                        v
-                    }
-                } else {
-                    compute()
-                };
+                });
                 let pa = self.p_alive(h);
                 *o = Prediction {
                     p_alive: pa,
@@ -443,5 +421,51 @@ impl LnByX {
                 .extend((from..=i).map(|j| (b + j as f64 + offset).ln()));
         }
         self.table[i]
+    }
+}
+
+/// The (x, T)-only parts of a prediction (expectation and P(purchase) if alive), cached by
+/// (x, T) while it pays: after the first 4,096 customers the cache is dropped if fewer than a
+/// quarter of lookups hit (continuous join times make every T distinct).
+pub(crate) struct XtCache {
+    map: rustc_hash::FxHashMap<(u32, u64), (f64, f64)>,
+    on: bool,
+    seen: usize,
+    hits: usize,
+}
+
+impl XtCache {
+    /// An empty, active cache.
+    pub(crate) fn new() -> Self {
+        Self {
+            map: rustc_hash::FxHashMap::default(),
+            on: true,
+            seen: 0,
+            hits: 0,
+        }
+    }
+
+    /// The cached value for `h`'s (x, T), or `compute()` (stored while the cache is on).
+    pub(crate) fn get_or(
+        &mut self,
+        h: &History,
+        compute: impl FnOnce() -> (f64, f64),
+    ) -> (f64, f64) {
+        if self.on && self.seen == 4096 && self.hits < 1024 {
+            self.on = false;
+            self.map = rustc_hash::FxHashMap::default();
+        }
+        self.seen += 1;
+        if !self.on {
+            return compute();
+        }
+        let key = (h.x, h.t.to_bits());
+        if let Some(v) = self.map.get(&key) {
+            self.hits += 1;
+            return *v;
+        }
+        let v = compute();
+        self.map.insert(key, v);
+        v
     }
 }
