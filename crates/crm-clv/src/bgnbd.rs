@@ -429,16 +429,13 @@ impl PurchaseModel for BgNbd {
         histories: &[History],
         options: &crate::ClvOptions,
     ) -> Vec<f64> {
-        crate::clv_batch::bg_family(
+        let tabulated = crate::clv_batch::bg_family(
             histories,
             options,
             (self.r, self.alpha, self.a, self.b),
             crate::clv_batch::MIN_SHARED,
-        )
-        .map_or_else(
-            || crate::clv_batch::per_customer(self, histories, options),
-            |v| v.0,
-        )
+        );
+        crate::clv_batch::or_per_customer(self, histories, options, tabulated)
     }
 
     /// ```text

@@ -324,6 +324,17 @@ pub(crate) fn per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
     out
 }
 
+/// The tabulated sums when there are any (`None`: see [`Periods::new`]), else the
+/// per-customer loop.
+pub(crate) fn or_per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
+    model: &M,
+    histories: &[History],
+    options: &ClvOptions,
+    tabulated: Option<(Vec<f64>, usize)>,
+) -> Vec<f64> {
+    tabulated.map_or_else(|| per_customer(model, histories, options), |v| v.0)
+}
+
 /// BG/NBD-family batch: D = f_x(alpha + T), f by the tabulated series of
 /// [`crate::purchase::BgSeries`] (E over p ~ Beta(a, b0 + x) of the NBD expectation).
 pub(crate) fn bg_family(

@@ -239,16 +239,13 @@ impl PurchaseModel for MbgNbd {
         histories: &[History],
         options: &crate::ClvOptions,
     ) -> Vec<f64> {
-        crate::clv_batch::bg_family(
+        let tabulated = crate::clv_batch::bg_family(
             histories,
             options,
             (self.r, self.alpha, self.a, self.b + 1.0),
             crate::clv_batch::MIN_SHARED,
-        )
-        .map_or_else(
-            || crate::clv_batch::per_customer(self, histories, options),
-            |v| v.0,
-        )
+        );
+        crate::clv_batch::or_per_customer(self, histories, options, tabulated)
     }
 
     /// ```text

@@ -285,11 +285,9 @@ impl PurchaseModel for ParetoNbd {
         histories: &[History],
         options: &crate::ClvOptions,
     ) -> Vec<f64> {
-        crate::clv_batch::pareto(histories, options, self, crate::clv_batch::MIN_SHARED)
-            .map_or_else(
-                || crate::clv_batch::per_customer(self, histories, options),
-                |v| v.0,
-            )
+        let tabulated =
+            crate::clv_batch::pareto(histories, options, self, crate::clv_batch::MIN_SHARED);
+        crate::clv_batch::or_per_customer(self, histories, options, tabulated)
     }
 
     /// ```text
