@@ -1,99 +1,10 @@
 //! Expected customer lifetime value: a purchase model times a spend model, discounted.
 
-use crm_model::TimeUnit;
 use serde::{Deserialize, Serialize};
 
 use crate::data::History;
-use crate::error::{ClvError, Result};
+use crate::discount::{ClvOptions, discounted_sum};
 use crate::purchase::{Prediction, PurchaseModel};
-
-/// Horizon and discounting of [`expected_clv`], all in explicit units.
-///
-/// `horizon` and `period` are in the purchase model's time unit (the unit of t_x and T);
-/// `discount_rate` is per `period`. Example: a model fitted in weeks, a 12-month horizon and
-/// 1% monthly discounting: `ClvOptions::new(12.0 * unit_ratio(Month, Week), 0.01,
-/// unit_ratio(Month, Week))`, or [`ClvOptions::in_units`].
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct ClvOptions {
-    /// Horizon, model time units (> 0).
-    pub horizon: f64,
-    /// Discount rate per period (>= 0).
-    pub discount_rate: f64,
-    /// Length of one discounting period, model time units (> 0).
-    pub period: f64,
-}
-
-/// Average length of `unit` measured in `in_unit` (calendar months, quarters and years use the
-/// Gregorian average year of 365.2425 days).
-///
-/// ```
-/// use crm_clv::unit_ratio;
-/// use crm_clv::model::TimeUnit;
-/// assert_eq!(unit_ratio(TimeUnit::Week, TimeUnit::Day), 7.0);
-/// assert!((unit_ratio(TimeUnit::Month, TimeUnit::Week) - 4.348125).abs() < 1e-6);
-/// ```
-#[must_use]
-pub fn unit_ratio(unit: TimeUnit, in_unit: TimeUnit) -> f64 {
-    let days = |u: TimeUnit| match u {
-        TimeUnit::Day => 1.0,
-        TimeUnit::Week => 7.0,
-        TimeUnit::Month => 365.2425 / 12.0,
-        TimeUnit::Quarter => 365.2425 / 4.0,
-        TimeUnit::Year => 365.2425,
-    };
-    days(unit) / days(in_unit)
-}
-
-impl ClvOptions {
-    /// Options in model units.
-    ///
-    /// # Errors
-    /// [`ClvError::InvalidParameter`] for a horizon or period that is not > 0 or a negative
-    /// discount rate.
-    pub fn new(horizon: f64, discount_rate: f64, period: f64) -> Result<Self> {
-        if !(horizon > 0.0) || !horizon.is_finite() {
-            return Err(ClvError::InvalidParameter {
-                name: "horizon",
-                value: horizon,
-                reason: "must be finite and > 0",
-            });
-        }
-        if !(period > 0.0) || !period.is_finite() {
-            return Err(ClvError::InvalidParameter {
-                name: "period",
-                value: period,
-                reason: "must be finite and > 0",
-            });
-        }
-        if !(discount_rate >= 0.0) || !discount_rate.is_finite() {
-            return Err(ClvError::InvalidParameter {
-                name: "discount_rate",
-                value: discount_rate,
-                reason: "must be finite and >= 0",
-            });
-        }
-        Ok(ClvOptions {
-            horizon,
-            discount_rate,
-            period,
-        })
-    }
-
-    /// Options from named units: `horizon` periods of `discount_unit`, `discount_rate` per
-    /// `discount_unit`, for a model fitted in `model_unit`.
-    ///
-    /// # Errors
-    /// As [`ClvOptions::new`].
-    pub fn in_units(
-        horizon_periods: f64,
-        discount_rate: f64,
-        discount_unit: TimeUnit,
-        model_unit: TimeUnit,
-    ) -> Result<Self> {
-        let p = unit_ratio(discount_unit, model_unit);
-        Self::new(horizon_periods * p, discount_rate, p)
-    }
-}
 
 /// Expected discounted value of a customer's future purchases over the horizon:
 ///
@@ -151,19 +62,7 @@ pub fn discounted_purchases_if_alive<M: PurchaseModel + ?Sized>(
     history: &History,
     options: &ClvOptions,
 ) -> f64 {
-    if options.discount_rate == 0.0 {
-        return model.expected_purchases_if_alive(options.horizon, history);
-    }
-    let k_max = (options.horizon / options.period).ceil().max(1.0) as u64;
-    let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
-    for k in 1..=k_max {
-        let t = (k as f64 * options.period).min(options.horizon);
-        let e = model.expected_purchases_if_alive(t, history);
-        disc /= 1.0 + options.discount_rate;
-        value += (e - prev) * disc;
-        prev = e;
-    }
-    value
+    discounted_sum(options, |t| model.expected_purchases_if_alive(t, history))
 }
 
 /// The batch predictions at the CLV horizon and each customer's expected CLV per unit of

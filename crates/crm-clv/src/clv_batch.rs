@@ -13,8 +13,8 @@
 //! otherwise every customer of the piece is evaluated exactly. Results depend on each
 //! customer and the whole input (which pieces are shared), not on the number of threads.
 
-use crate::clv::ClvOptions;
 use crate::data::History;
+use crate::discount::{ClvOptions, Periods};
 
 /// Chebyshev points per piece.
 const NODES: usize = 24;
@@ -24,56 +24,10 @@ pub(crate) const MIN_SHARED: u32 = 32;
 const E_MIN: i32 = -16;
 /// Number of binade pieces per class.
 const PIECES: usize = 64;
-/// Largest number of discounting periods evaluated by the batch path.
-const MAX_PERIODS: f64 = 1_048_576.0;
 /// Interpolation acceptance: the last three coefficients against the function's scale.
 const TAIL_TOL: f64 = 1e-14;
 /// Interpolation acceptance: off-node checks against the function's scale.
 const CHECK_TOL: f64 = 1e-12;
-
-/// The period ends t_k = min(kP, H) and cumulative discount factors (1+d)^-k of
-/// [`crate::expected_clv`], k = 1..K, computed exactly as there.
-pub(crate) struct Periods {
-    /// (t_k, (1+d)^-k).
-    pub(crate) ends: Vec<(f64, f64)>,
-}
-
-impl Periods {
-    /// The K period ends, `None` without discounting (the sum telescopes to one
-    /// expectation) or when K exceeds 2^20: the callers then use the per-customer loop.
-    pub(crate) fn new(options: &ClvOptions) -> Option<Self> {
-        if options.discount_rate == 0.0 {
-            return None;
-        }
-        let k_max = (options.horizon / options.period).ceil().max(1.0);
-        if !(k_max <= MAX_PERIODS) {
-            return None;
-        }
-        let k_max = k_max as u64;
-        let mut disc = 1.0;
-        let ends = (1..=k_max)
-            .map(|k| {
-                let t = (k as f64 * options.period).min(options.horizon);
-                disc /= 1.0 + options.discount_rate;
-                (t, disc)
-            })
-            .collect();
-        Some(Periods { ends })
-    }
-
-    /// sum_k (e(t_k) - e(t_{k-1})) (1+d)^-k with e(0) = 0, the sum of
-    /// [`crate::discounted_purchases_if_alive`].
-    #[inline]
-    pub(crate) fn discounted(&self, mut e: impl FnMut(f64) -> f64) -> f64 {
-        let (mut prev, mut value) = (0.0, 0.0);
-        for &(t, disc) in &self.ends {
-            let v = e(t);
-            value += (v - prev) * disc;
-            prev = v;
-        }
-        value
-    }
-}
 
 /// One Chebyshev interpolant on a binade piece [lo, 2 lo).
 #[derive(Clone, Copy)]

@@ -34,6 +34,7 @@ mod bgnbd;
 mod clv;
 mod clv_batch;
 mod data;
+mod discount;
 mod error;
 mod gamma_gamma;
 mod mbgnbd;
@@ -46,11 +47,9 @@ mod special;
 
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
-pub use clv::{
-    ClvOptions, ClvPrediction, discounted_purchases_if_alive, expected_clv, predict_clv_batch,
-    unit_ratio,
-};
+pub use clv::{ClvPrediction, discounted_purchases_if_alive, expected_clv, predict_clv_batch};
 pub use data::{Histories, History};
+pub use discount::{ClvOptions, unit_ratio};
 pub use error::{ClvError, Result};
 pub use gamma_gamma::{GammaGamma, Spends};
 pub use mbgnbd::MbgNbd;

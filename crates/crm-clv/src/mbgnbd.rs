@@ -5,6 +5,7 @@ use statrs::function::beta::beta_reg;
 
 use crate::bgnbd::{BgNbdLik, nbd_any_purchase, sigmoid_neg};
 use crate::data::{Histories, History};
+use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected, par_predict};
@@ -237,7 +238,7 @@ impl PurchaseModel for MbgNbd {
     fn discounted_purchases_if_alive_batch(
         &self,
         histories: &[History],
-        options: &crate::ClvOptions,
+        options: &ClvOptions,
     ) -> Vec<f64> {
         let tabulated = crate::clv_batch::bg_family(
             histories,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Histories, History};
+use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::purchase::PurchaseModel;
@@ -283,7 +284,7 @@ impl PurchaseModel for ParetoNbd {
     fn discounted_purchases_if_alive_batch(
         &self,
         histories: &[History],
-        options: &crate::ClvOptions,
+        options: &ClvOptions,
     ) -> Vec<f64> {
         let tabulated =
             crate::clv_batch::pareto(histories, options, self, crate::clv_batch::MIN_SHARED);

@@ -2,6 +2,7 @@
 //! and the expectation helpers the beta-geometric family shares.
 
 use crate::data::History;
+use crate::discount::ClvOptions;
 use crate::special::{GL20, ln_beta};
 
 /// The three per-customer predictions of [`PurchaseModel::predict_batch`].
@@ -116,7 +117,7 @@ pub trait PurchaseModel {
     fn discounted_purchases_if_alive_batch(
         &self,
         histories: &[History],
-        options: &crate::ClvOptions,
+        options: &ClvOptions,
     ) -> Vec<f64>
     where
         Self: Sync + Sized,

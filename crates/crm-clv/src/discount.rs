@@ -1,0 +1,163 @@
+//! Horizon and discounting of the CLV sums: [`ClvOptions`], [`unit_ratio`] and the discounted
+//! sum over the period ends that the per-customer CLV ([`crate::expected_clv`],
+//! [`crate::discounted_purchases_if_alive`]) and the batch paths of the purchase models share.
+
+use crm_model::TimeUnit;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ClvError, Result};
+
+/// Horizon and discounting of [`crate::expected_clv`], all in explicit units.
+///
+/// `horizon` and `period` are in the purchase model's time unit (the unit of t_x and T);
+/// `discount_rate` is per `period`. Example: a model fitted in weeks, a 12-month horizon and
+/// 1% monthly discounting: `ClvOptions::new(12.0 * unit_ratio(Month, Week), 0.01,
+/// unit_ratio(Month, Week))`, or [`ClvOptions::in_units`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct ClvOptions {
+    /// Horizon, model time units (> 0).
+    pub horizon: f64,
+    /// Discount rate per period (>= 0).
+    pub discount_rate: f64,
+    /// Length of one discounting period, model time units (> 0).
+    pub period: f64,
+}
+
+/// Average length of `unit` measured in `in_unit` (calendar months, quarters and years use the
+/// Gregorian average year of 365.2425 days).
+///
+/// ```
+/// use crm_clv::unit_ratio;
+/// use crm_clv::model::TimeUnit;
+/// assert_eq!(unit_ratio(TimeUnit::Week, TimeUnit::Day), 7.0);
+/// assert!((unit_ratio(TimeUnit::Month, TimeUnit::Week) - 4.348125).abs() < 1e-6);
+/// ```
+#[must_use]
+pub fn unit_ratio(unit: TimeUnit, in_unit: TimeUnit) -> f64 {
+    let days = |u: TimeUnit| match u {
+        TimeUnit::Day => 1.0,
+        TimeUnit::Week => 7.0,
+        TimeUnit::Month => 365.2425 / 12.0,
+        TimeUnit::Quarter => 365.2425 / 4.0,
+        TimeUnit::Year => 365.2425,
+    };
+    days(unit) / days(in_unit)
+}
+
+impl ClvOptions {
+    /// Options in model units.
+    ///
+    /// # Errors
+    /// [`ClvError::InvalidParameter`] for a horizon or period that is not > 0 or a negative
+    /// discount rate.
+    pub fn new(horizon: f64, discount_rate: f64, period: f64) -> Result<Self> {
+        if !(horizon > 0.0) || !horizon.is_finite() {
+            return Err(ClvError::InvalidParameter {
+                name: "horizon",
+                value: horizon,
+                reason: "must be finite and > 0",
+            });
+        }
+        if !(period > 0.0) || !period.is_finite() {
+            return Err(ClvError::InvalidParameter {
+                name: "period",
+                value: period,
+                reason: "must be finite and > 0",
+            });
+        }
+        if !(discount_rate >= 0.0) || !discount_rate.is_finite() {
+            return Err(ClvError::InvalidParameter {
+                name: "discount_rate",
+                value: discount_rate,
+                reason: "must be finite and >= 0",
+            });
+        }
+        Ok(ClvOptions {
+            horizon,
+            discount_rate,
+            period,
+        })
+    }
+
+    /// Options from named units: `horizon` periods of `discount_unit`, `discount_rate` per
+    /// `discount_unit`, for a model fitted in `model_unit`.
+    ///
+    /// # Errors
+    /// As [`ClvOptions::new`].
+    pub fn in_units(
+        horizon_periods: f64,
+        discount_rate: f64,
+        discount_unit: TimeUnit,
+        model_unit: TimeUnit,
+    ) -> Result<Self> {
+        let p = unit_ratio(discount_unit, model_unit);
+        Self::new(horizon_periods * p, discount_rate, p)
+    }
+}
+
+/// Largest number of discounting periods evaluated by the batch paths ([`Periods`]).
+const MAX_PERIODS: f64 = 1_048_576.0;
+
+/// The period ends t_k = min(kP, H) and cumulative discount factors (1+d)^-k of
+/// [`crate::expected_clv`], k = 1..K, computed exactly as there.
+pub(crate) struct Periods {
+    /// (t_k, (1+d)^-k).
+    pub(crate) ends: Vec<(f64, f64)>,
+}
+
+impl Periods {
+    /// The K period ends, `None` without discounting (the sum telescopes to one
+    /// expectation) or when K exceeds 2^20: the callers then use the per-customer loop.
+    pub(crate) fn new(options: &ClvOptions) -> Option<Self> {
+        if options.discount_rate == 0.0 {
+            return None;
+        }
+        let k_max = (options.horizon / options.period).ceil().max(1.0);
+        if !(k_max <= MAX_PERIODS) {
+            return None;
+        }
+        let k_max = k_max as u64;
+        let mut disc = 1.0;
+        let ends = (1..=k_max)
+            .map(|k| {
+                let t = (k as f64 * options.period).min(options.horizon);
+                disc /= 1.0 + options.discount_rate;
+                (t, disc)
+            })
+            .collect();
+        Some(Periods { ends })
+    }
+
+    /// sum_k (e(t_k) - e(t_{k-1})) (1+d)^-k with e(0) = 0, the sum of
+    /// [`crate::discounted_purchases_if_alive`].
+    #[inline]
+    pub(crate) fn discounted(&self, mut e: impl FnMut(f64) -> f64) -> f64 {
+        let (mut prev, mut value) = (0.0, 0.0);
+        for &(t, disc) in &self.ends {
+            let v = e(t);
+            value += (v - prev) * disc;
+            prev = v;
+        }
+        value
+    }
+}
+
+/// sum_{k=1}^{K} (e(min(kP, H)) - e((k-1)P)) (1+d)^-k with e(0) = 0: the sum of
+/// [`crate::discounted_purchases_if_alive`] for the expectation `e` of one customer (with
+/// d = 0 it telescopes to e(H), one evaluation instead of K).
+#[inline]
+pub(crate) fn discounted_sum(options: &ClvOptions, mut e: impl FnMut(f64) -> f64) -> f64 {
+    if options.discount_rate == 0.0 {
+        return e(options.horizon);
+    }
+    let k_max = (options.horizon / options.period).ceil().max(1.0) as u64;
+    let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
+    for k in 1..=k_max {
+        let t = (k as f64 * options.period).min(options.horizon);
+        let v = e(t);
+        disc /= 1.0 + options.discount_rate;
+        value += (v - prev) * disc;
+        prev = v;
+    }
+    value
+}
