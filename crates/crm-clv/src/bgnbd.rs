@@ -7,7 +7,8 @@ use crate::data::{Histories, History};
 use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
-use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected, par_predict};
+use crate::parallel::{MIN_SHARE, chunk_sums, for_each_share};
+use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected};
 use crate::rng::Rng;
 use crate::special::{digamma, ln_beta, ln_gamma};
 
@@ -290,51 +291,12 @@ impl LogLik for BgNbdLik<'_> {
             }
             acc
         };
-        let acc = parallel_chunks(n, CHUNK, &chunk);
+        let acc = chunk_sums(n, CHUNK, &chunk);
         if let Some(g) = grad {
             g[..4].copy_from_slice(&acc[1..5]);
         }
         acc[0]
     }
-}
-
-/// Sums `f(lo, hi)` over fixed-size chunks of `0..n`, in parallel on the available cores when
-/// there are several chunks. The chunking is fixed, and partial sums are added in chunk order,
-/// so the result does not depend on the number of threads.
-pub(crate) fn parallel_chunks<const M: usize>(
-    n: usize,
-    chunk: usize,
-    f: &(dyn Fn(usize, usize) -> [f64; M] + Sync),
-) -> [f64; M] {
-    let n_chunks = n.div_ceil(chunk).max(1);
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(n_chunks);
-    let mut parts = vec![[0.0f64; M]; n_chunks];
-    if threads <= 1 {
-        for (c, p) in parts.iter_mut().enumerate() {
-            *p = f(c * chunk, ((c + 1) * chunk).min(n));
-        }
-    } else {
-        let per = n_chunks.div_ceil(threads);
-        std::thread::scope(|s| {
-            for (ti, slot) in parts.chunks_mut(per).enumerate() {
-                s.spawn(move || {
-                    for (j, p) in slot.iter_mut().enumerate() {
-                        let c = ti * per + j;
-                        *p = f(c * chunk, ((c + 1) * chunk).min(n));
-                    }
-                });
-            }
-        });
-    }
-    let mut out = [0.0f64; M];
-    for p in &parts {
-        for (o, v) in out.iter_mut().zip(p) {
-            *o += v;
-        }
-    }
-    out
 }
 
 impl PurchaseModel for BgNbd {
@@ -390,7 +352,7 @@ impl PurchaseModel for BgNbd {
             return out;
         }
         let ln_a = self.a.ln();
-        par_predict(histories, &mut out, |hs, os| {
+        for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
             let mut series = BgSeries::new(t, self.r, self.a, self.b);
             // ln(b + x - 1) by x (NaN for x = 0, where it is not used).
             let mut ln_bx = crate::purchase::LnByX::new(self.b, -1.0);

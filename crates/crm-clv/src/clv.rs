@@ -78,7 +78,8 @@ pub struct ClvPrediction {
 }
 
 /// [`PurchaseModel::predict_batch`] at `options.horizon` and the CLV per unit of spend of every
-/// customer, on all cores (results in input order, independent of the number of threads).
+/// customer, in parallel on the current rayon pool (results in input order, independent of the
+/// number of threads).
 ///
 /// Undiscounted (d = 0) the CLV per unit of spend is the expected purchases over the horizon,
 /// so it costs nothing extra; with discounting each customer needs the expectation at the K

@@ -15,6 +15,7 @@
 
 use crate::data::History;
 use crate::discount::{ClvOptions, Periods};
+use crate::parallel::{MIN_SHARE, for_each_share, map_shares};
 
 /// Chebyshev points per piece.
 const NODES: usize = 24;
@@ -22,6 +23,10 @@ const NODES: usize = 24;
 pub(crate) const MIN_SHARED: u32 = 32;
 /// Smallest binade exponent tabulated (pieces cover u in [2^E_MIN, 2^(E_MIN + PIECES))).
 const E_MIN: i32 = -16;
+/// Smallest share of customers per thread when counting the customers per piece.
+const COUNT_SHARE: usize = 65_536;
+/// Smallest share of pieces per thread when building the interpolants.
+const BUILD_SHARE: usize = 8;
 /// Number of binade pieces per class.
 const PIECES: usize = 64;
 /// Interpolation acceptance: the last three coefficients against the function's scale.
@@ -120,28 +125,6 @@ fn piece(u: f64) -> Option<(usize, f64)> {
     Some((i as usize, f64::from_bits((biased as u64) << 52)))
 }
 
-/// Runs `work` over contiguous shares of `histories` / `out` on the available cores (at least
-/// 16,384 customers per thread), each thread with its own scratch state.
-fn par_f64<S, W>(histories: &[History], out: &mut [f64], scratch: &(dyn Fn() -> S + Sync), work: W)
-where
-    W: Fn(&mut S, &[History], &mut [f64]) + Sync,
-{
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(histories.len().div_ceil(16_384).max(1));
-    if threads <= 1 {
-        work(&mut scratch(), histories, out);
-        return;
-    }
-    let per = histories.len().div_ceil(threads).max(1);
-    let work = &work;
-    std::thread::scope(|s| {
-        for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
-            s.spawn(move || work(&mut scratch(), hs, os));
-        }
-    });
-}
-
 /// A model's discounted sum if alive written as `factor(h) * f(class, u)` (see the module
 /// notes).
 pub(crate) struct Smooth<'a, S> {
@@ -173,11 +156,7 @@ impl<S> Smooth<'_, S> {
             let (p, lo) = piece(u)?;
             (lo >= self.u_min).then_some((class as usize * PIECES + p, lo))
         };
-        // 1. Customers per piece (counted on all cores, shares summed).
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(histories.len().div_ceil(65_536).max(1));
-        let per = histories.len().div_ceil(threads).max(1);
+        // 1. Customers per piece (counted in parallel, shares summed in order).
         let count = |hs: &[History]| {
             let mut counts = vec![0u32; slots];
             for h in hs {
@@ -188,23 +167,12 @@ impl<S> Smooth<'_, S> {
             counts
         };
         let mut counts = vec![0u32; slots];
-        std::thread::scope(|sc| {
-            let count = &count;
-            let handles: Vec<_> = histories
-                .chunks(per)
-                .map(|hs| sc.spawn(move || count(hs)))
-                .collect();
-            for h in handles {
-                // A worker cannot panic (no indexing out of range, no unwrap); if it did, its
-                // share simply stays uncounted and is evaluated exactly.
-                if let Ok(c) = h.join() {
-                    for (a, b) in counts.iter_mut().zip(c) {
-                        *a = a.saturating_add(b);
-                    }
-                }
+        for c in map_shares(histories, COUNT_SHARE, count) {
+            for (a, b) in counts.iter_mut().zip(c) {
+                *a = a.saturating_add(b);
             }
-        });
-        // 2. Interpolants of the shared pieces (built on all cores).
+        }
+        // 2. Interpolants of the shared pieces (built in parallel).
         let wanted: Vec<usize> = (0..slots)
             .filter(|&s| counts[s] >= self.min_shared)
             .collect();
@@ -216,19 +184,10 @@ impl<S> Smooth<'_, S> {
             Cheb::build(lo, |u| (self.exact)(scratch, class, u))
         };
         let mut built: Vec<Option<Cheb>> = vec![None; wanted.len()];
-        let threads = std::thread::available_parallelism()
-            .map_or(1, std::num::NonZeroUsize::get)
-            .min(wanted.len().div_ceil(8).max(1));
-        let per = wanted.len().div_ceil(threads).max(1);
-        std::thread::scope(|sc| {
-            for (ws, bs) in wanted.chunks(per).zip(built.chunks_mut(per)) {
-                let build = &build;
-                sc.spawn(move || {
-                    let mut scratch = (self.scratch)();
-                    for (w, b) in ws.iter().zip(bs.iter_mut()) {
-                        *b = build(&mut scratch, *w);
-                    }
-                });
+        for_each_share(&wanted, &mut built, BUILD_SHARE, |ws, bs| {
+            let mut scratch = (self.scratch)();
+            for (w, b) in ws.iter().zip(bs.iter_mut()) {
+                *b = build(&mut scratch, *w);
             }
         });
         let mut table = vec![u32::MAX; slots];
@@ -242,7 +201,8 @@ impl<S> Smooth<'_, S> {
         // 3. Every customer: interpolated where tabulated, exact otherwise.
         let mut out = vec![0.0; histories.len()];
         let tabulated = std::sync::atomic::AtomicUsize::new(0);
-        par_f64(histories, &mut out, self.scratch, |scratch, hs, os| {
+        for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
+            let mut scratch = (self.scratch)();
             let mut n = 0usize;
             for (h, o) in hs.iter().zip(os.iter_mut()) {
                 let (class, u, factor) = (self.key)(h);
@@ -253,7 +213,7 @@ impl<S> Smooth<'_, S> {
                             n += 1;
                             c.eval(u)
                         }
-                        None => (self.exact)(scratch, class, u),
+                        None => (self.exact)(&mut scratch, class, u),
                     };
             }
             tabulated.fetch_add(n, std::sync::atomic::Ordering::Relaxed);
@@ -262,7 +222,7 @@ impl<S> Smooth<'_, S> {
     }
 }
 
-/// The per-customer loop of [`crate::discounted_purchases_if_alive`] on all cores: the
+/// The per-customer loop of [`crate::discounted_purchases_if_alive`] in parallel: the
 /// default of [`crate::PurchaseModel::discounted_purchases_if_alive_batch`].
 pub(crate) fn per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
     model: &M,
@@ -270,7 +230,7 @@ pub(crate) fn per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
     options: &ClvOptions,
 ) -> Vec<f64> {
     let mut out = vec![0.0; histories.len()];
-    par_f64(histories, &mut out, &|| (), |_, hs, os| {
+    for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
         for (h, o) in hs.iter().zip(os.iter_mut()) {
             *o = crate::clv::discounted_purchases_if_alive(model, h, options);
         }

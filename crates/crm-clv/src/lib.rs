@@ -23,6 +23,13 @@
 //! The models have no unit of their own: t_x, T, horizons and the rate parameters (alpha,
 //! beta, gamma scale) are all in the unit the data was summarised in. Fit in weeks, predict in
 //! weeks.
+//!
+//! ## Parallelism
+//! The BG/NBD, MBG/NBD and Pareto/NBD likelihoods on large inputs and the batch methods
+//! ([`PurchaseModel::predict_batch`], [`PurchaseModel::discounted_purchases_if_alive_batch`],
+//! [`predict_clv_batch`]) run on rayon: on the caller's pool inside `ThreadPool::install`, else
+//! on rayon's global pool; the crate starts no threads of its own. Results do not depend on the
+//! number of threads.
 
 #![forbid(unsafe_code)]
 // Numerical code: `!(x > 0.0)` deliberately also rejects NaN, and index loops mirror the
@@ -39,6 +46,7 @@ mod error;
 mod gamma_gamma;
 mod mbgnbd;
 mod optim;
+mod parallel;
 mod pareto;
 mod purchase;
 pub mod rng;

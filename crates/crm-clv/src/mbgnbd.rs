@@ -8,7 +8,8 @@ use crate::data::{Histories, History};
 use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
-use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected, par_predict};
+use crate::parallel::{MIN_SHARE, for_each_share};
+use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected};
 use crate::rng::Rng;
 use crate::special::{ln_beta, ln_gamma};
 
@@ -186,7 +187,7 @@ impl PurchaseModel for MbgNbd {
         nbd_any_purchase(t, self.r + f64::from(h.x), self.alpha + h.t)
     }
 
-    /// Batch predictions on all cores, as [`crate::BgNbd::predict_batch`]: the series of the
+    /// Batch predictions on the current rayon pool, as [`crate::BgNbd::predict_batch`]: the series of the
     /// expectation if alive (E over p ~ Beta(a, b+x+1), the BG/NBD series with b+1 in place
     /// of b) is a polynomial in z = t/(alpha+T+t) whose coefficients depend on x only, so they
     /// are tabulated once per distinct x and thread; ln(1 - z) is shared with P(no purchase)
@@ -207,7 +208,7 @@ impl PurchaseModel for MbgNbd {
             return out;
         }
         let ln_a = self.a.ln();
-        par_predict(histories, &mut out, |hs, os| {
+        for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
             let mut series = BgSeries::new(t, self.r, self.a, self.b + 1.0);
             // ln(b + x) by x, the same expression as `p_alive`.
             let mut ln_bx = crate::purchase::LnByX::new(self.b, 0.0);

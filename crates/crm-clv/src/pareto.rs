@@ -6,8 +6,9 @@ use crate::data::{Histories, History};
 use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
+use crate::parallel::{MIN_SHARE, for_each_share};
+use crate::purchase::Prediction;
 use crate::purchase::PurchaseModel;
-use crate::purchase::{Prediction, par_predict};
 use crate::rng::Rng;
 use crate::special::{GL20, ln_gamma, ln_hyp2f1_pos, log_add_exp, log_sub_exp};
 
@@ -243,7 +244,7 @@ impl PurchaseModel for ParetoNbd {
             .unwrap_or_else(|| self.p_purchase_if_alive_quadrature(t, h, 1))
     }
 
-    /// Batch predictions on all cores (contiguous shares in input order; each customer's
+    /// Batch predictions on the current rayon pool (contiguous shares in input order; each customer's
     /// result depends on that customer only, so it equals the single-customer methods and
     /// does not depend on the number of threads).
     ///
@@ -269,7 +270,7 @@ impl PurchaseModel for ParetoNbd {
     /// for ages small against |alpha - beta|) the general routines are used instead.
     fn predict_batch(&self, histories: &[History], t: f64) -> Vec<Prediction> {
         let mut out = vec![Prediction::default(); histories.len()];
-        par_predict(histories, &mut out, |hs, os| {
+        for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
             for (h, o) in hs.iter().zip(os.iter_mut()) {
                 *o = self.predict_one(h, t);
             }

@@ -3,6 +3,7 @@
 
 use crate::data::History;
 use crate::discount::ClvOptions;
+use crate::parallel::{MIN_SHARE, for_each_share};
 use crate::special::{GL20, ln_beta};
 
 /// The three per-customer predictions of [`PurchaseModel::predict_batch`].
@@ -51,7 +52,7 @@ pub trait PurchaseModel {
     fn p_purchases_new(&self, n: u32, t: f64) -> f64;
 
     /// P(alive), expected purchases in the next `t` and P(no purchase in the next `t`) for many
-    /// customers, computed on all available cores (results in input order, independent of the
+    /// customers, computed in parallel on the current rayon pool (results in input order, independent of the
     /// number of threads; equal to calling the three methods one by one up to rounding, relative
     /// 1e-12: models may specialise it, e.g. [`crate::BgNbd`] tabulates its series
     /// coefficients by x). The "if alive" parts depend on (x, T) only and are computed once per
@@ -89,11 +90,12 @@ pub trait PurchaseModel {
                 };
             }
         };
-        par_predict(histories, &mut out, work);
+        for_each_share(histories, &mut out, MIN_SHARE, work);
         out
     }
 
-    /// [`crate::discounted_purchases_if_alive`] for many customers, on all cores (results in
+    /// [`crate::discounted_purchases_if_alive`] for many customers, in parallel on the current
+    /// rayon pool (results in
     /// input order, independent of the number of threads), so that
     /// `expected_clv = spend * P(alive) * D`; used by [`crate::predict_clv_batch`].
     ///
@@ -242,29 +244,6 @@ fn bg_alive_expected_quadrature(t: f64, rx: f64, at: f64, a: f64, bb: f64) -> f6
         s += wt * w_max / bb * g(p) * (p.ln().mul_add(a - 1.0, -ln_b)).exp();
     }
     s.max(0.0)
-}
-
-/// Runs `work` over contiguous shares of `histories` / `out` on the available cores (one share
-/// per thread, at least 16,384 customers each). Each output depends only on its own input, so
-/// the results are in input order and do not depend on the number of threads.
-pub(crate) fn par_predict<W>(histories: &[History], out: &mut [Prediction], work: W)
-where
-    W: Fn(&[History], &mut [Prediction]) + Sync,
-{
-    let threads = std::thread::available_parallelism()
-        .map_or(1, std::num::NonZeroUsize::get)
-        .min(histories.len().div_ceil(16_384).max(1));
-    if threads <= 1 {
-        work(histories, out);
-        return;
-    }
-    let per = histories.len().div_ceil(threads).max(1);
-    let work = &work;
-    std::thread::scope(|s| {
-        for (hs, os) in histories.chunks(per).zip(out.chunks_mut(per)) {
-            s.spawn(move || work(hs, os));
-        }
-    });
 }
 
 /// Fast repeated evaluation of [`bg_alive_expected`] for one model and horizon across many

@@ -30,9 +30,9 @@
 use rustc_hash::FxHashMap;
 
 use super::ParetoNbd;
-use crate::bgnbd::parallel_chunks;
 use crate::data::Histories;
 use crate::optim::LogLik;
+use crate::parallel::chunk_sums;
 use crate::special::{digamma, ln_gamma, ln_hyp2f1_one_grad};
 
 /// Inputs with at most this many groups are evaluated through a [`Plan`] on one thread (the
@@ -337,7 +337,7 @@ impl<'a> ParetoLik<'a> {
             }
             acc
         };
-        parallel_chunks(d.len(), CHUNK, &f)
+        chunk_sums(d.len(), CHUNK, &f)
     }
 }
 
