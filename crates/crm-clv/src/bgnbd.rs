@@ -3,14 +3,16 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::beta::beta_reg;
 
+use crate::bg_family::{self, BgSeries, LnByX, bg_alive_expected, nbd_any_purchase, sigmoid_neg};
 use crate::data::{Histories, History};
 use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, chunk_sums, for_each_share};
-use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected};
+use crate::purchase::{Prediction, PurchaseModel, XtCache, or_per_customer};
 use crate::rng::Rng;
 use crate::special::{digamma, ln_beta, ln_gamma};
+use crate::tabulate::MIN_SHARED;
 
 /// BG/NBD parameters.
 ///
@@ -355,8 +357,8 @@ impl PurchaseModel for BgNbd {
         for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
             let mut series = BgSeries::new(t, self.r, self.a, self.b);
             // ln(b + x - 1) by x (NaN for x = 0, where it is not used).
-            let mut ln_bx = crate::purchase::LnByX::new(self.b, -1.0);
-            let mut cache = crate::purchase::XtCache::new();
+            let mut ln_bx = LnByX::new(self.b, -1.0);
+            let mut cache = XtCache::new();
             for (h, o) in hs.iter().zip(os.iter_mut()) {
                 let xf = f64::from(h.x);
                 let at = self.alpha + h.t;
@@ -392,13 +394,13 @@ impl PurchaseModel for BgNbd {
         histories: &[History],
         options: &ClvOptions,
     ) -> Vec<f64> {
-        let tabulated = crate::clv_batch::bg_family(
+        let tabulated = bg_family::discounted_batch(
             histories,
             options,
             (self.r, self.alpha, self.a, self.b),
-            crate::clv_batch::MIN_SHARED,
+            MIN_SHARED,
         );
-        crate::clv_batch::or_per_customer(self, histories, options, tabulated)
+        or_per_customer(self, histories, options, tabulated)
     }
 
     /// ```text
@@ -432,24 +434,5 @@ impl PurchaseModel for BgNbd {
             p += (ln_beta(a + 1.0, b + nf - 1.0) - lb).exp() * tail;
         }
         p.clamp(0.0, 1.0)
-    }
-}
-
-/// 1 - (at/(at+t))^rx: probability of at least one purchase in the next t for an alive
-/// customer whose rate is Gamma(rx, at) (dropout only happens after a purchase).
-#[inline]
-pub(crate) fn nbd_any_purchase(t: f64, rx: f64, at: f64) -> f64 {
-    let t = t.max(0.0);
-    -(rx * (-t / (at + t)).ln_1p()).exp_m1()
-}
-
-/// 1 / (1 + e^v) without overflow.
-#[inline]
-pub(crate) fn sigmoid_neg(v: f64) -> f64 {
-    if v > 0.0 {
-        let e = (-v).exp();
-        e / (1.0 + e)
-    } else {
-        1.0 / (1.0 + v.exp())
     }
 }

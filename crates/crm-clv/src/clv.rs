@@ -121,3 +121,144 @@ pub fn predict_clv_batch<M: PurchaseModel + Sync>(
     }
     out
 }
+
+#[cfg(test)]
+mod tests {
+    //! The tabulated batch sums of the BG family and Pareto/NBD against the per-customer
+    //! definition, with every eligible piece tabulated.
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::bg_family;
+    use crate::discount::Periods;
+    use crate::pareto;
+    use crate::{BgNbd, MbgNbd, ParetoNbd};
+
+    /// Ages on a fine grid over many binades, for a spread of x including heavy buyers.
+    fn grid() -> Vec<History> {
+        let mut hs = vec![History::new(221, 103.4, 103.6)];
+        for x in [0u32, 1, 2, 5, 20, 221, 300, 1000, 4095, 5000] {
+            let mut tt = 0.01;
+            while tt < 3000.0 {
+                let tx = if x == 0 { 0.0 } else { tt * 0.6 };
+                hs.push(History::new(x, tx, tt));
+                tt *= 1.03;
+            }
+        }
+        hs
+    }
+
+    fn options() -> Vec<ClvOptions> {
+        [
+            (39.0, 0.01, 1.0),
+            (39.5, 0.05, 1.0),
+            (52.0, 0.1, 4.348_125),
+            (10.5, 0.02, 3.0),
+            (200.0, 0.001, 7.0),
+            (3.0, 0.3, 0.25),
+        ]
+        .iter()
+        .map(|&(h, d, p)| ClvOptions::new(h, d, p).unwrap())
+        .collect()
+    }
+
+    fn compare<M: PurchaseModel>(
+        m: &M,
+        hs: &[History],
+        o: &ClvOptions,
+        got: &[f64],
+        worst: &mut f64,
+    ) {
+        for (h, g) in hs.iter().zip(got) {
+            let want = discounted_purchases_if_alive(m, h, o);
+            let err = (g - want).abs();
+            assert!(
+                err <= 1e-11 * want.abs() || err < 1e-300,
+                "{m:?} {h:?} {o:?}: batch {g:e} per customer {want:e}",
+                m = m.name()
+            );
+            if want != 0.0 {
+                *worst = worst.max(err / want.abs());
+            }
+        }
+    }
+
+    #[test]
+    fn tabulated_matches_per_customer_bg_family() {
+        let hs = grid();
+        let (mut worst, mut tabulated) = (0.0f64, 0usize);
+        for (r, alpha, a, b) in [
+            (0.2426, 4.4136, 0.7929, 2.4259),
+            (0.25, 4.0, 1.0, 2.5),
+            (2.0, 0.5, 3.5, 0.3),
+            (0.05, 40.0, 0.2, 0.6),
+            (5.0, 1.0, 0.5, 50.0),
+        ] {
+            let bg = BgNbd::new(r, alpha, a, b).unwrap();
+            let mb = MbgNbd::new(r, alpha, a, b).unwrap();
+            for o in options() {
+                // min_shared = 1: every eligible piece is tabulated.
+                let (got, n) = bg_family::discounted_batch(&hs, &o, (r, alpha, a, b), 1).unwrap();
+                compare(&bg, &hs, &o, &got, &mut worst);
+                tabulated += n;
+                let (got, n) =
+                    bg_family::discounted_batch(&hs, &o, (r, alpha, a, b + 1.0), 1).unwrap();
+                compare(&mb, &hs, &o, &got, &mut worst);
+                tabulated += n;
+            }
+        }
+        let total = hs.len() * 5 * 2 * options().len();
+        eprintln!("BG family: {tabulated} of {total} interpolated, worst relative {worst:e}");
+        assert!(tabulated > total / 2, "{tabulated} of {total}");
+    }
+
+    #[test]
+    fn tabulated_matches_per_customer_pareto() {
+        let hs = grid();
+        let (mut worst, mut tabulated) = (0.0f64, 0usize);
+        for (r, alpha, s, beta) in [
+            (0.553, 10.578, 0.606, 11.669),
+            (0.553, 11.669, 0.606, 10.578),
+            (0.8, 15.0, 1.3, 4.0),
+            (2.0, 1.0, 1.0, 1.0),
+            (0.05, 40.0, 0.2, 0.6),
+            (5.0, 1.0, 0.5, 50.0),
+            (0.3, 0.5, 3.0, 0.4),
+            (0.5, 2.0, 1.0 + 1e-13, 0.01),
+            (0.5, 2.0, 20.0, 0.01),
+        ] {
+            let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
+            for o in options() {
+                let (got, n) = pareto::discounted_batch(&hs, &o, &m, 1).unwrap();
+                compare(&m, &hs, &o, &got, &mut worst);
+                tabulated += n;
+            }
+        }
+        let total = hs.len() * 9 * options().len();
+        eprintln!("Pareto/NBD: {tabulated} of {total} interpolated, worst relative {worst:e}");
+        assert!(tabulated > total * 9 / 10, "{tabulated} of {total}");
+    }
+
+    #[test]
+    fn no_discount_and_huge_period_counts_use_the_loop() {
+        let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap();
+        let hs = grid();
+        assert!(
+            bg_family::discounted_batch(
+                &hs,
+                &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
+                (0.2, 4.0, 0.8, 2.4),
+                1
+            )
+            .is_none()
+        );
+        let o = ClvOptions::new(1e7, 0.01, 1.0).unwrap();
+        assert!(Periods::new(&o).is_none());
+        let d = m.discounted_purchases_if_alive_batch(
+            &hs[..3],
+            &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
+        );
+        for (h, v) in hs[..3].iter().zip(d) {
+            assert_eq!(v, m.expected_purchases_if_alive(39.0, h));
+        }
+    }
+}

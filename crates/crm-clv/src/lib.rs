@@ -36,10 +36,10 @@
 // formulas (matrices, parameter vectors).
 #![allow(clippy::neg_cmp_op_on_partial_ord, clippy::needless_range_loop)]
 
+mod bg_family;
 mod bgbb;
 mod bgnbd;
 mod clv;
-mod clv_batch;
 mod data;
 mod discount;
 mod error;
@@ -52,6 +52,7 @@ mod purchase;
 pub mod rng;
 mod sbg;
 mod special;
+mod tabulate;
 
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;

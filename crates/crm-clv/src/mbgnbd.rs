@@ -3,15 +3,17 @@
 use serde::{Deserialize, Serialize};
 use statrs::function::beta::beta_reg;
 
-use crate::bgnbd::{BgNbdLik, nbd_any_purchase, sigmoid_neg};
+use crate::bg_family::{self, BgSeries, LnByX, bg_alive_expected, nbd_any_purchase, sigmoid_neg};
+use crate::bgnbd::BgNbdLik;
 use crate::data::{Histories, History};
 use crate::discount::ClvOptions;
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, for_each_share};
-use crate::purchase::{BgSeries, Prediction, PurchaseModel, bg_alive_expected};
+use crate::purchase::{Prediction, PurchaseModel, or_per_customer};
 use crate::rng::Rng;
 use crate::special::{ln_beta, ln_gamma};
+use crate::tabulate::MIN_SHARED;
 
 /// MBG/NBD parameters.
 ///
@@ -211,7 +213,7 @@ impl PurchaseModel for MbgNbd {
         for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
             let mut series = BgSeries::new(t, self.r, self.a, self.b + 1.0);
             // ln(b + x) by x, the same expression as `p_alive`.
-            let mut ln_bx = crate::purchase::LnByX::new(self.b, 0.0);
+            let mut ln_bx = LnByX::new(self.b, 0.0);
             for (h, o) in hs.iter().zip(os.iter_mut()) {
                 let xf = f64::from(h.x);
                 let at = self.alpha + h.t;
@@ -241,13 +243,13 @@ impl PurchaseModel for MbgNbd {
         histories: &[History],
         options: &ClvOptions,
     ) -> Vec<f64> {
-        let tabulated = crate::clv_batch::bg_family(
+        let tabulated = bg_family::discounted_batch(
             histories,
             options,
             (self.r, self.alpha, self.a, self.b + 1.0),
-            crate::clv_batch::MIN_SHARED,
+            MIN_SHARED,
         );
-        crate::clv_batch::or_per_customer(self, histories, options, tabulated)
+        or_per_customer(self, histories, options, tabulated)
     }
 
     /// ```text

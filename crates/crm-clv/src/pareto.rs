@@ -3,14 +3,14 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::{Histories, History};
-use crate::discount::ClvOptions;
+use crate::discount::{ClvOptions, Periods};
 use crate::error::Result;
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, for_each_share};
-use crate::purchase::Prediction;
-use crate::purchase::PurchaseModel;
+use crate::purchase::{Prediction, PurchaseModel, or_per_customer};
 use crate::rng::Rng;
 use crate::special::{GL20, ln_gamma, ln_hyp2f1_pos, log_add_exp, log_sub_exp};
+use crate::tabulate::{MIN_SHARED, Smooth};
 
 mod lik;
 use lik::ParetoLik;
@@ -287,9 +287,8 @@ impl PurchaseModel for ParetoNbd {
         histories: &[History],
         options: &ClvOptions,
     ) -> Vec<f64> {
-        let tabulated =
-            crate::clv_batch::pareto(histories, options, self, crate::clv_batch::MIN_SHARED);
-        crate::clv_batch::or_per_customer(self, histories, options, tabulated)
+        let tabulated = discounted_batch(histories, options, self, MIN_SHARED);
+        or_per_customer(self, histories, options, tabulated)
     }
 
     /// ```text
@@ -342,6 +341,35 @@ pub(crate) fn expm1_ratio(k: f64, t: f64, b: f64) -> f64 {
     } else {
         -(-k * l).exp_m1() / k
     }
+}
+
+/// The Pareto/NBD discounted sums if alive for many customers (the specialised
+/// [`PurchaseModel::discounted_purchases_if_alive_batch`]):
+/// D = (r+x)(beta+T)/(alpha+T) S(beta+T), one function S for everyone, tabulated.
+pub(crate) fn discounted_batch(
+    histories: &[History],
+    options: &ClvOptions,
+    m: &ParetoNbd,
+    min_shared: u32,
+) -> Option<(Vec<f64>, usize)> {
+    let periods = Periods::new(options)?;
+    let (r, alpha, s, beta) = (m.r, m.alpha, m.s, m.beta);
+    let key = |h: &History| {
+        let bt = beta + h.t;
+        (0, bt, (r + f64::from(h.x)) * bt / (alpha + h.t))
+    };
+    let exact = |_: &mut (), _: u32, bt: f64| periods.discounted(|t| expm1_ratio(s - 1.0, t, bt));
+    Some(
+        Smooth {
+            classes: 1,
+            u_min: 0.0,
+            min_shared,
+            key: &key,
+            scratch: &|| (),
+            exact: &exact,
+        }
+        .run(histories),
+    )
 }
 
 #[cfg(test)]

@@ -1,6 +1,6 @@
-//! Discounted CLV for many customers: the discounted expected purchases if alive
-//! ([`crate::discounted_purchases_if_alive`]) tabulated by piecewise Chebyshev interpolation
-//! where customers share a smooth function.
+//! Piecewise Chebyshev tabulation of a smooth per-customer function, the engine of the batch
+//! discounted CLV sums ([`crate::PurchaseModel::discounted_purchases_if_alive_batch`]) of
+//! BG/NBD, MBG/NBD and Pareto/NBD; it knows no model (each supplies a [`Smooth`]).
 //!
 //! For BG/NBD and MBG/NBD the discounted sum D depends on x and alpha + T only; for
 //! Pareto/NBD it is (r+x)(beta+T)/(alpha+T) times a function of beta + T alone. Write
@@ -14,7 +14,6 @@
 //! customer and the whole input (which pieces are shared), not on the number of threads.
 
 use crate::data::History;
-use crate::discount::{ClvOptions, Periods};
 use crate::parallel::{MIN_SHARE, for_each_share, map_shares};
 
 /// Chebyshev points per piece.
@@ -222,229 +221,10 @@ impl<S> Smooth<'_, S> {
     }
 }
 
-/// The per-customer loop of [`crate::discounted_purchases_if_alive`] in parallel: the
-/// default of [`crate::PurchaseModel::discounted_purchases_if_alive_batch`].
-pub(crate) fn per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
-    model: &M,
-    histories: &[History],
-    options: &ClvOptions,
-) -> Vec<f64> {
-    let mut out = vec![0.0; histories.len()];
-    for_each_share(histories, &mut out, MIN_SHARE, |hs, os| {
-        for (h, o) in hs.iter().zip(os.iter_mut()) {
-            *o = crate::clv::discounted_purchases_if_alive(model, h, options);
-        }
-    });
-    out
-}
-
-/// The tabulated sums when there are any (`None`: see [`Periods::new`]), else the
-/// per-customer loop.
-pub(crate) fn or_per_customer<M: crate::PurchaseModel + Sync + ?Sized>(
-    model: &M,
-    histories: &[History],
-    options: &ClvOptions,
-    tabulated: Option<(Vec<f64>, usize)>,
-) -> Vec<f64> {
-    tabulated.map_or_else(|| per_customer(model, histories, options), |v| v.0)
-}
-
-/// BG/NBD-family batch: D = f_x(alpha + T), f by the tabulated series of
-/// [`crate::purchase::BgSeries`] (E over p ~ Beta(a, b0 + x) of the NBD expectation).
-pub(crate) fn bg_family(
-    histories: &[History],
-    options: &ClvOptions,
-    (r, alpha, a, b0): (f64, f64, f64, f64),
-    min_shared: u32,
-) -> Option<(Vec<f64>, usize)> {
-    use crate::purchase::BgSeries;
-    let periods = Periods::new(options)?;
-    let key = |h: &History| (h.x, alpha + h.t, 1.0);
-    let scratch = || BgSeries::new(options.horizon, r, a, b0);
-    let exact = |s: &mut BgSeries, x: u32, at: f64| {
-        periods.discounted(|t| {
-            let z = t / (at + t);
-            s.eval_at(t, x, at, z, (-z).ln_1p())
-        })
-    };
-    Some(
-        Smooth {
-            classes: 4096,
-            // Below this, the largest series argument H/(alpha+T+H) can exceed 0.95, where
-            // the exact evaluation switches method.
-            u_min: options.horizon / 18.0,
-            min_shared,
-            key: &key,
-            scratch: &scratch,
-            exact: &exact,
-        }
-        .run(histories),
-    )
-}
-
-/// Pareto/NBD batch: D = (r+x)(beta+T)/(alpha+T) S(beta+T), one function S for everyone.
-pub(crate) fn pareto(
-    histories: &[History],
-    options: &ClvOptions,
-    m: &crate::ParetoNbd,
-    min_shared: u32,
-) -> Option<(Vec<f64>, usize)> {
-    let periods = Periods::new(options)?;
-    let (r, alpha, s, beta) = (m.r, m.alpha, m.s, m.beta);
-    let key = |h: &History| {
-        let bt = beta + h.t;
-        (0, bt, (r + f64::from(h.x)) * bt / (alpha + h.t))
-    };
-    let exact = |_: &mut (), _: u32, bt: f64| {
-        periods.discounted(|t| crate::pareto::expm1_ratio(s - 1.0, t, bt))
-    };
-    Some(
-        Smooth {
-            classes: 1,
-            u_min: 0.0,
-            min_shared,
-            key: &key,
-            scratch: &|| (),
-            exact: &exact,
-        }
-        .run(histories),
-    )
-}
-
 #[cfg(test)]
 mod tests {
     #![allow(clippy::unwrap_used)]
     use super::*;
-    use crate::clv::discounted_purchases_if_alive;
-    use crate::{BgNbd, MbgNbd, ParetoNbd, PurchaseModel};
-
-    /// Ages on a fine grid over many binades, for a spread of x including heavy buyers.
-    fn grid() -> Vec<History> {
-        let mut hs = vec![History::new(221, 103.4, 103.6)];
-        for x in [0u32, 1, 2, 5, 20, 221, 300, 1000, 4095, 5000] {
-            let mut tt = 0.01;
-            while tt < 3000.0 {
-                let tx = if x == 0 { 0.0 } else { tt * 0.6 };
-                hs.push(History::new(x, tx, tt));
-                tt *= 1.03;
-            }
-        }
-        hs
-    }
-
-    fn options() -> Vec<ClvOptions> {
-        [
-            (39.0, 0.01, 1.0),
-            (39.5, 0.05, 1.0),
-            (52.0, 0.1, 4.348_125),
-            (10.5, 0.02, 3.0),
-            (200.0, 0.001, 7.0),
-            (3.0, 0.3, 0.25),
-        ]
-        .iter()
-        .map(|&(h, d, p)| ClvOptions::new(h, d, p).unwrap())
-        .collect()
-    }
-
-    fn compare<M: PurchaseModel>(
-        m: &M,
-        hs: &[History],
-        o: &ClvOptions,
-        got: &[f64],
-        worst: &mut f64,
-    ) {
-        for (h, g) in hs.iter().zip(got) {
-            let want = discounted_purchases_if_alive(m, h, o);
-            let err = (g - want).abs();
-            assert!(
-                err <= 1e-11 * want.abs() || err < 1e-300,
-                "{m:?} {h:?} {o:?}: batch {g:e} per customer {want:e}",
-                m = m.name()
-            );
-            if want != 0.0 {
-                *worst = worst.max(err / want.abs());
-            }
-        }
-    }
-
-    #[test]
-    fn tabulated_matches_per_customer_bg_family() {
-        let hs = grid();
-        let (mut worst, mut tabulated) = (0.0f64, 0usize);
-        for (r, alpha, a, b) in [
-            (0.2426, 4.4136, 0.7929, 2.4259),
-            (0.25, 4.0, 1.0, 2.5),
-            (2.0, 0.5, 3.5, 0.3),
-            (0.05, 40.0, 0.2, 0.6),
-            (5.0, 1.0, 0.5, 50.0),
-        ] {
-            let bg = BgNbd::new(r, alpha, a, b).unwrap();
-            let mb = MbgNbd::new(r, alpha, a, b).unwrap();
-            for o in options() {
-                // min_shared = 1: every eligible piece is tabulated.
-                let (got, n) = bg_family(&hs, &o, (r, alpha, a, b), 1).unwrap();
-                compare(&bg, &hs, &o, &got, &mut worst);
-                tabulated += n;
-                let (got, n) = bg_family(&hs, &o, (r, alpha, a, b + 1.0), 1).unwrap();
-                compare(&mb, &hs, &o, &got, &mut worst);
-                tabulated += n;
-            }
-        }
-        let total = hs.len() * 5 * 2 * options().len();
-        eprintln!("BG family: {tabulated} of {total} interpolated, worst relative {worst:e}");
-        assert!(tabulated > total / 2, "{tabulated} of {total}");
-    }
-
-    #[test]
-    fn tabulated_matches_per_customer_pareto() {
-        let hs = grid();
-        let (mut worst, mut tabulated) = (0.0f64, 0usize);
-        for (r, alpha, s, beta) in [
-            (0.553, 10.578, 0.606, 11.669),
-            (0.553, 11.669, 0.606, 10.578),
-            (0.8, 15.0, 1.3, 4.0),
-            (2.0, 1.0, 1.0, 1.0),
-            (0.05, 40.0, 0.2, 0.6),
-            (5.0, 1.0, 0.5, 50.0),
-            (0.3, 0.5, 3.0, 0.4),
-            (0.5, 2.0, 1.0 + 1e-13, 0.01),
-            (0.5, 2.0, 20.0, 0.01),
-        ] {
-            let m = ParetoNbd::new(r, alpha, s, beta).unwrap();
-            for o in options() {
-                let (got, n) = pareto(&hs, &o, &m, 1).unwrap();
-                compare(&m, &hs, &o, &got, &mut worst);
-                tabulated += n;
-            }
-        }
-        let total = hs.len() * 9 * options().len();
-        eprintln!("Pareto/NBD: {tabulated} of {total} interpolated, worst relative {worst:e}");
-        assert!(tabulated > total * 9 / 10, "{tabulated} of {total}");
-    }
-
-    #[test]
-    fn no_discount_and_huge_period_counts_use_the_loop() {
-        let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap();
-        let hs = grid();
-        assert!(
-            bg_family(
-                &hs,
-                &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
-                (0.2, 4.0, 0.8, 2.4),
-                1
-            )
-            .is_none()
-        );
-        let o = ClvOptions::new(1e7, 0.01, 1.0).unwrap();
-        assert!(Periods::new(&o).is_none());
-        let d = m.discounted_purchases_if_alive_batch(
-            &hs[..3],
-            &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
-        );
-        for (h, v) in hs[..3].iter().zip(d) {
-            assert_eq!(v, m.expected_purchases_if_alive(39.0, h));
-        }
-    }
 
     #[test]
     fn interpolant_rejects_a_function_it_cannot_represent() {
