@@ -17,6 +17,7 @@ use crm_model::{
     Currency, CurrencyGuard, CustomerGroups, CustomerKey, LateEvents, ModelError, PurchaseSummary,
     SameDayPurchases, Transaction,
 };
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -725,8 +726,8 @@ impl RfmAccumulator {
 }
 
 impl RfmAccumulator {
-    /// [`RfmAccumulator::finish`] with the rows built on `threads` scoped threads, each taking a
-    /// contiguous range of keys.
+    /// [`RfmAccumulator::finish`] with the rows built in `threads` parts on the current rayon
+    /// pool, each taking a contiguous range of keys.
     fn finish_threaded(
         self,
         as_of: NaiveDate,
@@ -741,31 +742,16 @@ impl RfmAccumulator {
         let step = n.div_ceil(threads.max(1)).max(1);
         let this = &self;
         let occ = occasions.as_deref();
-        let parts: Vec<Result<Vec<RfmValues>>> = std::thread::scope(|s| {
-            let handles: Vec<_> = (step..n)
-                .step_by(step)
-                .map(|lo| {
-                    s.spawn(move || {
-                        let hi = (lo + step).min(n);
-                        this.values_of(lo..hi, as_of, occ, monetary, Vec::with_capacity(hi - lo))
-                    })
-                })
-                .collect();
-            // The first part's vector has room for all rows: the others are appended without
-            // growing it.
-            let first = this.values_of(0..step.min(n), as_of, occ, monetary, Vec::with_capacity(n));
-            std::iter::once(first)
-                .chain(handles.into_iter().map(|h| {
-                    h.join().unwrap_or_else(|_| {
-                        Err(ModelError::InvalidParameter {
-                            name: "threads",
-                            reason: "a worker thread panicked".into(),
-                        }
-                        .into())
-                    })
-                }))
-                .collect()
-        });
+        // One part per range of `step` keys, in key order; the first part's vector has room
+        // for all rows, so the others are appended without growing it.
+        let parts: Vec<Result<Vec<RfmValues>>> = (0..n.div_ceil(step).max(1))
+            .into_par_iter()
+            .map(|i| {
+                let (lo, hi) = (i * step, ((i + 1) * step).min(n));
+                let room = if i == 0 { n } else { hi - lo };
+                this.values_of(lo..hi, as_of, occ, monetary, Vec::with_capacity(room))
+            })
+            .collect();
         let mut parts = parts.into_iter();
         let mut customers = parts.next().unwrap_or_else(|| Ok(Vec::new()))?;
         for p in parts {
@@ -1164,17 +1150,19 @@ pub fn rfm_values(transactions: &[Transaction], options: &RfmOptions) -> Result<
     acc.finish(Some(options.as_of), options.monetary)
 }
 
-/// [`rfm_values`] on `threads` scoped threads. The result is identical to [`rfm_values`];
-/// `threads <= 1` or a small input runs on the caller's thread.
+/// [`rfm_values`] split into `threads` parts (at most 64) that run in parallel on the current
+/// rayon pool: the caller's inside `ThreadPool::install`, else rayon's global pool (so
+/// `rayon::current_num_threads()` is the natural value). The result is identical to
+/// [`rfm_values`], whatever the number of parts or pool threads; `threads <= 1` or a small input
+/// runs on the caller's thread.
 ///
-/// The slice is taken in runs of about a million rows per thread. Each thread scatters its
-/// share of the run into buckets of consecutive customer keys (as
-/// [`RfmAccumulator::push_all`] does); then each thread adds a contiguous range of buckets,
-/// every part in input order, to its own range of the customers' state. Every customer's
-/// purchases are therefore added in input order, there is no merge, and the threads never write
-/// the same memory. A run holding a row that must be pushed on its own (see
-/// [`RfmAccumulator::push_all`]), a currency mismatch or a late purchase to reject is done on
-/// the caller's thread instead.
+/// The slice is taken in runs of about a million rows per part. Each part scatters its share
+/// of the run into buckets of consecutive customer keys (as [`RfmAccumulator::push_all`] does);
+/// then each part adds a contiguous range of buckets, every share in input order, to its own
+/// range of the customers' state. Every customer's purchases are therefore added in input
+/// order, there is no merge, and no two parts write the same memory. A run holding a row that
+/// must be pushed on its own (see [`RfmAccumulator::push_all`]), a currency mismatch or a late
+/// purchase to reject is done on the caller's thread instead.
 ///
 /// # Errors
 /// As [`rfm_values`] (record positions refer to the whole slice; the first failing record in
@@ -1195,7 +1183,8 @@ pub fn rfm_values_threaded(
 }
 
 impl RfmAccumulator {
-    /// [`RfmAccumulator::push_all`] on `threads` scoped threads (see [`rfm_values_threaded`]).
+    /// [`RfmAccumulator::push_all`] in `threads` parts on the current rayon pool (see
+    /// [`rfm_values_threaded`]).
     fn push_all_threaded(
         &mut self,
         transactions: &[Transaction],
@@ -1212,22 +1201,18 @@ impl RfmAccumulator {
                 let rest = transactions.get(at..).unwrap_or(&[]);
                 return self.push_all_at(rest, at);
             }
-            // Phase 1: each thread scatters its share of the run.
+            // Phase 1: each part scatters its share of the run.
             for p in &mut parts {
                 p.clear(self.guard, plan.buckets);
             }
             let share = run.len().div_ceil(threads);
-            let clean = std::thread::scope(|s| {
-                let mut jobs = parts.iter_mut().zip(run.chunks(share));
-                let first = jobs.next();
-                let handles: Vec<_> = jobs
-                    .map(|(p, rows)| s.spawn(move || p.scatter(rows, &plan) == rows.len()))
-                    .collect();
-                let ok = first.is_none_or(|(p, rows)| p.scatter(rows, &plan) == rows.len());
-                handles
-                    .into_iter()
-                    .fold(ok, |ok, h| h.join().unwrap_or(false) && ok)
-            });
+            let clean = parts
+                .par_iter_mut()
+                .zip(run.par_chunks(share))
+                .map(|(p, rows)| p.scatter(rows, &plan) == rows.len())
+                .collect::<Vec<bool>>()
+                .into_iter()
+                .all(|ok| ok);
             let mut guard = self.guard;
             if !clean
                 || parts
@@ -1238,7 +1223,7 @@ impl RfmAccumulator {
                 self.push_all_at(run, at)?;
                 continue;
             }
-            // Phase 2: each thread adds a contiguous range of buckets to its own slots.
+            // Phase 2: each part adds a contiguous range of buckets to its own slots.
             let keys = parts.iter().map(|p| p.keys).max().unwrap_or(0);
             if keys > self.slots.len() {
                 self.slots.resize(keys, EMPTY);
@@ -1259,29 +1244,14 @@ impl RfmAccumulator {
                 first_key = end_key;
             }
             let parts_ref = &parts;
-            let deferred: Vec<(Vec<(u32, u32)>, u32)> = std::thread::scope(|s| {
-                let mut jobs = jobs.into_iter();
-                let first = jobs.next();
-                let handles: Vec<_> = jobs
-                    .map(|(slots, k, r)| {
-                        s.spawn(move || {
-                            let mut d = Vec::new();
-                            let touch = apply(slots, k, plan.bits, parts_ref, r, &mut d);
-                            (d, touch)
-                        })
-                    })
-                    .collect();
-                let mut out = Vec::with_capacity(threads);
-                if let Some((slots, k, r)) = first {
+            let deferred: Vec<(Vec<(u32, u32)>, u32)> = jobs
+                .into_par_iter()
+                .map(|(slots, k, r)| {
                     let mut d = Vec::new();
                     let touch = apply(slots, k, plan.bits, parts_ref, r, &mut d);
-                    out.push((d, touch));
-                }
-                for h in handles {
-                    out.push(h.join().unwrap_or_default());
-                }
-                out
-            });
+                    (d, touch)
+                })
+                .collect();
             self.count_parts(&parts);
             for (d, touch) in &deferred {
                 self.touched ^= touch;
