@@ -120,7 +120,7 @@ pub mod demo;
 /// assert!(matches!(e, Error::Model(ModelError::DateOverflow)));
 /// assert_eq!(e.to_string(), "date arithmetic overflowed the calendar range");
 /// ```
-#[derive(Debug, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Invalid model data (`crm-model`).
@@ -222,6 +222,7 @@ mod tests {
             format!("cannot parse a decimal number: {bad}")
         );
         assert!(std::error::Error::source(&e).is_some());
+        assert_eq!(e.clone(), Error::Decimal(bad));
     }
 
     /// The facade error can cross threads and be boxed (a service's error type).
