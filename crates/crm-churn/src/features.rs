@@ -583,6 +583,41 @@ impl Feature {
         }
     }
 
+    /// Every column, in declaration order.
+    pub const ALL: &'static [Feature] = &[
+        Feature::RecencyDays,
+        Feature::LogRecency,
+        Feature::Frequency,
+        Feature::LogFrequency,
+        Feature::Monetary,
+        Feature::LogMonetary,
+        Feature::LogTotalSpend,
+        Feature::TenureDays,
+        Feature::Trend,
+        Feature::PurchasesLastWindow,
+        Feature::LogGapRatio,
+        Feature::OneTimeBuyer,
+        Feature::ComplaintsRecent,
+        Feature::UnresolvedTickets,
+        Feature::LastNps,
+        Feature::LastCsat,
+        Feature::HasSurvey,
+        Feature::DaysSinceContact,
+    ];
+
+    /// The column named `name` ([`Feature::name`], e.g. `"log_recency"`); `None` for any other
+    /// name (e.g. a column added with [`FeatureMatrix::push_column`]).
+    ///
+    /// ```
+    /// use crm_churn::Feature;
+    /// assert_eq!(Feature::from_name("log_recency"), Some(Feature::LogRecency));
+    /// assert_eq!(Feature::from_name("bgnbd_p_alive"), None);
+    /// ```
+    #[must_use]
+    pub fn from_name(name: &str) -> Option<Feature> {
+        Feature::ALL.iter().copied().find(|f| f.name() == name)
+    }
+
     /// The purchase-history columns (a good default for transaction-only data).
     pub const PURCHASE: [Feature; 7] = [
         Feature::LogRecency,

@@ -269,6 +269,42 @@ pub struct LabelledSet {
     pub labels: Vec<bool>,
 }
 
+impl LabelledSet {
+    /// The labels as rows that carry the customer: `label_rows()[i]` is
+    /// `features[i].customer` with `labels[i]` (pairs beyond the shorter of the two are left
+    /// out; [`time_split`] always gives them equal length).
+    ///
+    /// ```
+    /// use crm_churn::{ChurnLabel, CustomerFeatures, LabelledSet};
+    /// use crm_model::chrono::NaiveDate;
+    /// use crm_model::CustomerKey;
+    /// let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+    /// let f = |k| CustomerFeatures {
+    ///     customer: CustomerKey::from_index(k), first_purchase: as_of, last_purchase: as_of,
+    ///     recency_days: 0.0, frequency: 1, monetary: 10.0, total_spend: 10.0, tenure_days: 0.0,
+    ///     purchases_last_window: 1, purchases_prev_window: 0, trend: 1.0, mean_gap_days: None,
+    ///     gap_ratio: None, complaints_recent: 0, days_since_complaint: None,
+    ///     unresolved_tickets: 0, last_nps: None, last_csat: None, days_since_contact: None,
+    /// };
+    /// let set = LabelledSet { as_of, features: vec![f(4), f(9)], labels: vec![true, false] };
+    /// assert_eq!(set.label_rows(), [
+    ///     ChurnLabel { customer: CustomerKey::from_index(4), churned: true },
+    ///     ChurnLabel { customer: CustomerKey::from_index(9), churned: false },
+    /// ]);
+    /// ```
+    #[must_use]
+    pub fn label_rows(&self) -> Vec<ChurnLabel> {
+        self.features
+            .iter()
+            .zip(&self.labels)
+            .map(|(f, &churned)| ChurnLabel {
+                customer: f.customer,
+                churned,
+            })
+            .collect()
+    }
+}
+
 /// Training set at `split.train_as_of` and test set at `split.test_as_of`, both with
 /// non-contractual labels over `split.horizon_days`.
 ///

@@ -7,7 +7,7 @@
 //! | labels | [`noncontractual_labels`], [`contractual_labels`], [`subscriptions_from_mrr`], [`time_split`] |
 //! | features as of a date | [`compute_features`], [`CustomerFeatures`], [`Feature`], [`FeatureMatrix`] |
 //! | rule scores | [`RuleSet`], [`Rule`], [`Condition`], [`RiskTier`] |
-//! | logistic regression | [`LogisticModel`], [`LogisticOptions`], [`cross_validated_probabilities`] |
+//! | logistic regression | [`LogisticModel`], [`LogisticOptions`], [`LogisticScore`], [`cross_validated_scores`], [`cross_validated_probabilities`] |
 //! | model scores (crm-clv) | [`fit_bgnbd`], [`bgnbd_scores`] (P(no purchase), P(alive), expected purchases) |
 //! | survival | [`KaplanMeier`], [`lifetimes_from_transactions`], [`lifetimes_from_subscriptions`] |
 //! | evaluation | [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier_score`], [`calibration_table`], [`cumulative_gains`], [`top_decile_lift`], [`precision_at_k`], [`evaluate`] |
@@ -15,6 +15,12 @@
 //! Each module's documentation carries the definitions and formulas ([`labels`], [`features`],
 //! [`rules`], [`logistic`], [`model_scores`], [`survival`], [`eval`]); everything is also
 //! re-exported at the crate root.
+//!
+//! Per-customer results are rows that carry the customer's key, in input order:
+//! [`ChurnLabel`], [`RuleScore`], [`BgNbdScore`], [`LogisticScore`] (from
+//! [`LogisticModel::score`] and [`cross_validated_scores`]) and [`LabelledSet::label_rows`].
+//! [`LogisticModel::predict`] and [`cross_validated_probabilities`] are the low-level forms on a
+//! [`FeatureMatrix`], with probabilities parallel to its rows.
 //!
 //! Conventions: `churned = true` is the positive class; a higher score means more likely to
 //! churn; nothing computed "as of" a date looks past it. `docs/churn.md` explains which score to
@@ -65,7 +71,10 @@ pub use labels::{
     ChurnLabel, LabelledSet, Subscription, TimeSplit, contractual_labels, noncontractual_labels,
     noncontractual_labels_grouped, subscriptions_from_mrr, time_split,
 };
-pub use logistic::{Contribution, LogisticModel, LogisticOptions, cross_validated_probabilities};
+pub use logistic::{
+    Contribution, LogisticModel, LogisticOptions, LogisticScore, cross_validated_probabilities,
+    cross_validated_scores,
+};
 pub use model_scores::{BgNbdScore, DAYS_PER_WEEK, bgnbd_scores, fit_bgnbd};
 pub use rules::{Condition, RiskTier, Rule, RuleScore, RuleSet};
 pub use survival::{

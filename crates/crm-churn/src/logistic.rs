@@ -24,8 +24,11 @@
 
 use serde::{Deserialize, Serialize};
 
+use crm_model::CustomerKey;
+
 use crate::error::{ChurnError, Result};
-use crate::features::FeatureMatrix;
+use crate::features::{CustomerFeatures, Feature, FeatureMatrix};
+use crate::labels::LabelledSet;
 
 /// Parameters of [`LogisticModel::fit`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -91,6 +94,17 @@ pub struct LogisticModel {
     pub n: usize,
     /// Newton iterations run.
     pub iterations: usize,
+}
+
+/// One customer's logistic churn probability: a row of [`LogisticModel::score`] and
+/// [`cross_validated_scores`].
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+pub struct LogisticScore {
+    /// The customer (its [`CustomerFeatures::customer`]).
+    pub customer: CustomerKey,
+    /// P(churn): the model's probability that the customer churns within the horizon its
+    /// training labels used, in (0, 1).
+    pub p_churn: f64,
 }
 
 /// One feature's contribution to a customer's churn log-odds.
@@ -402,7 +416,9 @@ impl LogisticModel {
         sigmoid(self.eta(row))
     }
 
-    /// Churn probabilities of every row of `x`.
+    /// Churn probabilities of every row of `x`, parallel to its rows: the low-level form, for
+    /// matrices with columns of your own ([`FeatureMatrix::push_column`]).
+    /// [`LogisticModel::score`] gives rows that carry the customer.
     ///
     /// # Errors
     /// [`ChurnError::InvalidParameter`] when `x`'s columns differ from the model's.
@@ -411,6 +427,89 @@ impl LogisticModel {
         Ok((0..x.n_rows())
             .map(|i| self.predict_row(x.row(i)))
             .collect())
+    }
+
+    /// The churn probability of every customer, as rows that carry the customer: one
+    /// [`LogisticScore`] per entry of `features`, in input order (`rows[i]` describes
+    /// `features[i].customer`).
+    ///
+    /// The model's columns must all be built-in [`Feature`]s (as when it was fitted on
+    /// [`FeatureMatrix::from_features`]); each customer's row is computed from its features as
+    /// that matrix would hold it, so `score(features)` equals
+    /// `predict(&FeatureMatrix::from_features(features, columns))` row by row.
+    ///
+    /// # Errors
+    /// [`ChurnError::InvalidParameter`] when a model column is not a built-in [`Feature`] (use
+    /// [`LogisticModel::predict`] on your matrix); [`ChurnError::NotFinite`] naming the column
+    /// and customer position of a value that is NaN or infinite.
+    ///
+    /// ```
+    /// use crm_churn::{compute_features, Feature, FeatureMatrix, FeatureOptions,
+    ///                 LogisticModel, LogisticOptions};
+    /// use crm_model::chrono::NaiveDate;
+    /// use crm_model::{CustomerKey, Transaction};
+    /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+    /// let (a, b, c) = (CustomerKey::from_index(0), CustomerKey::from_index(1), CustomerKey::from_index(2));
+    /// let tx = [
+    ///     Transaction::purchase(a, d(1, 10), 10.into())?,
+    ///     Transaction::purchase(b, d(3, 1), 10.into())?,
+    ///     Transaction::purchase(c, d(3, 25), 10.into())?,
+    /// ];
+    /// // Features as of Mar 31: 81, 30 and 6 days since the last purchase.
+    /// let f = compute_features(&tx, &[], &[], &FeatureOptions::new(d(3, 31)))?;
+    /// assert_eq!(f.iter().map(|f| f.recency_days).collect::<Vec<_>>(), [81.0, 30.0, 6.0]);
+    /// // A model on recency alone: log-odds of churn = -3 + 0.05 * recency_days, written by hand
+    /// // (means 0 and scales 1, so the standardised coefficients are the raw ones).
+    /// let m = LogisticModel {
+    ///     names: vec![Feature::RecencyDays.name().into()], means: vec![0.0], scales: vec![1.0],
+    ///     intercept_std: -3.0, coef_std: vec![0.05], l2: 0.0, log_likelihood: 0.0, n: 0,
+    ///     iterations: 0,
+    /// };
+    /// let s = m.score(&f)?;
+    /// assert_eq!(s.iter().map(|s| s.customer).collect::<Vec<_>>(), [a, b, c]);
+    /// // Customer a: eta = -3 + 0.05 * 81 = 1.05, p = 1 / (1 + e^-1.05) = 0.7408
+    /// assert!((s[0].p_churn - 0.7408).abs() < 1e-4);
+    /// // Customer c: eta = -3 + 0.3 = -2.7, p = 0.0630
+    /// assert!((s[2].p_churn - 0.0630).abs() < 1e-4);
+    /// // The same numbers as the low-level matrix form.
+    /// let p = m.predict(&FeatureMatrix::from_features(&f, &[Feature::RecencyDays]))?;
+    /// assert_eq!(s.iter().map(|s| s.p_churn).collect::<Vec<_>>(), p);
+    /// # Ok::<(), crm_churn::ChurnError>(())
+    /// ```
+    pub fn score(&self, features: &[CustomerFeatures]) -> Result<Vec<LogisticScore>> {
+        let columns = self
+            .names
+            .iter()
+            .map(|n| {
+                Feature::from_name(n).ok_or_else(|| ChurnError::InvalidParameter {
+                    name: "feature columns",
+                    reason: format!(
+                        "model column {n:?} is not a built-in feature; score a FeatureMatrix with predict"
+                    ),
+                })
+            })
+            .collect::<Result<Vec<Feature>>>()?;
+        let mut row = vec![0.0; columns.len()];
+        features
+            .iter()
+            .enumerate()
+            .map(|(i, f)| {
+                for (v, c) in row.iter_mut().zip(&columns) {
+                    *v = c.value(f);
+                    if !v.is_finite() {
+                        return Err(ChurnError::NotFinite {
+                            field: c.name().into(),
+                            index: i,
+                            value: *v,
+                        });
+                    }
+                }
+                Ok(LogisticScore {
+                    customer: f.customer,
+                    p_churn: self.predict_row(&row),
+                })
+            })
+            .collect()
     }
 
     /// The `top` features pushing row `i`'s churn log-odds up the most (largest `b_j z_ij`
@@ -450,6 +549,9 @@ impl LogisticModel {
 /// Out-of-fold churn probabilities by k-fold cross-validation: every row is scored by a model
 /// fitted without it. Rows go to folds by a seeded shuffle (xorshift64*), so the result is
 /// reproducible for a given `seed`.
+///
+/// The probabilities are parallel to the rows of `x` (the low-level form);
+/// [`cross_validated_scores`] takes a [`LabelledSet`] and returns rows that carry the customer.
 ///
 /// # Errors
 /// [`ChurnError::InvalidParameter`] for fewer than 2 folds or more folds than rows; errors of
@@ -499,4 +601,66 @@ pub fn cross_validated_probabilities(
         }
     }
     Ok(out)
+}
+
+/// [`cross_validated_probabilities`] on a labelled set, as rows that carry the customer: the
+/// out-of-fold churn probability of every customer of `set`, from the `columns` of its
+/// features, one [`LogisticScore`] per customer in the set's order (`rows[i]` describes
+/// `set.features[i].customer`).
+///
+/// # Errors
+/// [`ChurnError::LengthMismatch`] when `set.labels` and `set.features` differ in length; as
+/// [`cross_validated_probabilities`].
+///
+/// ```
+/// use crm_churn::{cross_validated_scores, CustomerFeatures, Feature, LabelledSet,
+///                 LogisticOptions};
+/// use crm_model::chrono::NaiveDate;
+/// use crm_model::CustomerKey;
+/// let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
+/// // Twelve customers; those silent for longer churned more often.
+/// let recency = [5.0, 12.0, 20.0, 28.0, 35.0, 44.0, 60.0, 75.0, 90.0, 110.0, 130.0, 150.0];
+/// let churned = [false, false, false, true, false, false, true, false, true, true, true, true];
+/// let f = |i: usize| CustomerFeatures {
+///     customer: CustomerKey::from_index(100 + i as u32), first_purchase: as_of,
+///     last_purchase: as_of, recency_days: recency[i], frequency: 1, monetary: 10.0,
+///     total_spend: 10.0, tenure_days: 200.0, purchases_last_window: 0,
+///     purchases_prev_window: 0, trend: 0.0, mean_gap_days: None, gap_ratio: None,
+///     complaints_recent: 0, days_since_complaint: None, unresolved_tickets: 0, last_nps: None,
+///     last_csat: None, days_since_contact: None,
+/// };
+/// let set = LabelledSet { as_of, features: (0..12).map(f).collect(), labels: churned.to_vec() };
+/// let s = cross_validated_scores(&set, &[Feature::RecencyDays], 3, 7, &LogisticOptions::default())?;
+/// assert_eq!(s.len(), 12);
+/// assert_eq!(s[0].customer, CustomerKey::from_index(100)); // the set's order
+/// assert_eq!(s[11].customer, CustomerKey::from_index(111));
+/// // Scored by models that never saw them, long-silent customers still rank as riskier.
+/// assert!(s[11].p_churn > s[0].p_churn);
+/// # Ok::<(), crm_churn::ChurnError>(())
+/// ```
+pub fn cross_validated_scores(
+    set: &LabelledSet,
+    columns: &[Feature],
+    folds: usize,
+    seed: u64,
+    options: &LogisticOptions,
+) -> Result<Vec<LogisticScore>> {
+    if set.labels.len() != set.features.len() {
+        return Err(ChurnError::LengthMismatch {
+            what: "labels vs features",
+            left: set.labels.len(),
+            right: set.features.len(),
+        });
+    }
+    let x = FeatureMatrix::from_features(&set.features, columns);
+    let p = cross_validated_probabilities(&x, &set.labels, folds, seed, options)?;
+    Ok(set
+        .features
+        .iter()
+        .zip(p)
+        .map(|(f, p_churn)| LogisticScore {
+            customer: f.customer,
+            p_churn,
+        })
+        .collect())
 }

@@ -420,6 +420,89 @@ fn logistic_errors_instead_of_nonsense() {
     ));
 }
 
+/// Every built-in feature is found back by its name, which is also its serde name.
+#[test]
+fn feature_names_round_trip() {
+    for &f in Feature::ALL {
+        assert_eq!(Feature::from_name(f.name()), Some(f));
+        assert_eq!(
+            serde_json::to_string(&f).unwrap(),
+            format!("\"{}\"", f.name())
+        );
+    }
+    let mut names: Vec<&str> = Feature::ALL.iter().map(|f| f.name()).collect();
+    names.sort_unstable();
+    names.dedup();
+    assert_eq!(names.len(), Feature::ALL.len());
+    assert!(Feature::PURCHASE.iter().all(|f| Feature::ALL.contains(f)));
+}
+
+/// `LogisticModel::score` (rows with the customer) equals `predict` on the matrix of the same
+/// features, row by row, and `cross_validated_scores` equals `cross_validated_probabilities`.
+#[test]
+fn logistic_rows_carry_the_matrix_numbers() {
+    // 60 customers with keys in reverse order, one to five purchases spread over the year.
+    let mut tx = Vec::new();
+    for c in 0..60u32 {
+        for j in 0..=(c % 5) {
+            let day = 1 + (c * 7 + j * 11) % 28;
+            let month = 1 + (c + j * 3) % 9;
+            tx.push(buy(59 - c, month, day, i64::from(5 + c % 17)));
+        }
+    }
+    let train = compute_features(&tx, &[], &[], &FeatureOptions::new(d(6, 30))).unwrap();
+    let y = noncontractual_labels(&tx, d(6, 30), 60).unwrap();
+    assert_eq!(y.len(), train.len());
+    let x = FeatureMatrix::from_features(&train, &Feature::PURCHASE);
+    let labels: Vec<bool> = y.iter().map(|l| l.churned).collect();
+    let m = LogisticModel::fit(&x, &labels, &LogisticOptions::default()).unwrap();
+    let now = compute_features(&tx, &[], &[], &FeatureOptions::new(d(9, 30))).unwrap();
+    let rows = m.score(&now).unwrap();
+    let p = m
+        .predict(&FeatureMatrix::from_features(&now, &Feature::PURCHASE))
+        .unwrap();
+    assert_eq!(rows.len(), now.len());
+    for ((r, f), p) in rows.iter().zip(&now).zip(&p) {
+        assert_eq!(r.customer, f.customer);
+        assert_eq!(r.p_churn, *p);
+    }
+    let set = LabelledSet {
+        as_of: d(6, 30),
+        features: train.clone(),
+        labels: labels.clone(),
+    };
+    assert_eq!(set.label_rows(), y);
+    let opts = LogisticOptions::default();
+    let cv = cross_validated_scores(&set, &Feature::PURCHASE, 5, 3, &opts).unwrap();
+    let want = cross_validated_probabilities(&x, &labels, 5, 3, &opts).unwrap();
+    for ((r, f), p) in cv.iter().zip(&train).zip(&want) {
+        assert_eq!((r.customer, r.p_churn), (f.customer, *p));
+    }
+    // Misaligned set, a model column that is not a built-in feature, a NaN feature: errors.
+    let short = LabelledSet {
+        labels: labels[1..].to_vec(),
+        ..set
+    };
+    assert!(matches!(
+        cross_validated_scores(&short, &Feature::PURCHASE, 5, 3, &opts),
+        Err(ChurnError::LengthMismatch { .. })
+    ));
+    let mut custom = FeatureMatrix::from_features(&train, &[Feature::LogRecency]);
+    let extra: Vec<f64> = (0..train.len()).map(|i| (i % 3) as f64).collect();
+    custom.push_column("my_score", &extra).unwrap();
+    let cm = LogisticModel::fit(&custom, &labels, &opts).unwrap();
+    assert!(matches!(
+        cm.score(&now),
+        Err(ChurnError::InvalidParameter { .. })
+    ));
+    let mut bad = now.clone();
+    bad[2].tenure_days = f64::NAN;
+    assert!(matches!(
+        m.score(&bad),
+        Err(ChurnError::NotFinite { index: 2, .. })
+    ));
+}
+
 #[test]
 fn km_without_censoring_is_the_empirical_survival() {
     let t = [1.0, 2.0, 2.0, 3.0, 5.0];

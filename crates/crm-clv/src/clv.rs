@@ -80,6 +80,8 @@ pub struct ClvPrediction {
 /// [`PurchaseModel::predict_batch`] at `options.horizon` and the CLV per unit of spend of every
 /// customer, in parallel on the current rayon pool (results in input order, independent of the
 /// number of threads).
+/// The low-level form: `out[i]` belongs to `histories[i]`; [`crate::predict_clv_rows`] takes
+/// purchase summaries and returns rows that carry the customer (and the spend and CLV).
 ///
 /// Undiscounted (d = 0) the CLV per unit of spend is the expected purchases over the horizon,
 /// so it costs nothing extra; with discounting each customer needs the expectation at the K

@@ -30,6 +30,13 @@
 //! [`predict_clv_batch`]) run on rayon: on the caller's pool inside `ThreadPool::install`, else
 //! on rayon's global pool; the crate starts no threads of its own. Results do not depend on the
 //! number of threads.
+//!
+//! ## Per-customer results
+//! [`predict_rows`] (P(alive), expected purchases, P(no purchase)) and [`predict_clv_rows`]
+//! (the same at the CLV horizon, with the discounted CLV per unit of spend, the Gamma-Gamma
+//! spend and the CLV) take purchase summaries and return one row per customer that carries its
+//! key, in input order. [`PurchaseModel::predict_batch`] and [`predict_clv_batch`] are the
+//! low-level forms on [`History`] slices, with results parallel to the input.
 
 #![forbid(unsafe_code)]
 // Numerical code: `!(x > 0.0)` deliberately also rejects NaN, and index loops mirror the
@@ -50,6 +57,7 @@ mod parallel;
 mod pareto;
 mod purchase;
 pub mod rng;
+mod rows;
 mod sbg;
 mod special;
 mod tabulate;
@@ -65,6 +73,7 @@ pub use mbgnbd::MbgNbd;
 pub use optim::{FitOptions, FitReport, Fitted};
 pub use pareto::ParetoNbd;
 pub use purchase::{Prediction, PurchaseModel};
+pub use rows::{ClvRow, PredictionRow, predict_clv_rows, predict_rows};
 pub use sbg::Sbg;
 
 pub use crm_model as model;

@@ -56,7 +56,8 @@ pub trait PurchaseModel {
     /// 1e-12: models may specialise it, e.g. [`crate::BgNbd`] tabulates its series
     /// coefficients by x). The "if alive" parts depend on (x, T) only and are computed once per
     /// distinct (x, T) within each thread's share while customers share them, so customers who
-    /// joined on the same day cost one series evaluation.
+    /// joined on the same day cost one series evaluation. The low-level form (`out[i]` belongs
+    /// to `histories[i]`); [`crate::predict_rows`] returns rows that carry the customer.
     ///
     /// ```
     /// use crm_clv::{BgNbd, History, PurchaseModel};

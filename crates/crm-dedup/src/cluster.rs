@@ -46,6 +46,7 @@ impl Default for ClusterOptions {
 }
 
 /// The clusters: `labels[i]` is record `i`'s cluster, numbered 0.. in order of first record.
+/// [`Clustering::rows`] gives the same as one row per record that carries its id.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Clustering {
     /// Cluster per record.
@@ -56,6 +57,71 @@ pub struct Clustering {
     pub links: usize,
     /// Merges refused by the chaining guard or the size cap.
     pub rejected_merges: usize,
+}
+
+/// One record's cluster: a row of [`Clustering::rows`] and
+/// [`crate::pipeline::DedupResult::cluster_rows`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterRow {
+    /// 0-based position of the record in the input.
+    pub index: usize,
+    /// The record's id ([`crate::schema::Record::id`]).
+    pub record_id: String,
+    /// The record's cluster label (`labels[index]`: 0.. in order of each cluster's first
+    /// record; the [`crate::golden::GoldenRecord::cluster`] of its golden record).
+    pub cluster: u32,
+    /// Number of records in that cluster (1 = no duplicate found).
+    pub cluster_size: usize,
+}
+
+impl Clustering {
+    /// The clusters as rows that carry the record: `rows(ids)[i]` is record `i` (id `ids[i]`),
+    /// its cluster label and the cluster's size, in input order. `ids` are the record ids in
+    /// the order the clustered records were given (e.g. [`crate::prepare::Prepared::ids`]).
+    ///
+    /// # Errors
+    /// [`DedupError::InvalidParameter`] when `ids` and the labels differ in length.
+    ///
+    /// ```
+    /// use crm_dedup::cluster::{cluster, ClusterOptions, ClusterRow};
+    /// // Records 0-1 match, 2 stands alone.
+    /// let c = cluster(3, &[(0, 1, 0.97)], ClusterOptions::default())?;
+    /// let ids = ["c-07".to_string(), "c-12".into(), "c-31".into()];
+    /// let rows = c.rows(&ids)?;
+    /// assert_eq!(rows[1], ClusterRow { index: 1, record_id: "c-12".into(), cluster: 0, cluster_size: 2 });
+    /// assert_eq!(rows[2], ClusterRow { index: 2, record_id: "c-31".into(), cluster: 1, cluster_size: 1 });
+    /// # Ok::<(), crm_dedup::DedupError>(())
+    /// ```
+    pub fn rows(&self, ids: &[String]) -> Result<Vec<ClusterRow>> {
+        if ids.len() != self.labels.len() {
+            return Err(DedupError::InvalidParameter {
+                name: "ids",
+                reason: format!(
+                    "{} record ids for {} clustered records",
+                    ids.len(),
+                    self.labels.len()
+                ),
+            });
+        }
+        let mut size = vec![0usize; self.n_clusters];
+        for &l in &self.labels {
+            if let Some(s) = size.get_mut(l as usize) {
+                *s += 1;
+            }
+        }
+        Ok(self
+            .labels
+            .iter()
+            .zip(ids)
+            .enumerate()
+            .map(|(index, (&cluster, id))| ClusterRow {
+                index,
+                record_id: id.clone(),
+                cluster,
+                cluster_size: size.get(cluster as usize).copied().unwrap_or(1),
+            })
+            .collect())
+    }
 }
 
 struct Dsu {

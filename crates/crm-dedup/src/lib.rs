@@ -22,6 +22,13 @@
 //! 8. [`eval`]: precision, recall, F1, pairs completeness from any entity-id truth.
 //! 9. [`synth`]: a generator of synthetic customers with known duplicates.
 //!
+//! Per-record results are rows that carry the record's id, in input order:
+//! [`pipeline::DedupResult::cluster_rows`] ([`ClusterRow`]: index, id, cluster, cluster size),
+//! [`pipeline::DedupResult::pair_rows`] ([`PairRow`]: both ids, weight, probability, same
+//! cluster), [`match_incremental`] ([`IncrementalMatch`]) and the golden records
+//! ([`golden::GoldenRecord`]: cluster and member ids). `Clustering::labels` and
+//! [`pipeline::ScoredPair`] are the low-level forms, by position.
+//!
 //! ```
 //! use crm_dedup::pipeline::{deduplicate, DedupConfig};
 //! use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
@@ -97,8 +104,10 @@ pub mod prepare;
 pub mod schema;
 pub mod synth;
 
+pub use cluster::ClusterRow;
 pub use error::{DedupError, Result};
 pub use pipeline::{
-    DedupConfig, DedupResult, Progress, Stage, deduplicate, link, match_incremental,
+    DedupConfig, DedupResult, IncrementalMatch, PairRow, Progress, Stage, deduplicate, link,
+    match_incremental,
 };
 pub use schema::{FieldKind, FieldSpec, Record, Schema};

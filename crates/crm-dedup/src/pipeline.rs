@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::blocking::{
     BlockingOptions, BlockingReport, BlockingRule, KeyPart, PairScope, candidate_pairs,
 };
-use crate::cluster::{ClusterOptions, Clustering, cluster};
+use crate::cluster::{ClusterOptions, ClusterRow, Clustering, cluster};
 use crate::error::{DedupError, Result};
 use crate::model::{
     Comparisons, EmOptions, Explanation, FsModel, compare_pairs, estimate_u, probability, train_em,
@@ -197,6 +197,26 @@ pub struct DedupResult {
     pub clustering: Clustering,
 }
 
+/// A scored candidate pair with the records' ids: a row of [`DedupResult::pair_rows`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PairRow {
+    /// 0-based position of the first record in the input (`i < j`).
+    pub i: u32,
+    /// 0-based position of the second record.
+    pub j: u32,
+    /// Id of record `i`.
+    pub id_i: String,
+    /// Id of record `j`.
+    pub id_j: String,
+    /// Match weight in bits (log2 of the likelihood ratio, prior included).
+    pub weight: f64,
+    /// Match probability, in [0, 1].
+    pub probability: f64,
+    /// Whether clustering put the two records in the same cluster (a pair above the threshold
+    /// can still be apart when the chaining guard or the size cap refused the merge).
+    pub same_cluster: bool,
+}
+
 impl DedupResult {
     /// The explanation of the pair of records with ids `a` and `b` (compared even if blocking did
     /// not pair them).
@@ -204,6 +224,69 @@ impl DedupResult {
         let i = self.prepared.position(a)?;
         let j = self.prepared.position(b)?;
         self.model.explain(&self.prepared, i, j)
+    }
+
+    /// Every record's cluster as rows that carry the record's id, in input order (`rows[i]` is
+    /// `records[i]`): [`Clustering::rows`] with the ids of the deduplicated records.
+    ///
+    /// ```
+    /// use crm_dedup::pipeline::{deduplicate, DedupConfig};
+    /// use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+    /// let schema = Schema::new([
+    ///     FieldSpec::new("name", FieldKind::Name),
+    ///     FieldSpec::new("phone", FieldKind::Phone),
+    ///     FieldSpec::new("email", FieldKind::Email),
+    /// ]);
+    /// let recs = vec![
+    ///     Record::new("c1", ["张伟", "138 1234 5678", "zhangwei@example.com"]),
+    ///     Record::new("c2", ["张 伟", "+86 13812345678", "ZhangWei@Example.com"]),
+    ///     Record::new("c3", ["John Smith", "(415) 555-2671", "john@smith.io"]),
+    ///     Record::new("c4", ["Smith, John", "+1 415 555 2671", ""]),
+    ///     Record::new("c5", ["李娜", "13900001111", "lina@example.com"]),
+    ///     Record::new("c6", ["Mary Jones", "+1 212 555 0100", "mary@jones.org"]),
+    /// ];
+    /// let r = deduplicate(&recs, &DedupConfig::new(schema), &mut |_| {})?;
+    /// let rows = r.cluster_rows();
+    /// // Six records in four clusters: {c1, c2}, {c3, c4}, {c5}, {c6}.
+    /// let got: Vec<(&str, u32, usize)> =
+    ///     rows.iter().map(|r| (r.record_id.as_str(), r.cluster, r.cluster_size)).collect();
+    /// assert_eq!(got, [("c1", 0, 2), ("c2", 0, 2), ("c3", 1, 2), ("c4", 1, 2), ("c5", 2, 1), ("c6", 3, 1)]);
+    /// // The pairs behind them, with ids.
+    /// let p = r.pair_rows(0.5);
+    /// assert!(p.iter().any(|p| (p.id_i.as_str(), p.id_j.as_str()) == ("c1", "c2") && p.same_cluster));
+    /// assert!(p.iter().all(|p| p.probability >= 0.5));
+    /// # Ok::<(), crm_dedup::DedupError>(())
+    /// ```
+    #[must_use]
+    pub fn cluster_rows(&self) -> Vec<ClusterRow> {
+        // `prepared.ids` are the input ids in input order, one per clustered record.
+        self.clustering.rows(&self.prepared.ids).unwrap_or_default()
+    }
+
+    /// The scored candidate pairs with probability `>= min_probability`, as rows that carry
+    /// both records' ids and whether they ended up in one cluster, in candidate order (the
+    /// order of [`DedupResult::scores`]; pass 0 for every candidate pair). [`ScoredPair`] is the
+    /// low-level form, with positions only.
+    #[must_use]
+    pub fn pair_rows(&self, min_probability: f64) -> Vec<PairRow> {
+        let ids = &self.prepared.ids;
+        let labels = &self.clustering.labels;
+        self.scores
+            .iter()
+            .filter(|p| p.probability >= min_probability)
+            .filter_map(|p| {
+                let (i, j) = (p.i as usize, p.j as usize);
+                Some(PairRow {
+                    i: p.i,
+                    j: p.j,
+                    id_i: ids.get(i)?.clone(),
+                    id_j: ids.get(j)?.clone(),
+                    weight: p.weight,
+                    probability: p.probability,
+                    same_cluster: labels.get(i)? == labels.get(j)?,
+                })
+            })
+            .collect()
     }
 }
 
@@ -418,22 +501,96 @@ pub fn link(
     })
 }
 
+/// One new record's cluster: a row of [`match_incremental`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncrementalMatch {
+    /// 0-based position of the record in the `new` batch.
+    pub index: usize,
+    /// The new record's id.
+    pub record_id: String,
+    /// Its stable cluster id: an existing cluster's id, or a fresh one above every existing id.
+    pub cluster: u64,
+    /// True when the record joined an existing cluster, false when its cluster is new.
+    pub joined_existing: bool,
+}
+
 /// Matches a batch of `new` records against `existing` records that already carry stable cluster
 /// ids (`existing_clusters[i]` for `existing[i]`), scoring with `model` (e.g. the one trained by
 /// [`deduplicate`]).
 ///
-/// Returns one cluster id per new record. A new record joins the existing cluster holding the
-/// most links to it (ties: the higher summed probability); existing clusters are never merged
-/// or renumbered, so their ids stay stable. New records with no link to an existing cluster are
+/// Returns one [`IncrementalMatch`] per new record, in the order of `new`, carrying the
+/// record's id and its cluster id. A new record joins the existing cluster holding the most
+/// links to it (ties: the higher summed probability); existing clusters are never merged or
+/// renumbered, so their ids stay stable. New records with no link to an existing cluster are
 /// clustered among themselves (with the chaining guard) and receive fresh ids counting up from
 /// one more than the largest existing id.
+///
+/// # Errors
+/// [`DedupError::InvalidParameter`] when `existing_clusters` and `existing` differ in length;
+/// errors of normalisation, blocking and clustering.
+///
+/// ```
+/// use crm_dedup::pipeline::{deduplicate, match_incremental, DedupConfig};
+/// use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+/// let config = DedupConfig::new(Schema::new([
+///     FieldSpec::new("name", FieldKind::Name),
+///     FieldSpec::new("phone", FieldKind::Phone),
+///     FieldSpec::new("email", FieldKind::Email),
+/// ]));
+/// let old = vec![
+///     Record::new("c1", ["张伟", "138 1234 5678", "zhangwei@example.com"]),
+///     Record::new("c2", ["张 伟", "+86 13812345678", "ZhangWei@Example.com"]),
+///     Record::new("c3", ["John Smith", "(415) 555-2671", "john@smith.io"]),
+///     Record::new("c4", ["Smith, John", "+1 415 555 2671", ""]),
+///     Record::new("c5", ["李娜", "13900001111", "lina@example.com"]),
+///     Record::new("c6", ["Mary Jones", "+1 212 555 0100", "mary@jones.org"]),
+/// ];
+/// let r = deduplicate(&old, &config, &mut |_| {})?;
+/// // Stable ids kept by the caller: 100 + label, so 100 (c1, c2), 101, 102, 103 (c6).
+/// let stable: Vec<u64> = r.clustering.labels.iter().map(|&l| 100 + u64::from(l)).collect();
+/// let new = [
+///     Record::new("n1", ["Peter Pan", "+44 20 7946 0000", "peter@pan.uk"]),
+///     Record::new("n2", ["张伟", "13812345678", "zhangwei@example.com"]),
+/// ];
+/// let m = match_incremental(&old, &stable, &new, &r.model, &config)?;
+/// // n1 matches nobody: a fresh id after the largest existing one (103).
+/// assert_eq!((m[0].record_id.as_str(), m[0].cluster, m[0].joined_existing), ("n1", 104, false));
+/// // n2 is c1 again: it joins c1's cluster.
+/// assert_eq!((m[1].record_id.as_str(), m[1].cluster, m[1].joined_existing), ("n2", 100, true));
+/// # Ok::<(), crm_dedup::DedupError>(())
+/// ```
 pub fn match_incremental(
     existing: &[Record],
     existing_clusters: &[u64],
     new: &[Record],
     model: &FsModel,
     config: &DedupConfig,
-) -> Result<Vec<u64>> {
+) -> Result<Vec<IncrementalMatch>> {
+    let ids = match_incremental_ids(existing, existing_clusters, new, model, config)?;
+    Ok(new
+        .iter()
+        .zip(ids)
+        .enumerate()
+        .map(
+            |(index, (r, (cluster, joined_existing)))| IncrementalMatch {
+                index,
+                record_id: r.id.clone(),
+                cluster,
+                joined_existing,
+            },
+        )
+        .collect())
+}
+
+/// [`match_incremental`]'s cluster id of every new record and whether it joined an existing
+/// cluster, parallel to `new`.
+fn match_incremental_ids(
+    existing: &[Record],
+    existing_clusters: &[u64],
+    new: &[Record],
+    model: &FsModel,
+    config: &DedupConfig,
+) -> Result<Vec<(u64, bool)>> {
     if existing.len() != existing_clusters.len() {
         return Err(DedupError::InvalidParameter {
             name: "existing_clusters",
@@ -447,11 +604,27 @@ pub fn match_incremental(
     if new.is_empty() {
         return Ok(Vec::new());
     }
+    // Fresh ids count up from the largest existing id + 1: they must fit in a u64.
+    if let Some(&max) = existing_clusters.iter().max() {
+        if max >= u64::MAX - new.len() as u64 {
+            return Err(DedupError::InvalidParameter {
+                name: "existing_clusters",
+                reason: format!(
+                    "cluster id {max} leaves no room for {} fresh ids below {}",
+                    new.len(),
+                    u64::MAX
+                ),
+            });
+        }
+    }
     let split = existing.len();
     let mut all: Vec<Record> = existing.to_vec();
     all.extend_from_slice(new);
     if all.len() < 2 {
-        return Ok(vec![existing_clusters.iter().max().map_or(0, |m| m + 1)]);
+        return Ok(vec![(
+            existing_clusters.iter().max().map_or(0, |m| m + 1),
+            false,
+        )]);
     }
     let s = run_scored(
         &all,
@@ -513,5 +686,5 @@ pub fn match_incremental(
             out[k] = fresh[l];
         }
     }
-    Ok(out)
+    Ok(out.into_iter().zip(free).map(|(c, f)| (c, !f)).collect())
 }

@@ -106,8 +106,14 @@ fn incremental_keeps_ids_and_assigns_new_ones() {
         .iter()
         .map(|&l| 1000 + u64::from(l))
         .collect();
-    let assigned = match_incremental(old, &ids, new, &r.model, &config).unwrap();
-    assert_eq!(assigned.len(), new.len());
+    let rows = match_incremental(old, &ids, new, &r.model, &config).unwrap();
+    assert_eq!(rows.len(), new.len());
+    // One row per new record, in the batch's order, carrying its id.
+    for (k, (row, rec)) in rows.iter().zip(new).enumerate() {
+        assert_eq!((row.index, row.record_id.as_str()), (k, rec.id.as_str()));
+        assert_eq!(row.joined_existing, ids.contains(&row.cluster));
+    }
+    let assigned: Vec<u64> = rows.iter().map(|r| r.cluster).collect();
     let max_old = *ids.iter().max().unwrap();
     let mut correct = 0;
     let mut checked = 0;
@@ -134,8 +140,14 @@ fn incremental_keeps_ids_and_assigns_new_ones() {
     // re-running on the same batch gives the same answer (deterministic)
     assert_eq!(
         match_incremental(old, &ids, new, &r.model, &config).unwrap(),
-        assigned
+        rows
     );
+    // Stable ids too large to count fresh ones above: a named error, not an overflow.
+    let huge = vec![u64::MAX - 1; old.len()];
+    assert!(matches!(
+        match_incremental(old, &huge, new, &r.model, &config),
+        Err(crm_dedup::DedupError::InvalidParameter { .. })
+    ));
 }
 
 #[test]
@@ -170,6 +182,42 @@ fn synthetic_quality_and_labelled_m() {
     let r = deduplicate(&data.records, &config, &mut |_| {}).unwrap();
     let m = evaluate_clusters(&r.clustering.labels, &data.entity).unwrap();
     assert!(m.f1.unwrap() > 0.97, "{m:?}");
+    // Rows: one per record in input order with its id, label and cluster size; pairs with ids.
+    let rows = r.cluster_rows();
+    assert_eq!(rows.len(), data.records.len());
+    let mut size = vec![0usize; r.clustering.n_clusters];
+    for &l in &r.clustering.labels {
+        size[l as usize] += 1;
+    }
+    for (k, (row, rec)) in rows.iter().zip(&data.records).enumerate() {
+        assert_eq!((row.index, row.record_id.as_str()), (k, rec.id.as_str()));
+        assert_eq!(row.cluster, r.clustering.labels[k]);
+        assert_eq!(row.cluster_size, size[row.cluster as usize]);
+    }
+    let all = r.pair_rows(0.0);
+    assert_eq!(all.len(), r.scores.len());
+    for (p, s) in all.iter().zip(&r.scores) {
+        assert_eq!(
+            (p.i, p.j, p.weight, p.probability),
+            (s.i, s.j, s.weight, s.probability)
+        );
+        assert_eq!(p.id_i, data.records[p.i as usize].id);
+        assert_eq!(p.id_j, data.records[p.j as usize].id);
+        assert_eq!(
+            p.same_cluster,
+            rows[p.i as usize].cluster == rows[p.j as usize].cluster
+        );
+    }
+    let strong = r.pair_rows(0.9);
+    assert!(strong.iter().all(|p| p.probability >= 0.9));
+    assert_eq!(
+        strong.len(),
+        r.scores.iter().filter(|s| s.probability >= 0.9).count()
+    );
+    assert!(matches!(
+        r.clustering.rows(&[]),
+        Err(crm_dedup::DedupError::InvalidParameter { .. })
+    ));
     // m from labels gives a model whose exact-phone weight is strongly positive
     let prep = prepare(&data.schema, &data.records, &config.normalize).unwrap();
     let comps = compare_pairs(&prep, &r.pairs);

@@ -43,6 +43,10 @@
 //! Scores then map to named segments with a [`SegmentMap`] (default: the widely used
 //! 10-segment R-by-F grid: Champions, Loyal Customers, ..., Hibernating).
 //!
+//! Per-customer results: [`analyze_rows`] returns one [`RfmRow`] per customer (its key, values,
+//! scores and segment) in input order; [`analyze`], [`score`] and [`RfmModel::score_all`] are
+//! the low-level forms whose vectors are parallel to the input values.
+//!
 //! ## Pipeline
 //!
 //! ```
@@ -89,6 +93,7 @@
 
 mod error;
 mod report;
+mod rows;
 mod score;
 mod segment;
 mod values;
@@ -96,6 +101,7 @@ mod values;
 pub use crm_model as model;
 pub use error::{Result, RfmError};
 pub use report::{ReportAccumulator, SegmentReport, SegmentStats, segment_report};
+pub use rows::{RfmRow, RfmRows, analyze_rows};
 pub use score::{CutPoints, MAX_BINS, MIN_BINS, RfmModel, RfmScore, TiePolicy, score};
 pub use segment::{ScoreRange, SegmentMap, SegmentRule, Segmenter};
 pub use values::{
@@ -103,7 +109,9 @@ pub use values::{
     rfm_values_from_summaries, rfm_values_threaded,
 };
 
-/// Scores, segments and the report of one population.
+/// Scores, segments and the report of one population, as vectors parallel to the input values:
+/// the low-level form of [`analyze_rows`], for callers that keep their own per-customer
+/// columns. `scores[i]` and `segments[i]` belong to `values[i]`.
 #[derive(Debug, Clone, PartialEq)]
 pub struct RfmAnalysis {
     /// Scores, parallel to the input values.
@@ -118,6 +126,9 @@ pub struct RfmAnalysis {
 
 /// Scores `values` with `bins` levels under `ties`, assigns segments with `map`, and reports.
 ///
+/// The result's vectors are parallel to `values` (zip them with `values[i].customer`);
+/// [`analyze_rows`] gives the same numbers as one row per customer that carries its key.
+///
 /// # Errors
 /// As [`score`] and [`SegmentMap::compile`].
 pub fn analyze(
@@ -126,39 +137,53 @@ pub fn analyze(
     ties: &TiePolicy,
     map: &SegmentMap,
 ) -> Result<RfmAnalysis> {
+    let mut scores = Vec::with_capacity(values.len());
+    let mut segments = Vec::with_capacity(values.len());
+    let (segment_names, report) = analyze_with(values, bins, ties, map, |_, s, g| {
+        scores.push(s);
+        segments.push(g);
+    })?;
+    Ok(RfmAnalysis {
+        scores,
+        segments,
+        segment_names,
+        report,
+    })
+}
+
+/// The one pass behind [`analyze`] and [`analyze_rows`]: scores every customer, classifies it,
+/// adds it to the report and hands `(values, score, segment index)` to `emit`, in input order.
+/// Returns the segment names and the report.
+pub(crate) fn analyze_with(
+    values: &[RfmValues],
+    bins: u8,
+    ties: &TiePolicy,
+    map: &SegmentMap,
+    mut emit: impl FnMut(&RfmValues, RfmScore, u16),
+) -> Result<(Vec<String>, SegmentReport)> {
     let seg = map.compile(bins)?;
     // One pass over the values for scores, segments and the report (as `score`,
     // `Segmenter::classify_all` and `segment_report` one after the other).
     let mut report = ReportAccumulator::new(seg.names().len());
-    let mut segments = Vec::with_capacity(values.len());
-    let scores = match score::model_for(values, bins, ties)? {
+    match score::model_for(values, bins, ties)? {
         Some(model) => {
             let scorer = model.scorer();
-            let mut scores = Vec::with_capacity(values.len());
             for v in values {
                 let s = scorer.score(v);
                 let g = seg.classify(&s);
                 report.push(v, g)?;
-                scores.push(s);
-                segments.push(g as u16);
+                emit(v, s, g as u16);
             }
-            scores
         }
         None => {
             let scores = score::rank_first(values, bins);
-            for (v, s) in values.iter().zip(&scores) {
-                let g = seg.classify(s);
+            for (v, s) in values.iter().zip(scores) {
+                let g = seg.classify(&s);
                 report.push(v, g)?;
-                segments.push(g as u16);
+                emit(v, s, g as u16);
             }
-            scores
         }
-    };
+    }
     let report = report.finish(seg.names(), seg.fallback())?;
-    Ok(RfmAnalysis {
-        scores,
-        segments,
-        segment_names: seg.names().to_vec(),
-        report,
-    })
+    Ok((seg.names().to_vec(), report))
 }

@@ -288,7 +288,9 @@ impl RfmModel {
         }
     }
 
-    /// Scores every customer.
+    /// Scores every customer: `score_all(values)[i]` is `values[i]`'s score (the low-level
+    /// form; with a segment map, [`crate::analyze_rows`] under
+    /// [`TiePolicy::Fixed`]`(model.cut_points().clone())` gives rows that carry the customer).
     #[must_use]
     pub fn score_all(&self, values: &[RfmValues]) -> Vec<RfmScore> {
         let s = self.scorer();
@@ -509,6 +511,10 @@ fn quantile_cuts(v: &mut [f64], n: u8) -> Vec<f64> {
 /// assert!(score(&pop, 2, &TiePolicy::ValueBased)?.iter().all(|s| s.r == 2));
 /// # Ok::<(), crm_rfm::RfmError>(())
 /// ```
+///
+/// The scores are parallel to `values` (`score(values, ..)[i]` is `values[i]`'s): the low-level
+/// form. [`crate::analyze_rows`] gives the same scores, with segments, as rows that carry the
+/// customer.
 ///
 /// # Errors
 /// [`RfmError::Empty`] for no customers; [`RfmError::InvalidBins`] outside `2..=100`;

@@ -359,7 +359,8 @@ impl Segmenter {
         self.names.get(self.classify(s)).map_or("", String::as_str)
     }
 
-    /// Segment index of every score.
+    /// Segment index of every score, parallel to `scores` (the low-level form;
+    /// [`crate::analyze_rows`] gives rows that carry the customer and its segment).
     #[must_use]
     pub fn classify_all(&self, scores: &[RfmScore]) -> Vec<u16> {
         scores.iter().map(|s| self.classify(s) as u16).collect()

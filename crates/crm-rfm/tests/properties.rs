@@ -260,3 +260,42 @@ fn analyze_equals_its_steps() {
         assert_eq!(a.report, report);
     }
 }
+
+/// `analyze_rows` carries exactly `analyze`'s numbers, one row per input customer in input
+/// order, each with its customer's key and values, for every tie policy.
+#[test]
+fn analyze_rows_equals_analyze() {
+    let rows: Vec<(u32, i64, i64)> = (0..5_000u32)
+        .map(|i| {
+            (
+                i.wrapping_mul(2_654_435_761) % 700,
+                i64::from(i % 89),
+                i64::from(i % 1013),
+            )
+        })
+        .collect();
+    let t = rfm_values(&tx(&rows), &RfmOptions::new(day(100))).unwrap();
+    let mut v = t.customers;
+    shuffle(&mut v, 7); // input order, not key order, must be kept
+    let map = SegmentMap::with_lost();
+    for ties in [TiePolicy::ValueBased, TiePolicy::RankFirst] {
+        let a = analyze(&v, 5, &ties, &map).unwrap();
+        let r = crm_rfm::analyze_rows(&v, 5, &ties, &map).unwrap();
+        assert_eq!(r.rows.len(), v.len());
+        assert_eq!(r.segment_names, a.segment_names);
+        assert_eq!(r.report, a.report);
+        for (i, row) in r.rows.iter().enumerate() {
+            assert_eq!(row.customer, v[i].customer);
+            assert_eq!(
+                (row.recency_days, row.frequency, &row.monetary),
+                (v[i].recency_days, v[i].frequency, &v[i].monetary)
+            );
+            assert_eq!(row.score(), a.scores[i]);
+            assert_eq!(row.segment, a.segments[i]);
+            assert_eq!(
+                r.segment_name(row),
+                a.segment_names[usize::from(a.segments[i])]
+            );
+        }
+    }
+}
