@@ -10,7 +10,9 @@
 //! | [`clv`] | `crm-clv` | BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, sBG, Gamma-Gamma |
 //! | [`dedup`] | `crm-dedup` | normalisation, blocking, matching, clustering, golden records |
 //! | [`churn`] | `crm-churn` | churn labels, scores, survival curves, evaluation |
-//! | [`demo`] | (this crate) | deterministic synthetic CRM data: customers with planted duplicates, BG/NBD purchases, surveys, tickets, MRR, funnel, spend |
+//! | [`io`] | `crm-io` | reading CSV (UTF-8 or GBK), Parquet and Arrow into the model types; writing result tables |
+//! | [`report`] | `crm-report` | the report as typed data and its text, HTML and JSON renderers |
+//! | [`demo`] | `crm-demo` | deterministic synthetic CRM data: customers with planted duplicates, BG/NBD purchases, surveys, tickets, MRR, funnel, spend |
 //!
 //! Depend on `crm-analytics` for everything, or on a single crate for a smaller tree.
 //!
@@ -105,8 +107,6 @@
 
 #![forbid(unsafe_code)]
 
-pub mod demo;
-
 /// Any error of the workspace's library crates, so that code calling several of them can use
 /// `?` throughout.
 ///
@@ -120,7 +120,7 @@ pub mod demo;
 /// assert!(matches!(e, Error::Model(ModelError::DateOverflow)));
 /// assert_eq!(e.to_string(), "date arithmetic overflowed the calendar range");
 /// ```
-#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
     /// Invalid model data (`crm-model`).
@@ -143,7 +143,14 @@ pub enum Error {
     Churn(#[from] crm_churn::ChurnError),
     /// The synthetic data generator rejected its configuration ([`demo`]).
     #[error(transparent)]
-    Demo(#[from] demo::DemoError),
+    Demo(#[from] crm_demo::DemoError),
+    /// A file could not be read or written, or its data is malformed ([`io`]; names the file,
+    /// line or row, and column).
+    #[error(transparent)]
+    Io(#[from] crm_io::IoError),
+    /// The report could not be built ([`report`]).
+    #[error(transparent)]
+    Report(#[from] crm_report::ReportError),
     /// Text is not a decimal number, e.g. `"12,5".parse::<Decimal>()` (money amounts are
     /// `rust_decimal::Decimal`).
     #[error("cannot parse a decimal number: {0}")]
@@ -161,8 +168,11 @@ pub struct ReadmeDoctests;
 pub use crm_churn as churn;
 pub use crm_clv as clv;
 pub use crm_dedup as dedup;
+pub use crm_demo as demo;
+pub use crm_io as io;
 pub use crm_metrics as metrics;
 pub use crm_model as model;
+pub use crm_report as report;
 pub use crm_rfm as rfm;
 
 #[cfg(test)]
@@ -222,7 +232,7 @@ mod tests {
             format!("cannot parse a decimal number: {bad}")
         );
         assert!(std::error::Error::source(&e).is_some());
-        assert_eq!(e.clone(), Error::Decimal(bad));
+        assert!(matches!(e, Error::Decimal(ref d) if *d == bad));
     }
 
     /// The facade error can cross threads and be boxed (a service's error type).

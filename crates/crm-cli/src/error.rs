@@ -3,20 +3,13 @@
 use std::fmt;
 use std::path::PathBuf;
 
+use crm_analytics::io::IoError;
+
 /// A failure of a `crm` command.
 #[derive(Debug)]
 pub enum CliError {
-    /// Bad input data: names the file, line (1-based, as an editor shows it) and column.
-    Input {
-        /// File.
-        file: PathBuf,
-        /// 1-based line number, when known.
-        line: Option<u64>,
-        /// Column name, when known.
-        column: Option<String>,
-        /// What was wrong.
-        message: String,
-    },
+    /// Bad input data or an unreadable file: names the file, line (or row) and column.
+    Read(IoError),
     /// A file could not be opened, read or written.
     Io {
         /// File.
@@ -34,7 +27,7 @@ impl CliError {
     /// Exit code: 2 for bad input and usage (the user can fix it), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {
-            CliError::Input { .. } | CliError::Usage(_) => 2,
+            CliError::Read(_) | CliError::Usage(_) => 2,
             CliError::Io { .. } | CliError::Library(_) => 2,
         }
     }
@@ -46,34 +39,14 @@ impl CliError {
         column: Option<&str>,
         message: impl Into<String>,
     ) -> Self {
-        CliError::Input {
-            file: file.into(),
-            line,
-            column: column.map(str::to_string),
-            message: message.into(),
-        }
+        CliError::Read(IoError::input(file, line, column, message))
     }
 }
 
 impl fmt::Display for CliError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            CliError::Input {
-                file,
-                line,
-                column,
-                message,
-            } => {
-                write!(f, "{}", file.display())?;
-                if let Some(l) = line {
-                    write!(f, ":{l}")?;
-                }
-                write!(f, ": ")?;
-                if let Some(c) = column {
-                    write!(f, "column {c}: ")?;
-                }
-                f.write_str(message)
-            }
+            CliError::Read(e) => write!(f, "{e}"),
             CliError::Io { file, source } => write!(f, "{}: {source}", file.display()),
             CliError::Usage(m) | CliError::Library(m) => f.write_str(m),
         }
@@ -81,6 +54,12 @@ impl fmt::Display for CliError {
 }
 
 impl std::error::Error for CliError {}
+
+impl From<IoError> for CliError {
+    fn from(e: IoError) -> Self {
+        CliError::Read(e)
+    }
+}
 
 /// Result alias.
 pub type CliResult<T> = Result<T, CliError>;

@@ -5,14 +5,11 @@
 //! `error: FILE:LINE: column C: ...` and exit code 2 (or, with `--skip-invalid`, is skipped and
 //! counted on stderr).
 
+mod args;
 mod cmd;
-mod datafiles;
 mod error;
-mod fastcsv;
-mod input;
 mod output;
 mod progress;
-mod report;
 
 use clap::{CommandFactory, Parser, Subcommand};
 

@@ -186,3 +186,17 @@ impl Customer {
         self
     }
 }
+
+/// A customer as read from a customer table: the record, its key in the caller's
+/// [`CustomerInterner`](crate::CustomerInterner), and the id of the real person behind it when the
+/// data carries one (the ground truth that deduplication is evaluated against, e.g. in
+/// synthetic data).
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerRecord {
+    /// The record.
+    pub customer: Customer,
+    /// Its key.
+    pub key: crate::CustomerKey,
+    /// Records with the same person id are the same person.
+    pub person_id: Option<String>,
+}

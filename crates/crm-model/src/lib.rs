@@ -48,7 +48,7 @@ mod survey;
 mod time;
 mod transaction;
 
-pub use customer::{Customer, PostalAddress};
+pub use customer::{Customer, CustomerRecord, PostalAddress};
 pub use error::{ModelError, Result};
 pub use funnel::{
     AcquisitionSpend, AcquisitionSpendRecord, Funnel, FunnelEvent, FunnelEventRecord,

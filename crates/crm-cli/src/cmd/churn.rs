@@ -14,12 +14,11 @@ use crm_analytics::model::chrono::{Days, NaiveDate};
 use crm_analytics::model::{CustomerGroups, ModelError};
 use serde::Serialize;
 
+use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
-use crate::input::{
-    InputOptions, LoadedTransactions, Table, TransactionColumns, load_transactions,
-};
 use crate::output::{self, Format};
+use crm_analytics::io::{IoError, LoadedTransactions, Table, load_transactions};
 
 /// Arguments of `crm churn`.
 #[derive(Debug, Args)]
@@ -187,7 +186,7 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
                 source,
             })?;
             let rs: RuleSet = serde_json::from_str(&text).map_err(|e| {
-                CliError::input(
+                IoError::input(
                     p,
                     Some(e.line() as u64),
                     None,
@@ -195,12 +194,12 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
                 )
             })?;
             rs.check()
-                .map_err(|e| CliError::input(p, None, None, e.to_string()))?;
+                .map_err(|e| IoError::input(p, None, None, e.to_string()))?;
             rs
         }
     };
-    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
-    loaded.skipped.report();
+    let loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
+    report_skipped(&loaded.skipped);
     let err = lib_err(&a.transactions, &loaded, &a.columns.amount_column);
     let groups =
         CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
@@ -366,8 +365,8 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
     if a.horizon == 0 {
         return Err(CliError::Usage("--horizon must be at least 1 day".into()));
     }
-    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
-    loaded.skipped.report();
+    let loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
+    report_skipped(&loaded.skipped);
     let err = lib_err(&a.transactions, &loaded, &a.columns.date_column);
     let groups =
         CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
@@ -380,7 +379,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
             *s = Some(l.churned);
         }
     }
-    let mut table = Table::open(&a.scores, &a.input)?;
+    let mut table = Table::open(&a.scores, &a.input.read())?;
     let ci = table.column("customer_id")?;
     let si = table.column(&a.score_column)?;
     let (mut scores, mut y) = (Vec::new(), Vec::new());
@@ -395,14 +394,14 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
                 .ok()
                 .filter(|v: &f64| v.is_finite())
                 .ok_or_else(|| {
-                    CliError::input(
+                    IoError::input(
                         &path,
                         Some(row.line),
                         Some(&a.score_column),
                         format!("cannot parse {text:?} as a finite number"),
                     )
                 })?;
-            Ok::<_, CliError>((row.get(ci).to_string(), v))
+            Ok::<_, IoError>((row.get(ci).to_string(), v))
         })();
         let (cid, v) = parsed?;
         let Some(k) = loaded.ids.get(&cid) else {
@@ -412,7 +411,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
         match label_of.get(k.index()).copied().flatten() {
             Some(l) => {
                 if seen[k.index()] {
-                    return Err(CliError::input(
+                    return Err(IoError::input(
                         &path,
                         Some(row.line),
                         Some("customer_id"),
@@ -427,7 +426,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
         }
         Ok(())
     })?;
-    skipped.report();
+    report_skipped(&skipped);
     if unknown > 0 {
         eprintln!("note: {unknown} scored customer(s) never appear in the transactions; left out");
     }

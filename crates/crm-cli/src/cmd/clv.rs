@@ -13,10 +13,11 @@ use crm_analytics::model::{SummaryOptions, TimeUnit, summarize};
 use serde::Serialize;
 use serde_json::Value;
 
+use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::{Unit, parse_day};
 use crate::error::{CliError, CliResult};
-use crate::input::{InputOptions, Skipped, Table, TransactionColumns, load_transactions};
 use crate::output::{self, Format};
+use crm_analytics::io::{IoError, Skipped, Table, load_transactions};
 
 /// `crm clv` subcommands.
 #[derive(Debug, Subcommand)]
@@ -137,8 +138,21 @@ pub struct PredictArgs {
     #[arg(long)]
     pub spend_params: Option<PathBuf>,
     /// Summary file (columns customer_id, x, t_x, T, and zbar for spend).
-    #[arg(long)]
-    pub summary: PathBuf,
+    #[arg(
+        long,
+        conflicts_with = "transactions",
+        required_unless_present = "transactions"
+    )]
+    pub summary: Option<PathBuf>,
+    /// Transaction file (summarised up to --calibration-end first; amounts are only needed
+    /// with --spend-params).
+    #[arg(long, requires = "calibration_end")]
+    pub transactions: Option<PathBuf>,
+    /// Last day of the calibration window (with --transactions), YYYY-MM-DD.
+    #[arg(long, value_parser = parse_day)]
+    pub calibration_end: Option<NaiveDate>,
+    #[command(flatten)]
+    pub tx_columns: TransactionColumns,
     #[command(flatten)]
     pub columns: SummaryColumns,
     /// Prediction horizon in the model's time unit (opportunities for bgbb).
@@ -193,10 +207,10 @@ fn read_summary(
     need_history: bool,
     need_zbar: bool,
 ) -> CliResult<(Vec<SummaryRow>, Skipped)> {
-    let mut table = Table::open(path, opts)?;
+    let mut table = Table::open(path, &opts.read())?;
     let req = |names: &[&str], what: &str| {
         find(&table, names).ok_or_else(|| {
-            CliError::input(
+            IoError::input(
                 path,
                 Some(1),
                 Some(names[0]),
@@ -237,8 +251,8 @@ fn read_summary(
     let mut n = 0u64;
     let skipped = table.for_each_record(|row| {
         n += 1;
-        let err = |col: &str, msg: String| CliError::input(path, Some(row.line), Some(col), msg);
-        let num = |i: usize, col: &str| -> CliResult<f64> {
+        let err = |col: &str, msg: String| IoError::input(path, Some(row.line), Some(col), msg);
+        let num = |i: usize, col: &str| -> Result<f64, IoError> {
             let s = row.get(i);
             s.parse::<f64>()
                 .ok()
@@ -359,6 +373,50 @@ fn unit_name(u: Unit) -> &'static str {
     }
 }
 
+/// Summary rows (unit `unit`, up to `end`) of a transaction file. Count models need no amounts:
+/// the amount column is read when present; `need_amounts` names what needs it otherwise.
+fn summary_from_transactions(
+    path: &Path,
+    cols: &TransactionColumns,
+    input: &InputOptions,
+    end: NaiveDate,
+    unit: Unit,
+    need_amounts: Option<&str>,
+) -> CliResult<(Vec<SummaryRow>, Skipped)> {
+    let loaded = load_transactions(path, &cols.columns_amount_optional(), &input.read())?;
+    if let (Some(what), false) = (need_amounts, loaded.has_amounts) {
+        return Err(CliError::input(
+            path,
+            Some(1),
+            Some(&cols.amount_column),
+            format!("{what}: it needs an amount column, and the file has none"),
+        ));
+    }
+    let opts = SummaryOptions::new(end, TimeUnit::from(unit))
+        .late_events(crm_analytics::model::LateEvents::Exclude);
+    let s = summarize(&loaded.transactions, &opts).map_err(|e| CliError::Library(e.to_string()))?;
+    let rows = s
+        .customers
+        .iter()
+        .map(|c| SummaryRow {
+            id: loaded
+                .ids
+                .id(c.customer)
+                .map_or_else(String::new, ToString::to_string),
+            line: 0,
+            x: c.frequency,
+            t_x: c.recency,
+            t: c.age,
+            zbar: c
+                .monetary
+                .filter(|_| loaded.has_amounts)
+                .map(crm_analytics::model::to_f64),
+            w: 1.0,
+        })
+        .collect();
+    Ok((rows, loaded.skipped))
+}
+
 fn fit(a: &FitArgs) -> CliResult<()> {
     let (rows, skipped) = match (&a.summary, &a.transactions) {
         (Some(p), _) => read_summary(
@@ -372,28 +430,8 @@ fn fit(a: &FitArgs) -> CliResult<()> {
             let end = a
                 .calibration_end
                 .ok_or_else(|| CliError::Usage("--transactions needs --calibration-end".into()))?;
-            let loaded = load_transactions(p, &a.tx_columns, &a.input)?;
-            let opts = SummaryOptions::new(end, TimeUnit::from(a.unit))
-                .late_events(crm_analytics::model::LateEvents::Exclude);
-            let s = summarize(&loaded.transactions, &opts)
-                .map_err(|e| CliError::Library(e.to_string()))?;
-            let rows = s
-                .customers
-                .iter()
-                .map(|c| SummaryRow {
-                    id: loaded
-                        .ids
-                        .id(c.customer)
-                        .map_or_else(String::new, ToString::to_string),
-                    line: 0,
-                    x: c.frequency,
-                    t_x: c.recency,
-                    t: c.age,
-                    zbar: c.monetary.map(crm_analytics::model::to_f64),
-                    w: 1.0,
-                })
-                .collect();
-            (rows, loaded.skipped)
+            let need = (a.model == Model::Gg).then_some("Gamma-Gamma models spend");
+            summary_from_transactions(p, &a.tx_columns, &a.input, end, a.unit, need)?
         }
         (None, None) => {
             return Err(CliError::Usage(
@@ -401,7 +439,7 @@ fn fit(a: &FitArgs) -> CliResult<()> {
             ));
         }
     };
-    skipped.report();
+    report_skipped(&skipped);
     let opts = FitOptions::default().penalty(a.penalty);
     let unit = unit_name(a.unit);
     let histories = || {
@@ -493,7 +531,7 @@ fn read_params(path: &Path, model: Model, names: &[&str]) -> CliResult<Vec<f64>>
         source,
     })?;
     let v: Value = serde_json::from_str(&text).map_err(|e| {
-        CliError::input(
+        IoError::input(
             path,
             Some(e.line() as u64),
             None,
@@ -554,9 +592,20 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
                 .map_err(|e| CliError::input(p, None, None, e.to_string()))
         })
         .transpose()?;
-    let (rows, skipped) = read_summary(&a.summary, &a.columns, &a.input, true, gg.is_some())?;
-    skipped.report();
-    let perr = |e: ClvError| CliError::input(&a.params, None, None, e.to_string());
+    let (rows, skipped) = match (&a.summary, &a.transactions, a.calibration_end) {
+        (Some(p), _, _) => read_summary(p, &a.columns, &a.input, true, gg.is_some())?,
+        (None, Some(p), Some(end)) => {
+            let need = gg.is_some().then_some("CLV (--spend-params) needs spend");
+            summary_from_transactions(p, &a.tx_columns, &a.input, end, a.unit, need)?
+        }
+        _ => {
+            return Err(CliError::Usage(
+                "give --summary FILE or --transactions FILE --calibration-end DATE".into(),
+            ));
+        }
+    };
+    report_skipped(&skipped);
+    let perr = |e: ClvError| IoError::input(&a.params, None, None, e.to_string());
     let out = match a.model {
         Model::Bgnbd => {
             let v = read_params(&a.params, a.model, &BgNbd::NAMES)?;

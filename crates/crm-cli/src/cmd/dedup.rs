@@ -12,9 +12,10 @@ use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, 
 use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
 use serde::Deserialize;
 
+use crate::args::{InputOptions, report_skipped};
 use crate::error::{CliError, CliResult};
-use crate::input::{InputOptions, Table};
 use crate::output;
+use crm_analytics::io::{IoError, Table};
 
 /// Arguments of `crm dedup`.
 #[derive(Debug, Args)]
@@ -147,7 +148,7 @@ struct Loaded {
 }
 
 fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult<Loaded> {
-    let mut table = Table::open(path, opts)?;
+    let mut table = Table::open(path, &opts.read())?;
     let header: Vec<String> = (0..).map_while(|i| table_header(&table, i)).collect();
     let id_col = match &cfg.id {
         Some(c) => table.column(c)?,
@@ -155,7 +156,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
             .iter()
             .position(|h| FieldKind::infer(h).is_none())
             .ok_or_else(|| {
-                CliError::input(
+                IoError::input(
                     path,
                     Some(1),
                     None,
@@ -170,7 +171,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
             for (col, kind) in map {
                 let i = table.column(col)?;
                 let kind = FieldKind::parse(kind)
-                    .map_err(|e| CliError::input(path, None, Some(col), e.to_string()))?;
+                    .map_err(|e| IoError::input(path, None, Some(col), e.to_string()))?;
                 cols.push((i, FieldSpec::new(header[i].clone(), kind)));
             }
             cols.sort_by_key(|c| c.0);
@@ -195,7 +196,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
     let skipped = table.for_each_record(|row| {
         let id = row.get(id_col).to_string();
         if id.is_empty() {
-            return Err(CliError::input(
+            return Err(IoError::input(
                 path,
                 Some(row.line),
                 Some(&id_name),
@@ -203,7 +204,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
             ));
         }
         if let Some(first) = seen.insert(id.clone(), row.line) {
-            return Err(CliError::input(
+            return Err(IoError::input(
                 path,
                 Some(row.line),
                 Some(&id_name),
@@ -213,7 +214,7 @@ fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult
         records.push(Record::new(id, cols.iter().map(|(i, _)| row.get(*i))));
         Ok(())
     })?;
-    skipped.report();
+    report_skipped(&skipped);
     Ok(Loaded {
         schema: Schema::new(cols.into_iter().map(|c| c.1)),
         records,
@@ -457,7 +458,7 @@ fn read_pairs(
     value_col: &str,
     opts: &InputOptions,
 ) -> CliResult<Vec<(String, String)>> {
-    let mut t = Table::open(path, opts)?;
+    let mut t = Table::open(path, &opts.read())?;
     let ic = t.column("record_id")?;
     let vc = t.column(value_col)?;
     let mut out = Vec::new();

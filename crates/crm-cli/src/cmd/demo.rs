@@ -4,14 +4,14 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use crm_analytics::demo::{DemoConfig, DemoGenerator, spend};
+use crm_analytics::demo::{DemoConfig, DemoData, DemoGenerator, spend};
+use crm_analytics::io::{DataDirWriter, names};
 use crm_analytics::model::chrono::NaiveDate;
 
+use crate::args::{Delimiter, InputOptions, TransactionColumns};
 use crate::cmd::report::{self, ReportArgs, ReportFormat};
 use crate::cmd::summary::parse_day;
-use crate::datafiles::{DemoWriters, names};
 use crate::error::{CliError, CliResult};
-use crate::input::{Delimiter, InputOptions, TransactionColumns};
 use crate::progress::Progress;
 
 /// Arguments of `crm demo`.
@@ -60,11 +60,17 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
         ..DemoConfig::default()
     };
     let generator = DemoGenerator::new(&config).map_err(|e| CliError::Usage(e.to_string()))?;
-    let mut writers = DemoWriters::create(&a.out)?;
+    let mut writers = DataDirWriter::create(&a.out, DemoData::id_of)?;
     let pb = progress.bar(a.customers as u64, "generating customers");
     for person in generator {
-        let person = person.map_err(|e| CliError::Library(e.to_string()))?;
-        writers.write_person(&person)?;
+        let p = person.map_err(|e| CliError::Library(e.to_string()))?;
+        let person_id = p.truth.person.to_string();
+        writers.write_customers(&p.records, Some(&person_id))?;
+        writers.write_transactions(&p.transactions)?;
+        writers.write_surveys(&p.surveys)?;
+        writers.write_interactions(&p.interactions)?;
+        writers.write_mrr_movements(&p.mrr_movements)?;
+        writers.write_funnel_events(&p.funnel_events)?;
         pb.inc(1);
     }
     pb.finish_and_clear();

@@ -20,12 +20,11 @@ use crm_analytics::model::{
 use serde::Serialize;
 use serde_json::json;
 
+use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
-use crate::input::{
-    DateParser, InputOptions, Skipped, Table, TransactionColumns, load_transactions, parse_amount,
-};
 use crate::output;
+use crm_analytics::io::{DateParser, IoError, Skipped, Table, load_transactions, parse_amount};
 
 /// Output format of `crm metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -322,16 +321,16 @@ fn read_scores(
     opts: &InputOptions,
     mut accept: impl FnMut(u8) -> Result<(), String>,
 ) -> CliResult<Skipped> {
-    let mut t = Table::open(path, opts)?;
+    let mut t = Table::open(path, &opts.read())?;
     let ci = t.column(column)?;
     let skipped = t.for_each_record(|row| {
         let text = row.get(ci);
         text.parse::<u8>()
             .map_err(|_| format!("cannot parse {text:?} as a whole-number score"))
             .and_then(&mut accept)
-            .map_err(|m| CliError::input(path, Some(row.line), Some(column), m))
+            .map_err(|m| IoError::input(path, Some(row.line), Some(column), m))
     })?;
-    skipped.report();
+    report_skipped(&skipped);
     Ok(skipped)
 }
 
@@ -360,7 +359,7 @@ fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
     let mut s = NpsState::new();
     s.push_raw(&scores).map_err(lib)?;
     let n = s.finish().map_err(|e| {
-        CliError::input(
+        IoError::input(
             &a.input,
             None,
             Some(&a.column),
@@ -443,7 +442,7 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
         s.push(score).map_err(|e| e.to_string())
     })?;
     let c = s.finish().map_err(|e| {
-        CliError::input(
+        IoError::input(
             &a.input,
             None,
             Some(&a.column),
@@ -497,7 +496,7 @@ fn period(start: NaiveDate, end_inclusive: NaiveDate) -> CliResult<Period> {
 
 fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
     let p = period(a.start, a.end)?;
-    let mut t = Table::open(&a.subscriptions, opts)?;
+    let mut t = Table::open(&a.subscriptions, &opts.read())?;
     let (ci, si, ei) = (
         t.column(&a.customer_column)?,
         t.column(&a.start_column)?,
@@ -509,7 +508,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
     let mut state = RetentionState::new(p);
     let path = a.subscriptions.clone();
     let skipped = t.for_each_record(|row| {
-        let err = |col: &str, m: String| CliError::input(&path, Some(row.line), Some(col), m);
+        let err = |col: &str, m: String| IoError::input(&path, Some(row.line), Some(col), m);
         let k = ids
             .intern(row.get(ci))
             .map_err(|e| err(&a.customer_column, e.to_string()))?;
@@ -539,7 +538,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         state.push(&span);
         Ok(())
     })?;
-    skipped.report();
+    report_skipped(&skipped);
     let r = state.finish().map_err(lib)?;
     let joiners = match a.joiners {
         Joiners::Exclude => SamePeriodJoiners::Exclude,
@@ -577,8 +576,8 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
 }
 
 fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
-    let loaded = load_transactions(&a.transactions, &a.columns, opts)?;
-    loaded.skipped.report();
+    let loaded = load_transactions(&a.transactions, &a.columns.columns(), &opts.read())?;
+    report_skipped(&loaded.skipped);
     let period = match a.period {
         PeriodArg::Week => CohortPeriod::Week,
         PeriodArg::Month => CohortPeriod::Month,
@@ -588,7 +587,7 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
         RetentionKind::Rolling => CohortRetention::Rolling,
     };
     let m = cohort_matrix(&loaded.transactions, period).map_err(|e| {
-        CliError::input(
+        IoError::input(
             &a.transactions,
             None,
             None,
@@ -644,7 +643,7 @@ fn parse_kind(s: &str) -> Result<MrrMovementKind, String> {
 
 fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let p = period(a.start, a.end)?;
-    let mut t = Table::open(&a.movements, opts)?;
+    let mut t = Table::open(&a.movements, &opts.read())?;
     let (ci, di, ki, ai) = (
         t.column(&a.customer_column)?,
         t.column(&a.date_column)?,
@@ -657,7 +656,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let mut before = Decimal::ZERO;
     let path = a.movements.clone();
     let skipped = t.for_each_record(|row| {
-        let err = |col: &str, m: String| CliError::input(&path, Some(row.line), Some(col), m);
+        let err = |col: &str, m: String| IoError::input(&path, Some(row.line), Some(col), m);
         let k = ids
             .intern(row.get(ci))
             .map_err(|e| err(&a.customer_column, e.to_string()))?;
@@ -676,7 +675,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
             .push(&m)
             .map_err(|e| err(&a.amount_column, e.to_string()))
     })?;
-    skipped.report();
+    report_skipped(&skipped);
     let start_mrr = a.starting_mrr.unwrap_or(before);
     let r = state.finish(start_mrr).map_err(|e| match e {
         MetricsError::ZeroDenominator { .. } if a.starting_mrr.is_none() => {
@@ -720,7 +719,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
 }
 
 fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
-    let mut t = Table::open(&a.events, opts)?;
+    let mut t = Table::open(&a.events, &opts.read())?;
     let (si, gi, ti) = (
         t.column(&a.subject_column)?,
         t.column(&a.stage_column)?,
@@ -732,7 +731,7 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
     let mut order: Vec<String> = Vec::new();
     let path = a.events.clone();
     let skipped = t.for_each_record(|row| {
-        let err = |col: &str, m: String| CliError::input(&path, Some(row.line), Some(col), m);
+        let err = |col: &str, m: String| IoError::input(&path, Some(row.line), Some(col), m);
         let k = ids
             .intern(row.get(si))
             .map_err(|e| err(&a.subject_column, e.to_string()))?;
@@ -758,7 +757,7 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         events.push((row.line, e));
         Ok(())
     })?;
-    skipped.report();
+    report_skipped(&skipped);
     let stages = if a.stages.is_empty() {
         eprintln!(
             "note: funnel stages in order of first appearance: {}",
@@ -772,7 +771,7 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
     let mut st = FunnelState::new(f);
     for (line, e) in &events {
         st.push(e).map_err(|err| {
-            CliError::input(
+            IoError::input(
                 &a.events,
                 Some(*line),
                 Some(&a.stage_column),

@@ -2,19 +2,20 @@
 //! whatever CRM files are given, as a table, JSON, and optionally a self-contained HTML file.
 
 use std::io::Write;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
 
+use crm_analytics::io::{DataFiles, ReadEvent, names, read_data_set};
+use crm_analytics::report::model::Report;
+use crm_analytics::report::{self, BuildOptions};
+
+use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
-use crate::datafiles::{self, Loaded, names};
 use crate::error::{CliError, CliResult};
-use crate::input::{InputOptions, TransactionColumns, load_transactions};
 use crate::output;
 use crate::progress::Progress;
-use crate::report::model::{InputFile, Report};
-use crate::report::{self, BuildOptions, Inputs};
 
 /// Output format of the report on stdout.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -86,141 +87,63 @@ pub fn run(a: &ReportArgs) -> CliResult<()> {
     write_outputs(a, &report)
 }
 
-/// Resolves a file: the explicit option, else `DIR/name` when it exists.
-fn pick(explicit: &Option<PathBuf>, dir: &Option<PathBuf>, name: &str) -> Option<PathBuf> {
-    explicit
-        .clone()
-        .or_else(|| dir.as_ref().map(|d| d.join(name)).filter(|p| p.exists()))
-}
-
-fn file_info(kind: &str, path: &Path, rows: usize, skipped: u64) -> InputFile {
-    InputFile {
-        kind: kind.into(),
-        path: path.display().to_string(),
-        rows: rows as u64,
-        skipped,
+/// The files to read: the explicit options, else the standard names in `--data`.
+fn data_files(a: &ReportArgs) -> CliResult<DataFiles> {
+    let mut files = a.data.as_deref().map(DataFiles::in_dir).unwrap_or_default();
+    match &a.transactions {
+        Some(t) => files.transactions = t.clone(),
+        None if !files.transactions.exists() => {
+            let expected = match &a.data {
+                Some(d) => d.join(names::TRANSACTIONS),
+                None => PathBuf::from("."),
+            };
+            return Err(CliError::input(
+                expected,
+                None,
+                None,
+                "transaction file not found (it is the one required input)",
+            ));
+        }
+        None => {}
     }
+    for (slot, explicit) in [
+        (&mut files.customers, &a.customers),
+        (&mut files.surveys, &a.surveys),
+        (&mut files.interactions, &a.interactions),
+        (&mut files.mrr, &a.mrr),
+        (&mut files.funnel, &a.funnel),
+        (&mut files.spend, &a.spend),
+    ] {
+        if explicit.is_some() {
+            slot.clone_from(explicit);
+        }
+    }
+    Ok(files)
 }
 
 /// Loads the inputs and builds the report.
 pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
-    let tx_path = pick(&a.transactions, &a.data, names::TRANSACTIONS).ok_or_else(|| {
-        CliError::input(
-            a.data
-                .as_ref()
-                .map_or_else(|| PathBuf::from("."), |d| d.join(names::TRANSACTIONS)),
-            None,
-            None,
-            "transaction file not found (it is the one required input)",
-        )
-    })?;
-    if !tx_path.exists() {
-        return Err(CliError::Io {
-            file: tx_path,
-            source: std::io::Error::new(std::io::ErrorKind::NotFound, "no such file"),
-        });
-    }
-    let mut inputs = Inputs::default();
-    let spin = progress.spinner("reading transactions");
-    let loaded = load_transactions(&tx_path, &a.columns, &a.input)?;
-    spin.finish_and_clear();
-    loaded.skipped.report();
-    inputs.files.push(file_info(
-        "transactions",
-        &tx_path,
-        loaded.transactions.len(),
-        loaded.skipped.count,
-    ));
-    inputs.transactions = loaded.transactions;
-    // The transaction file's interner becomes the key space of every other file.
-    inputs.ids = loaded.ids;
-
-    macro_rules! optional_file {
-        ($field:ident, $opt:expr, $name:expr, $kind:expr, $reader:expr) => {
-            if let Some(p) = pick($opt, &a.data, $name) {
-                let pb = progress.spinner(concat!("reading ", $kind));
-                let l: Loaded<_> = $reader(&p, &mut inputs, &pb)?;
-                pb.finish_and_clear();
-                l.skipped.report();
-                inputs
-                    .files
-                    .push(file_info($kind, &p, l.rows.len(), l.skipped.count));
-                inputs.$field = Some(l.rows);
+    let files = data_files(a)?;
+    let mut spin = None;
+    let mut inputs = read_data_set(
+        &files,
+        &a.columns.columns(),
+        &a.input.read(),
+        &mut |event| match event {
+            ReadEvent::Start(kind) => spin = Some(progress.spinner(&format!("reading {kind}"))),
+            ReadEvent::Row => {
+                if let Some(s) = &spin {
+                    s.inc(1);
+                }
             }
-        };
-    }
-    let opts = &a.input;
-    optional_file!(
-        customers,
-        &a.customers,
-        names::CUSTOMERS,
-        "customers",
-        |p: &Path, i: &mut Inputs, pb: &indicatif::ProgressBar| datafiles::read_customers(
-            p,
-            opts,
-            &mut i.ids,
-            || pb.inc(1)
-        )
-    );
-    optional_file!(
-        surveys,
-        &a.surveys,
-        names::SURVEYS,
-        "surveys",
-        |p: &Path, i: &mut Inputs, pb: &indicatif::ProgressBar| datafiles::read_surveys(
-            p,
-            opts,
-            &mut i.ids,
-            || pb.inc(1)
-        )
-    );
-    optional_file!(
-        interactions,
-        &a.interactions,
-        names::INTERACTIONS,
-        "interactions",
-        |p: &Path, i: &mut Inputs, pb: &indicatif::ProgressBar| datafiles::read_interactions(
-            p,
-            opts,
-            &mut i.ids,
-            || pb.inc(1)
-        )
-    );
-    optional_file!(
-        mrr,
-        &a.mrr,
-        names::MRR,
-        "mrr_movements",
-        |p: &Path, i: &mut Inputs, pb: &indicatif::ProgressBar| datafiles::read_mrr(
-            p,
-            opts,
-            &mut i.ids,
-            || pb.inc(1)
-        )
-    );
-    optional_file!(
-        funnel,
-        &a.funnel,
-        names::FUNNEL,
-        "funnel_events",
-        |p: &Path, i: &mut Inputs, pb: &indicatif::ProgressBar| datafiles::read_funnel(
-            p,
-            opts,
-            &mut i.ids,
-            || pb.inc(1)
-        )
-    );
-    optional_file!(
-        spend,
-        &a.spend,
-        names::SPEND,
-        "spend",
-        |p: &Path, _i: &mut Inputs, pb: &indicatif::ProgressBar| datafiles::read_spend(
-            p,
-            opts,
-            || pb.inc(1)
-        )
-    );
+            ReadEvent::Done(f) => {
+                if let Some(s) = spin.take() {
+                    s.finish_and_clear();
+                }
+                report_skipped(&f.skipped);
+            }
+        },
+    )?;
     inputs.funnel_stages = a.funnel_stages.clone();
 
     let spin = progress.step("building the report");
@@ -231,7 +154,11 @@ pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
             ..BuildOptions::default()
         },
         &mut |step| spin.set_message(format!("report: {step}")),
-    )?;
+    )
+    .map_err(|e| match e {
+        report::ReportError::NoTransactions => CliError::Usage(e.to_string()),
+        e => CliError::Library(e.to_string()),
+    })?;
     spin.finish_and_clear();
     Ok(report)
 }

@@ -1,10 +1,7 @@
 //! `crm rfm`: recency, frequency, monetary value, scores and segments per customer.
 //!
-//! Comma, tab and semicolon files go through a fast reader: the file is split into byte ranges at
-//! line starts, each range is parsed on its own thread straight into a per-customer accumulator
-//! (no transaction list is kept), and the parts are merged in file order. Errors name the file,
-//! line and column exactly as the shared reader does. Whitespace-separated files use the shared
-//! reader (`input::load_transactions`).
+//! The file is streamed straight into a per-customer accumulator by
+//! `crm_analytics::io::fold_purchases` (parallel parts, no transaction list is kept).
 
 use std::borrow::Cow;
 use std::io::Write;
@@ -22,13 +19,11 @@ use crm_analytics::rfm::{
 };
 use serde::Serialize;
 
+use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
-use crate::fastcsv::{self, Ids, Part};
-use crate::input::{
-    DateParser, Delimiter, InputOptions, Table, TransactionColumns, load_transactions, parse_amount,
-};
 use crate::output::{self, Format};
+use crm_analytics::io::{PurchaseFold, fold_purchases};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -174,11 +169,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     } else {
         LateEvents::Reject
     };
-    let (acc, ids) = if a.input.delimiter == Delimiter::Whitespace {
-        load_generic(a, same_day, late)?
-    } else {
-        load_fast(a, same_day, late)?
-    };
+    let (acc, ids) = load(a, same_day, late)?;
     let monetary = match a.monetary {
         Monetary::Total => MonetaryValue::Total,
         Monetary::Mean => MonetaryValue::MeanPerPurchase,
@@ -487,38 +478,51 @@ fn write_report(
     }
 }
 
-/// Whitespace-separated files: the shared reader, then the accumulator.
-fn load_generic(
+/// The RFM accumulator as a streaming fold target of the reader; its errors carry the CLI's
+/// hint for dates after `--as-of`.
+struct Fold(RfmAccumulator);
+
+impl PurchaseFold for Fold {
+    type Error = String;
+
+    fn purchase(&mut self, k: CustomerKey, day: NaiveDate, amount: Decimal) -> Result<(), String> {
+        self.0
+            .push_purchase(k, day, amount)
+            .map_err(|e| format!("{e}{}", late_hint(&e)))
+    }
+
+    fn non_purchase(&mut self) {
+        self.0.push_non_purchase();
+    }
+
+    fn merge_remapped(&mut self, other: Self, new_keys: &[CustomerKey]) -> Result<(), String> {
+        self.0
+            .merge_remapped(other.0, new_keys)
+            .map_err(|e| e.to_string())
+    }
+}
+
+/// Streams the file into the accumulator (in parallel parts for comma, tab and semicolon files).
+fn load(
     a: &RfmArgs,
     same_day: SameDayPurchases,
     late: LateEvents,
 ) -> CliResult<(RfmAccumulator, CustomerInterner)> {
-    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
-    loaded.skipped.report();
-    let mut acc = RfmAccumulator::with_capacity(same_day, loaded.ids.len());
-    if let Some(d) = a.as_of {
-        acc = acc.cutoff(d, late);
-    }
-    for (i, t) in loaded.transactions.iter().enumerate() {
-        acc.push(t).map_err(|e| {
-            CliError::input(
-                &a.transactions,
-                None,
-                Some(&a.columns.date_column),
-                format!(
-                    "transaction #{} (customer {}): {}{}",
-                    i + 1,
-                    loaded
-                        .ids
-                        .id(t.customer())
-                        .map_or_else(|| "?".into(), ToString::to_string),
-                    e,
-                    late_hint(&e)
-                ),
-            )
-        })?;
-    }
-    Ok((acc, loaded.ids))
+    let folded = fold_purchases(
+        &a.transactions,
+        &a.columns.columns(),
+        &a.input.read(),
+        a.threads,
+        || {
+            let acc = RfmAccumulator::new(same_day);
+            match a.as_of {
+                Some(d) => Fold(acc.cutoff(d, late)),
+                None => Fold(acc),
+            }
+        },
+    )?;
+    report_skipped(&folded.skipped);
+    Ok((folded.state.0, folded.ids))
 }
 
 fn late_hint(e: &ModelError) -> &'static str {
@@ -527,211 +531,4 @@ fn late_hint(e: &ModelError) -> &'static str {
     } else {
         ""
     }
-}
-
-/// What a part of the file accumulated: its own ids (keys in its order of first appearance)
-/// and the per-customer state.
-struct State {
-    ids: Ids,
-    acc: RfmAccumulator,
-}
-
-/// Column indices and parsers shared by the parts.
-struct Spec<'a> {
-    path: &'a Path,
-    idx: [usize; 3],
-    cols: &'a TransactionColumns,
-    dates: DateParser,
-    fast_dates: bool,
-    as_of: Option<NaiveDate>,
-    late: LateEvents,
-    same_day: SameDayPurchases,
-}
-
-fn load_fast(
-    a: &RfmArgs,
-    same_day: SameDayPurchases,
-    late: LateEvents,
-) -> CliResult<(RfmAccumulator, CustomerInterner)> {
-    let path = a.transactions.as_path();
-    // Resolve the columns with the shared reader (same header rules and messages).
-    let table = Table::open(path, &a.input)?;
-    let spec = Spec {
-        path,
-        idx: [
-            table.column(&a.columns.customer_column)?,
-            table.column(&a.columns.date_column)?,
-            table.column(&a.columns.amount_column)?,
-        ],
-        cols: &a.columns,
-        dates: DateParser::new(a.columns.date_format.clone()),
-        fast_dates: a.columns.date_format.is_none(),
-        as_of: a.as_of,
-        late,
-        same_day,
-    };
-    drop(table);
-    let threads = a
-        .threads
-        .unwrap_or_else(fastcsv::default_threads)
-        .clamp(1, 8);
-    let Some(plan) = fastcsv::plan(path, &a.input, threads, false)? else {
-        return load_generic(a, same_day, late);
-    };
-    let results = fastcsv::read_parts(&plan, a.input.skip_invalid, |p| read_part(&spec, p));
-    // Merge in file order: keys are re-interned so they number customers by first appearance.
-    let mut ids = Ids::default();
-    let mut acc = RfmAccumulator::new(same_day);
-    let merged = fastcsv::merge(&plan, results, |i, st| {
-        if i == 0 {
-            ids = st.ids;
-            acc = st.acc;
-        } else {
-            let map = ids.remap(&st.ids.interner)?;
-            acc.merge_remapped(st.acc, &map)
-                .map_err(|e| CliError::Library(e.to_string()))?;
-        }
-        Ok(())
-    })?;
-    let Some(skipped) = merged else {
-        return load_generic(a, same_day, late);
-    };
-    skipped.report();
-    Ok((acc, ids.interner))
-}
-
-fn read_part(spec: &Spec<'_>, p: &mut Part) -> CliResult<State> {
-    let mut st = State {
-        ids: Ids::default(),
-        acc: {
-            let a = RfmAccumulator::new(spec.same_day);
-            match spec.as_of {
-                Some(d) => a.cutoff(d, spec.late),
-                None => a,
-            }
-        },
-    };
-    let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
-    while let Some(l) = p.next(&spec.idx)? {
-        match parse_row(spec, &mut st, l.fields, l.line) {
-            Ok(Some(x)) => {
-                batch.push(x);
-                if batch.len() == BATCH && flush(spec, &mut st, p, &mut batch) {
-                    return Ok(st);
-                }
-            }
-            Ok(None) => {}
-            Err(e) => {
-                if l.is_blank() {
-                    continue;
-                }
-                // Earlier rows first, so the first error reported is the first in the file.
-                if flush(spec, &mut st, p, &mut batch) || p.error(e) {
-                    return Ok(st);
-                }
-            }
-        }
-    }
-    flush(spec, &mut st, p, &mut batch);
-    Ok(st)
-}
-
-/// Rows are parsed into a batch, then keyed and accumulated in two tight passes, so the cache
-/// misses of different rows (id table, per-customer state) overlap instead of queueing.
-const BATCH: usize = 256;
-
-/// A parsed purchase waiting for its key and accumulation.
-struct Pending {
-    /// Integer id to look up, or `u64::MAX` when `key` is already set.
-    id: u64,
-    key: CustomerKey,
-    day: NaiveDate,
-    amount: Decimal,
-    line: u64,
-}
-
-/// Accumulates the batch; returns true when the part must stop on an error.
-fn flush(spec: &Spec<'_>, st: &mut State, p: &mut Part, batch: &mut Vec<Pending>) -> bool {
-    for x in batch.iter_mut() {
-        if x.id != u64::MAX {
-            match st.ids.int(x.id) {
-                Ok(k) => x.key = k,
-                Err(e) => {
-                    p.fail(CliError::input(
-                        spec.path,
-                        Some(x.line),
-                        Some(&spec.cols.customer_column),
-                        e.to_string(),
-                    ));
-                    return true;
-                }
-            }
-        }
-    }
-    for x in batch.drain(..) {
-        if let Err(e) = st.acc.push_purchase(x.key, x.day, x.amount) {
-            let err = CliError::input(
-                spec.path,
-                Some(x.line),
-                Some(&spec.cols.date_column),
-                format!("{e}{}", late_hint(&e)),
-            );
-            if p.error(err) {
-                return true;
-            }
-        }
-    }
-    false
-}
-
-#[inline]
-fn parse_row(
-    spec: &Spec<'_>,
-    st: &mut State,
-    f: [&[u8]; 3],
-    line: u64,
-) -> CliResult<Option<Pending>> {
-    let err = |col: &str, msg: String| CliError::input(spec.path, Some(line), Some(col), msg);
-    let [cid, date, amt] = f;
-    let (id, key) = match fastcsv::fast_int_id(cid) {
-        Some(n) => (n, CustomerKey::from_index(0)),
-        None => (
-            u64::MAX,
-            st.ids
-                .field(cid)
-                .map_err(|m| err(&spec.cols.customer_column, m))?,
-        ),
-    };
-    let day = match spec.fast_dates.then(|| fastcsv::fast_date(date)).flatten() {
-        Some(d) => d,
-        None => {
-            fastcsv::utf8(date)
-                .and_then(|t| spec.dates.parse(t))
-                .map_err(|m| err(&spec.cols.date_column, m))?
-                .0
-        }
-    };
-    let amount = match fastcsv::fast_amount(amt) {
-        Some(x) => x,
-        None => fastcsv::utf8(amt)
-            .and_then(parse_amount)
-            .map_err(|m| err(&spec.cols.amount_column, m))?,
-    };
-    if amount.is_sign_negative() && !amount.is_zero() {
-        // A return: counted, never a purchase (the customer id is still checked and interned).
-        if id != u64::MAX {
-            st.ids
-                .int(id)
-                .map_err(|e| err(&spec.cols.customer_column, e.to_string()))?;
-        }
-        st.acc.push_non_purchase();
-        return Ok(None);
-    }
-    Ok(Some(Pending {
-        id,
-        key,
-        day,
-        amount: amount.abs(),
-        line,
-    }))
 }

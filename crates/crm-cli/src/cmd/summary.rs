@@ -10,9 +10,10 @@ use crm_analytics::model::{
 };
 use serde::Serialize;
 
+use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::error::{CliError, CliResult};
-use crate::input::{InputOptions, TransactionColumns, load_transactions};
 use crate::output::{self, Format};
+use crm_analytics::io::load_transactions;
 
 /// Time unit of t_x and T.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -103,8 +104,13 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
             )));
         }
     }
-    let loaded = load_transactions(&a.transactions, &a.columns, &a.input)?;
-    loaded.skipped.report();
+    // Count models need no amounts: without an amount column, monetary values are left empty.
+    let loaded = load_transactions(
+        &a.transactions,
+        &a.columns.columns_amount_optional(),
+        &a.input.read(),
+    )?;
+    report_skipped(&loaded.skipped);
     let mut opts = SummaryOptions::new(a.observation_end, a.unit.into());
     if a.separate_same_day {
         opts = opts.same_day(SameDayPurchases::Separate);
@@ -148,6 +154,9 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
             .map_or_else(String::new, ToString::to_string)
     };
     let money = |m: Option<crm_analytics::model::rust_decimal::Decimal>| {
+        if !loaded.has_amounts {
+            return String::new();
+        }
         m.map_or_else(
             || "0".to_string(),
             |v| v.round_dp(6).normalize().to_string(),

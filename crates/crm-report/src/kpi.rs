@@ -15,18 +15,18 @@
 //! | cohort matrix | `crm_metrics::engagement::CohortState` (months, classic) |
 //! | funnel | `crm_metrics::engagement::FunnelState` (sequential order) |
 
-use crm_analytics::metrics::acquisition::{CacState, ltv_to_cac};
-use crm_analytics::metrics::engagement::{
+use crm_metrics::acquisition::{CacState, ltv_to_cac};
+use crm_metrics::engagement::{
     ActiveState, CohortPeriod, CohortRetention, CohortState, ComplaintState, FunnelOrder,
     FunnelState,
 };
-use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
-use crm_analytics::metrics::revenue::RevenueState;
-use crm_analytics::metrics::satisfaction::{CsatMeasure, CsatState, NpsInterval, NpsState};
-use crm_analytics::metrics::value::{ArpuDenominator, CustomerBase, PurchaseState, arpu};
-use crm_analytics::model::chrono::{Days, NaiveDate};
-use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{
+use crm_metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
+use crm_metrics::revenue::RevenueState;
+use crm_metrics::satisfaction::{CsatMeasure, CsatState, NpsInterval, NpsState};
+use crm_metrics::value::{ArpuDenominator, CustomerBase, PurchaseState, arpu};
+use crm_model::chrono::{Days, NaiveDate};
+use crm_model::rust_decimal::Decimal;
+use crm_model::{
     AcquisitionSpend, CustomerGroups, Funnel, FunnelEvent, Interaction, InteractionKind,
     MrrMovement, Period, SurveyAnswer, SurveyResponse, TimeUnit, Transaction,
 };
@@ -35,7 +35,7 @@ use super::model::{
     CohortRow, CohortSection, CsatKpi, FunnelSection, FunnelStep, NpsKpi, NpsSection, PeriodView,
     ServiceKpi,
 };
-use crate::datafiles::CustomerRow;
+use crm_model::CustomerRecord;
 
 /// Confidence level of every interval in the report.
 pub const CONFIDENCE: f64 = 0.95;
@@ -319,7 +319,7 @@ pub fn mrr(movements: &[MrrMovement], period: Option<Period>, as_of: NaiveDate) 
 pub fn cac(
     spend: &[AcquisitionSpend],
     tx: &[Transaction],
-    customers: Option<&[CustomerRow]>,
+    customers: Option<&[CustomerRecord]>,
     as_of: NaiveDate,
 ) -> Result<Decimal, String> {
     let mut s = CacState::new();
@@ -442,7 +442,7 @@ pub fn funnel(events: &[FunnelEvent], order: Option<&[String]>) -> Result<Funnel
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crm_analytics::model::CustomerKey;
+    use crm_model::CustomerKey;
 
     fn d(m: u32, day: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, m, day).unwrap()
@@ -522,7 +522,7 @@ mod tests {
 
     #[test]
     fn nps_and_funnel_by_hand() {
-        use crm_analytics::model::NpsScore;
+        use crm_model::NpsScore;
         let s = |v| SurveyResponse {
             customer: None,
             date: d(1, 1),

@@ -1,3 +1,8 @@
+//! # crm-demo
+//!
+//! Facade module: `crm_demo` = [`crm_analytics::demo`](https://docs.rs/crm-analytics). Depend on
+//! `crm-analytics` and use `crm_analytics::demo::...`, or on this crate alone for a smaller tree.
+//!
 //! Deterministic synthetic CRM data: customers with planted duplicates, a buy-till-you-die
 //! transaction log with Gamma-Gamma spend, surveys, tickets and complaints, subscription MRR
 //! movements, funnel events and marketing spend.
@@ -57,6 +62,8 @@
 //! way: an alternative to the Pareto/NBD model", Marketing Science 24(2); P. S. Fader, B. G. S.
 //! Hardie (2013), "The Gamma-Gamma model of monetary value"; G. Marsaglia, W. W. Tsang (2000), "A
 //! simple method for generating gamma variables", ACM TOMS 26(3).
+
+#![forbid(unsafe_code)]
 
 mod names;
 mod rng;

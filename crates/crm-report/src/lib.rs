@@ -6,7 +6,9 @@
 //! - [`table`], [`html`] (with [`svg`] charts): renderers; JSON is `serde_json` on the model;
 //! - [`shape`]: helpers that turn model outputs into view-model values (grids, bins, top lists).
 
+mod error;
 pub mod html;
+pub mod json;
 pub mod kpi;
 pub mod model;
 pub mod models;
@@ -15,41 +17,17 @@ pub mod sample;
 pub mod shape;
 pub mod svg;
 pub mod table;
+pub mod text;
 
-use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{
-    AcquisitionSpend, CustomerInterner, FunnelEvent, Interaction, LateEvents, MrrMovement,
-    PurchaseSummaries, SummaryOptions, SurveyResponse, TimeUnit, Transaction, summarize,
-};
+use crm_model::chrono::NaiveDate;
+use crm_model::{LateEvents, PurchaseSummaries, SummaryOptions, TimeUnit, Transaction, summarize};
 
-use crate::datafiles::CustomerRow;
-use crate::error::{CliError, CliResult};
+pub use error::{ReportError, Result};
 use model::{InputFile, Kpis, Meta, Missing, Report};
 
-/// Everything the report can use; only transactions are required.
-#[derive(Default)]
-pub struct Inputs {
-    /// One key space for every file.
-    pub ids: CustomerInterner,
-    /// Purchases and returns.
-    pub transactions: Vec<Transaction>,
-    /// Customer records.
-    pub customers: Option<Vec<CustomerRow>>,
-    /// Survey answers.
-    pub surveys: Option<Vec<SurveyResponse>>,
-    /// Tickets and complaints.
-    pub interactions: Option<Vec<Interaction>>,
-    /// MRR movements.
-    pub mrr: Option<Vec<MrrMovement>>,
-    /// Funnel events.
-    pub funnel: Option<Vec<FunnelEvent>>,
-    /// Funnel stage order, when known.
-    pub funnel_stages: Option<Vec<String>>,
-    /// Marketing spend.
-    pub spend: Option<Vec<AcquisitionSpend>>,
-    /// Files read.
-    pub files: Vec<InputFile>,
-}
+/// Everything the report can use (only transactions are required): a data set as
+/// [`crm_io::read_data_set`] reads it, or as a caller fills it in.
+pub use crm_io::DataSet as Inputs;
 
 /// Report options.
 #[derive(Debug, Clone)]
@@ -86,7 +64,7 @@ pub struct Context<'a> {
 
 impl Context<'_> {
     /// External id of a key, as text.
-    pub fn id(&self, key: crm_analytics::model::CustomerKey) -> String {
+    pub fn id(&self, key: crm_model::CustomerKey) -> String {
         self.inputs
             .ids
             .id(key)
@@ -100,7 +78,7 @@ pub fn build(
     inputs: &Inputs,
     options: &BuildOptions,
     step: &mut dyn FnMut(&str),
-) -> CliResult<Report> {
+) -> Result<Report> {
     let as_of = match options.as_of {
         Some(d) => d,
         None => inputs
@@ -108,14 +86,11 @@ pub fn build(
             .iter()
             .map(Transaction::date)
             .max()
-            .ok_or_else(|| {
-                CliError::Usage("the transaction file has no rows: nothing to report".into())
-            })?,
+            .ok_or(ReportError::NoTransactions)?,
     };
     step("summaries");
     let opts = SummaryOptions::new(as_of, TimeUnit::Week).late_events(LateEvents::Exclude);
-    let summaries =
-        summarize(&inputs.transactions, &opts).map_err(|e| CliError::Library(e.to_string()))?;
+    let summaries = summarize(&inputs.transactions, &opts)?;
     let ctx = Context {
         inputs,
         as_of,
@@ -320,7 +295,16 @@ pub fn build(
             first_date: b.first,
             last_date: b.last,
             after_as_of: b.after,
-            inputs: inputs.files.clone(),
+            inputs: inputs
+                .files
+                .iter()
+                .map(|f| InputFile {
+                    kind: f.kind.into(),
+                    path: f.path.display().to_string(),
+                    rows: f.rows as u64,
+                    skipped: f.skipped.count,
+                })
+                .collect(),
         },
         kpis,
         rfm,

@@ -2,8 +2,8 @@
 //! read only these; the builder fills them from the libraries. Every section is optional so the
 //! report uses whatever inputs are given; `missing` says why a section is absent.
 
-use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::rust_decimal::Decimal;
+use crm_model::chrono::NaiveDate;
+use crm_model::rust_decimal::Decimal;
 use serde::Serialize;
 
 /// The whole report.

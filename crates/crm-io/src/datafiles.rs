@@ -17,18 +17,19 @@ use std::fs::File;
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
-use crm_analytics::demo::{DemoData, DemoPerson};
-use crm_analytics::model::chrono::{NaiveDate, NaiveDateTime, NaiveTime};
-use crm_analytics::model::{
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime};
+use crm_model::{
     AcquisitionSpend, CesScore, CesVersion, CsatScale, CsatScore, Customer, CustomerId,
-    CustomerInterner, CustomerKey, FunnelEvent, Interaction, InteractionKind, MrrMovement,
-    MrrMovementKind, NpsScore, Period, PostalAddress, SurveyAnswer, SurveyResponse,
+    CustomerInterner, CustomerKey, CustomerRecord, FunnelEvent, Interaction, InteractionKind,
+    MrrMovement, MrrMovementKind, NpsScore, Period, PostalAddress, SurveyAnswer, SurveyResponse,
+    Transaction,
 };
 
-use crate::error::{CliError, CliResult};
-use crate::input::{DateParser, InputOptions, Row, Skipped, Table, parse_amount};
+use crate::error::{IoError, IoResult};
+use crate::options::ReadOptions;
+use crate::parse::{DateParser, parse_amount};
+use crate::table::{Row, Skipped, Table};
 
-/// File names inside a data directory.
 /// The columns of `customers.csv` after `customer_id`, in file order: written by the demo,
 /// read (each optional) by the report.
 const CUSTOMER_FIELDS: [&str; 16] = [
@@ -50,6 +51,7 @@ const CUSTOMER_FIELDS: [&str; 16] = [
     "source",
 ];
 
+/// File names inside a data directory.
 pub mod names {
     /// Customer records.
     pub const CUSTOMERS: &str = "customers.csv";
@@ -75,9 +77,14 @@ const DATETIME: &str = "%Y-%m-%d %H:%M:%S";
 
 type Csv = csv::Writer<BufWriter<File>>;
 
-/// Writes the seven demo files, one person at a time (constant memory).
-pub struct DemoWriters {
+/// Writes the seven files of a data directory ([`names`]) record by record (constant memory):
+/// the inverse of the readers, so what it writes reads back as the same records.
+///
+/// Customer keys are written as external ids through the `id_of` function given to
+/// [`DataDirWriter::create`] (for example `|k| interner.id(k)`).
+pub struct DataDirWriter {
     dir: PathBuf,
+    id_of: Box<dyn Fn(CustomerKey) -> String + Send>,
     customers: Csv,
     transactions: Csv,
     surveys: Csv,
@@ -87,20 +94,20 @@ pub struct DemoWriters {
     spend: Csv,
 }
 
-fn id(key: CustomerKey) -> String {
-    DemoData::id_of(key).to_string()
-}
-
-impl DemoWriters {
-    /// Creates `dir` and the files with their header rows.
-    pub fn create(dir: &Path) -> CliResult<Self> {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+impl DataDirWriter {
+    /// Creates `dir` and the files with their header rows; `id_of` turns a customer key into the
+    /// id written to the files.
+    pub fn create(
+        dir: &Path,
+        id_of: impl Fn(CustomerKey) -> CustomerId + Send + 'static,
+    ) -> IoResult<Self> {
+        std::fs::create_dir_all(dir).map_err(|source| IoError::Io {
             file: dir.to_path_buf(),
             source,
         })?;
-        let open = |name: &str, header: &[&str]| -> CliResult<Csv> {
+        let open = |name: &str, header: &[&str]| -> IoResult<Csv> {
             let p = dir.join(name);
-            let f = File::create(&p).map_err(|source| CliError::Io {
+            let f = File::create(&p).map_err(|source| IoError::Io {
                 file: p.clone(),
                 source,
             })?;
@@ -108,8 +115,9 @@ impl DemoWriters {
             w.write_record(header).map_err(|e| csv_write_error(&p, e))?;
             Ok(w)
         };
-        Ok(DemoWriters {
+        Ok(DataDirWriter {
             dir: dir.to_path_buf(),
+            id_of: Box::new(move |k| id_of(k).to_string()),
             customers: open(
                 names::CUSTOMERS,
                 &[&["customer_id"][..], &CUSTOMER_FIELDS[..]].concat(),
@@ -126,21 +134,26 @@ impl DemoWriters {
         })
     }
 
-    fn err<'a>(dir: &'a Path, name: &'static str) -> impl Fn(csv::Error) -> CliError + 'a {
+    fn err<'a>(dir: &'a Path, name: &'static str) -> impl Fn(csv::Error) -> IoError + 'a {
         move |e| csv_write_error(&dir.join(name), e)
     }
 
-    /// Writes one person's records and events.
-    pub fn write_person(&mut self, p: &DemoPerson) -> CliResult<()> {
+    /// Writes customer records; `person_id` is the known entity of each record (the demo's
+    /// ground truth of which records are the same person), written to the `person_id` column.
+    pub fn write_customers(
+        &mut self,
+        records: &[Customer],
+        person_id: Option<&str>,
+    ) -> IoResult<()> {
         let dir = self.dir.clone();
         let e = Self::err(&dir, names::CUSTOMERS);
-        for c in &p.records {
+        for c in records {
             let a = c.address.as_ref();
             let opt = |v: Option<&String>| v.map_or("", String::as_str).to_string();
             self.customers
                 .write_record([
                     c.id.to_string(),
-                    p.truth.person.to_string(),
+                    person_id.unwrap_or("").to_string(),
                     opt(c.full_name.as_ref()),
                     opt(c.given_name.as_ref()),
                     opt(c.family_name.as_ref()),
@@ -159,8 +172,15 @@ impl DemoWriters {
                 ])
                 .map_err(&e)?;
         }
+        Ok(())
+    }
+
+    /// Writes Transaction rows.
+    pub fn write_transactions(&mut self, rows: &[Transaction]) -> IoResult<()> {
+        let dir = self.dir.clone();
+        let id = &self.id_of;
         let e = Self::err(&dir, names::TRANSACTIONS);
-        for t in &p.transactions {
+        for t in rows {
             self.transactions
                 .write_record([
                     id(t.customer()),
@@ -169,8 +189,15 @@ impl DemoWriters {
                 ])
                 .map_err(&e)?;
         }
+        Ok(())
+    }
+
+    /// Writes SurveyResponse rows.
+    pub fn write_surveys(&mut self, rows: &[SurveyResponse]) -> IoResult<()> {
+        let dir = self.dir.clone();
+        let id = &self.id_of;
         let e = Self::err(&dir, names::SURVEYS);
-        for s in &p.surveys {
+        for s in rows {
             let (kind, score) = match s.answer {
                 SurveyAnswer::Nps { score } => ("nps", score.get()),
                 SurveyAnswer::Csat { score } => ("csat", score.get()),
@@ -185,8 +212,15 @@ impl DemoWriters {
                 ])
                 .map_err(&e)?;
         }
+        Ok(())
+    }
+
+    /// Writes Interaction rows.
+    pub fn write_interactions(&mut self, rows: &[Interaction]) -> IoResult<()> {
+        let dir = self.dir.clone();
+        let id = &self.id_of;
         let e = Self::err(&dir, names::INTERACTIONS);
-        for i in &p.interactions {
+        for i in rows {
             self.interactions
                 .write_record([
                     id(i.customer()),
@@ -199,8 +233,15 @@ impl DemoWriters {
                 ])
                 .map_err(&e)?;
         }
+        Ok(())
+    }
+
+    /// Writes MrrMovement rows.
+    pub fn write_mrr_movements(&mut self, rows: &[MrrMovement]) -> IoResult<()> {
+        let dir = self.dir.clone();
+        let id = &self.id_of;
         let e = Self::err(&dir, names::MRR);
-        for m in &p.mrr_movements {
+        for m in rows {
             self.mrr
                 .write_record([
                     id(m.customer()),
@@ -210,8 +251,15 @@ impl DemoWriters {
                 ])
                 .map_err(&e)?;
         }
+        Ok(())
+    }
+
+    /// Writes FunnelEvent rows.
+    pub fn write_funnel_events(&mut self, rows: &[FunnelEvent]) -> IoResult<()> {
+        let dir = self.dir.clone();
+        let id = &self.id_of;
         let e = Self::err(&dir, names::FUNNEL);
-        for f in &p.funnel_events {
+        for f in rows {
             self.funnel
                 .write_record([
                     id(f.subject()),
@@ -224,7 +272,7 @@ impl DemoWriters {
     }
 
     /// Writes the spend rows.
-    pub fn write_spend(&mut self, spend: &[AcquisitionSpend]) -> CliResult<()> {
+    pub fn write_spend(&mut self, spend: &[AcquisitionSpend]) -> IoResult<()> {
         let dir = self.dir.clone();
         let e = Self::err(&dir, names::SPEND);
         for s in spend {
@@ -241,7 +289,7 @@ impl DemoWriters {
     }
 
     /// Flushes every file.
-    pub fn finish(mut self) -> CliResult<()> {
+    pub fn finish(mut self) -> IoResult<()> {
         for (name, w) in [
             (names::CUSTOMERS, &mut self.customers),
             (names::TRANSACTIONS, &mut self.transactions),
@@ -251,7 +299,7 @@ impl DemoWriters {
             (names::FUNNEL, &mut self.funnel),
             (names::SPEND, &mut self.spend),
         ] {
-            w.flush().map_err(|source| CliError::Io {
+            w.flush().map_err(|source| IoError::Io {
                 file: self.dir.join(name),
                 source,
             })?;
@@ -260,13 +308,13 @@ impl DemoWriters {
     }
 }
 
-fn csv_write_error(path: &Path, e: csv::Error) -> CliError {
+fn csv_write_error(path: &Path, e: csv::Error) -> IoError {
     match e.into_kind() {
-        csv::ErrorKind::Io(source) => CliError::Io {
+        csv::ErrorKind::Io(source) => IoError::Io {
             file: path.to_path_buf(),
             source,
         },
-        other => CliError::Library(format!("{}: {other:?}", path.display())),
+        other => IoError::input(path, None, None, format!("cannot write: {other:?}")),
     }
 }
 
@@ -296,17 +344,6 @@ fn mrr_kind_name(k: MrrMovementKind) -> &'static str {
 // Readers
 // ---------------------------------------------------------------------------------------------
 
-/// A customer record with the demo's ground-truth person id (when the file has one).
-#[derive(Debug, Clone)]
-pub struct CustomerRow {
-    /// The record.
-    pub customer: Customer,
-    /// Its key in the report's interner.
-    pub key: CustomerKey,
-    /// `person_id` column: records with the same value are the same person.
-    pub person_id: Option<String>,
-}
-
 /// What a reader returns: the records and what `--skip-invalid` skipped.
 pub struct Loaded<T> {
     /// Records in file order.
@@ -319,8 +356,8 @@ pub struct Loaded<T> {
 fn read_rows<T>(
     mut table: Table,
     mut tick: impl FnMut(),
-    mut parse: impl FnMut(&Row<'_>) -> CliResult<T>,
-) -> CliResult<Loaded<T>> {
+    mut parse: impl FnMut(&Row<'_>) -> IoResult<T>,
+) -> IoResult<Loaded<T>> {
     let mut rows = Vec::new();
     let skipped = table.for_each_record(|row| {
         tick();
@@ -335,8 +372,8 @@ fn optional(t: &Table, name: &str) -> Option<usize> {
 }
 
 /// Error helper for one cell.
-fn cell_err(path: &Path, row: &Row<'_>, col: &str, msg: impl Into<String>) -> CliError {
-    CliError::input(path, Some(row.line), Some(col), msg)
+fn cell_err(path: &Path, row: &Row<'_>, col: &str, msg: impl Into<String>) -> IoError {
+    IoError::input(path, Some(row.line), Some(col), msg)
 }
 
 fn non_empty(v: &str) -> Option<String> {
@@ -349,7 +386,7 @@ fn date_time(
     row: &Row<'_>,
     col: &str,
     text: &str,
-) -> CliResult<NaiveDateTime> {
+) -> IoResult<NaiveDateTime> {
     let (d, t) = dates.parse(text).map_err(|m| cell_err(path, row, col, m))?;
     Ok(d.and_time(t.unwrap_or(NaiveTime::MIN)))
 }
@@ -360,7 +397,7 @@ fn key(
     row: &Row<'_>,
     col: &str,
     text: &str,
-) -> CliResult<CustomerKey> {
+) -> IoResult<CustomerKey> {
     ids.intern(text)
         .map_err(|e| cell_err(path, row, col, e.to_string()))
 }
@@ -368,10 +405,10 @@ fn key(
 /// Reads `customers.csv`.
 pub fn read_customers(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
-) -> CliResult<Loaded<CustomerRow>> {
+) -> IoResult<Loaded<CustomerRecord>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
     {
@@ -399,7 +436,7 @@ pub fn read_customers(
                 a.country = non_empty(get(11));
                 c.address = Some(a);
             }
-            let day = |i: usize, name: &str| -> CliResult<Option<NaiveDate>> {
+            let day = |i: usize, name: &str| -> IoResult<Option<NaiveDate>> {
                 let v = get(i);
                 if v.is_empty() {
                     return Ok(None);
@@ -413,7 +450,7 @@ pub fn read_customers(
             c.acquired_on = day(13, "acquired_on")?;
             c.acquisition_channel = non_empty(get(14));
             c.source = non_empty(get(15));
-            Ok(CustomerRow {
+            Ok(CustomerRecord {
                 customer: c,
                 key: k,
                 person_id: non_empty(get(0)),
@@ -426,10 +463,10 @@ pub fn read_customers(
 /// Reads `surveys.csv`.
 pub fn read_surveys(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
-) -> CliResult<Loaded<SurveyResponse>> {
+) -> IoResult<Loaded<SurveyResponse>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
     {
@@ -456,8 +493,7 @@ pub fn read_surveys(
                     format!("cannot parse {:?} as a whole-number score", row.get(si)),
                 )
             })?;
-            let bad =
-                |e: crm_analytics::model::ModelError| cell_err(path, row, "score", e.to_string());
+            let bad = |e: crm_model::ModelError| cell_err(path, row, "score", e.to_string());
             let answer = match row.get(ti).to_ascii_lowercase().as_str() {
                 "nps" => SurveyAnswer::Nps {
                     score: NpsScore::new(v).map_err(bad)?,
@@ -490,10 +526,10 @@ pub fn read_surveys(
 /// Reads `interactions.csv`.
 pub fn read_interactions(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
-) -> CliResult<Loaded<Interaction>> {
+) -> IoResult<Loaded<Interaction>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
     {
@@ -539,10 +575,10 @@ pub fn read_interactions(
 /// Reads `mrr_movements.csv`.
 pub fn read_mrr(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
-) -> CliResult<Loaded<MrrMovement>> {
+) -> IoResult<Loaded<MrrMovement>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
     {
@@ -586,10 +622,10 @@ pub fn read_mrr(
 /// Reads `funnel_events.csv`.
 pub fn read_funnel(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
-) -> CliResult<Loaded<FunnelEvent>> {
+) -> IoResult<Loaded<FunnelEvent>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
     {
@@ -607,9 +643,9 @@ pub fn read_funnel(
 /// Reads `spend.csv`.
 pub fn read_spend(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     tick: impl FnMut(),
-) -> CliResult<Loaded<AcquisitionSpend>> {
+) -> IoResult<Loaded<AcquisitionSpend>> {
     let t = Table::open(path, opts)?;
     {
         let (ci, mi, ai) = (
@@ -630,8 +666,8 @@ pub fn read_spend(
                         format!("cannot parse {m:?} as a month (expected YYYY-MM)"),
                     )
                 })?;
-            let start = crm_analytics::model::TimeUnit::Month.truncate(start);
-            let end = crm_analytics::model::TimeUnit::Month
+            let start = crm_model::TimeUnit::Month.truncate(start);
+            let end = crm_model::TimeUnit::Month
                 .add(start, 1)
                 .map_err(|e| cell_err(path, row, "month", e.to_string()))?;
             let period =
@@ -657,151 +693,5 @@ pub fn read_spend(
                 .map_err(|e| cell_err(path, row, "amount", e.to_string()))
         };
         read_rows(t, tick, parse)
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use crate::input::{Delimiter, TransactionColumns, load_transactions};
-    use crm_analytics::demo::{DemoConfig, DemoGenerator, generate, spend};
-
-    fn opts() -> InputOptions {
-        InputOptions {
-            delimiter: Delimiter::Comma,
-            no_header: false,
-            skip_invalid: false,
-        }
-    }
-
-    /// Writing the demo files and reading them back gives the generator's records.
-    #[test]
-    fn round_trip() {
-        let cfg = DemoConfig {
-            customers: 150,
-            seed: 5,
-            ..DemoConfig::default()
-        };
-        let data = generate(&cfg).unwrap();
-        let dir = tempfile::tempdir().unwrap();
-        let mut w = DemoWriters::create(dir.path()).unwrap();
-        for p in DemoGenerator::new(&cfg).unwrap() {
-            w.write_person(&p.unwrap()).unwrap();
-        }
-        w.write_spend(&spend(&cfg).unwrap()).unwrap();
-        w.finish().unwrap();
-
-        let cols = TransactionColumns {
-            customer_column: "customer_id".into(),
-            date_column: "date".into(),
-            amount_column: "amount".into(),
-            date_format: None,
-        };
-        let loaded =
-            load_transactions(&dir.path().join(names::TRANSACTIONS), &cols, &opts()).unwrap();
-        let mut ids = loaded.ids;
-        // Keys differ between the generator and the reader; compare through external ids.
-        let ext = |ids: &CustomerInterner, k: CustomerKey| ids.id(k).unwrap().to_string();
-        let demo_id = |k: CustomerKey| DemoData::id_of(k).to_string();
-        let got: Vec<(String, NaiveDate, String)> = loaded
-            .transactions
-            .iter()
-            .map(|t| {
-                (
-                    ext(&ids, t.customer()),
-                    t.date(),
-                    t.signed_amount().to_string(),
-                )
-            })
-            .collect();
-        let want: Vec<(String, NaiveDate, String)> = data
-            .transactions
-            .iter()
-            .map(|t| {
-                (
-                    demo_id(t.customer()),
-                    t.date(),
-                    t.signed_amount().to_string(),
-                )
-            })
-            .collect();
-        assert_eq!(got, want);
-
-        let p = |n: &str| dir.path().join(n);
-        let customers = read_customers(&p(names::CUSTOMERS), &opts(), &mut ids, || {}).unwrap();
-        assert_eq!(customers.rows.len(), data.customers.len());
-        for (row, (c, person)) in customers
-            .rows
-            .iter()
-            .zip(data.customers.iter().zip(&data.person_of))
-        {
-            assert_eq!(&row.customer, c);
-            assert_eq!(row.person_id.as_deref(), Some(person.to_string().as_str()));
-        }
-
-        let surveys = read_surveys(&p(names::SURVEYS), &opts(), &mut ids, || {}).unwrap();
-        let got: Vec<_> = surveys
-            .rows
-            .iter()
-            .map(|s| (s.customer.map(|k| ext(&ids, k)), s.date, s.answer))
-            .collect();
-        let want: Vec<_> = data
-            .surveys
-            .iter()
-            .map(|s| (s.customer.map(demo_id), s.date, s.answer))
-            .collect();
-        assert_eq!(got, want);
-
-        let inter = read_interactions(&p(names::INTERACTIONS), &opts(), &mut ids, || {}).unwrap();
-        let got: Vec<_> = inter
-            .rows
-            .iter()
-            .map(|i| {
-                (
-                    ext(&ids, i.customer()),
-                    i.at(),
-                    i.kind().clone(),
-                    i.channel().map(str::to_string),
-                )
-            })
-            .collect();
-        let want: Vec<_> = data
-            .interactions
-            .iter()
-            .map(|i| {
-                (
-                    demo_id(i.customer()),
-                    i.at(),
-                    i.kind().clone(),
-                    i.channel().map(str::to_string),
-                )
-            })
-            .collect();
-        assert_eq!(got, want);
-
-        let mrr = read_mrr(&p(names::MRR), &opts(), &mut ids, || {}).unwrap();
-        let got: Vec<_> = mrr
-            .rows
-            .iter()
-            .map(|m| (ext(&ids, m.customer()), m.date(), m.kind(), m.amount()))
-            .collect();
-        let want: Vec<_> = data
-            .mrr_movements
-            .iter()
-            .map(|m| (demo_id(m.customer()), m.date(), m.kind(), m.amount()))
-            .collect();
-        assert_eq!(got, want);
-
-        let funnel = read_funnel(&p(names::FUNNEL), &opts(), &mut ids, || {}).unwrap();
-        assert_eq!(funnel.rows.len(), data.funnel_events.len());
-        for (a, b) in funnel.rows.iter().zip(&data.funnel_events) {
-            assert_eq!(
-                (ext(&ids, a.subject()), a.stage(), a.at()),
-                (demo_id(b.subject()), b.stage(), b.at())
-            );
-        }
-
-        let spend_rows = read_spend(&p(names::SPEND), &opts(), || {}).unwrap();
-        assert_eq!(spend_rows.rows, data.spend);
     }
 }

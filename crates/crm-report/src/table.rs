@@ -1,9 +1,9 @@
 //! Terminal rendering (aligned, at most 100 columns) and the rows shared with the HTML tables.
 
-use crm_analytics::model::rust_decimal::Decimal;
+use crm_model::rust_decimal::Decimal;
 
 use super::model::Report;
-use crate::output;
+use crate::text as output;
 
 /// Terminal width the table output fits.
 pub const WIDTH: usize = 100;
@@ -440,10 +440,8 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                     .map_or_else(String::new, |d| format!(", discounted {}/year", pct(d)))
             ),
             money(
-                crm_analytics::model::rust_decimal::Decimal::from_f64_retain(
-                    c.total_expected_value,
-                )
-                .unwrap_or_default(),
+                crm_model::rust_decimal::Decimal::from_f64_retain(c.total_expected_value)
+                    .unwrap_or_default(),
             ),
         ]);
         t.push(TableData {
@@ -705,7 +703,7 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample;
+    use crate::sample;
 
     #[test]
     fn full_report_fits_100_columns_and_has_every_section() {
@@ -749,11 +747,11 @@ mod tests {
         r.churn = None;
         r.kpis.cac = None;
         r.missing = vec![
-            crate::report::model::Missing {
+            crate::model::Missing {
                 section: "churn".into(),
                 needs: "crm-churn".into(),
             },
-            crate::report::model::Missing {
+            crate::model::Missing {
                 section: "kpi.cac".into(),
                 needs: "spend.csv".into(),
             },

@@ -2,21 +2,21 @@
 //! (`crm-dedup`). Each returns the section or the reason it is not available, so a model that
 //! fails to fit never stops the report.
 
-use crm_analytics::churn::{
+use crm_churn::{
     CustomerFeatures, FeatureOptions, RiskTier, bgnbd_scores, calibration_table, compute_features,
     fit_bgnbd, noncontractual_labels, roc_auc,
 };
-use crm_analytics::clv::{
+use crm_clv::{
     BgNbd, ClvOptions, FitOptions, GammaGamma, Histories, History, PurchaseModel, Spends,
     predict_clv_batch,
 };
-use crm_analytics::dedup::eval::evaluate_clusters;
-use crm_analytics::dedup::golden::golden_records;
-use crm_analytics::dedup::pipeline::{DedupConfig, deduplicate};
-use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
-use crm_analytics::model::chrono::Days;
-use crm_analytics::model::{LateEvents, TimeUnit, to_f64};
-use crm_analytics::rfm::{RfmOptions, SegmentMap, TiePolicy, analyze, rfm_values};
+use crm_dedup::eval::evaluate_clusters;
+use crm_dedup::golden::golden_records;
+use crm_dedup::pipeline::{DedupConfig, deduplicate};
+use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+use crm_model::chrono::Days;
+use crm_model::{LateEvents, TimeUnit, to_f64};
+use crm_rfm::{RfmOptions, SegmentMap, TiePolicy, analyze, rfm_values};
 
 use super::Context;
 use super::model::{
@@ -24,7 +24,7 @@ use super::model::{
     DedupEvaluation, DedupSection, GammaGammaParams, GoldenRecord, RfmSection, RfmSegmentRow,
 };
 use super::{shape, svg};
-use crate::datafiles::CustomerRow;
+use crm_model::CustomerRecord;
 
 /// RFM score levels (quintiles).
 pub const RFM_LEVELS: u8 = 5;
@@ -422,7 +422,7 @@ fn calibrate(ctx: &Context<'_>) -> Result<(Vec<CalibrationPoint>, f64, String), 
 /// precision/recall against `person_id` when every record has one (the demo data does).
 pub fn dedup(
     ctx: &Context<'_>,
-    customers: &[CustomerRow],
+    customers: &[CustomerRecord],
     progress: &mut dyn FnMut(&str),
 ) -> Result<DedupSection, String> {
     if customers.is_empty() {
@@ -485,7 +485,7 @@ pub fn dedup(
     }
     let clusters = size.iter().filter(|&&s| s > 1).count() as u64;
     let golden = golden_records(&r.prepared, &records, labels, &[]);
-    let first = |g: &crm_analytics::dedup::golden::GoldenRecord, field: &str| {
+    let first = |g: &crm_dedup::golden::GoldenRecord, field: &str| {
         g.fields
             .iter()
             .find(|f| f.field == field)

@@ -334,7 +334,7 @@ pub fn render(r: &Report) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::sample;
+    use crate::sample;
 
     /// The text of the `<figure>` with `id`.
     fn figure_of<'a>(html: &'a str, id: &str) -> &'a str {
@@ -397,7 +397,7 @@ mod tests {
         let mut r = sample::full();
         r.rfm = None;
         r.clv = None;
-        r.missing.push(crate::report::model::Missing {
+        r.missing.push(crate::model::Missing {
             section: "clv".into(),
             needs: "crm-clv".into(),
         });

@@ -4,11 +4,11 @@
 //! line by line on its own thread with byte-level field splitting (a line holding a quote goes
 //! through the csv crate), and allocation-free parsers for the common forms of ids, dates and
 //! amounts ([`fast_int_id`], [`fast_date`], [`fast_amount`]); anything else falls back to the
-//! generic parsers of [`crate::input`]. The parts are then merged in file order ([`merge`]):
+//! generic parsers of [`crate::table`]. The parts are then merged in file order ([`merge`]):
 //! line numbers are shifted, the first error in the file wins, skip counts add up, and the
 //! caller re-interns each part's ids so keys number customers by first appearance in the file.
 //!
-//! The result is the same as the sequential csv-crate reader ([`crate::input::Table`]): same rows,
+//! The result is the same as the sequential csv-crate reader ([`crate::table::Table`]): same rows,
 //! same line numbers, same messages. Where the line-by-line view cannot guarantee that (a quoted
 //! field spanning lines, a lone carriage return, invalid UTF-8), a part reports
 //! [`PartEnd::Fallback`] and the caller re-reads the file sequentially.
@@ -17,12 +17,15 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
-use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CustomerId, CustomerInterner, CustomerKey, ModelError};
+use chrono::NaiveDate;
+use crm_model::rust_decimal::Decimal;
+use crm_model::{CustomerId, CustomerInterner, CustomerKey, ModelError};
 
-use crate::error::{CliError, CliResult};
-use crate::input::{Delimiter, InputOptions, Skipped};
+use rayon::prelude::*;
+
+use crate::error::{IoError, IoResult, Position};
+use crate::options::{Delimiter, ReadOptions};
+use crate::table::Skipped;
 
 /// Files smaller than this are read as one part.
 const MIN_SPLIT_BYTES: u64 = 4 << 20;
@@ -80,11 +83,11 @@ impl Ids {
     }
 
     /// Keys in `self` of the ids of `other`, indexed by `other`'s keys (merge of a later part).
-    pub fn remap(&mut self, other: &CustomerInterner) -> CliResult<Vec<CustomerKey>> {
+    pub fn remap(&mut self, other: &CustomerInterner) -> IoResult<Vec<CustomerKey>> {
         other
             .ids()
             .iter()
-            .map(|id| self.id(id).map_err(|e| CliError::Library(e.to_string())))
+            .map(|id| self.id(id).map_err(IoError::Model))
             .collect()
     }
 }
@@ -109,7 +112,7 @@ pub fn trim(b: &[u8]) -> &[u8] {
     &b[s..e.max(s)]
 }
 
-/// `YYYY-MM-DD` without allocation (`None`: another form, left to [`crate::input::DateParser`]).
+/// `YYYY-MM-DD` without allocation (`None`: another form, left to [`crate::table::DateParser`]).
 #[inline]
 pub fn fast_date(b: &[u8]) -> Option<NaiveDate> {
     if b.len() != 10 || b[4] != b'-' || b[7] != b'-' {
@@ -124,7 +127,7 @@ pub fn fast_date(b: &[u8]) -> Option<NaiveDate> {
 }
 
 /// `-?digits(.digits)?` with at most 18 digits, without allocation (`None`: another form, left
-/// to [`crate::input::parse_amount`]).
+/// to [`crate::table::parse_amount`]).
 #[inline]
 pub fn fast_amount(b: &[u8]) -> Option<Decimal> {
     let (neg, digits) = match b.first() {
@@ -169,11 +172,7 @@ pub fn fast_int_id(b: &[u8]) -> Option<u64> {
 
 /// Field separator byte of a comma, tab or semicolon file.
 pub fn delimiter_byte(d: Delimiter) -> u8 {
-    match d {
-        Delimiter::Tab => b'\t',
-        Delimiter::Semicolon => b';',
-        _ => b',',
-    }
+    d.byte().unwrap_or(b',')
 }
 
 /// Does the csv crate (quoting on, doubled quotes, no escape) leave this line inside a quoted
@@ -240,23 +239,21 @@ impl Plan {
     }
 }
 
-/// Number of reader threads: available cores, at most 8.
+/// Number of parts to split a file into: the threads of the current rayon pool, at most 8.
 pub fn default_threads() -> usize {
-    std::thread::available_parallelism()
-        .map_or(1, |n| n.get())
-        .clamp(1, 8)
+    rayon::current_num_threads().clamp(1, 8)
 }
 
 /// Splits `path` (comma, tab or semicolon; the header, if any, already checked with
-/// [`crate::input::Table::open`]) into `threads` parts, or one part below 4 MiB unless `force`.
+/// [`crate::table::Table::open`]) into `threads` parts, or one part below 4 MiB unless `force`.
 /// `None` when the header itself needs the sequential reader (a quoted field spanning lines).
 pub fn plan(
     path: &Path,
-    opts: &InputOptions,
+    opts: &ReadOptions,
     threads: usize,
     force: bool,
-) -> CliResult<Option<Plan>> {
-    let io = |source| CliError::Io {
+) -> IoResult<Option<Plan>> {
+    let io = |source| IoError::Io {
         file: path.to_path_buf(),
         source,
     };
@@ -267,7 +264,7 @@ pub fn plan(
         .len();
     let mut start = 0u64;
     let mut first_line = 1u64;
-    if !opts.no_header {
+    if opts.has_header {
         // Empty lines before the header hold no record; the header is the first other line.
         let mut r = BufReader::new(File::open(path).map_err(io)?);
         let mut line = Vec::new();
@@ -322,7 +319,7 @@ pub enum PartEnd {
     /// Read to its end (with `--skip-invalid`, possibly skipping rows).
     Done,
     /// Stopped at this error (line numbers local to the part).
-    Error(CliError),
+    Error(IoError),
     /// Met a line it cannot read on its own: the whole file must be read sequentially.
     Fallback,
 }
@@ -340,12 +337,12 @@ pub struct Part {
     lines: u64,
     skip_invalid: bool,
     skipped_count: u64,
-    skipped_first: Vec<CliError>,
+    skipped_first: Vec<IoError>,
     end: PartEnd,
 }
 
 /// One non-blank line of a [`Part`]: the fields at the requested indices (ASCII-trimmed; missing
-/// fields read as empty, as in [`crate::input::Row::get`]).
+/// fields read as empty, as in [`crate::table::Row::get`]).
 pub struct Line<'a, const N: usize> {
     /// Line number local to the part (shifted to the file's at [`merge`]).
     pub line: u64,
@@ -372,9 +369,9 @@ impl<const N: usize> Line<'_, N> {
 
 impl Part {
     /// Opens the part `i` of `plan`.
-    pub fn open(plan: &Plan, i: usize, skip_invalid: bool) -> CliResult<Self> {
+    pub fn open(plan: &Plan, i: usize, skip_invalid: bool) -> IoResult<Self> {
         let (from, to) = plan.ranges[i];
-        let io = |source| CliError::Io {
+        let io = |source| IoError::Io {
             file: plan.path.clone(),
             source,
         };
@@ -403,7 +400,7 @@ impl Part {
 
     /// The next non-blank line with the fields at `idx`; `None` at the end of the part or when
     /// the part must fall back to the sequential reader (then [`merge`] says so).
-    pub fn next<const N: usize>(&mut self, idx: &[usize; N]) -> CliResult<Option<Line<'_, N>>> {
+    pub fn next<const N: usize>(&mut self, idx: &[usize; N]) -> IoResult<Option<Line<'_, N>>> {
         // Find the next non-blank line (indices only, so no borrow outlives an iteration).
         let len = loop {
             if self.pos >= self.to {
@@ -464,7 +461,7 @@ impl Part {
 
     /// Records a row error (line number local to the part); returns true when the part must
     /// stop (no `--skip-invalid`).
-    pub fn error(&mut self, e: CliError) -> bool {
+    pub fn error(&mut self, e: IoError) -> bool {
         if self.skip_invalid {
             self.skipped_count += 1;
             if self.skipped_first.len() < Skipped::KEEP {
@@ -478,18 +475,18 @@ impl Part {
     }
 
     /// Stops the part at `e` (line number local to the part), even with `--skip-invalid`.
-    pub fn fail(&mut self, e: CliError) {
+    pub fn fail(&mut self, e: IoError) {
         self.end = PartEnd::Error(e);
     }
 
     /// Reads the next line into the buffer and counts it; returns its length in bytes (0 at the
     /// end of the file).
-    fn read_line(&mut self) -> CliResult<usize> {
+    fn read_line(&mut self) -> IoResult<usize> {
         self.buf.clear();
         let n = self
             .reader
             .read_until(b'\n', &mut self.buf)
-            .map_err(|source| CliError::Io {
+            .map_err(|source| IoError::Io {
                 file: self.path.clone(),
                 source,
             })?;
@@ -502,7 +499,7 @@ impl Part {
 
     /// Reads the rest of the part without parsing, so its line count is complete (after a
     /// consumer stopped early on its own).
-    fn finish_lines(&mut self) -> CliResult<()> {
+    fn finish_lines(&mut self) -> IoResult<()> {
         if !matches!(self.end, PartEnd::Done) {
             return Ok(());
         }
@@ -515,15 +512,15 @@ impl Part {
     }
 }
 
-/// Reads every part of `plan` with `read` (one thread per part), returning the results in file
+/// Reads every part of `plan` with `read` (one rayon task per part), returning the results in file
 /// order. `read` gets the opened part and returns what it accumulated; it stops early by
 /// returning after [`Part::error`] returned true or [`Part::next`] returned `None`.
 pub fn read_parts<T: Send>(
     plan: &Plan,
     skip_invalid: bool,
-    read: impl Fn(&mut Part) -> CliResult<T> + Sync,
-) -> Vec<CliResult<(Part, T)>> {
-    let run = |i: usize| -> CliResult<(Part, T)> {
+    read: impl Fn(&mut Part) -> IoResult<T> + Sync,
+) -> Vec<IoResult<(Part, T)>> {
+    let run = |i: usize| -> IoResult<(Part, T)> {
         let mut p = Part::open(plan, i, skip_invalid)?;
         let t = read(&mut p)?;
         p.finish_lines()?;
@@ -532,34 +529,21 @@ pub fn read_parts<T: Send>(
     if plan.parts() == 1 {
         return vec![run(0)];
     }
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..plan.parts())
-            .map(|i| {
-                let run = &run;
-                s.spawn(move || run(i))
-            })
-            .collect();
-        handles
-            .into_iter()
-            .map(|h| {
-                h.join()
-                    .unwrap_or_else(|_| Err(CliError::Library("a reader thread panicked".into())))
-            })
-            .collect()
-    })
+    // One rayon task per part; `collect` keeps file order.
+    (0..plan.parts()).into_par_iter().map(run).collect()
 }
 
 /// Shifts the line number of an error by `off`.
-fn shift(e: CliError, off: u64) -> CliError {
+fn shift(e: IoError, off: u64) -> IoError {
     match e {
-        CliError::Input {
+        IoError::Input {
             file,
-            line,
+            at: Some(Position::Line(l)),
             column,
             message,
-        } => CliError::Input {
+        } => IoError::Input {
             file,
-            line: line.map(|l| l + off),
+            at: Some(Position::Line(l + off)),
             column,
             message,
         },
@@ -572,9 +556,9 @@ fn shift(e: CliError, off: u64) -> CliError {
 /// part is numbered 0). `Ok(None)`: a part needs the sequential reader.
 pub fn merge<T>(
     plan: &Plan,
-    results: Vec<CliResult<(Part, T)>>,
-    mut each: impl FnMut(usize, T) -> CliResult<()>,
-) -> CliResult<Option<Skipped>> {
+    results: Vec<IoResult<(Part, T)>>,
+    mut each: impl FnMut(usize, T) -> IoResult<()>,
+) -> IoResult<Option<Skipped>> {
     let mut skipped = Skipped::default();
     let mut offset = plan.first_line - 1;
     for (i, r) in results.into_iter().enumerate() {

@@ -1,7 +1,7 @@
 //! A synthetic, fully populated report for renderer tests: every section and chart type.
 
-use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::rust_decimal::Decimal;
+use crm_model::chrono::NaiveDate;
+use crm_model::rust_decimal::Decimal;
 
 use super::model::*;
 use super::svg::histogram_bins;

@@ -1,0 +1,60 @@
+//! # crm-io
+//!
+//! Facade module: `crm_io` = `crm_analytics::io`.
+//!
+//! The only library crate of the workspace that touches files: it reads CRM data (transactions,
+//! customers, surveys, interactions, MRR movements, funnel events, marketing spend) into the
+//! `crm-model` types and writes result tables back out.
+//!
+//! - **Strict.** A row that does not fit its header, a cell that does not parse, a header that
+//!   names a column twice: each is an [`IoError`] naming file, line (or row group and row) and
+//!   column. With [`ReadOptions::skip_invalid`] such rows are skipped instead, and every skip is
+//!   counted with its reason in the [`Skipped`] report of the result: nothing is dropped silently.
+//! - **Fast.** Comma, tab and semicolon files are split into parts read on rayon's pool (the
+//!   caller's own pool when it installs one), with allocation-free parsers for the common forms of
+//!   ids, dates and amounts; the result is identical to a sequential read.
+//! - **Bounded.** Readers stream: memory grows with the records returned, not with the file.
+//!
+//! ## Data directories
+//!
+//! A data directory holds one file per kind of record, named as in [`names`]; [`DataDirWriter`]
+//! writes one, the `read_*` functions read each file.
+//!
+//! ```
+//! use crm_analytics::io::{load_transactions, ReadOptions, TransactionColumns};
+//! let dir = std::env::temp_dir().join(format!("crm-io-doc-{}", std::process::id()));
+//! std::fs::create_dir_all(&dir)?;
+//! let path = dir.join("tx.csv");
+//! std::fs::write(&path, "customer_id,date,amount\nA,2024-01-05,12.50\nB,2024-01-06,3\nA,2024-02-01,-2.50\n")?;
+//! let loaded = load_transactions(&path, &TransactionColumns::default(), &ReadOptions::default())?;
+//! assert_eq!(loaded.transactions.len(), 3);
+//! assert_eq!(loaded.ids.len(), 2);
+//! assert_eq!(loaded.skipped.count, 0);
+//! # std::fs::remove_dir_all(&dir)?;
+//! # Ok::<(), Box<dyn std::error::Error>>(())
+//! ```
+
+#![forbid(unsafe_code)]
+
+mod datafiles;
+mod dataset;
+mod error;
+mod fastcsv;
+mod fold;
+mod options;
+mod parse;
+mod table;
+mod transactions;
+
+pub use datafiles::{
+    DataDirWriter, Loaded, names, read_customers, read_funnel, read_interactions, read_mrr,
+    read_spend, read_surveys,
+};
+pub use dataset::{DataFiles, DataSet, FileRead, ReadEvent, read_data_set};
+pub use error::{IoError, IoResult, Position};
+pub use fastcsv::fast_int_id;
+pub use fold::{Folded, PurchaseFold, fold_purchases};
+pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
+pub use parse::{DateParser, parse_amount};
+pub use table::{Row, Skipped, Table};
+pub use transactions::{LoadedTransactions, load_transactions};
