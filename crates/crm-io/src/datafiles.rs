@@ -572,72 +572,179 @@ pub fn read_interactions(
     }
 }
 
-/// Reads `mrr_movements.csv`.
+/// Column names of an MRR movement file; the default names are those of `mrr_movements.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MrrColumns {
+    /// Customer id (default `customer_id`).
+    pub customer: String,
+    /// Date of the movement (default `date`).
+    pub date: String,
+    /// Kind: new, expansion, contraction, churn or reactivation (default `kind`).
+    pub kind: String,
+    /// MRR amount of the movement, positive (default `amount`).
+    pub amount: String,
+}
+
+impl Default for MrrColumns {
+    fn default() -> Self {
+        MrrColumns {
+            customer: "customer_id".into(),
+            date: "date".into(),
+            kind: "kind".into(),
+            amount: "amount".into(),
+        }
+    }
+}
+
+/// Parses an MRR movement kind (case-insensitive).
+///
+/// # Errors
+/// A message naming the expected kinds.
+pub fn parse_mrr_kind(text: &str) -> Result<MrrMovementKind, String> {
+    Ok(match text.trim().to_ascii_lowercase().as_str() {
+        "new" => MrrMovementKind::New,
+        "expansion" => MrrMovementKind::Expansion,
+        "contraction" => MrrMovementKind::Contraction,
+        "churn" => MrrMovementKind::Churn,
+        "reactivation" => MrrMovementKind::Reactivation,
+        _ => {
+            return Err(format!(
+                "unknown movement kind {text:?} (expected new, expansion, contraction, churn or reactivation)"
+            ));
+        }
+    })
+}
+
+/// Reads `mrr_movements.csv` (the default [`MrrColumns`]).
 pub fn read_mrr(
     path: &Path,
     opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
 ) -> IoResult<Loaded<MrrMovement>> {
+    read_mrr_columns(path, &MrrColumns::default(), opts, ids, tick)
+}
+
+/// Reads an MRR movement file with the columns `cols`.
+pub fn read_mrr_columns(
+    path: &Path,
+    cols: &MrrColumns,
+    opts: &ReadOptions,
+    ids: &mut CustomerInterner,
+    tick: impl FnMut(),
+) -> IoResult<Loaded<MrrMovement>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
-    {
-        let (ci, di, ki, ai) = (
-            t.column("customer_id")?,
-            t.column("date")?,
-            t.column("kind")?,
-            t.column("amount")?,
-        );
-        let parse = |row: &Row<'_>| {
-            let k = key(ids, path, row, "customer_id", row.get(ci))?;
-            let date = dates
-                .parse(row.get(di))
-                .map_err(|m| cell_err(path, row, "date", m))?
-                .0;
-            let kind = match row.get(ki).to_ascii_lowercase().as_str() {
-                "new" => MrrMovementKind::New,
-                "expansion" => MrrMovementKind::Expansion,
-                "contraction" => MrrMovementKind::Contraction,
-                "churn" => MrrMovementKind::Churn,
-                "reactivation" => MrrMovementKind::Reactivation,
-                other => {
-                    return Err(cell_err(
-                        path,
-                        row,
-                        "kind",
-                        format!(
-                            "unknown MRR movement {other:?} (expected new, expansion, contraction, churn or reactivation)"
-                        ),
-                    ));
-                }
-            };
-            let amount = parse_amount(row.get(ai)).map_err(|m| cell_err(path, row, "amount", m))?;
-            MrrMovement::new(k, date, kind, amount)
-                .map_err(|e| cell_err(path, row, "amount", e.to_string()))
-        };
-        read_rows(t, tick, parse)
+    let (ci, di, ki, ai) = (
+        t.column(&cols.customer)?,
+        t.column(&cols.date)?,
+        t.column(&cols.kind)?,
+        t.column(&cols.amount)?,
+    );
+    let parse = |row: &Row<'_>| {
+        let k = key(ids, path, row, &cols.customer, row.get(ci))?;
+        let date = dates
+            .parse(row.get(di))
+            .map_err(|m| cell_err(path, row, &cols.date, m))?
+            .0;
+        let kind = parse_mrr_kind(row.get(ki)).map_err(|m| cell_err(path, row, &cols.kind, m))?;
+        let amount = parse_amount(row.get(ai)).map_err(|m| cell_err(path, row, &cols.amount, m))?;
+        MrrMovement::new(k, date, kind, amount)
+            .map_err(|e| cell_err(path, row, &cols.amount, e.to_string()))
+    };
+    read_rows(t, tick, parse)
+}
+
+/// Column names of a funnel event file; the default names are those of `funnel_events.csv`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FunnelColumns {
+    /// Who moved through the funnel: a customer or lead id (default `subject_id`).
+    pub subject: String,
+    /// Stage reached (default `stage`).
+    pub stage: String,
+    /// When (date or date and time; default `at`).
+    pub at: String,
+}
+
+impl Default for FunnelColumns {
+    fn default() -> Self {
+        FunnelColumns {
+            subject: "subject_id".into(),
+            stage: "stage".into(),
+            at: "at".into(),
+        }
     }
 }
 
-/// Reads `funnel_events.csv`.
+/// Reads `funnel_events.csv` (the default [`FunnelColumns`], any stage).
 pub fn read_funnel(
     path: &Path,
     opts: &ReadOptions,
     ids: &mut CustomerInterner,
     tick: impl FnMut(),
 ) -> IoResult<Loaded<FunnelEvent>> {
+    read_funnel_columns(path, &FunnelColumns::default(), None, opts, ids, tick)
+}
+
+/// Reads a funnel event file with the columns `cols`; with `stages`, a stage not in the list is
+/// an error of its row (or a skip).
+pub fn read_funnel_columns(
+    path: &Path,
+    cols: &FunnelColumns,
+    stages: Option<&[String]>,
+    opts: &ReadOptions,
+    ids: &mut CustomerInterner,
+    tick: impl FnMut(),
+) -> IoResult<Loaded<FunnelEvent>> {
     let dates = DateParser::new(None);
     let t = Table::open(path, opts)?;
-    {
-        let (si, gi, ai) = (t.column("subject_id")?, t.column("stage")?, t.column("at")?);
-        let parse = |row: &Row<'_>| {
-            let k = key(ids, path, row, "subject_id", row.get(si))?;
-            let at = date_time(&dates, path, row, "at", row.get(ai))?;
-            FunnelEvent::new(k, row.get(gi), at)
-                .map_err(|e| cell_err(path, row, "stage", e.to_string()))
-        };
-        read_rows(t, tick, parse)
-    }
+    let (si, gi, ai) = (
+        t.column(&cols.subject)?,
+        t.column(&cols.stage)?,
+        t.column(&cols.at)?,
+    );
+    let parse = |row: &Row<'_>| {
+        let k = key(ids, path, row, &cols.subject, row.get(si))?;
+        let at = date_time(&dates, path, row, &cols.at, row.get(ai))?;
+        let e = FunnelEvent::new(k, row.get(gi), at)
+            .map_err(|e| cell_err(path, row, &cols.stage, e.to_string()))?;
+        if let Some(list) = stages.filter(|l| !l.is_empty()) {
+            if !list.iter().any(|s| s.trim() == e.stage()) {
+                return Err(cell_err(
+                    path,
+                    row,
+                    &cols.stage,
+                    format!(
+                        "stage {:?} is not in --stages {}",
+                        e.stage(),
+                        list.join(",")
+                    ),
+                ));
+            }
+        }
+        Ok(e)
+    };
+    read_rows(t, tick, parse)
+}
+
+/// Reads one column of small whole-number scores (survey answers), calling `accept` on each
+/// (its error is the row's error); returns what was skipped under
+/// [`ReadOptions::skip_invalid`].
+pub fn read_scores(
+    path: &Path,
+    column: &str,
+    opts: &ReadOptions,
+    mut accept: impl FnMut(u8) -> Result<(), String>,
+) -> IoResult<Skipped> {
+    let mut t = Table::open(path, opts)?;
+    let ci = t.column(column)?;
+    t.for_each_record(|row| {
+        let text = row.get(ci);
+        text.parse::<u8>()
+            .map_err(|_| format!("cannot parse {text:?} as a whole-number score"))
+            .and_then(&mut accept)
+            .map_err(|m| IoError::input(path, Some(row.line), Some(column), m))
+    })
 }
 
 /// Reads `spend.csv`.

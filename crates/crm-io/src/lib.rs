@@ -47,7 +47,8 @@ mod table;
 mod transactions;
 
 pub use datafiles::{
-    DataDirWriter, Loaded, names, read_customers, read_funnel, read_interactions, read_mrr,
+    DataDirWriter, FunnelColumns, Loaded, MrrColumns, names, parse_mrr_kind, read_customers,
+    read_funnel, read_funnel_columns, read_interactions, read_mrr, read_mrr_columns, read_scores,
     read_spend, read_surveys,
 };
 pub use dataset::{DataFiles, DataSet, FileRead, ReadEvent, read_data_set};

@@ -11,20 +11,20 @@ use crm_analytics::metrics::engagement::{
 use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
 use crm_analytics::metrics::revenue::RevenueState;
 use crm_analytics::metrics::satisfaction::{CsatState, NpsInterval, NpsState};
-use crm_analytics::model::chrono::{Days, NaiveDate, NaiveTime};
+use crm_analytics::model::chrono::{Days, NaiveDate};
 use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{
-    CsatScale, CsatScore, CustomerInterner, Funnel, FunnelEvent, MrrMovement, MrrMovementKind,
-    Period,
-};
+use crm_analytics::model::{CsatScale, CsatScore, CustomerInterner, Funnel, Period};
 use serde::Serialize;
 use serde_json::json;
+
+use crm_analytics::io::{
+    self as io, DateParser, FunnelColumns, IoError, MrrColumns, Skipped, Table, load_transactions,
+};
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output;
-use crm_analytics::io::{DateParser, IoError, Skipped, Table, load_transactions, parse_amount};
 
 /// Output format of `crm metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -319,17 +319,9 @@ fn read_scores(
     path: &Path,
     column: &str,
     opts: &InputOptions,
-    mut accept: impl FnMut(u8) -> Result<(), String>,
+    accept: impl FnMut(u8) -> Result<(), String>,
 ) -> CliResult<Skipped> {
-    let mut t = Table::open(path, &opts.read())?;
-    let ci = t.column(column)?;
-    let skipped = t.for_each_record(|row| {
-        let text = row.get(ci);
-        text.parse::<u8>()
-            .map_err(|_| format!("cannot parse {text:?} as a whole-number score"))
-            .and_then(&mut accept)
-            .map_err(|m| IoError::input(path, Some(row.line), Some(column), m))
-    })?;
+    let skipped = io::read_scores(path, column, &opts.read(), accept)?;
     report_skipped(&skipped);
     Ok(skipped)
 }
@@ -626,55 +618,34 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
     emit(&a.out, &value, &h, &rows)
 }
 
-fn parse_kind(s: &str) -> Result<MrrMovementKind, String> {
-    Ok(match s.trim().to_ascii_lowercase().as_str() {
-        "new" => MrrMovementKind::New,
-        "expansion" => MrrMovementKind::Expansion,
-        "contraction" => MrrMovementKind::Contraction,
-        "churn" => MrrMovementKind::Churn,
-        "reactivation" => MrrMovementKind::Reactivation,
-        _ => {
-            return Err(format!(
-                "unknown movement kind {s:?} (expected new, expansion, contraction, churn or reactivation)"
-            ));
-        }
-    })
-}
-
 fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let p = period(a.start, a.end)?;
-    let mut t = Table::open(&a.movements, &opts.read())?;
-    let (ci, di, ki, ai) = (
-        t.column(&a.customer_column)?,
-        t.column(&a.date_column)?,
-        t.column(&a.kind_column)?,
-        t.column(&a.amount_column)?,
-    );
-    let dates = DateParser::new(None);
+    let cols = MrrColumns {
+        customer: a.customer_column.clone(),
+        date: a.date_column.clone(),
+        kind: a.kind_column.clone(),
+        amount: a.amount_column.clone(),
+    };
     let mut ids = CustomerInterner::new();
+    let loaded = io::read_mrr_columns(&a.movements, &cols, &opts.read(), &mut ids, || {})?;
+    let skipped = loaded.skipped;
     let mut state = RevenueState::new(p);
     let mut before = Decimal::ZERO;
-    let path = a.movements.clone();
-    let skipped = t.for_each_record(|row| {
-        let err = |col: &str, m: String| IoError::input(&path, Some(row.line), Some(col), m);
-        let k = ids
-            .intern(row.get(ci))
-            .map_err(|e| err(&a.customer_column, e.to_string()))?;
-        let date = dates
-            .parse(row.get(di))
-            .map_err(|m| err(&a.date_column, m))?
-            .0;
-        let kind = parse_kind(row.get(ki)).map_err(|m| err(&a.kind_column, m))?;
-        let amount = parse_amount(row.get(ai)).map_err(|m| err(&a.amount_column, m))?;
-        let m = MrrMovement::new(k, date, kind, amount)
-            .map_err(|e| err(&a.amount_column, e.to_string()))?;
-        if date < a.start {
-            before += m.signed_amount();
+    for (i, m) in loaded.rows.iter().enumerate() {
+        if m.date() < a.start {
+            before = before.checked_add(m.signed_amount()).ok_or_else(|| {
+                CliError::Library(format!("movement #{}: MRR sum overflows", i + 1))
+            })?;
         }
-        state
-            .push(&m)
-            .map_err(|e| err(&a.amount_column, e.to_string()))
-    })?;
+        state.push(m).map_err(|e| {
+            CliError::input(
+                &a.movements,
+                None,
+                Some(&a.amount_column),
+                format!("movement #{}: {e}", i + 1),
+            )
+        })?;
+    }
     report_skipped(&skipped);
     let start_mrr = a.starting_mrr.unwrap_or(before);
     let r = state.finish(start_mrr).map_err(|e| match e {
@@ -719,44 +690,27 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
 }
 
 fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
-    let mut t = Table::open(&a.events, &opts.read())?;
-    let (si, gi, ti) = (
-        t.column(&a.subject_column)?,
-        t.column(&a.stage_column)?,
-        t.column(&a.time_column)?,
-    );
-    let dates = DateParser::new(None);
+    let cols = FunnelColumns {
+        subject: a.subject_column.clone(),
+        stage: a.stage_column.clone(),
+        at: a.time_column.clone(),
+    };
     let mut ids = CustomerInterner::new();
-    let mut events: Vec<(u64, FunnelEvent)> = Vec::new();
+    let loaded = io::read_funnel_columns(
+        &a.events,
+        &cols,
+        Some(&a.stages),
+        &opts.read(),
+        &mut ids,
+        || {},
+    )?;
+    let (events, skipped) = (loaded.rows, loaded.skipped);
     let mut order: Vec<String> = Vec::new();
-    let path = a.events.clone();
-    let skipped = t.for_each_record(|row| {
-        let err = |col: &str, m: String| IoError::input(&path, Some(row.line), Some(col), m);
-        let k = ids
-            .intern(row.get(si))
-            .map_err(|e| err(&a.subject_column, e.to_string()))?;
-        let (d, time) = dates
-            .parse(row.get(ti))
-            .map_err(|m| err(&a.time_column, m))?;
-        let at = d.and_time(time.unwrap_or(NaiveTime::MIN));
-        let e = FunnelEvent::new(k, row.get(gi), at)
-            .map_err(|e| err(&a.stage_column, e.to_string()))?;
-        if !a.stages.is_empty() && !a.stages.iter().any(|s| s.trim() == e.stage()) {
-            return Err(err(
-                &a.stage_column,
-                format!(
-                    "stage {:?} is not in --stages {}",
-                    e.stage(),
-                    a.stages.join(",")
-                ),
-            ));
-        }
+    for e in &events {
         if !order.iter().any(|s| s == e.stage()) {
             order.push(e.stage().to_string());
         }
-        events.push((row.line, e));
-        Ok(())
-    })?;
+    }
     report_skipped(&skipped);
     let stages = if a.stages.is_empty() {
         eprintln!(
@@ -769,13 +723,13 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
     };
     let f = Funnel::new(stages).map_err(|e| CliError::Usage(format!("--stages: {e}")))?;
     let mut st = FunnelState::new(f);
-    for (line, e) in &events {
+    for (i, e) in events.iter().enumerate() {
         st.push(e).map_err(|err| {
-            IoError::input(
+            CliError::input(
                 &a.events,
-                Some(*line),
+                None,
                 Some(&a.stage_column),
-                err.to_string(),
+                format!("event #{}: {err}", i + 1),
             )
         })?;
     }
