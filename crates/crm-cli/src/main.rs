@@ -19,6 +19,9 @@ use clap::{CommandFactory, Parser, Subcommand};
 struct Cli {
     #[command(subcommand)]
     command: Command,
+    /// Worker threads for reading and computing (default: the available cores).
+    #[arg(long, global = true)]
+    threads: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -49,6 +52,16 @@ enum Command {
 
 fn main() {
     let cli = Cli::parse();
+    if let Some(n) = cli.threads {
+        // The libraries run on rayon's pool: sizing the global pool sizes all of their work.
+        if let Err(e) = rayon::ThreadPoolBuilder::new()
+            .num_threads(n.max(1))
+            .build_global()
+        {
+            eprintln!("error: --threads {n}: {e}");
+            std::process::exit(2);
+        }
+    }
     let result = match &cli.command {
         Command::Summary(a) => cmd::summary::run(a),
         Command::Metrics(a) => cmd::metrics::run(a),

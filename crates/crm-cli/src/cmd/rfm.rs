@@ -97,9 +97,6 @@ pub struct RfmArgs {
     /// Write to this file instead of stdout.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
-    /// Reader threads for comma/tab/semicolon files (default: available cores, at most 8).
-    #[arg(long)]
-    pub threads: Option<usize>,
     #[command(flatten)]
     pub input: InputOptions,
 }
@@ -512,7 +509,7 @@ fn load(
         &a.transactions,
         &a.columns.columns(),
         &a.input.read(),
-        a.threads,
+        None,
         || {
             let acc = RfmAccumulator::new(same_day);
             match a.as_of {
