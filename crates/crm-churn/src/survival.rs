@@ -21,6 +21,7 @@
 //! (2002), *The Statistical Analysis of Failure Time Data*, section 1.4 (log-log band).
 
 use chrono::NaiveDate;
+use crm_metrics::activity::Inactivity;
 use crm_model::{CustomerGroups, CustomerKey, Transaction};
 use serde::{Deserialize, Serialize};
 use statrs::distribution::{ContinuousCDF, Normal};
@@ -238,20 +239,26 @@ pub struct Lifetime {
 /// Non-contractual lifetimes as of a date, with churn inferred from inactivity:
 ///
 /// ```text
-/// churned  = as_of - last purchase > inactivity_days    -> days = last purchase - first purchase
+/// churned  = as_of - last purchase >= inactivity_days   -> days = last purchase - first purchase
 /// censored = otherwise                                   -> days = as_of - first purchase
 /// ```
 ///
-/// Only purchases on or before `as_of` count. The inferred churn date (the last purchase) is a
+/// Churn is the shared inactivity rule of `crm_metrics::activity::Inactivity` (the same one
+/// the report's retention uses). Only purchases on or before `as_of` count. The inferred churn date (the last purchase) is a
 /// proxy: the true moment a silent customer left is never observed (see `docs/churn.md`).
 ///
 /// # Errors
-/// [`ChurnError::Model`] when grouping fails.
+/// [`ChurnError::Model`] when grouping fails; [`ChurnError::InvalidParameter`] for
+/// `inactivity_days` = 0.
 pub fn lifetimes_from_transactions(
     tx: &[Transaction],
     as_of: NaiveDate,
     inactivity_days: u32,
 ) -> Result<Vec<Lifetime>> {
+    let rule = Inactivity::new(inactivity_days).map_err(|e| ChurnError::InvalidParameter {
+        name: "inactivity_days",
+        reason: e.to_string(),
+    })?;
     let groups = CustomerGroups::new(tx)?;
     let mut out = Vec::new();
     for (customer, idx) in groups.iter() {
@@ -266,7 +273,7 @@ pub fn lifetimes_from_transactions(
             }
         }
         if let Some((first, last)) = range {
-            let churned = (as_of - last).num_days() > i64::from(inactivity_days);
+            let churned = rule.is_lapsed(last, as_of);
             let end = if churned { last } else { as_of };
             out.push(Lifetime {
                 customer,

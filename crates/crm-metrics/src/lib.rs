@@ -5,6 +5,7 @@
 //!
 //! | module | metrics |
 //! |---|---|
+//! | [`activity`] | the inactivity rule (lapsed after N days without a purchase, default 90) and activity spells inferred from purchases |
 //! | [`retention`] | customer retention (count form (E-N)/S, cohort form), churn with or without same-period joiners |
 //! | [`revenue`] | gross and net MRR churn, GRR, NRR, quick ratio from MRR movements |
 //! | [`satisfaction`] | NPS with standard error, Wald / adjusted-Wald intervals and a two-sample test; CSAT (top-2-box with Wilson interval, mean with t interval); CES v1/v2 |
@@ -42,6 +43,7 @@
 #![forbid(unsafe_code)]
 
 pub mod acquisition;
+pub mod activity;
 pub mod engagement;
 mod error;
 pub mod retention;

@@ -16,19 +16,20 @@
 //! | funnel | `crm_metrics::engagement::FunnelState` (sequential order) |
 
 use crm_metrics::acquisition::{CacState, ltv_to_cac};
+use crm_metrics::activity::{Inactivity, activity_retention};
 use crm_metrics::engagement::{
     ActiveState, CohortPeriod, CohortRetention, CohortState, ComplaintState, FunnelOrder,
     FunnelState,
 };
-use crm_metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
+use crm_metrics::retention::SamePeriodJoiners;
 use crm_metrics::revenue::RevenueState;
 use crm_metrics::satisfaction::{CsatMeasure, CsatState, NpsInterval, NpsState};
 use crm_metrics::value::{ArpuDenominator, CustomerBase, PurchaseState, arpu};
 use crm_model::chrono::{Days, NaiveDate};
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
-    AcquisitionSpend, CustomerGroups, Funnel, FunnelEvent, Interaction, InteractionKind,
-    MrrMovement, Period, SurveyAnswer, SurveyResponse, TimeUnit, Transaction,
+    AcquisitionSpend, Funnel, FunnelEvent, Interaction, InteractionKind, MrrMovement, Period,
+    SurveyAnswer, SurveyResponse, TimeUnit, Transaction,
 };
 
 use super::model::{
@@ -40,7 +41,7 @@ use crm_model::CustomerRecord;
 /// Confidence level of every interval in the report.
 pub const CONFIDENCE: f64 = 0.95;
 /// A customer is active (for retention and churn) until this many days after a purchase.
-pub const LAPSE_DAYS: u64 = 90;
+pub const LAPSE_DAYS: u32 = Inactivity::DEFAULT_DAYS;
 
 /// Headline figures from the transaction log.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -114,70 +115,15 @@ pub fn last_complete_month(as_of: NaiveDate) -> Option<Period> {
     Period::new(start, end).ok()
 }
 
-/// One span per customer for `period`: activity spells run from a purchase until [`LAPSE_DAYS`]
-/// after the last purchase that follows within the lapse window; the spell active on the
-/// period's first day is used, otherwise the latest spell starting inside the period.
-/// Purchases after `as_of` are not seen; a spell still running at `as_of` has no end.
-pub fn activity_spans(tx: &[Transaction], period: Period, as_of: NaiveDate) -> Vec<CustomerSpan> {
-    let Ok(groups) = CustomerGroups::new(tx) else {
-        return Vec::new();
-    };
-    let lapse = Days::new(LAPSE_DAYS);
-    let mut out = Vec::new();
-    let mut dates: Vec<NaiveDate> = Vec::new();
-    for (key, idx) in groups.iter() {
-        dates.clear();
-        dates.extend(
-            idx.iter()
-                .filter_map(|&i| tx.get(i as usize))
-                .filter(|t| t.is_purchase() && t.date() <= as_of)
-                .map(Transaction::date),
-        );
-        if dates.is_empty() {
-            continue;
-        }
-        dates.sort_unstable();
-        dates.dedup();
-        let mut chosen: Option<(NaiveDate, Option<NaiveDate>)> = None;
-        let mut consider = |start: NaiveDate, last: NaiveDate| {
-            let end = last.checked_add_days(lapse).filter(|e| *e <= as_of);
-            let active_at_start = start < period.start() && end.is_none_or(|e| e > period.start());
-            if active_at_start || period.contains(start) {
-                chosen = Some((start, end));
-            }
-        };
-        let (mut start, mut last) = (dates[0], dates[0]);
-        for &d in &dates[1..] {
-            if last.checked_add_days(lapse).is_some_and(|e| d <= e) {
-                last = d;
-            } else {
-                consider(start, last);
-                start = d;
-                last = d;
-            }
-        }
-        consider(start, last);
-        if let Some((s, e)) = chosen {
-            if let Ok(span) = CustomerSpan::new(key, s, e) {
-                out.push(span);
-            }
-        }
-    }
-    out
-}
-
 /// Retention (cohort form R/S) and churn (same-period joiners excluded, the default) over
-/// `period`.
+/// `period`, with activity inferred by the default [`Inactivity`] rule.
 pub fn retention_churn(
     tx: &[Transaction],
     period: Period,
     as_of: NaiveDate,
 ) -> Result<(f64, f64), String> {
-    let mut s = RetentionState::new(period);
-    for sp in activity_spans(tx, period, as_of) {
-        s.push(&sp);
-    }
-    let r = s.finish().map_err(|e| e.to_string())?;
+    let r =
+        activity_retention(tx, period, as_of, Inactivity::default()).map_err(|e| e.to_string())?;
     Ok((r.cohort_retention, r.churn(SamePeriodJoiners::default())))
 }
 
@@ -493,7 +439,8 @@ mod tests {
             tx(3, d(3, 10), 1),
         ];
         let p = last_complete_month(d(3, 31)).unwrap();
-        let spans = activity_spans(&t, p, d(3, 31));
+        let spans =
+            crm_metrics::activity::activity_spans(&t, p, d(3, 31), Inactivity::default()).unwrap();
         assert_eq!(spans.len(), 3);
         let (r, c) = retention_churn(&t, p, d(3, 31)).unwrap();
         assert_eq!((r, c), (0.5, 0.5));
