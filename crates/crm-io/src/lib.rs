@@ -43,6 +43,8 @@ mod fastcsv;
 mod fold;
 mod options;
 mod parse;
+#[cfg(feature = "parquet")]
+mod pq;
 mod table;
 mod transactions;
 
@@ -56,5 +58,7 @@ pub use fastcsv::fast_int_id;
 pub use fold::{Folded, PurchaseFold, fold_purchases};
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{DateParser, parse_amount};
+#[cfg(feature = "parquet")]
+pub use pq::transactions_from_batches;
 pub use table::{Row, Skipped, Table};
 pub use transactions::{LoadedTransactions, load_transactions};
