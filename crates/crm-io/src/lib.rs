@@ -34,6 +34,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+//! ## Parquet and Arrow
+//!
+//! With the `parquet` feature (on by default in `crm-analytics`), every reader takes a
+//! `.parquet` file (by extension, any case) as it takes a CSV file, and
+//! [`transactions_from_batches`] reads Arrow record batches already in memory. Columns are
+//! found by name, case-insensitively; ids are integer or string columns, dates `Date32`,
+//! `Date64`, timestamps or strings, amounts `Decimal128`, floats, integers or strings (see
+//! [`transactions_from_batches`]). A file is read row group by row group (memory bounded by the
+//! result); [`fold_purchases`] and [`load_transactions`] decode runs of row groups in parallel.
+//! Errors name the row group and row ([`Position::Row`]). Without the feature, a `.parquet`
+//! path is an error that says so. [`write_table`] writes result tables as CSV, JSON or Parquet.
+//!
+//! ## Crate features
+//!
+//! - `parquet` (default): Parquet files and Arrow record batches (`arrow-array`, `parquet`).
+
 #![forbid(unsafe_code)]
 
 mod datafiles;
@@ -47,6 +63,7 @@ mod parse;
 mod pq;
 mod table;
 mod transactions;
+mod write;
 
 pub use datafiles::{
     DataDirWriter, Loaded, names, read_customers, read_funnel, read_interactions, read_mrr,
@@ -62,3 +79,4 @@ pub use parse::{DateParser, parse_amount};
 pub use pq::transactions_from_batches;
 pub use table::{Row, Skipped, Table};
 pub use transactions::{LoadedTransactions, load_transactions};
+pub use write::{OutputFormat, write_table};

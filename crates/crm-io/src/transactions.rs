@@ -39,7 +39,7 @@ fn amount_column(table: &Table, cols: &TransactionColumns) -> IoResult<Option<(u
 /// Reads a transaction file.
 ///
 /// A `.parquet` file (any case; feature `parquet`) is read row group by row group, runs of row
-/// groups in parallel, with the column rules of [`transactions_from_batches`](crate#parquet-and-arrow)
+/// groups in parallel, with the column rules of [Parquet and Arrow](crate#parquet-and-arrow)
 /// and errors at [`Position::Row`](crate::Position::Row); without the feature it is an error.
 ///
 /// Comma, tab and semicolon files are read in parallel parts on the current rayon pool (same rows,

@@ -541,3 +541,85 @@ fn a_parquet_data_directory_reads_as_a_data_set() {
     // Customers 1, 2, 3 of the transactions, then 4 of the skipped survey (as with CSV).
     assert_eq!(data.ids.len(), 4);
 }
+
+#[derive(serde::Serialize)]
+struct Out {
+    customer: u64,
+    segment: String,
+    monetary: Decimal,
+    score: Option<f64>,
+    active: bool,
+    big: u64,
+}
+
+#[test]
+fn written_tables_read_back_with_the_parquet_crate() {
+    use arrow_array::Array;
+    use arrow_array::cast::AsArray;
+    use arrow_array::types::{Float64Type, Int64Type, UInt64Type};
+    use crm_analytics::io::{OutputFormat, write_table};
+    use parquet::arrow::arrow_reader::ParquetRecordBatchReaderBuilder;
+    let dir = tempfile::tempdir().unwrap();
+    let rows = vec![
+        Out {
+            customer: 7,
+            segment: "Champions".into(),
+            monetary: Decimal::new(12_50, 2),
+            score: Some(4.5),
+            active: true,
+            big: 1,
+        },
+        Out {
+            customer: 9,
+            segment: "At risk".into(),
+            monetary: Decimal::new(-3, 0),
+            score: None,
+            active: false,
+            big: u64::MAX,
+        },
+    ];
+    let path = dir.path().join("out.parquet");
+    assert_eq!(OutputFormat::from_path(&path), Some(OutputFormat::Parquet));
+    write_table(&path, OutputFormat::Parquet, &rows).unwrap();
+    let batches: Vec<RecordBatch> =
+        ParquetRecordBatchReaderBuilder::try_new(File::open(&path).unwrap())
+            .unwrap()
+            .build()
+            .unwrap()
+            .collect::<Result<_, _>>()
+            .unwrap();
+    assert_eq!(batches.len(), 1);
+    let b = &batches[0];
+    let names: Vec<_> = b
+        .schema()
+        .fields()
+        .iter()
+        .map(|f| f.name().clone())
+        .collect();
+    assert_eq!(
+        names,
+        ["customer", "segment", "monetary", "score", "active", "big"]
+    );
+    assert_eq!(b.column(0).as_primitive::<Int64Type>().values(), &[7, 9]);
+    assert_eq!(b.column(1).as_string::<i32>().value(1), "At risk");
+    assert_eq!(b.column(2).as_string::<i32>().value(0), "12.50");
+    let score = b.column(3).as_primitive::<Float64Type>();
+    assert_eq!((score.value(0), score.is_null(1)), (4.5, true));
+    assert!(b.column(4).as_boolean().value(0));
+    assert_eq!(b.column(5).as_primitive::<UInt64Type>().value(1), u64::MAX);
+    // JSON: an array of objects; CSV: header and rows.
+    let json = dir.path().join("out.json");
+    write_table(&json, OutputFormat::Json, &rows).unwrap();
+    let v: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+    assert_eq!(v[1]["segment"], "At risk");
+    let csv = dir.path().join("out.csv");
+    write_table(&csv, OutputFormat::Csv, &rows).unwrap();
+    assert!(
+        std::fs::read_to_string(&csv).unwrap().starts_with(
+            "customer,segment,monetary,score,active,big\n7,Champions,12.50,4.5,true,1\n"
+        )
+    );
+    // No rows: no columns to write in Parquet.
+    assert!(write_table(&path, OutputFormat::Parquet, &Vec::<Out>::new()).is_err());
+}
