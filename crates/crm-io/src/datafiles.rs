@@ -373,7 +373,7 @@ fn optional(t: &Table, name: &str) -> Option<usize> {
 
 /// Error helper for one cell.
 fn cell_err(path: &Path, row: &Row<'_>, col: &str, msg: impl Into<String>) -> IoError {
-    IoError::input(path, Some(row.line), Some(col), msg)
+    IoError::at(path, row.position(), Some(col), msg)
 }
 
 fn non_empty(v: &str) -> Option<String> {

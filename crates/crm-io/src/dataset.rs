@@ -52,10 +52,18 @@ pub struct DataFiles {
 impl DataFiles {
     /// The standard file names of [`names`] in `dir`: the transaction file whether or not it
     /// exists (reading it reports a missing file), every other file only when it exists.
+    ///
+    /// Where the `.csv` file is absent and a `.parquet` file of the same stem exists (e.g.
+    /// `transactions.parquet`), that file is taken instead.
     pub fn in_dir(dir: &Path) -> DataFiles {
-        let existing = |name: &str| Some(dir.join(name)).filter(|p| p.exists());
+        let existing = |name: &str| {
+            let csv = dir.join(name);
+            let parquet = csv.with_extension("parquet");
+            [csv, parquet].into_iter().find(|p| p.exists())
+        };
         DataFiles {
-            transactions: dir.join(names::TRANSACTIONS),
+            transactions: existing(names::TRANSACTIONS)
+                .unwrap_or_else(|| dir.join(names::TRANSACTIONS)),
             customers: existing(names::CUSTOMERS),
             surveys: existing(names::SURVEYS),
             interactions: existing(names::INTERACTIONS),

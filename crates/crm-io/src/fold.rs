@@ -66,6 +66,9 @@ pub struct Folded<S> {
 /// on the current rayon pool (`parts`: how many; `None`: one per pool thread, at most 8), and
 /// merges them in file order. A negative amount calls [`PurchaseFold::non_purchase`].
 ///
+/// A `.parquet` file (feature `parquet`) is decoded in runs of row groups (`parts` of them at
+/// most) on the pool, with typed column decoders and no text per row.
+///
 /// Rows, keys, messages and skip counts are those of [`crate::load_transactions`] followed by
 /// pushing every transaction; whitespace files and files the line-by-line view cannot read
 /// exactly are read that way.
@@ -80,6 +83,10 @@ pub fn fold_purchases<S: PurchaseFold>(
     parts: Option<usize>,
     init: impl Fn() -> S + Sync,
 ) -> IoResult<Folded<S>> {
+    #[cfg(feature = "parquet")]
+    if crate::table::is_parquet(path) {
+        return crate::pq::fold_file(path, cols, opts, parts, init);
+    }
     if opts.delimiter == Delimiter::Whitespace {
         return fold_sequential(path, cols, opts, &init);
     }

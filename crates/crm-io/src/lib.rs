@@ -34,6 +34,22 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+//! ## Parquet and Arrow
+//!
+//! With the `parquet` feature (on by default in `crm-analytics`), every reader takes a
+//! `.parquet` file (by extension, any case) as it takes a CSV file, and
+//! [`transactions_from_batches`] reads Arrow record batches already in memory. Columns are
+//! found by name, case-insensitively; ids are integer or string columns, dates `Date32`,
+//! `Date64`, timestamps or strings, amounts `Decimal128`, floats, integers or strings (see
+//! [`transactions_from_batches`]). A file is read row group by row group (memory bounded by the
+//! result); [`fold_purchases`] and [`load_transactions`] decode runs of row groups in parallel.
+//! Errors name the row group and row ([`Position::Row`]). Without the feature, a `.parquet`
+//! path is an error that says so. [`write_table`] writes result tables as CSV, JSON or Parquet.
+//!
+//! ## Crate features
+//!
+//! - `parquet` (default): Parquet files and Arrow record batches (`arrow-array`, `parquet`).
+
 #![forbid(unsafe_code)]
 
 mod datafiles;
@@ -43,8 +59,11 @@ mod fastcsv;
 mod fold;
 mod options;
 mod parse;
+#[cfg(feature = "parquet")]
+mod pq;
 mod table;
 mod transactions;
+mod write;
 
 pub use datafiles::{
     DataDirWriter, FunnelColumns, Loaded, MrrColumns, names, parse_mrr_kind, read_customers,
@@ -57,5 +76,8 @@ pub use fastcsv::fast_int_id;
 pub use fold::{Folded, PurchaseFold, fold_purchases};
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{DateParser, parse_amount};
+#[cfg(feature = "parquet")]
+pub use pq::transactions_from_batches;
 pub use table::{Row, Skipped, Table};
 pub use transactions::{LoadedTransactions, load_transactions};
+pub use write::{OutputFormat, write_table};

@@ -7,7 +7,7 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 
-use crate::error::{IoError, IoResult};
+use crate::error::{IoError, IoResult, Position};
 use crate::options::{Delimiter, ReadOptions};
 
 /// Rows skipped under `--skip-invalid`, with the first few reasons.
@@ -46,7 +46,26 @@ impl std::fmt::Display for Skipped {
     }
 }
 
-/// A delimited file opened for reading, with its header resolved.
+/// Is `path` a Parquet file? (Extension `.parquet`, any case.)
+pub(crate) fn is_parquet(path: &Path) -> bool {
+    path.extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("parquet"))
+}
+
+/// The error for a Parquet file when the crate was built without its `parquet` feature.
+#[cfg(not(feature = "parquet"))]
+pub(crate) fn parquet_disabled(path: &Path) -> IoError {
+    IoError::input(
+        path,
+        None,
+        None,
+        "a Parquet file, but crm-io was built without its `parquet` feature \
+         (enable the `parquet` feature of crm-io or crm-analytics)",
+    )
+}
+
+/// A delimited file (or, with the `parquet` feature, a Parquet file) opened for reading, with
+/// its header resolved.
 pub struct Table {
     path: PathBuf,
     header: Vec<String>,
@@ -55,13 +74,29 @@ pub struct Table {
     csv: Option<csv::Reader<File>>,
     line_no: u64,
     skip_invalid: bool,
+    #[cfg(feature = "parquet")]
+    parquet: Option<crate::pq::PqRows>,
 }
 
 /// One row of a [`Table`] with its line number.
 pub struct Row<'a> {
-    /// 1-based line number in the file.
+    /// 1-based line number in a text file; in a Parquet file, the 1-based row number in the file.
     pub line: u64,
     fields: Vec<&'a str>,
+    at: Position,
+}
+
+impl<'a> Row<'a> {
+    /// A row of a Parquet file or of record batches: its cells as text and its position.
+    #[cfg(feature = "parquet")]
+    pub(crate) fn cells(line: u64, fields: Vec<&'a str>, at: Position) -> Self {
+        Row { line, fields, at }
+    }
+
+    /// Where the row is: its line in a text file, its row group and row in a Parquet file.
+    pub fn position(&self) -> Position {
+        self.at
+    }
 }
 
 impl Row<'_> {
@@ -73,11 +108,19 @@ impl Row<'_> {
 
 impl Table {
     /// Opens `path` and reads its header (or, with `no_header`, peeks the first row's width).
+    ///
+    /// A `.parquet` file (any case) is read as a Parquet file: its column names are the header
+    /// and each cell reads as the text a CSV export would hold (dates `YYYY-MM-DD`, times
+    /// `YYYY-MM-DD HH:MM:SS`, nulls empty); without the `parquet` feature it is an error.
     pub fn open(path: &Path, opts: &ReadOptions) -> IoResult<Self> {
         let io = |source| IoError::Io {
             file: path.to_path_buf(),
             source,
         };
+        if is_parquet(path) {
+            #[cfg(not(feature = "parquet"))]
+            return Err(parquet_disabled(path));
+        }
         let file = File::open(path).map_err(io)?;
         let mut t = Table {
             path: path.to_path_buf(),
@@ -87,7 +130,17 @@ impl Table {
             csv: None,
             line_no: 0,
             skip_invalid: opts.skip_invalid,
+            #[cfg(feature = "parquet")]
+            parquet: None,
         };
+        #[cfg(feature = "parquet")]
+        if is_parquet(path) {
+            let rows = crate::pq::PqRows::open(path)?;
+            t.header = rows.header();
+            t.has_header = true;
+            t.parquet = Some(rows);
+            return Ok(t);
+        }
         if opts.delimiter != Delimiter::Whitespace {
             let d = opts.delimiter.byte().unwrap_or(b',');
             let mut r = csv::ReaderBuilder::new()
@@ -160,17 +213,30 @@ impl Table {
                 )),
             };
         }
-        self.header
+        let i = self
+            .header
             .iter()
             .position(|h| h.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| {
                 IoError::input(
                     &self.path,
-                    Some(1),
+                    (!self.is_parquet_table()).then_some(1),
                     Some(name),
                     format!("no such column; the header has: {}", self.header.join(", ")),
                 )
-            })
+            })?;
+        #[cfg(feature = "parquet")]
+        if let Some(rows) = &self.parquet {
+            rows.check_column(i, name)?;
+        }
+        Ok(i)
+    }
+
+    fn is_parquet_table(&self) -> bool {
+        #[cfg(feature = "parquet")]
+        return self.parquet.is_some();
+        #[cfg(not(feature = "parquet"))]
+        false
     }
 
     /// Calls `f` for every data row, the way every reader treats a bad record: an error from `f`
@@ -195,6 +261,10 @@ impl Table {
 
     /// Calls `f` for every data row; blank lines are skipped silently (they hold no record).
     pub fn for_each(&mut self, mut f: impl FnMut(&Row<'_>) -> IoResult<()>) -> IoResult<()> {
+        #[cfg(feature = "parquet")]
+        if let Some(rows) = self.parquet.take() {
+            return rows.for_each(f);
+        }
         if let Some(mut r) = self.csv.take() {
             let mut rec = csv::StringRecord::new();
             loop {
@@ -211,6 +281,7 @@ impl Table {
                 f(&Row {
                     line,
                     fields: rec.iter().collect(),
+                    at: Position::Line(line),
                 })?;
             }
             return Ok(());
@@ -227,6 +298,7 @@ impl Table {
             f(&Row {
                 line: self.line_no,
                 fields: l.split_whitespace().collect(),
+                at: Position::Line(self.line_no),
             })?;
         }
         Ok(())

@@ -38,6 +38,10 @@ fn amount_column(table: &Table, cols: &TransactionColumns) -> IoResult<Option<(u
 
 /// Reads a transaction file.
 ///
+/// A `.parquet` file (any case; feature `parquet`) is read row group by row group, runs of row
+/// groups in parallel, with the column rules of [Parquet and Arrow](crate#parquet-and-arrow)
+/// and errors at [`Position::Row`](crate::Position::Row); without the feature it is an error.
+///
 /// Comma, tab and semicolon files are read in parallel parts on the current rayon pool (same rows,
 /// keys, messages and skip counts as the sequential reader); whitespace files, and files the
 /// line-by-line view cannot read exactly (a quoted field spanning lines, a lone carriage return,
@@ -47,6 +51,10 @@ pub fn load_transactions(
     cols: &TransactionColumns,
     opts: &ReadOptions,
 ) -> IoResult<LoadedTransactions> {
+    #[cfg(feature = "parquet")]
+    if crate::table::is_parquet(path) {
+        return crate::pq::load_file(path, cols, opts);
+    }
     load_transactions_with(path, cols, opts, fastcsv::default_threads(), false)
 }
 

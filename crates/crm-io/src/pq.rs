@@ -1,0 +1,1382 @@
+//! Parquet files and Arrow record batches (feature `parquet`).
+//!
+//! Transaction columns are decoded with typed views of the Arrow arrays (integer or string ids;
+//! `Date32`, `Date64`, timestamp or string dates; `Decimal128`, float, integer or string amounts),
+//! without a string per row. A file is read row group by row group: contiguous runs of row groups
+//! are decoded in parallel on the current rayon pool, each into its own customer ids and result,
+//! then merged in file order with the keys re-interned, exactly as the CSV reader merges its
+//! parts, so keys number customers by first appearance in the file.
+//!
+//! The other readers (customers, surveys, ...) see a Parquet file through [`PqRows`]: every cell
+//! as the text a CSV export would hold, through the same parsers as CSV.
+
+use std::fs::File;
+use std::ops::Range;
+use std::path::{Path, PathBuf};
+
+use arrow_array::cast::AsArray;
+use arrow_array::types::{
+    Date32Type, Date64Type, Decimal128Type, Float32Type, Float64Type, Int8Type, Int16Type,
+    Int32Type, Int64Type, TimestampMicrosecondType, TimestampMillisecondType,
+    TimestampNanosecondType, TimestampSecondType, UInt8Type, UInt16Type, UInt32Type, UInt64Type,
+};
+use arrow_array::{Array, ArrayRef, RecordBatch};
+use arrow_buffer::NullBuffer;
+use arrow_schema::{DataType, Schema, TimeUnit};
+use chrono::{DateTime, NaiveDate, NaiveDateTime, NaiveTime};
+use crm_model::rust_decimal::Decimal;
+use crm_model::{CustomerKey, Transaction};
+use parquet::arrow::ProjectionMask;
+use parquet::arrow::arrow_reader::{
+    ArrowReaderMetadata, ArrowReaderOptions, ParquetRecordBatchReaderBuilder,
+};
+use rayon::prelude::*;
+
+use crate::error::{IoError, IoResult, Position};
+use crate::fastcsv::{self, Ids};
+use crate::fold::{Folded, PurchaseFold};
+use crate::options::{ReadOptions, TransactionColumns};
+use crate::parse::{DateParser, parse_amount};
+use crate::table::{Row, Skipped};
+use crate::transactions::LoadedTransactions;
+
+/// Rows per decoded batch.
+const BATCH_ROWS: usize = 64 * 1024;
+
+/// The file name used in errors about in-memory record batches.
+pub(crate) const BATCHES: &str = "<record batches>";
+
+// ---------------------------------------------------------------------------------------------
+// Sources: the row groups of a file, or in-memory batches
+// ---------------------------------------------------------------------------------------------
+
+/// Where record batches come from.
+enum Source<'a> {
+    /// A Parquet file: its metadata (read once) and the projection of the needed columns.
+    File {
+        path: &'a Path,
+        meta: ArrowReaderMetadata,
+        mask: ProjectionMask,
+    },
+    /// Record batches in memory.
+    Batches(&'a [RecordBatch]),
+}
+
+impl Source<'_> {
+    fn file(&self) -> &Path {
+        match self {
+            Source::File { path, .. } => path,
+            Source::Batches(_) => Path::new(BATCHES),
+        }
+    }
+
+    /// Number of chunks: row groups or batches.
+    fn chunks(&self) -> usize {
+        match self {
+            Source::File { meta, .. } => meta.metadata().num_row_groups(),
+            Source::Batches(b) => b.len(),
+        }
+    }
+
+    /// Rows of each chunk.
+    fn chunk_rows(&self) -> Vec<u64> {
+        match self {
+            Source::File { meta, .. } => meta
+                .metadata()
+                .row_groups()
+                .iter()
+                .map(|g| u64::try_from(g.num_rows()).unwrap_or(0))
+                .collect(),
+            Source::Batches(b) => b.iter().map(|b| b.num_rows() as u64).collect(),
+        }
+    }
+
+    /// Position of the 1-based `row` of `chunk`.
+    fn pos(&self, chunk: usize, row: u64) -> Position {
+        match self {
+            Source::File { .. } => Position::Row {
+                row_group: chunk,
+                row,
+            },
+            Source::Batches(_) => Position::Batch { batch: chunk, row },
+        }
+    }
+
+    /// Calls `f` with every batch of `chunk` and the number of rows of the chunk before it;
+    /// stops when `f` returns true.
+    fn each_batch(
+        &self,
+        chunk: usize,
+        mut f: impl FnMut(&RecordBatch, u64) -> IoResult<bool>,
+    ) -> IoResult<bool> {
+        match self {
+            Source::Batches(b) => match b.get(chunk) {
+                Some(batch) => f(batch, 0),
+                None => Ok(false),
+            },
+            Source::File { path, meta, mask } => {
+                let file = File::open(path).map_err(|source| IoError::Io {
+                    file: path.to_path_buf(),
+                    source,
+                })?;
+                let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                    .with_row_groups(vec![chunk])
+                    .with_projection(mask.clone())
+                    .with_batch_size(BATCH_ROWS)
+                    .build()
+                    .map_err(|e| bad_parquet(path, Some(self.pos(chunk, 1)), &e))?;
+                let mut before = 0u64;
+                for batch in reader {
+                    let batch = batch
+                        .map_err(|e| bad_parquet(path, Some(self.pos(chunk, before + 1)), &e))?;
+                    if f(&batch, before)? {
+                        return Ok(true);
+                    }
+                    before += batch.num_rows() as u64;
+                }
+                Ok(false)
+            }
+        }
+    }
+}
+
+fn bad_parquet(path: &Path, at: Option<Position>, e: &dyn std::fmt::Display) -> IoError {
+    IoError::Input {
+        file: path.to_path_buf(),
+        at,
+        column: None,
+        message: format!("cannot read Parquet data: {e}"),
+    }
+}
+
+/// Opens a Parquet file and reads its metadata (footer and schema).
+fn open_meta(path: &Path) -> IoResult<ArrowReaderMetadata> {
+    let file = File::open(path).map_err(|source| IoError::Io {
+        file: path.to_path_buf(),
+        source,
+    })?;
+    ArrowReaderMetadata::load(&file, ArrowReaderOptions::new()).map_err(|e| {
+        IoError::input(
+            path,
+            None,
+            None,
+            format!("not a readable Parquet file: {e}"),
+        )
+    })
+}
+
+/// Index of the column `name` (case-insensitive, as CSV headers), with the CSV reader's message.
+fn find_column(schema: &Schema, file: &Path, at: Option<Position>, name: &str) -> IoResult<usize> {
+    schema
+        .fields()
+        .iter()
+        .position(|f| f.name().eq_ignore_ascii_case(name.trim()))
+        .ok_or_else(|| IoError::Input {
+            file: file.to_path_buf(),
+            at,
+            column: Some(name.to_string()),
+            message: format!(
+                "no such column; the header has: {}",
+                schema
+                    .fields()
+                    .iter()
+                    .map(|f| f.name().as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        })
+}
+
+/// Contiguous runs of chunks, about equal in rows, at most `parts` of them.
+fn split(rows: &[u64], parts: usize) -> Vec<Range<usize>> {
+    let total: u64 = rows.iter().sum();
+    let parts = parts.clamp(1, rows.len().max(1)) as u64;
+    let mut out = Vec::new();
+    let mut start = 0;
+    let mut acc = 0u64;
+    let mut next = 1u64;
+    for (i, r) in rows.iter().enumerate() {
+        acc += r;
+        if next < parts && acc * parts >= total * next {
+            out.push(start..i + 1);
+            start = i + 1;
+            while next < parts && acc * parts >= total * next {
+                next += 1;
+            }
+        }
+    }
+    if start < rows.len() || out.is_empty() {
+        out.push(start..rows.len());
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// Typed views of columns
+// ---------------------------------------------------------------------------------------------
+
+/// Message of a null in a required column.
+const NULL: &str = "missing value (null)";
+
+/// Values of an integer column.
+enum Ints<'a> {
+    I8(&'a [i8]),
+    I16(&'a [i16]),
+    I32(&'a [i32]),
+    I64(&'a [i64]),
+    U8(&'a [u8]),
+    U16(&'a [u16]),
+    U32(&'a [u32]),
+    U64(&'a [u64]),
+}
+
+impl<'a> Ints<'a> {
+    fn new(a: &'a dyn Array) -> Option<Self> {
+        Some(match a.data_type() {
+            DataType::Int8 => Ints::I8(a.as_primitive_opt::<Int8Type>()?.values()),
+            DataType::Int16 => Ints::I16(a.as_primitive_opt::<Int16Type>()?.values()),
+            DataType::Int32 => Ints::I32(a.as_primitive_opt::<Int32Type>()?.values()),
+            DataType::Int64 => Ints::I64(a.as_primitive_opt::<Int64Type>()?.values()),
+            DataType::UInt8 => Ints::U8(a.as_primitive_opt::<UInt8Type>()?.values()),
+            DataType::UInt16 => Ints::U16(a.as_primitive_opt::<UInt16Type>()?.values()),
+            DataType::UInt32 => Ints::U32(a.as_primitive_opt::<UInt32Type>()?.values()),
+            DataType::UInt64 => Ints::U64(a.as_primitive_opt::<UInt64Type>()?.values()),
+            _ => return None,
+        })
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Option<i128> {
+        match self {
+            Ints::I8(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::I16(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::I32(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::I64(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::U8(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::U16(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::U32(v) => v.get(i).map(|&x| i128::from(x)),
+            Ints::U64(v) => v.get(i).map(|&x| i128::from(x)),
+        }
+    }
+}
+
+fn is_int(t: &DataType) -> bool {
+    matches!(
+        t,
+        DataType::Int8
+            | DataType::Int16
+            | DataType::Int32
+            | DataType::Int64
+            | DataType::UInt8
+            | DataType::UInt16
+            | DataType::UInt32
+            | DataType::UInt64
+    )
+}
+
+fn is_plain_str(t: &DataType) -> bool {
+    matches!(t, DataType::Utf8 | DataType::LargeUtf8 | DataType::Utf8View)
+}
+
+fn is_str(t: &DataType) -> bool {
+    match t {
+        DataType::Dictionary(k, v) => is_int(k) && is_plain_str(v),
+        t => is_plain_str(t),
+    }
+}
+
+/// Values of a string column (plain, large, view or dictionary-encoded).
+enum Strs<'a> {
+    Utf8(&'a arrow_array::StringArray),
+    Large(&'a arrow_array::LargeStringArray),
+    View(&'a arrow_array::StringViewArray),
+    Dict {
+        nulls: Option<&'a NullBuffer>,
+        keys: Vec<usize>,
+        values: Box<Strs<'a>>,
+    },
+}
+
+impl<'a> Strs<'a> {
+    fn new(a: &'a dyn Array) -> Option<Self> {
+        Some(match a.data_type() {
+            DataType::Utf8 => Strs::Utf8(a.as_string_opt::<i32>()?),
+            DataType::LargeUtf8 => Strs::Large(a.as_string_opt::<i64>()?),
+            DataType::Utf8View => Strs::View(a.as_string_view_opt()?),
+            DataType::Dictionary(_, _) => {
+                let d = a.as_any_dictionary_opt()?;
+                let values = Strs::new(d.values().as_ref())?;
+                // `normalized_keys` needs values; without any, every row must be null.
+                let keys = if d.values().is_empty() {
+                    vec![usize::MAX; d.len()]
+                } else {
+                    d.normalized_keys()
+                };
+                Strs::Dict {
+                    nulls: d.nulls(),
+                    keys,
+                    values: Box::new(values),
+                }
+            }
+            _ => return None,
+        })
+    }
+
+    /// The text of row `i`; `None` for a null.
+    #[inline]
+    fn get(&self, i: usize) -> Option<&'a str> {
+        match self {
+            Strs::Utf8(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Strs::Large(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Strs::View(a) => (i < a.len() && a.is_valid(i)).then(|| a.value(i)),
+            Strs::Dict {
+                nulls,
+                keys,
+                values,
+            } => {
+                if nulls.is_some_and(|n| i >= n.len() || n.is_null(i)) {
+                    return None;
+                }
+                values.get(*keys.get(i)?)
+            }
+        }
+    }
+}
+
+/// Is row `i` valid (not null) under `nulls`?
+#[inline]
+fn valid(nulls: Option<&NullBuffer>, i: usize) -> bool {
+    nulls.is_none_or(|n| i < n.len() && n.is_valid(i))
+}
+
+/// A customer id as read from a cell.
+enum IdVal<'a> {
+    /// A canonical unsigned integer.
+    Int(u64),
+    /// Text (ASCII-trimmed), possibly a non-canonical integer.
+    Text(&'a [u8]),
+    /// A negative integer (kept as its text, as CSV keeps `-5`).
+    Neg(i128),
+}
+
+impl IdVal<'_> {
+    /// Interns the id.
+    fn intern(&self, ids: &mut Ids) -> Result<CustomerKey, String> {
+        match *self {
+            IdVal::Int(n) => ids.int(n).map_err(|e| e.to_string()),
+            IdVal::Text(b) => ids.field(b),
+            IdVal::Neg(n) => ids.field(n.to_string().as_bytes()),
+        }
+    }
+}
+
+/// The id column of a batch.
+enum IdCol<'a> {
+    Int(Ints<'a>, Option<&'a NullBuffer>),
+    Str(Strs<'a>),
+}
+
+impl<'a> IdCol<'a> {
+    fn check(t: &DataType) -> Result<(), String> {
+        if is_int(t) || is_str(t) {
+            Ok(())
+        } else {
+            Err(format!(
+                "unsupported type {t} for a customer id (expected an integer or string column)"
+            ))
+        }
+    }
+
+    fn new(a: &'a dyn Array) -> Option<Self> {
+        match Ints::new(a) {
+            Some(v) => Some(IdCol::Int(v, a.nulls())),
+            None => Strs::new(a).map(IdCol::Str),
+        }
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Result<IdVal<'a>, String> {
+        match self {
+            IdCol::Int(v, nulls) => {
+                if !valid(*nulls, i) {
+                    return Err(NULL.into());
+                }
+                match v.get(i) {
+                    Some(n) => Ok(u64::try_from(n).map_or(IdVal::Neg(n), IdVal::Int)),
+                    None => Err(NULL.into()),
+                }
+            }
+            IdCol::Str(s) => {
+                let b = fastcsv::trim(s.get(i).ok_or(NULL)?.as_bytes());
+                Ok(match fastcsv::fast_int_id(b) {
+                    Some(n) => IdVal::Int(n),
+                    None => IdVal::Text(b),
+                })
+            }
+        }
+    }
+}
+
+/// Days from 0001-01-01 (day 1 of the common era) to 1970-01-01.
+const EPOCH_DAYS_CE: i64 = 719_163;
+
+fn day(days: i64) -> Result<NaiveDate, String> {
+    days.checked_add(EPOCH_DAYS_CE)
+        .and_then(|d| i32::try_from(d).ok())
+        .and_then(NaiveDate::from_num_days_from_ce_opt)
+        .ok_or_else(|| format!("date out of range ({days} days from 1970-01-01)"))
+}
+
+/// Parses a fixed time-zone offset of an Arrow timestamp type, in seconds east of UTC.
+fn tz_offset(tz: &str) -> Result<i64, String> {
+    let t = tz.trim();
+    if ["utc", "z", "etc/utc", "gmt", "etc/gmt", "zulu"]
+        .iter()
+        .any(|u| t.eq_ignore_ascii_case(u))
+    {
+        return Ok(0);
+    }
+    let bad = || {
+        format!(
+            "unsupported time zone {tz:?} (UTC or a fixed offset such as +02:00; convert the column to UTC)"
+        )
+    };
+    let (sign, rest) = match t.as_bytes().first() {
+        Some(b'+') => (1, &t[1..]),
+        Some(b'-') => (-1, &t[1..]),
+        _ => return Err(bad()),
+    };
+    let digits: String = rest.chars().filter(|c| *c != ':').collect();
+    if !digits.bytes().all(|b| b.is_ascii_digit()) || !matches!(digits.len(), 2 | 4) {
+        return Err(bad());
+    }
+    let h: i64 = digits
+        .get(0..2)
+        .and_then(|s| s.parse().ok())
+        .ok_or_else(bad)?;
+    let m: i64 = digits.get(2..).map_or(Ok(0), |s| {
+        if s.is_empty() {
+            Ok(0)
+        } else {
+            s.parse().map_err(|_| bad())
+        }
+    })?;
+    if h > 23 || m > 59 {
+        return Err(bad());
+    }
+    Ok(sign * (h * 3600 + m * 60))
+}
+
+/// The date column of a batch.
+enum DateCol<'a> {
+    Date32(&'a [i32], Option<&'a NullBuffer>),
+    Date64(&'a [i64], Option<&'a NullBuffer>),
+    /// A timestamp: values, units per second, offset of the time zone (seconds).
+    Ts(&'a [i64], i64, i64, Option<&'a NullBuffer>),
+    Str(Strs<'a>, &'a DateParser, bool),
+}
+
+impl<'a> DateCol<'a> {
+    fn check(t: &DataType) -> Result<(), String> {
+        match t {
+            DataType::Date32 | DataType::Date64 => Ok(()),
+            DataType::Timestamp(_, tz) => tz.as_deref().map_or(Ok(0), tz_offset).map(|_| ()),
+            t if is_str(t) => Ok(()),
+            t => Err(format!(
+                "unsupported type {t} for a date (expected Date32, Date64, Timestamp or string)"
+            )),
+        }
+    }
+
+    fn new(a: &'a dyn Array, dates: &'a DateParser, fast: bool) -> Option<Self> {
+        let n = a.nulls();
+        Some(match a.data_type() {
+            DataType::Date32 => DateCol::Date32(a.as_primitive_opt::<Date32Type>()?.values(), n),
+            DataType::Date64 => DateCol::Date64(a.as_primitive_opt::<Date64Type>()?.values(), n),
+            DataType::Timestamp(unit, tz) => {
+                let off = tz.as_deref().map_or(Ok(0), tz_offset).ok()?;
+                let (v, per): (&[i64], i64) = match unit {
+                    TimeUnit::Second => (a.as_primitive_opt::<TimestampSecondType>()?.values(), 1),
+                    TimeUnit::Millisecond => (
+                        a.as_primitive_opt::<TimestampMillisecondType>()?.values(),
+                        1_000,
+                    ),
+                    TimeUnit::Microsecond => (
+                        a.as_primitive_opt::<TimestampMicrosecondType>()?.values(),
+                        1_000_000,
+                    ),
+                    TimeUnit::Nanosecond => (
+                        a.as_primitive_opt::<TimestampNanosecondType>()?.values(),
+                        1_000_000_000,
+                    ),
+                };
+                DateCol::Ts(v, per, off, n)
+            }
+            _ => DateCol::Str(Strs::new(a)?, dates, fast),
+        })
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Result<(NaiveDate, Option<NaiveTime>), String> {
+        match self {
+            DateCol::Date32(v, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(&d)) => Ok((day(i64::from(d))?, None)),
+                _ => Err(NULL.into()),
+            },
+            DateCol::Date64(v, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(&ms)) => Ok((day(ms.div_euclid(86_400_000))?, None)),
+                _ => Err(NULL.into()),
+            },
+            DateCol::Ts(v, per, off, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(&x)) => {
+                    let dt = timestamp(x, *per, *off)?;
+                    Ok((dt.date(), Some(dt.time())))
+                }
+                _ => Err(NULL.into()),
+            },
+            DateCol::Str(s, dates, fast) => {
+                let text = s.get(i).ok_or(NULL)?;
+                let b = fastcsv::trim(text.as_bytes());
+                match fast.then(|| fastcsv::fast_date(b)).flatten() {
+                    Some(d) => Ok((d, None)),
+                    None => dates.parse(text),
+                }
+            }
+        }
+    }
+}
+
+/// The local date and time of a timestamp `x` in units of `1/per` second, `off` seconds east.
+fn timestamp(x: i64, per: i64, off: i64) -> Result<NaiveDateTime, String> {
+    let secs = x.div_euclid(per);
+    let frac = x.rem_euclid(per);
+    let nanos = u32::try_from(frac * (1_000_000_000 / per)).ok();
+    secs.checked_add(off)
+        .zip(nanos)
+        .and_then(|(s, n)| DateTime::from_timestamp(s, n))
+        .map(|d| d.naive_utc())
+        .ok_or_else(|| format!("timestamp out of range ({x})"))
+}
+
+/// An amount from a `Decimal128` value and scale.
+#[inline]
+fn decimal(v: i128, scale: i8) -> Result<Decimal, String> {
+    let out = || {
+        format!(
+            "{v}e{} does not fit an amount (96 bits, at most 28 decimals)",
+            -i32::from(scale)
+        )
+    };
+    if scale >= 0 {
+        Decimal::try_from_i128_with_scale(v, u32::from(scale.unsigned_abs())).map_err(|_| out())
+    } else {
+        let m = Decimal::try_from_i128_with_scale(v, 0).map_err(|_| out())?;
+        let mut p = Decimal::ONE;
+        for _ in 0..scale.unsigned_abs() {
+            p = p.checked_mul(Decimal::TEN).ok_or_else(out)?;
+        }
+        m.checked_mul(p).ok_or_else(out)
+    }
+}
+
+/// An amount from a float: the decimal its shortest round-trip text (`12.5`, as CSV exports
+/// write it) reads as. Infinite and NaN values are errors.
+#[inline]
+pub(crate) fn float_amount(x: f64) -> Result<Decimal, String> {
+    if !x.is_finite() {
+        return Err(format!("{x} is not a finite amount"));
+    }
+    // Fewest decimals k such that round(x * 10^k) / 10^k is x again: while |x| * 10^k < 2^52
+    // at most one k-decimal number rounds to x, so it is the shortest round-trip text.
+    let mut p = 1.0f64;
+    for k in 0..=9u32 {
+        let y = x * p;
+        if y.abs() >= 4_503_599_627_370_496.0 {
+            break;
+        }
+        let r = y.round();
+        if r / p == x {
+            // |r| < 2^52: exact as an i64.
+            return Ok(Decimal::new(r as i64, k));
+        }
+        p *= 10.0;
+    }
+    text_amount(&x.to_string())
+}
+
+fn text_amount(t: &str) -> Result<Decimal, String> {
+    match fastcsv::fast_amount(fastcsv::trim(t.as_bytes())) {
+        Some(d) => Ok(d),
+        None => parse_amount(t),
+    }
+}
+
+/// The amount column of a batch.
+enum AmountCol<'a> {
+    Dec(&'a [i128], i8, Option<&'a NullBuffer>),
+    F64(&'a [f64], Option<&'a NullBuffer>),
+    F32(&'a [f32], Option<&'a NullBuffer>),
+    Int(Ints<'a>, Option<&'a NullBuffer>),
+    Str(Strs<'a>),
+}
+
+impl<'a> AmountCol<'a> {
+    fn check(t: &DataType) -> Result<(), String> {
+        match t {
+            DataType::Decimal128(_, _) | DataType::Float32 | DataType::Float64 => Ok(()),
+            t if is_int(t) || is_str(t) => Ok(()),
+            t => Err(format!(
+                "unsupported type {t} for an amount (expected Decimal128, Float32/64, an integer or a string column)"
+            )),
+        }
+    }
+
+    fn new(a: &'a dyn Array) -> Option<Self> {
+        let n = a.nulls();
+        Some(match a.data_type() {
+            DataType::Decimal128(_, s) => {
+                AmountCol::Dec(a.as_primitive_opt::<Decimal128Type>()?.values(), *s, n)
+            }
+            DataType::Float64 => AmountCol::F64(a.as_primitive_opt::<Float64Type>()?.values(), n),
+            DataType::Float32 => AmountCol::F32(a.as_primitive_opt::<Float32Type>()?.values(), n),
+            t if is_int(t) => AmountCol::Int(Ints::new(a)?, n),
+            _ => AmountCol::Str(Strs::new(a)?),
+        })
+    }
+
+    #[inline]
+    fn get(&self, i: usize) -> Result<Decimal, String> {
+        match self {
+            AmountCol::Dec(v, s, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(&x)) => decimal(x, *s),
+                _ => Err(NULL.into()),
+            },
+            AmountCol::F64(v, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(&x)) => float_amount(x),
+                _ => Err(NULL.into()),
+            },
+            AmountCol::F32(v, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(&x)) if x.is_finite() => text_amount(&x.to_string()),
+                (true, Some(&x)) => Err(format!("{x} is not a finite amount")),
+                _ => Err(NULL.into()),
+            },
+            AmountCol::Int(v, n) => match (valid(*n, i), v.get(i)) {
+                (true, Some(x)) => decimal(x, 0),
+                _ => Err(NULL.into()),
+            },
+            AmountCol::Str(s) => text_amount(s.get(i).ok_or(NULL)?),
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Transactions
+// ---------------------------------------------------------------------------------------------
+
+/// The transaction columns, as the caller named them, with the date parser.
+struct TxSpec<'a> {
+    cols: &'a TransactionColumns,
+    /// The amount column's name; `None`: no amounts.
+    amount: Option<String>,
+    dates: DateParser,
+    fast_dates: bool,
+}
+
+impl<'a> TxSpec<'a> {
+    /// Resolves the amount column against `schema` (absent and optional: no amounts).
+    fn new(
+        cols: &'a TransactionColumns,
+        schema: &Schema,
+        file: &Path,
+        at: Option<Position>,
+    ) -> IoResult<Self> {
+        // In the CSV reader's order: customer, date, then amount.
+        find_column(schema, file, at, &cols.customer)?;
+        find_column(schema, file, at, &cols.date)?;
+        let amount = match &cols.amount {
+            None => None,
+            Some(name) => match find_column(schema, file, at, name) {
+                Ok(_) => Some(name.clone()),
+                Err(_) if cols.amount_optional => None,
+                Err(e) => return Err(e),
+            },
+        };
+        Ok(TxSpec {
+            cols,
+            amount,
+            dates: DateParser::new(cols.date_format.clone()),
+            fast_dates: cols.date_format.is_none(),
+        })
+    }
+
+    /// Checks that the columns exist in `schema` with supported types; their indices.
+    fn resolve(
+        &self,
+        schema: &Schema,
+        file: &Path,
+        at: Option<Position>,
+    ) -> IoResult<[Option<usize>; 3]> {
+        let typed = |name: &str, check: fn(&DataType) -> Result<(), String>| -> IoResult<usize> {
+            let i = find_column(schema, file, at, name)?;
+            let t = schema.fields().get(i).map(|f| f.data_type().clone());
+            t.map_or(Ok(()), |t| check(&t))
+                .map_err(|m| IoError::Input {
+                    file: file.to_path_buf(),
+                    at: at.or(Some(Position::Row {
+                        row_group: 0,
+                        row: 1,
+                    })),
+                    column: Some(name.to_string()),
+                    message: m,
+                })?;
+            Ok(i)
+        };
+        Ok([
+            Some(typed(&self.cols.customer, IdCol::check)?),
+            Some(typed(&self.cols.date, DateCol::check)?),
+            match &self.amount {
+                Some(a) => Some(typed(a, AmountCol::check)?),
+                None => None,
+            },
+        ])
+    }
+}
+
+/// Typed views of the transaction columns of one batch.
+struct TxView<'a> {
+    rows: usize,
+    id: IdCol<'a>,
+    date: DateCol<'a>,
+    amount: Option<AmountCol<'a>>,
+}
+
+impl<'a> TxView<'a> {
+    /// Views of `batch` (columns found by name; `at`: the batch's first row, for errors).
+    fn new(
+        batch: &'a RecordBatch,
+        spec: &'a TxSpec<'_>,
+        file: &Path,
+        at: Position,
+    ) -> IoResult<Self> {
+        let schema = batch.schema_ref();
+        let idx = spec.resolve(schema, file, Some(at))?;
+        let col =
+            |i: Option<usize>| -> Option<&'a ArrayRef> { i.and_then(|i| batch.columns().get(i)) };
+        let broken = || IoError::at(file, at, None, "a column does not match its declared type");
+        let id = col(idx[0])
+            .and_then(|a| IdCol::new(a.as_ref()))
+            .ok_or_else(broken)?;
+        let date = col(idx[1])
+            .and_then(|a| DateCol::new(a.as_ref(), &spec.dates, spec.fast_dates))
+            .ok_or_else(broken)?;
+        let amount = match idx[2] {
+            Some(_) => Some(
+                col(idx[2])
+                    .and_then(|a| AmountCol::new(a.as_ref()))
+                    .ok_or_else(broken)?,
+            ),
+            None => None,
+        };
+        Ok(TxView {
+            rows: batch.num_rows(),
+            id,
+            date,
+            amount,
+        })
+    }
+}
+
+/// Error and skip bookkeeping of one part (as [`crate::fastcsv::Part`]).
+struct Log {
+    skip: bool,
+    count: u64,
+    first: Vec<IoError>,
+    stop: Option<IoError>,
+}
+
+impl Log {
+    fn new(skip: bool) -> Self {
+        Log {
+            skip,
+            count: 0,
+            first: Vec::new(),
+            stop: None,
+        }
+    }
+
+    /// Records a row error; true when the part must stop (no `skip_invalid`).
+    fn error(&mut self, e: IoError) -> bool {
+        if self.skip {
+            self.count += 1;
+            if self.first.len() < Skipped::KEEP {
+                self.first.push(e);
+            }
+            false
+        } else {
+            self.stop = Some(e);
+            true
+        }
+    }
+
+    /// Stops the part at `e`, even with `skip_invalid`.
+    fn fail(&mut self, e: IoError) {
+        self.stop = Some(e);
+    }
+}
+
+/// Reads the chunks `range` of `src`, calling `row` for each row of each batch with the
+/// batch's views, the row index in the batch and the row's position; `row` returns an error
+/// for the log (column name and message), and the part stops as the log says.
+fn read_part<T>(
+    src: &Source<'_>,
+    spec: &TxSpec<'_>,
+    range: Range<usize>,
+    skip: bool,
+    mut state: T,
+    mut row: impl FnMut(&mut T, &TxView<'_>, usize, &mut Log, Position) -> Option<(String, String)>,
+) -> IoResult<(T, Log)> {
+    let file = src.file().to_path_buf();
+    let mut log = Log::new(skip);
+    for chunk in range {
+        let stopped = src.each_batch(chunk, |batch, before| {
+            let view = TxView::new(batch, spec, &file, src.pos(chunk, before + 1))?;
+            for i in 0..view.rows {
+                let at = src.pos(chunk, before + i as u64 + 1);
+                if let Some((col, msg)) = row(&mut state, &view, i, &mut log, at) {
+                    if log.error(IoError::at(&file, at, Some(&col), msg)) {
+                        return Ok(true);
+                    }
+                }
+                if log.stop.is_some() {
+                    return Ok(true);
+                }
+            }
+            Ok(false)
+        })?;
+        if stopped {
+            break;
+        }
+    }
+    Ok((state, log))
+}
+
+/// Merges the parts' logs in file order: the first error in the file, or the skip report.
+fn merge_logs<T>(
+    parts: Vec<IoResult<(T, Log)>>,
+    mut each: impl FnMut(usize, T) -> IoResult<()>,
+) -> IoResult<Skipped> {
+    let mut skipped = Skipped::default();
+    for (i, r) in parts.into_iter().enumerate() {
+        let (t, log) = r?;
+        if let Some(e) = log.stop {
+            return Err(e);
+        }
+        let listed = log.first.len() as u64;
+        for e in log.first {
+            skipped.push(&e);
+        }
+        skipped.count += log.count.saturating_sub(listed);
+        each(i, t)?;
+    }
+    Ok(skipped)
+}
+
+/// Runs `read` on every part, in parallel on the current rayon pool when there are several.
+fn run<T: Send>(
+    ranges: Vec<Range<usize>>,
+    read: impl Fn(Range<usize>) -> IoResult<(T, Log)> + Sync,
+) -> Vec<IoResult<(T, Log)>> {
+    if ranges.len() <= 1 {
+        return ranges.into_iter().map(read).collect();
+    }
+    ranges.into_par_iter().map(&read).collect()
+}
+
+/// Parses one row for [`load`]: the id is interned first (as the CSV reader does).
+fn load_row(
+    spec: &TxSpec<'_>,
+    v: &TxView<'_>,
+    i: usize,
+    ids: &mut Ids,
+) -> Result<Transaction, (String, String)> {
+    let c = &spec.cols;
+    let key =
+        v.id.get(i)
+            .and_then(|id| id.intern(ids))
+            .map_err(|m| (c.customer.clone(), m))?;
+    let (date, time) = v.date.get(i).map_err(|m| (c.date.clone(), m))?;
+    let amount = match (&v.amount, &spec.amount) {
+        (Some(a), Some(name)) => a.get(i).map_err(|m| (name.clone(), m))?,
+        _ => Decimal::ZERO,
+    };
+    let mut t = Transaction::from_signed(key, date, amount);
+    if let Some(time) = time {
+        t = t.with_time(time);
+    }
+    Ok(t)
+}
+
+fn load(
+    src: &Source<'_>,
+    spec: &TxSpec<'_>,
+    opts: &ReadOptions,
+    parts: usize,
+) -> IoResult<LoadedTransactions> {
+    let ranges = split(&src.chunk_rows(), parts);
+    let results = run(ranges, |range| {
+        read_part(
+            src,
+            spec,
+            range,
+            opts.skip_invalid,
+            (Ids::default(), Vec::new()),
+            |(ids, tx), v, i, _, _| match load_row(spec, v, i, ids) {
+                Ok(t) => {
+                    tx.push(t);
+                    None
+                }
+                Err(e) => Some(e),
+            },
+        )
+    });
+    let total: usize = results
+        .iter()
+        .map(|r| r.as_ref().map_or(0, |((_, t), _)| t.len()))
+        .sum();
+    let mut ids = Ids::default();
+    let mut transactions: Vec<Transaction> = Vec::new();
+    let skipped = merge_logs(results, |i, (part_ids, part_tx)| {
+        if i == 0 {
+            ids = part_ids;
+            transactions = part_tx;
+            transactions.reserve_exact(total.saturating_sub(transactions.len()));
+        } else {
+            let map = ids.remap(&part_ids.interner)?;
+            for t in part_tx {
+                let key = map.get(t.customer().index()).copied().ok_or_else(|| {
+                    IoError::input(
+                        src.file(),
+                        None,
+                        None,
+                        "internal error: unknown customer key",
+                    )
+                })?;
+                let mut n = Transaction::from_signed(key, t.date(), t.signed_amount());
+                if let Some(time) = t.details().and_then(|d| d.time) {
+                    n = n.with_time(time);
+                }
+                transactions.push(n);
+            }
+        }
+        Ok(())
+    })?;
+    Ok(LoadedTransactions {
+        transactions,
+        ids: ids.interner,
+        skipped,
+        has_amounts: spec.amount.is_some(),
+    })
+}
+
+/// A Parquet file opened for the transaction readers: metadata, spec, projection.
+fn open_tx<'a>(path: &'a Path, cols: &'a TransactionColumns) -> IoResult<(Source<'a>, TxSpec<'a>)> {
+    let meta = open_meta(path)?;
+    let schema = meta.schema().clone();
+    let spec = TxSpec::new(cols, &schema, path, None)?;
+    let idx = spec.resolve(&schema, path, None)?;
+    let mask = ProjectionMask::roots(meta.parquet_schema(), idx.into_iter().flatten());
+    Ok((Source::File { path, meta, mask }, spec))
+}
+
+/// [`crate::load_transactions`] of a Parquet file.
+pub(crate) fn load_file(
+    path: &Path,
+    cols: &TransactionColumns,
+    opts: &ReadOptions,
+) -> IoResult<LoadedTransactions> {
+    let (src, spec) = open_tx(path, cols)?;
+    load(&src, &spec, opts, fastcsv::default_threads())
+}
+
+/// Reads transactions from Arrow record batches (for example from a query engine or a Polars
+/// data frame), with the column mapping and type rules of Parquet files.
+///
+/// Columns are found by name, case-insensitively: ids are integer or string columns (plain,
+/// large, view or dictionary-encoded); dates are `Date32`, `Date64`, timestamps (any unit; time
+/// zone UTC or a fixed offset, converted to local time) or strings read as in CSV files; amounts
+/// are `Decimal128`, `Float32`/`Float64` (finite; read as their shortest text, `12.5`), integers
+/// or strings. A null in a required column is an error, or a skipped row under
+/// [`ReadOptions::skip_invalid`]. Errors name the batch and the 1-based row in it
+/// ([`Position::Batch`]); the file name in errors is `<record batches>`. Only
+/// [`ReadOptions::skip_invalid`] applies (the other options are about text files).
+///
+/// ```
+/// use std::sync::Arc;
+/// use arrow_array::{ArrayRef, Date32Array, Float64Array, Int64Array, RecordBatch};
+/// use crm_analytics::io::{transactions_from_batches, ReadOptions, TransactionColumns};
+/// let batch = RecordBatch::try_from_iter([
+///     ("customer_id", Arc::new(Int64Array::from(vec![7, 8, 7])) as ArrayRef),
+///     ("date", Arc::new(Date32Array::from(vec![19_723, 19_724, 19_750])) as ArrayRef),
+///     ("amount", Arc::new(Float64Array::from(vec![12.5, 3.0, -2.5])) as ArrayRef),
+/// ])?;
+/// let loaded = transactions_from_batches([batch], &TransactionColumns::default(), &ReadOptions::default())?;
+/// assert_eq!(loaded.transactions.len(), 3);
+/// assert_eq!(loaded.ids.len(), 2);
+/// assert_eq!(loaded.transactions[0].date().to_string(), "2024-01-01");
+/// assert_eq!(loaded.transactions[0].amount().to_string(), "12.5");
+/// assert!(!loaded.transactions[2].is_purchase()); // a return
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// A missing column, an unsupported column type, a null or a value that does not convert (an
+/// [`IoError`] naming the batch, the row and the column).
+pub fn transactions_from_batches(
+    batches: impl IntoIterator<Item = RecordBatch>,
+    cols: &TransactionColumns,
+    opts: &ReadOptions,
+) -> IoResult<LoadedTransactions> {
+    let batches: Vec<RecordBatch> = batches.into_iter().collect();
+    let file = Path::new(BATCHES);
+    let spec = match batches.first() {
+        Some(b) => TxSpec::new(
+            cols,
+            b.schema_ref(),
+            file,
+            Some(Position::Batch { batch: 0, row: 1 }),
+        )?,
+        None => TxSpec::new(cols, &Schema::empty(), file, None).or_else(|_| {
+            Ok::<_, IoError>(TxSpec {
+                cols,
+                amount: cols.amount.clone(),
+                dates: DateParser::new(cols.date_format.clone()),
+                fast_dates: cols.date_format.is_none(),
+            })
+        })?,
+    };
+    load(
+        &Source::Batches(&batches),
+        &spec,
+        opts,
+        fastcsv::default_threads(),
+    )
+}
+
+/// [`crate::fold_purchases`] of a Parquet file: runs of row groups decoded in parallel.
+pub(crate) fn fold_file<S: PurchaseFold>(
+    path: &Path,
+    cols: &TransactionColumns,
+    opts: &ReadOptions,
+    parts: Option<usize>,
+    init: impl Fn() -> S + Sync,
+) -> IoResult<Folded<S>> {
+    if cols.amount.is_none() {
+        return Err(IoError::input(
+            path,
+            None,
+            None,
+            "an amount column is required",
+        ));
+    }
+    let strict = TransactionColumns {
+        amount_optional: false,
+        ..cols.clone()
+    };
+    let (src, spec) = open_tx(path, &strict)?;
+    let threads = parts.unwrap_or_else(fastcsv::default_threads).clamp(1, 8);
+    let ranges = split(&src.chunk_rows(), threads);
+    let file = path.to_path_buf();
+    let results = run(ranges, |range| {
+        read_part(
+            &src,
+            &spec,
+            range,
+            opts.skip_invalid,
+            (Ids::default(), init()),
+            |(ids, state), v, i, log, at| fold_row(&spec, v, i, ids, state, log, &file, at),
+        )
+    });
+    let mut acc: Option<(Ids, S)> = None;
+    let skipped = merge_logs(results, |_, (part_ids, part_state)| {
+        match acc.as_mut() {
+            None => acc = Some((part_ids, part_state)),
+            Some((ids, state)) => {
+                let map = ids.remap(&part_ids.interner)?;
+                state
+                    .merge_remapped(part_state, &map)
+                    .map_err(|e| IoError::input(path, None, None, e.to_string()))?;
+            }
+        }
+        Ok(())
+    })?;
+    let (ids, state) = acc.unwrap_or_else(|| (Ids::default(), init()));
+    Ok(Folded {
+        state,
+        ids: ids.interner,
+        skipped,
+    })
+}
+
+/// One row of [`fold_file`], with the CSV fold's order of checks: a text id is interned
+/// first, an integer id once the row parsed; a negative amount is a non-purchase.
+#[allow(clippy::too_many_arguments)]
+#[inline]
+fn fold_row<S: PurchaseFold>(
+    spec: &TxSpec<'_>,
+    v: &TxView<'_>,
+    i: usize,
+    ids: &mut Ids,
+    state: &mut S,
+    log: &mut Log,
+    file: &Path,
+    at: Position,
+) -> Option<(String, String)> {
+    let c = &spec.cols;
+    let id = match v.id.get(i) {
+        Ok(id) => id,
+        Err(m) => return Some((c.customer.clone(), m)),
+    };
+    let text_key = match id {
+        IdVal::Int(_) => None,
+        _ => match id.intern(ids) {
+            Ok(k) => Some(k),
+            Err(m) => return Some((c.customer.clone(), m)),
+        },
+    };
+    let day = match v.date.get(i) {
+        Ok((d, _)) => d,
+        Err(m) => return Some((c.date.clone(), m)),
+    };
+    let amount = match (&v.amount, &spec.amount) {
+        (Some(a), Some(name)) => match a.get(i) {
+            Ok(x) => x,
+            Err(m) => return Some((name.clone(), m)),
+        },
+        _ => Decimal::ZERO,
+    };
+    let key = match text_key {
+        Some(k) => k,
+        None => match id.intern(ids) {
+            Ok(k) => k,
+            Err(m) => {
+                log.fail(IoError::at(file, at, Some(&c.customer), m));
+                return None;
+            }
+        },
+    };
+    if amount.is_sign_negative() && !amount.is_zero() {
+        state.non_purchase();
+        return None;
+    }
+    match state.purchase(key, day, amount.abs()) {
+        Ok(()) => None,
+        Err(e) => Some((c.date.clone(), e.to_string())),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Any table: cells as text, for the other readers
+// ---------------------------------------------------------------------------------------------
+
+/// A Parquet file read as rows of text cells by [`crate::table::Table`].
+pub(crate) struct PqRows {
+    path: PathBuf,
+    meta: ArrowReaderMetadata,
+}
+
+impl PqRows {
+    pub(crate) fn open(path: &Path) -> IoResult<Self> {
+        Ok(PqRows {
+            path: path.to_path_buf(),
+            meta: open_meta(path)?,
+        })
+    }
+
+    /// Column names.
+    pub(crate) fn header(&self) -> Vec<String> {
+        self.meta
+            .schema()
+            .fields()
+            .iter()
+            .map(|f| f.name().clone())
+            .collect()
+    }
+
+    /// Checks that column `i` has a type whose cells read as text.
+    pub(crate) fn check_column(&self, i: usize, name: &str) -> IoResult<()> {
+        let schema = self.meta.schema();
+        match schema.fields().get(i).map(|f| f.data_type()) {
+            Some(t) if cell_type(t) => Ok(()),
+            t => Err(IoError::at(
+                &self.path,
+                Position::Row {
+                    row_group: 0,
+                    row: 1,
+                },
+                Some(name),
+                format!(
+                    "unsupported type {} (expected a string, integer, float, decimal, boolean, date or timestamp column)",
+                    t.map_or_else(|| "?".to_string(), ToString::to_string)
+                ),
+            )),
+        }
+    }
+
+    /// Calls `f` with every row, row group by row group; cells of unsupported types read empty.
+    pub(crate) fn for_each(self, mut f: impl FnMut(&Row<'_>) -> IoResult<()>) -> IoResult<()> {
+        let src = Source::File {
+            path: &self.path,
+            meta: self.meta.clone(),
+            mask: ProjectionMask::all(),
+        };
+        let mut line = 0u64;
+        let mut cells: Vec<String> = Vec::new();
+        for chunk in 0..src.chunks() {
+            src.each_batch(chunk, |batch, before| {
+                let cols = batch.columns();
+                for i in 0..batch.num_rows() {
+                    line += 1;
+                    let at = src.pos(chunk, before + i as u64 + 1);
+                    cells.clear();
+                    for c in cols {
+                        cells.push(
+                            cell(c.as_ref(), i)
+                                .map_err(|m| IoError::at(&self.path, at, None, m))?,
+                        );
+                    }
+                    if cells.iter().all(|c| c.trim().is_empty()) {
+                        continue;
+                    }
+                    f(&Row::cells(
+                        line,
+                        cells.iter().map(String::as_str).collect(),
+                        at,
+                    ))?;
+                }
+                Ok(false)
+            })?;
+        }
+        Ok(())
+    }
+}
+
+/// Types whose cells [`cell`] reads.
+fn cell_type(t: &DataType) -> bool {
+    is_int(t)
+        || is_str(t)
+        || matches!(
+            t,
+            DataType::Boolean
+                | DataType::Float32
+                | DataType::Float64
+                | DataType::Decimal128(_, _)
+                | DataType::Date32
+                | DataType::Date64
+                | DataType::Timestamp(_, _)
+                | DataType::Null
+        )
+}
+
+/// Cell `i` of `a` as the text a CSV export holds ("" for a null or an unsupported type).
+fn cell(a: &dyn Array, i: usize) -> Result<String, String> {
+    if i >= a.len() || a.is_null(i) {
+        return Ok(String::new());
+    }
+    let t = a.data_type();
+    if let Some(v) = Ints::new(a) {
+        return Ok(v.get(i).map(|n| n.to_string()).unwrap_or_default());
+    }
+    if is_str(t) {
+        return Ok(Strs::new(a)
+            .and_then(|s| s.get(i))
+            .unwrap_or_default()
+            .to_string());
+    }
+    Ok(match t {
+        DataType::Boolean => a
+            .as_boolean_opt()
+            .map(|b| b.value(i).to_string())
+            .unwrap_or_default(),
+        DataType::Float64 => a
+            .as_primitive_opt::<Float64Type>()
+            .map(|v| v.value(i).to_string())
+            .unwrap_or_default(),
+        DataType::Float32 => a
+            .as_primitive_opt::<Float32Type>()
+            .map(|v| v.value(i).to_string())
+            .unwrap_or_default(),
+        DataType::Decimal128(_, s) => match a.as_primitive_opt::<Decimal128Type>() {
+            Some(v) => decimal(v.value(i), *s)?.to_string(),
+            None => String::new(),
+        },
+        DataType::Date32 | DataType::Date64 | DataType::Timestamp(_, _) => {
+            let parser = DateParser::new(None);
+            match DateCol::new(a, &parser, true).map(|d| d.get(i)) {
+                Some(Ok((d, None))) => d.to_string(),
+                Some(Ok((d, Some(t)))) => d.and_time(t).to_string(),
+                Some(Err(m)) => return Err(m),
+                None => String::new(),
+            }
+        }
+        _ => String::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn floats_read_as_their_shortest_text() {
+        for x in [
+            0.0,
+            -0.0,
+            12.5,
+            0.1,
+            0.3,
+            1.0 / 3.0,
+            123456.789,
+            -2.5,
+            1e15,
+            1e20,
+            1e-7,
+            99.99,
+            0.000123,
+            4503599627370495.0,
+            2.0f64.powi(60),
+            5e-324,
+        ] {
+            let want = text_amount(&x.to_string());
+            assert_eq!(float_amount(x), want, "{x}");
+            if let Ok(d) = want {
+                assert_eq!(float_amount(x).unwrap().scale(), d.scale(), "{x}");
+            }
+        }
+        assert!(float_amount(f64::NAN).is_err());
+        assert!(float_amount(f64::INFINITY).is_err());
+    }
+
+    #[test]
+    fn parts_split_row_groups_in_order() {
+        assert_eq!(split(&[10, 10, 10, 10], 2), vec![0..2, 2..4]);
+        assert_eq!(split(&[10, 10, 10], 8), vec![0..1, 1..2, 2..3]);
+        assert_eq!(split(&[], 4), vec![0..0]);
+        assert_eq!(split(&[5], 4), vec![0..1]);
+        assert_eq!(
+            split(&[0, 0, 0], 2).iter().map(|r| r.len()).sum::<usize>(),
+            3
+        );
+        assert_eq!(split(&[100, 1, 1, 1], 2), vec![0..1, 1..4]);
+    }
+
+    #[test]
+    fn time_zones() {
+        assert_eq!(tz_offset("UTC"), Ok(0));
+        assert_eq!(tz_offset("+02:00"), Ok(7200));
+        assert_eq!(tz_offset("-0530"), Ok(-19800));
+        assert!(tz_offset("Europe/Berlin").is_err());
+        assert_eq!(decimal(1250, 2).unwrap().to_string(), "12.50");
+        assert_eq!(decimal(12, -2).unwrap().to_string(), "1200");
+        assert!(decimal(i128::MAX, 2).is_err());
+    }
+}

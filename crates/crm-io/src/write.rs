@@ -1,0 +1,241 @@
+//! Writing result tables (any slice of flat serde structs) as CSV, JSON or Parquet.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::Path;
+
+use crate::error::{IoError, IoResult};
+
+/// File format of a result table written by [`write_table`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OutputFormat {
+    /// Comma-separated values with a header row (the csv crate's serde mapping).
+    Csv,
+    /// One JSON array of objects, fields in declaration order.
+    Json,
+    /// Parquet (feature `parquet`): one column per field.
+    Parquet,
+}
+
+impl OutputFormat {
+    /// The format named by the extension of `path` (`.csv`, `.json`, `.parquet`, any case);
+    /// `None` for any other extension.
+    ///
+    /// ```
+    /// use std::path::Path;
+    /// use crm_analytics::io::OutputFormat;
+    /// assert_eq!(OutputFormat::from_path(Path::new("out/rfm.PARQUET")), Some(OutputFormat::Parquet));
+    /// assert_eq!(OutputFormat::from_path(Path::new("rfm.json")), Some(OutputFormat::Json));
+    /// assert_eq!(OutputFormat::from_path(Path::new("rfm.txt")), None);
+    /// ```
+    pub fn from_path(path: &Path) -> Option<Self> {
+        let ext = path.extension()?.to_str()?.to_ascii_lowercase();
+        match ext.as_str() {
+            "csv" => Some(OutputFormat::Csv),
+            "json" => Some(OutputFormat::Json),
+            "parquet" => Some(OutputFormat::Parquet),
+            _ => None,
+        }
+    }
+}
+
+/// Writes `rows` to `path` as a table: one row per element, one column per field.
+///
+/// `T` is a flat struct (or map) whose fields are strings, integers, floats, booleans or
+/// `Option`s of these; `rust_decimal::Decimal` serialises as its exact text. In Parquet, each
+/// column's type follows its values: all integers `Int64` (`UInt64` past `i64::MAX`), numbers
+/// with a fraction `Float64`, booleans `Boolean`, anything else (text, decimals, mixed values)
+/// `Utf8`, every column nullable (a missing or `None` field is a null). An empty `rows` has no
+/// columns to write in Parquet and is an error there; CSV then writes an empty file and JSON `[]`.
+///
+/// ```
+/// use crm_analytics::io::{write_table, OutputFormat};
+/// #[derive(serde::Serialize)]
+/// struct Segment { customer: u64, segment: String, score: Option<f64> }
+/// let dir = std::env::temp_dir().join(format!("crm-io-write-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let rows = [
+///     Segment { customer: 7, segment: "Champions".into(), score: Some(4.5) },
+///     Segment { customer: 9, segment: "At risk".into(), score: None },
+/// ];
+/// let path = dir.join("segments.json");
+/// write_table(&path, OutputFormat::Json, &rows)?;
+/// let text = std::fs::read_to_string(&path)?;
+/// assert!(text.starts_with('[') && text.contains("\"segment\": \"At risk\""));
+/// write_table(&dir.join("segments.csv"), OutputFormat::Csv, &rows)?;
+/// assert_eq!(std::fs::read_to_string(dir.join("segments.csv"))?,
+///            "customer,segment,score\n7,Champions,4.5\n9,At risk,\n");
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// The file cannot be created or written; a row does not serialise as a flat record; Parquet
+/// without the `parquet` feature.
+pub fn write_table<T: serde::Serialize>(
+    path: &Path,
+    format: OutputFormat,
+    rows: &[T],
+) -> IoResult<()> {
+    let io = |source| IoError::Io {
+        file: path.to_path_buf(),
+        source,
+    };
+    let bad = |e: &dyn std::fmt::Display| {
+        IoError::input(path, None, None, format!("cannot write the table: {e}"))
+    };
+    match format {
+        OutputFormat::Csv => {
+            let file = File::create(path).map_err(io)?;
+            let mut w = csv::Writer::from_writer(BufWriter::new(file));
+            for r in rows {
+                w.serialize(r).map_err(|e| bad(&e))?;
+            }
+            w.flush().map_err(io)
+        }
+        OutputFormat::Json => {
+            let file = File::create(path).map_err(io)?;
+            let mut w = BufWriter::new(file);
+            serde_json::to_writer_pretty(&mut w, rows).map_err(|e| bad(&e))?;
+            w.write_all(b"\n").map_err(io)?;
+            w.flush().map_err(io)
+        }
+        #[cfg(feature = "parquet")]
+        OutputFormat::Parquet => parquet_out::write(path, rows),
+        #[cfg(not(feature = "parquet"))]
+        OutputFormat::Parquet => Err(crate::table::parquet_disabled(path)),
+    }
+}
+
+#[cfg(feature = "parquet")]
+mod parquet_out {
+    use std::fmt;
+    use std::fs::File;
+    use std::path::Path;
+    use std::sync::Arc;
+
+    use arrow_array::{
+        ArrayRef, BooleanArray, Float64Array, Int64Array, RecordBatch, StringArray, UInt64Array,
+    };
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::arrow::ArrowWriter;
+    use parquet::basic::{Compression, ZstdLevel};
+    use parquet::file::properties::WriterProperties;
+    use serde::de::{Deserialize, Deserializer, MapAccess, Visitor};
+    use serde_json::Value;
+
+    use crate::error::{IoError, IoResult};
+
+    /// A JSON object with its fields in their serialisation order.
+    struct Ordered(Vec<(String, Value)>);
+
+    impl<'de> Deserialize<'de> for Ordered {
+        fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+            struct V;
+            impl<'de> Visitor<'de> for V {
+                type Value = Ordered;
+                fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                    f.write_str("a record (a struct or map)")
+                }
+                fn visit_map<A: MapAccess<'de>>(self, mut m: A) -> Result<Ordered, A::Error> {
+                    let mut out = Vec::new();
+                    while let Some((k, v)) = m.next_entry::<String, Value>()? {
+                        out.push((k, v));
+                    }
+                    Ok(Ordered(out))
+                }
+            }
+            d.deserialize_map(V)
+        }
+    }
+
+    /// The Arrow array of one column's values.
+    fn column(values: &[Option<&Value>]) -> (DataType, ArrayRef) {
+        let present = || values.iter().flatten();
+        let all = |f: fn(&Value) -> bool| present().all(|v| f(v));
+        if present().next().is_some() {
+            if all(Value::is_boolean) {
+                let a: BooleanArray = values.iter().map(|v| v.and_then(Value::as_bool)).collect();
+                return (DataType::Boolean, Arc::new(a));
+            }
+            if all(Value::is_i64) {
+                let a: Int64Array = values.iter().map(|v| v.and_then(Value::as_i64)).collect();
+                return (DataType::Int64, Arc::new(a));
+            }
+            if all(Value::is_u64) {
+                let a: UInt64Array = values.iter().map(|v| v.and_then(Value::as_u64)).collect();
+                return (DataType::UInt64, Arc::new(a));
+            }
+            if all(Value::is_number) {
+                let a: Float64Array = values.iter().map(|v| v.and_then(Value::as_f64)).collect();
+                return (DataType::Float64, Arc::new(a));
+            }
+        }
+        let a: StringArray = values
+            .iter()
+            .map(|v| {
+                v.map(|v| match v {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                })
+            })
+            .collect();
+        (DataType::Utf8, Arc::new(a))
+    }
+
+    pub(super) fn write<T: serde::Serialize>(path: &Path, rows: &[T]) -> IoResult<()> {
+        let bad = |e: &dyn fmt::Display| {
+            IoError::input(path, None, None, format!("cannot write the table: {e}"))
+        };
+        // Each row as its fields in order (through JSON text, which keeps the order).
+        let mut records = Vec::with_capacity(rows.len());
+        for r in rows {
+            let text = serde_json::to_string(r).map_err(|e| bad(&e))?;
+            let o: Ordered = serde_json::from_str(&text).map_err(|e| bad(&e))?;
+            records.push(o.0);
+        }
+        let mut names: Vec<String> = Vec::new();
+        for r in &records {
+            for (k, _) in r {
+                if !names.contains(k) {
+                    names.push(k.clone());
+                }
+            }
+        }
+        if names.is_empty() {
+            return Err(bad(
+                &"no columns (a Parquet table needs at least one row with a field)",
+            ));
+        }
+        let mut fields = Vec::with_capacity(names.len());
+        let mut arrays = Vec::with_capacity(names.len());
+        for name in &names {
+            let values: Vec<Option<&Value>> = records
+                .iter()
+                .map(|r| {
+                    r.iter()
+                        .find(|(k, _)| k == name)
+                        .map(|(_, v)| v)
+                        .filter(|v| !v.is_null())
+                })
+                .collect();
+            let (t, a) = column(&values);
+            fields.push(Field::new(name, t, true));
+            arrays.push(a);
+        }
+        let batch =
+            RecordBatch::try_new(Arc::new(Schema::new(fields)), arrays).map_err(|e| bad(&e))?;
+        let file = File::create(path).map_err(|source| IoError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?;
+        let props = WriterProperties::builder()
+            .set_compression(Compression::ZSTD(ZstdLevel::default()))
+            .build();
+        let mut w = ArrowWriter::try_new(file, batch.schema(), Some(props)).map_err(|e| bad(&e))?;
+        w.write(&batch).map_err(|e| bad(&e))?;
+        w.close().map_err(|e| bad(&e))?;
+        Ok(())
+    }
+}
