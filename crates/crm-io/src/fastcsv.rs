@@ -23,8 +23,9 @@ use crm_model::{CustomerId, CustomerInterner, CustomerKey, ModelError};
 
 use rayon::prelude::*;
 
+use crate::decode;
 use crate::error::{IoError, IoResult, Position};
-use crate::options::{Delimiter, ReadOptions};
+use crate::options::{Delimiter, Encoding, ReadOptions};
 use crate::table::Skipped;
 
 /// Files smaller than this are read as one part.
@@ -246,7 +247,8 @@ pub fn default_threads() -> usize {
 
 /// Splits `path` (comma, tab or semicolon; the header, if any, already checked with
 /// [`crate::table::Table::open`]) into `threads` parts, or one part below 4 MiB unless `force`.
-/// `None` when the header itself needs the sequential reader (a quoted field spanning lines).
+/// `None` when the file needs the sequential reader: a GB18030 file (decoded sequentially), or a
+/// header that holds a quoted field spanning lines. A UTF-8 byte-order mark is skipped.
 pub fn plan(
     path: &Path,
     opts: &ReadOptions,
@@ -257,16 +259,23 @@ pub fn plan(
         file: path.to_path_buf(),
         source,
     };
+    if opts.encoding != Encoding::Utf8 {
+        return Ok(None);
+    }
     let delim = delimiter_byte(opts.delimiter);
     let len = File::open(path)
         .and_then(|f| f.metadata())
         .map_err(io)?
         .len();
-    let mut start = 0u64;
+    let mut r = BufReader::new(File::open(path).map_err(io)?);
+    let mut start = if decode::skip_bom(&mut r).map_err(io)? {
+        decode::BOM.len() as u64
+    } else {
+        0
+    };
     let mut first_line = 1u64;
     if opts.has_header {
         // Empty lines before the header hold no record; the header is the first other line.
-        let mut r = BufReader::new(File::open(path).map_err(io)?);
         let mut line = Vec::new();
         loop {
             line.clear();

@@ -38,6 +38,7 @@
 
 mod datafiles;
 mod dataset;
+mod decode;
 mod error;
 mod fastcsv;
 mod fold;

@@ -398,14 +398,22 @@ mod tests {
             assert!(want.is_ok(), "{want:?}");
             assert_eq!(outcome(load_transactions(&path, &cols(), &o)), want);
         }
-        // Invalid UTF-8: the sequential reader's message.
+        // Invalid UTF-8: the sequential reader's message, naming line and column and hinting at
+        // --encoding gbk; under --skip-invalid the row is skipped and counted.
         std::fs::write(
             &path,
-            b"customer_id,date,amount\n1,2024-01-01,1\n\xff,2024-01-02,3\n",
+            b"customer_id,date,amount\n1,2024-01-01,1\n\xff,2024-01-02,3\n4,2024-01-03,5\n",
         )
         .unwrap();
         assert!(load_fast(&path, &cols(), &o, 2, true).unwrap().is_none());
         let e = outcome(load_transactions(&path, &cols(), &o)).unwrap_err();
-        assert!(e.contains(":3: malformed CSV"), "{e}");
+        assert!(
+            e.contains(":3: column customer_id: bytes that are not valid UTF-8")
+                && e.contains("--encoding gbk"),
+            "{e}"
+        );
+        let l = load_transactions(&path, &cols(), &opts(Delimiter::Comma, true)).unwrap();
+        assert_eq!((l.transactions.len(), l.skipped.count), (2, 1));
+        assert!(l.skipped.first[0].contains(":3: column customer_id:"));
     }
 }
