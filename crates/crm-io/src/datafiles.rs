@@ -27,7 +27,7 @@ use crm_model::{
 
 use crate::error::{IoError, IoResult};
 use crate::options::ReadOptions;
-use crate::parse::{DateParser, parse_amount};
+use crate::parse::{AmountFormat, DateParser, parse_amount};
 use crate::table::{Row, Skipped, Table};
 
 /// The columns of `customers.csv` after `customer_id`, in file order: written by the demo,
@@ -580,6 +580,7 @@ pub fn read_mrr(
     tick: impl FnMut(),
 ) -> IoResult<Loaded<MrrMovement>> {
     let dates = DateParser::new(None);
+    let amounts = AmountFormat::from(opts);
     let t = Table::open(path, opts)?;
     {
         let (ci, di, ki, ai) = (
@@ -611,7 +612,8 @@ pub fn read_mrr(
                     ));
                 }
             };
-            let amount = parse_amount(row.get(ai)).map_err(|m| cell_err(path, row, "amount", m))?;
+            let amount =
+                parse_amount(row.get(ai), amounts).map_err(|m| cell_err(path, row, "amount", m))?;
             MrrMovement::new(k, date, kind, amount)
                 .map_err(|e| cell_err(path, row, "amount", e.to_string()))
         };
@@ -646,6 +648,7 @@ pub fn read_spend(
     opts: &ReadOptions,
     tick: impl FnMut(),
 ) -> IoResult<Loaded<AcquisitionSpend>> {
+    let amounts = AmountFormat::from(opts);
     let t = Table::open(path, opts)?;
     {
         let (ci, mi, ai) = (
@@ -672,7 +675,8 @@ pub fn read_spend(
                 .map_err(|e| cell_err(path, row, "month", e.to_string()))?;
             let period =
                 Period::new(start, end).map_err(|e| cell_err(path, row, "month", e.to_string()))?;
-            let amount = parse_amount(row.get(ai)).map_err(|m| cell_err(path, row, "amount", m))?;
+            let amount =
+                parse_amount(row.get(ai), amounts).map_err(|m| cell_err(path, row, "amount", m))?;
             let paid = match pi
                 .map_or("true", |i| row.get(i))
                 .to_ascii_lowercase()

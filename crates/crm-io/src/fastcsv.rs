@@ -127,10 +127,12 @@ pub fn fast_date(b: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)
 }
 
-/// `-?digits(.digits)?` with at most 18 digits, without allocation (`None`: another form, left
-/// to [`crate::table::parse_amount`]).
+/// `-?digits(.digits)?` (with `decimal_comma`, `-?digits(,digits)?`) with at most 18 digits,
+/// without allocation (`None`: another form, left to [`crate::parse_amount`], which gives the
+/// same value for every form accepted here).
 #[inline]
-pub fn fast_amount(b: &[u8]) -> Option<Decimal> {
+pub fn fast_amount(b: &[u8], decimal_comma: bool) -> Option<Decimal> {
+    let mark = if decimal_comma { b',' } else { b'.' };
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
@@ -142,7 +144,7 @@ pub fn fast_amount(b: &[u8]) -> Option<Decimal> {
     let mut scale = None;
     let mut n = 0;
     for (i, &c) in digits.iter().enumerate() {
-        if c == b'.' {
+        if c == mark {
             if scale.is_some() || i == 0 || i + 1 == digits.len() {
                 return None;
             }

@@ -56,6 +56,6 @@ pub use error::{IoError, IoResult, Position};
 pub use fastcsv::fast_int_id;
 pub use fold::{Folded, PurchaseFold, fold_purchases};
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
-pub use parse::{DateParser, parse_amount};
+pub use parse::{AmountFormat, DateParser, parse_amount};
 pub use table::{Row, Skipped, Table};
 pub use transactions::{LoadedTransactions, load_transactions};

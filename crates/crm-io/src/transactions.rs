@@ -8,7 +8,7 @@ use crm_model::{CustomerInterner, Transaction};
 use crate::error::{IoError, IoResult};
 use crate::fastcsv::{self, Ids, Part};
 use crate::options::{Delimiter, ReadOptions, TransactionColumns};
-use crate::parse::{DateParser, parse_amount};
+use crate::parse::{AmountFormat, DateParser, parse_amount};
 use crate::table::{Skipped, Table};
 
 /// Transactions loaded from a file, with the id interner and the skip report.
@@ -92,6 +92,7 @@ fn load_fast(
         idx,
         dates: DateParser::new(cols.date_format.clone()),
         fast_dates: cols.date_format.is_none(),
+        amounts: AmountFormat::from(opts),
         amount_name: amount.as_ref().map(|(_, n)| n.clone()),
     };
     let results = fastcsv::read_parts(&plan, opts.skip_invalid, |p| read_tx_part(&spec, p));
@@ -139,6 +140,7 @@ struct TxSpec<'a> {
     idx: [usize; 3],
     dates: DateParser,
     fast_dates: bool,
+    amounts: AmountFormat,
     /// The amount column's name; `None`: no amounts (all zero).
     amount_name: Option<String>,
 }
@@ -161,12 +163,14 @@ fn read_tx_part(s: &TxSpec<'_>, p: &mut Part) -> IoResult<(Ids, Vec<Transaction>
                     .and_then(|t| s.dates.parse(t))
                     .map_err(|m| err(&s.cols.date, m))?,
             };
-            let amount = match (&s.amount_name, fastcsv::fast_amount(a)) {
-                (None, _) => Decimal::ZERO,
-                (Some(_), Some(x)) => x,
-                (Some(name), None) => fastcsv::utf8(a)
-                    .and_then(parse_amount)
-                    .map_err(|m| err(name, m))?,
+            let amount = match &s.amount_name {
+                None => Decimal::ZERO,
+                Some(name) => match fastcsv::fast_amount(a, s.amounts.decimal_comma) {
+                    Some(x) => x,
+                    None => fastcsv::utf8(a)
+                        .and_then(|t| parse_amount(t, s.amounts))
+                        .map_err(|m| err(name, m))?,
+                },
             };
             let mut t = Transaction::from_signed(key, date, amount);
             if let Some(time) = time {
@@ -200,6 +204,7 @@ fn load_transactions_seq(
     let di = table.column(&cols.date)?;
     let amount_col = amount_column(&table, cols)?;
     let dates = DateParser::new(cols.date_format.clone());
+    let amounts = AmountFormat::from(opts);
     let mut ids = CustomerInterner::new();
     let mut transactions = Vec::new();
     let path_buf = path.to_path_buf();
@@ -212,7 +217,9 @@ fn load_transactions_seq(
                 .map_err(|e| err(&cols.customer, e.to_string()))?;
             let (date, time) = dates.parse(row.get(di)).map_err(|m| err(&cols.date, m))?;
             let amount = match &amount_col {
-                Some((ai, name)) => parse_amount(row.get(*ai)).map_err(|m| err(name, m))?,
+                Some((ai, name)) => {
+                    parse_amount(row.get(*ai), amounts).map_err(|m| err(name, m))?
+                }
                 None => Decimal::ZERO,
             };
             let mut t = Transaction::from_signed(key, date, amount);
@@ -252,10 +259,11 @@ mod tests {
 
     #[test]
     fn amounts() {
-        assert_eq!(parse_amount(" 12.50 ").unwrap().to_string(), "12.50");
-        assert!(parse_amount("NaN").is_err());
-        assert!(parse_amount("").is_err());
-        assert!(parse_amount("1e3").is_ok());
+        let f = AmountFormat::default();
+        assert_eq!(parse_amount(" 12.50 ", f).unwrap().to_string(), "12.50");
+        assert!(parse_amount("NaN", f).is_err());
+        assert!(parse_amount("", f).is_err());
+        assert!(parse_amount("1e3", f).is_ok());
     }
 
     fn cols() -> TransactionColumns {

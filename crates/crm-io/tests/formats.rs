@@ -226,3 +226,177 @@ fn invalid_bytes_name_line_and_column() {
         "{e}"
     );
 }
+
+#[test]
+fn amounts_with_symbols_separators_and_decimal_commas() {
+    let dir = tempfile::tempdir().unwrap();
+    let cols = TransactionColumns::default();
+    // A quoted amount with a thousands comma parses; an unquoted `12,50`-style cell is an error.
+    let p = write(
+        dir.path(),
+        "tx.csv",
+        "customer_id,date,amount\n1,2024-01-01,\"1,234.50\"\n2,2024-01-02,¥12.50\n3,2024-01-03,\"-$1,000\"\n4,2024-01-04,7.25\n"
+            .as_bytes(),
+    );
+    let l = load_transactions(&p, &cols, &ReadOptions::default()).unwrap();
+    assert_eq!(
+        tx_rows(&l),
+        [
+            "1|2024-01-01|1234.50",
+            "2|2024-01-02|12.50",
+            "3|2024-01-03|-1000",
+            "4|2024-01-04|7.25"
+        ]
+    );
+    let p = write(
+        dir.path(),
+        "bad.csv",
+        b"customer_id,date,amount\n1,2024-01-01,1_000\n2,2024-01-02,\"12,50\"\n",
+    );
+    let e = load_err(&p, &cols, &ReadOptions::default());
+    assert!(
+        e.contains("bad.csv:2: column amount: cannot parse \"1_000\""),
+        "{e}"
+    );
+    let skip = ReadOptions {
+        skip_invalid: true,
+        ..ReadOptions::default()
+    };
+    let l = load_transactions(&p, &cols, &skip).unwrap();
+    assert_eq!(l.skipped.count, 2);
+    assert!(
+        l.skipped.first[1].contains("--decimal-comma"),
+        "{:?}",
+        l.skipped.first
+    );
+
+    // A semicolon file with decimal commas (fast path), the same read sequentially (whitespace)
+    // and through the streaming fold's generic parser.
+    let semi = write(
+        dir.path(),
+        "semi.csv",
+        "customer_id;date;amount\n1;2024-01-01;12,50\n2;2024-01-02;1.234,50 €\n3;2024-01-03;-3\n4;2024-01-04;1 234,5\n"
+            .as_bytes(),
+    );
+    let o = ReadOptions {
+        delimiter: Delimiter::Semicolon,
+        decimal_comma: true,
+        ..ReadOptions::default()
+    };
+    let want = [
+        "1|2024-01-01|12.50",
+        "2|2024-01-02|1234.50",
+        "3|2024-01-03|-3",
+        "4|2024-01-04|1234.5",
+    ];
+    assert_eq!(tx_rows(&load_transactions(&semi, &cols, &o).unwrap()), want);
+    let ws = write(
+        dir.path(),
+        "ws.txt",
+        b"customer_id date amount\n1 2024-01-01 12,50\n2 2024-01-02 1.234,50\n3 2024-01-03 -3\n4 2024-01-04 1.234,5\n",
+    );
+    let o = ReadOptions {
+        delimiter: Delimiter::Whitespace,
+        decimal_comma: true,
+        ..ReadOptions::default()
+    };
+    assert_eq!(tx_rows(&load_transactions(&ws, &cols, &o).unwrap()), want);
+    // Without --decimal-comma the same file is an error at its first decimal comma.
+    let o = ReadOptions {
+        delimiter: Delimiter::Semicolon,
+        ..ReadOptions::default()
+    };
+    let e = load_err(&semi, &cols, &o);
+    assert!(e.contains("semi.csv:2: column amount:"), "{e}");
+    // With it, a decimal point is an error: `.` separates thousands.
+    let p = write(
+        dir.path(),
+        "point.csv",
+        b"customer_id,date,amount\n1,2024-01-01,12.50\n",
+    );
+    let o = ReadOptions {
+        decimal_comma: true,
+        ..ReadOptions::default()
+    };
+    let e = load_err(&p, &cols, &o);
+    assert!(e.contains("point.csv:2: column amount:"), "{e}");
+}
+
+#[test]
+fn one_column_headers_hint_at_the_delimiter() {
+    let dir = tempfile::tempdir().unwrap();
+    let cols = TransactionColumns::default();
+    let p = write(
+        dir.path(),
+        "tx.csv",
+        b"customer_id;date;amount\n1;2024-01-01;3\n",
+    );
+    let e = load_err(&p, &cols, &ReadOptions::default());
+    assert!(
+        e.contains(
+            "tx.csv:1: column customer_id: no such column; the header has one column \
+             \"customer_id;date;amount\"; the file looks semicolon-delimited: try --delimiter semicolon"
+        ),
+        "{e}"
+    );
+    let p = write(
+        dir.path(),
+        "tab.csv",
+        b"customer_id\tdate\tamount\n1\t2024-01-01\t3\n",
+    );
+    let e = load_err(&p, &cols, &ReadOptions::default());
+    assert!(
+        e.contains("looks tab-delimited: try --delimiter tab"),
+        "{e}"
+    );
+    let p = write(
+        dir.path(),
+        "pipe.csv",
+        b"customer_id|date|amount\n1|2024-01-01|3\n",
+    );
+    let e = load_err(&p, &cols, &ReadOptions::default());
+    assert!(e.contains("looks pipe-delimited"), "{e}");
+    let p = write(
+        dir.path(),
+        "comma.csv",
+        b"customer_id,date,amount\n1,2024-01-01,3\n",
+    );
+    let o = ReadOptions {
+        delimiter: Delimiter::Semicolon,
+        ..ReadOptions::default()
+    };
+    let e = load_err(&p, &cols, &o);
+    assert!(
+        e.contains("looks comma-delimited: try --delimiter comma"),
+        "{e}"
+    );
+    // Without a header: the first row.
+    let p = write(dir.path(), "nohead.csv", b"1;2024-01-01;3\n");
+    let o = ReadOptions {
+        has_header: false,
+        ..ReadOptions::default()
+    };
+    let by_pos = TransactionColumns {
+        customer: "1".into(),
+        date: "2".into(),
+        amount: Some("3".into()),
+        ..TransactionColumns::default()
+    };
+    let e = load_err(&p, &by_pos, &o);
+    assert!(
+        e.contains(
+            "the first row has one column \"1;2024-01-01;3\"; the file looks semicolon-delimited"
+        ),
+        "{e}"
+    );
+    // A header that splits, or a single column without another delimiter: the usual message.
+    let p = write(dir.path(), "other.csv", b"id,date,amount\n1,2024-01-01,3\n");
+    let e = load_err(&p, &cols, &ReadOptions::default());
+    assert!(
+        e.ends_with("column customer_id: no such column; the header has: id, date, amount"),
+        "{e}"
+    );
+    let p = write(dir.path(), "one.csv", b"id\n1\n");
+    let e = load_err(&p, &cols, &ReadOptions::default());
+    assert!(e.ends_with("no such column; the header has: id"), "{e}");
+}

@@ -24,7 +24,9 @@ use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output;
-use crm_analytics::io::{DateParser, IoError, Skipped, Table, load_transactions, parse_amount};
+use crm_analytics::io::{
+    AmountFormat, DateParser, IoError, Skipped, Table, load_transactions, parse_amount,
+};
 
 /// Output format of `crm metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -643,7 +645,9 @@ fn parse_kind(s: &str) -> Result<MrrMovementKind, String> {
 
 fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let p = period(a.start, a.end)?;
-    let mut t = Table::open(&a.movements, &opts.read())?;
+    let read = opts.read();
+    let amounts = AmountFormat::from(&read);
+    let mut t = Table::open(&a.movements, &read)?;
     let (ci, di, ki, ai) = (
         t.column(&a.customer_column)?,
         t.column(&a.date_column)?,
@@ -665,7 +669,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
             .map_err(|m| err(&a.date_column, m))?
             .0;
         let kind = parse_kind(row.get(ki)).map_err(|m| err(&a.kind_column, m))?;
-        let amount = parse_amount(row.get(ai)).map_err(|m| err(&a.amount_column, m))?;
+        let amount = parse_amount(row.get(ai), amounts).map_err(|m| err(&a.amount_column, m))?;
         let m = MrrMovement::new(k, date, kind, amount)
             .map_err(|e| err(&a.amount_column, e.to_string()))?;
         if date < a.start {
