@@ -28,6 +28,26 @@ impl From<Delimiter> for io::Delimiter {
     }
 }
 
+/// Text encoding of an input file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Encoding {
+    /// UTF-8 (a leading byte-order mark is skipped).
+    #[value(name = "utf-8", alias = "utf8")]
+    Utf8,
+    /// GB18030, the superset of GBK and GB2312 (Chinese exports, e.g. from Excel).
+    #[value(alias = "gb18030")]
+    Gbk,
+}
+
+impl From<Encoding> for io::Encoding {
+    fn from(e: Encoding) -> Self {
+        match e {
+            Encoding::Utf8 => io::Encoding::Utf8,
+            Encoding::Gbk => io::Encoding::Gbk,
+        }
+    }
+}
+
 /// How a file is read: shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct InputOptions {
@@ -40,6 +60,14 @@ pub struct InputOptions {
     /// Skip malformed rows instead of stopping; the count and first reasons go to stderr.
     #[arg(long, global = true)]
     pub skip_invalid: bool,
+    /// Text encoding of the input files; bytes that are not valid in it are errors (or skipped
+    /// rows with --skip-invalid), never replaced.
+    #[arg(long, value_enum, default_value = "utf-8", global = true)]
+    pub encoding: Encoding,
+    /// Amounts use a decimal comma ("1.234,50", "1 234,50"): "." or a space then separates
+    /// thousands. Without it, "." is the decimal mark and "," separates thousands ("1,234.50").
+    #[arg(long, global = true)]
+    pub decimal_comma: bool,
 }
 
 impl InputOptions {
@@ -49,7 +77,8 @@ impl InputOptions {
             delimiter: self.delimiter.into(),
             has_header: !self.no_header,
             skip_invalid: self.skip_invalid,
-            ..ReadOptions::default()
+            encoding: self.encoding.into(),
+            decimal_comma: self.decimal_comma,
         }
     }
 }

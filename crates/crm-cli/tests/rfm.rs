@@ -341,3 +341,64 @@ fn whitespace_files_use_the_shared_reader() {
         .unwrap());
     assert!(out.contains("\n00002,1,1,89,"), "{out}");
 }
+
+/// `--encoding gbk` reads a GB18030 export as its UTF-8 twin; `--decimal-comma` reads
+/// `1.234,50`-style amounts; without the flags each file is an error naming line and column.
+#[test]
+fn gbk_and_decimal_comma_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let text = "customer_id,date,amount\n\
+        张三,2024-06-28,120\n张三,2024-06-01,80\n\
+        李四,2024-01-03,15\n\
+        \"王五, 北京\",2024-06-20,30\n";
+    let utf8 = write(&dir, "t.csv", text);
+    let gbk_path = dir.path().join("t-gbk.csv");
+    let (bytes, _, unmappable) = encoding_rs::GB18030.encode(text);
+    assert!(!unmappable);
+    std::fs::write(&gbk_path, &bytes).unwrap();
+    let run = |args: &[&str], f: &std::path::Path| {
+        crm()
+            .arg("rfm")
+            .args(args)
+            .arg("--transactions")
+            .arg(f)
+            .output()
+            .unwrap()
+    };
+    let want = ok(&run(&[], &utf8));
+    assert!(
+        want.contains("张三,") && want.contains("\"王五, 北京\","),
+        "{want}"
+    );
+    assert_eq!(ok(&run(&["--encoding", "gbk"], &gbk_path)), want);
+    let e = err(&run(&[], &gbk_path));
+    assert!(
+        e.contains("t-gbk.csv:2: column customer_id: bytes that are not valid UTF-8")
+            && e.contains("--encoding gbk"),
+        "{e}"
+    );
+
+    // The same amounts written with decimal commas and thousands points, semicolon-separated.
+    let comma = write(
+        &dir,
+        "comma.csv",
+        "customer_id;date;amount\n\
+         张三;2024-06-28;120,00\n张三;2024-06-01;80\n\
+         李四;2024-01-03;15,0\n\
+         王五, 北京;2024-06-20;€30\n",
+    );
+    let got = ok(&run(
+        &["--delimiter", "semicolon", "--decimal-comma"],
+        &comma,
+    ));
+    let strip = |s: &str| s.replace(".00", "").replace(".0", "");
+    assert_eq!(strip(&got), strip(&want));
+    let e = err(&run(&["--delimiter", "semicolon"], &comma));
+    assert!(
+        e.contains("comma.csv:2: column amount:") && e.contains("--decimal-comma"),
+        "{e}"
+    );
+    // The wrong delimiter: the hint.
+    let e = err(&run(&[], &comma));
+    assert!(e.contains("try --delimiter semicolon"), "{e}");
+}

@@ -27,7 +27,7 @@ use crm_model::{
 
 use crate::error::{IoError, IoResult};
 use crate::options::ReadOptions;
-use crate::parse::{DateParser, parse_amount};
+use crate::parse::{AmountFormat, DateParser, parse_amount};
 use crate::table::{Row, Skipped, Table};
 
 /// The columns of `customers.csv` after `customer_id`, in file order: written by the demo,
@@ -634,6 +634,7 @@ pub fn read_mrr_columns(
     tick: impl FnMut(),
 ) -> IoResult<Loaded<MrrMovement>> {
     let dates = DateParser::new(None);
+    let amounts = AmountFormat::from(opts);
     let t = Table::open(path, opts)?;
     let (ci, di, ki, ai) = (
         t.column(&cols.customer)?,
@@ -648,7 +649,8 @@ pub fn read_mrr_columns(
             .map_err(|m| cell_err(path, row, &cols.date, m))?
             .0;
         let kind = parse_mrr_kind(row.get(ki)).map_err(|m| cell_err(path, row, &cols.kind, m))?;
-        let amount = parse_amount(row.get(ai)).map_err(|m| cell_err(path, row, &cols.amount, m))?;
+        let amount =
+            parse_amount(row.get(ai), amounts).map_err(|m| cell_err(path, row, &cols.amount, m))?;
         MrrMovement::new(k, date, kind, amount)
             .map_err(|e| cell_err(path, row, &cols.amount, e.to_string()))
     };
@@ -753,6 +755,7 @@ pub fn read_spend(
     opts: &ReadOptions,
     tick: impl FnMut(),
 ) -> IoResult<Loaded<AcquisitionSpend>> {
+    let amounts = AmountFormat::from(opts);
     let t = Table::open(path, opts)?;
     {
         let (ci, mi, ai) = (
@@ -779,7 +782,8 @@ pub fn read_spend(
                 .map_err(|e| cell_err(path, row, "month", e.to_string()))?;
             let period =
                 Period::new(start, end).map_err(|e| cell_err(path, row, "month", e.to_string()))?;
-            let amount = parse_amount(row.get(ai)).map_err(|m| cell_err(path, row, "amount", m))?;
+            let amount =
+                parse_amount(row.get(ai), amounts).map_err(|m| cell_err(path, row, "amount", m))?;
             let paid = match pi
                 .map_or("true", |i| row.get(i))
                 .to_ascii_lowercase()

@@ -23,8 +23,9 @@ use crm_model::{CustomerId, CustomerInterner, CustomerKey, ModelError};
 
 use rayon::prelude::*;
 
+use crate::decode;
 use crate::error::{IoError, IoResult, Position};
-use crate::options::{Delimiter, ReadOptions};
+use crate::options::{Delimiter, Encoding, ReadOptions};
 use crate::table::Skipped;
 
 /// Files smaller than this are read as one part.
@@ -126,10 +127,12 @@ pub fn fast_date(b: &[u8]) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(num(&b[0..4])? as i32, num(&b[5..7])?, num(&b[8..10])?)
 }
 
-/// `-?digits(.digits)?` with at most 18 digits, without allocation (`None`: another form, left
-/// to [`crate::table::parse_amount`]).
+/// `-?digits(.digits)?` (with `decimal_comma`, `-?digits(,digits)?`) with at most 18 digits,
+/// without allocation (`None`: another form, left to [`crate::parse_amount`], which gives the
+/// same value for every form accepted here).
 #[inline]
-pub fn fast_amount(b: &[u8]) -> Option<Decimal> {
+pub fn fast_amount(b: &[u8], decimal_comma: bool) -> Option<Decimal> {
+    let mark = if decimal_comma { b',' } else { b'.' };
     let (neg, digits) = match b.first() {
         Some(b'-') => (true, &b[1..]),
         _ => (false, b),
@@ -141,7 +144,7 @@ pub fn fast_amount(b: &[u8]) -> Option<Decimal> {
     let mut scale = None;
     let mut n = 0;
     for (i, &c) in digits.iter().enumerate() {
-        if c == b'.' {
+        if c == mark {
             if scale.is_some() || i == 0 || i + 1 == digits.len() {
                 return None;
             }
@@ -246,7 +249,8 @@ pub fn default_threads() -> usize {
 
 /// Splits `path` (comma, tab or semicolon; the header, if any, already checked with
 /// [`crate::table::Table::open`]) into `threads` parts, or one part below 4 MiB unless `force`.
-/// `None` when the header itself needs the sequential reader (a quoted field spanning lines).
+/// `None` when the file needs the sequential reader: a GB18030 file (decoded sequentially), or a
+/// header that holds a quoted field spanning lines. A UTF-8 byte-order mark is skipped.
 pub fn plan(
     path: &Path,
     opts: &ReadOptions,
@@ -257,16 +261,23 @@ pub fn plan(
         file: path.to_path_buf(),
         source,
     };
+    if opts.encoding != Encoding::Utf8 {
+        return Ok(None);
+    }
     let delim = delimiter_byte(opts.delimiter);
     let len = File::open(path)
         .and_then(|f| f.metadata())
         .map_err(io)?
         .len();
-    let mut start = 0u64;
+    let mut r = BufReader::new(File::open(path).map_err(io)?);
+    let mut start = if decode::skip_bom(&mut r).map_err(io)? {
+        decode::BOM.len() as u64
+    } else {
+        0
+    };
     let mut first_line = 1u64;
     if opts.has_header {
         // Empty lines before the header hold no record; the header is the first other line.
-        let mut r = BufReader::new(File::open(path).map_err(io)?);
         let mut line = Vec::new();
         loop {
             line.clear();

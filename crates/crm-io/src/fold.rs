@@ -15,7 +15,7 @@ use crm_model::{CustomerInterner, CustomerKey};
 use crate::error::{IoError, IoResult};
 use crate::fastcsv::{self, Ids, Part};
 use crate::options::{Delimiter, ReadOptions, TransactionColumns};
-use crate::parse::{DateParser, parse_amount};
+use crate::parse::{AmountFormat, DateParser, parse_amount};
 use crate::table::{Skipped, Table};
 use crate::transactions::load_transactions;
 
@@ -107,6 +107,7 @@ pub fn fold_purchases<S: PurchaseFold>(
         amount_name: &amount_name,
         dates: DateParser::new(cols.date_format.clone()),
         fast_dates: cols.date_format.is_none(),
+        amounts: AmountFormat::from(opts),
     };
     drop(table);
     let threads = parts.unwrap_or_else(fastcsv::default_threads).clamp(1, 8);
@@ -186,6 +187,7 @@ struct Spec<'a> {
     amount_name: &'a str,
     dates: DateParser,
     fast_dates: bool,
+    amounts: AmountFormat,
 }
 
 fn read_part<S: PurchaseFold>(
@@ -300,10 +302,10 @@ fn parse_row<S: PurchaseFold>(
                 .0
         }
     };
-    let amount = match fastcsv::fast_amount(amt) {
+    let amount = match fastcsv::fast_amount(amt, spec.amounts.decimal_comma) {
         Some(x) => x,
         None => fastcsv::utf8(amt)
-            .and_then(parse_amount)
+            .and_then(|t| parse_amount(t, spec.amounts))
             .map_err(|m| err(spec.amount_name, m))?,
     };
     if amount.is_sign_negative() && !amount.is_zero() {

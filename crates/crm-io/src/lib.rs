@@ -15,6 +15,19 @@
 //!   ids, dates and amounts; the result is identical to a sequential read.
 //! - **Bounded.** Readers stream: memory grows with the records returned, not with the file.
 //!
+//! ## Input formats
+//!
+//! - **Encodings** ([`ReadOptions::encoding`]): UTF-8, a leading byte-order mark skipped; or
+//!   GB18030/GBK ([`Encoding::Gbk`], Chinese exports from Excel), decoded line by line and read
+//!   sequentially. Bytes that are not valid in the declared encoding are never replaced: they are
+//!   a row error naming file, line and column (a skipped row under `skip_invalid`); a file that
+//!   is not UTF-8 suggests `--encoding gbk`.
+//! - **Amounts** ([`AmountFormat`], from [`ReadOptions::decimal_comma`]): an optional currency
+//!   symbol (`¥1,234.50`, `-£3.20`, `1.234,50 €`) and thousands separators in groups of three;
+//!   anything ambiguous (`12,50` without a decimal comma, `1,23.4`, `1_000`) is an error.
+//! - **Delimiters**: a header of one column that another delimiter would split names the
+//!   `--delimiter` to try in its "no such column" error.
+//!
 //! ## Data directories
 //!
 //! A data directory holds one file per kind of record, named as in [`names`]; [`DataDirWriter`]
@@ -54,6 +67,7 @@
 
 mod datafiles;
 mod dataset;
+mod decode;
 mod error;
 mod fastcsv;
 mod fold;
@@ -75,7 +89,7 @@ pub use error::{IoError, IoResult, Position};
 pub use fastcsv::fast_int_id;
 pub use fold::{Folded, PurchaseFold, fold_purchases};
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
-pub use parse::{DateParser, parse_amount};
+pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]
 pub use pq::transactions_from_batches;
 pub use table::{Row, Skipped, Table};

@@ -604,10 +604,11 @@ pub(crate) fn float_amount(x: f64) -> Result<Decimal, String> {
     text_amount(&x.to_string())
 }
 
+/// An amount held as text in a Parquet column (or a float's shortest text): decimal point.
 fn text_amount(t: &str) -> Result<Decimal, String> {
-    match fastcsv::fast_amount(fastcsv::trim(t.as_bytes())) {
+    match fastcsv::fast_amount(fastcsv::trim(t.as_bytes()), false) {
         Some(d) => Ok(d),
-        None => parse_amount(t),
+        None => parse_amount(t, crate::parse::AmountFormat::default()),
     }
 }
 

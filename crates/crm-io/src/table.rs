@@ -3,12 +3,12 @@
 //! Every reader reports errors as `FILE:LINE: column C: message` and either stops at the first
 //! malformed row or, with `--skip-invalid`, skips it and counts it.
 
-use std::fs::File;
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
+use crate::decode;
 use crate::error::{IoError, IoResult, Position};
-use crate::options::{Delimiter, ReadOptions};
+use crate::options::{Delimiter, Encoding, ReadOptions};
 
 /// Rows skipped under `--skip-invalid`, with the first few reasons.
 #[derive(Debug, Default)]
@@ -66,12 +66,20 @@ pub(crate) fn parquet_disabled(path: &Path) -> IoError {
 
 /// A delimited file (or, with the `parquet` feature, a Parquet file) opened for reading, with
 /// its header resolved.
+///
+/// The file is read as UTF-8 (a leading byte-order mark skipped) or, with
+/// [`Encoding::Gbk`](crate::Encoding::Gbk), decoded from GB18030; bytes that are not valid text
+/// in the declared encoding make a row error naming the line and the column.
 pub struct Table {
     path: PathBuf,
     header: Vec<String>,
     has_header: bool,
-    lines: std::io::Lines<BufReader<File>>,
-    csv: Option<csv::Reader<File>>,
+    delimiter: Delimiter,
+    encoding: Encoding,
+    lines: Option<BufReader<Box<dyn Read>>>,
+    csv: Option<csv::Reader<Box<dyn Read>>>,
+    /// Without a header: the first non-blank line (for the delimiter hint of [`Table::column`]).
+    first_row: Option<String>,
     line_no: u64,
     skip_invalid: bool,
     #[cfg(feature = "parquet")]
@@ -106,8 +114,65 @@ impl Row<'_> {
     }
 }
 
+/// `line` without its `\n` or `\r\n` terminator (as [`BufRead::lines`] strips it).
+fn strip_newline(line: &[u8]) -> &[u8] {
+    let line = line.strip_suffix(b"\n").unwrap_or(line);
+    line.strip_suffix(b"\r").unwrap_or(line)
+}
+
+/// 0-based index of the whitespace-separated field holding byte `at` of `line` (whose bytes
+/// before `at` are valid UTF-8).
+fn whitespace_field_at(line: &[u8], at: usize) -> usize {
+    let before = std::str::from_utf8(&line[..at]).unwrap_or("");
+    let n = before.split_whitespace().count();
+    if before.is_empty() || before.ends_with(char::is_whitespace) {
+        n
+    } else {
+        n.saturating_sub(1)
+    }
+}
+
+/// Delimiters a one-column header or first row is checked against, with their names and the
+/// `--delimiter` value that reads them (`None`: not supported).
+const SNIFFED: [(char, &str, Option<Delimiter>); 4] = [
+    (';', "semicolon", Some(Delimiter::Semicolon)),
+    ('\t', "tab", Some(Delimiter::Tab)),
+    (',', "comma", Some(Delimiter::Comma)),
+    ('|', "pipe", None),
+];
+
+/// When the one-column `text` would split with a delimiter other than `current`, the hint that
+/// says so (the delimiter occurring most often wins; ties in the order of [`SNIFFED`]).
+pub fn delimiter_hint(text: &str, current: Delimiter) -> Option<String> {
+    let (c, name, delimiter) = SNIFFED
+        .iter()
+        .filter(|(c, _, _)| {
+            current.byte() != Some(*c as u8) && !(current == Delimiter::Whitespace && *c == '\t')
+        })
+        .map(|s| (text.matches(s.0).count(), s))
+        .filter(|(n, _)| *n > 0)
+        .max_by(|a, b| a.0.cmp(&b.0).then(std::cmp::Ordering::Greater))
+        .map(|(_, s)| *s)?;
+    Some(match delimiter {
+        Some(d) => format!(
+            "the file looks {name}-delimited: try --delimiter {}",
+            match d {
+                Delimiter::Comma => "comma",
+                Delimiter::Tab => "tab",
+                Delimiter::Semicolon => "semicolon",
+                Delimiter::Whitespace => "whitespace",
+            }
+        ),
+        None => format!(
+            "the file looks {name}-delimited ('{c}'), which is not supported: convert it to \
+             comma, tab or semicolon separators"
+        ),
+    })
+}
+
 impl Table {
-    /// Opens `path` and reads its header (or, with `no_header`, peeks the first row's width).
+    /// Opens `path` and reads its header (without a header, the first row is kept for the
+    /// delimiter hint of [`Table::column`]).
     ///
     /// A `.parquet` file (any case) is read as a Parquet file: its column names are the header
     /// and each cell reads as the text a CSV export would hold (dates `YYYY-MM-DD`, times
@@ -121,13 +186,16 @@ impl Table {
             #[cfg(not(feature = "parquet"))]
             return Err(parquet_disabled(path));
         }
-        let file = File::open(path).map_err(io)?;
+        let source = decode::open_utf8(path, opts.encoding).map_err(io)?;
         let mut t = Table {
             path: path.to_path_buf(),
             header: Vec::new(),
             has_header: opts.has_header,
-            lines: BufReader::new(File::open(path).map_err(io)?).lines(),
+            delimiter: opts.delimiter,
+            encoding: opts.encoding,
+            lines: None,
             csv: None,
+            first_row: None,
             line_no: 0,
             skip_invalid: opts.skip_invalid,
             #[cfg(feature = "parquet")]
@@ -141,45 +209,48 @@ impl Table {
             t.parquet = Some(rows);
             return Ok(t);
         }
-        if opts.delimiter != Delimiter::Whitespace {
-            let d = opts.delimiter.byte().unwrap_or(b',');
+        let empty = || IoError::input(path, None, None, "file is empty (a header row is required)");
+        if let Some(d) = opts.delimiter.byte() {
             let mut r = csv::ReaderBuilder::new()
                 .delimiter(d)
                 .has_headers(false)
                 .flexible(true)
                 .trim(csv::Trim::All)
-                .from_reader(file);
+                .from_reader(source);
             if t.has_header {
                 let mut rec = csv::StringRecord::new();
-                let got = r.read_record(&mut rec).map_err(|e| t.csv_error(&e))?;
+                let got = r.read_record(&mut rec).map_err(|e| match e.kind() {
+                    csv::ErrorKind::Utf8 { pos, err } => {
+                        let line = pos.as_ref().map_or(1, csv::Position::line);
+                        t.invalid_text(line, err.field())
+                    }
+                    _ => t.csv_error(&e),
+                })?;
                 if !got {
-                    return Err(IoError::input(
-                        path,
-                        None,
-                        None,
-                        "file is empty (a header row is required)",
-                    ));
+                    return Err(empty());
                 }
-                t.line_no = 1;
+                t.line_no = rec.position().map_or(1, csv::Position::line);
                 t.header = rec.iter().map(|s| s.trim().to_string()).collect();
             }
             t.csv = Some(r);
-        } else if t.has_header {
-            match t.lines.next() {
-                Some(l) => {
-                    let l = l.map_err(io)?;
-                    t.line_no = 1;
-                    t.header = l.split_whitespace().map(str::to_string).collect();
+        } else {
+            let mut r = BufReader::new(source);
+            if t.has_header {
+                // The first line is the header, blank or not (as the reader always did).
+                let mut buf = Vec::new();
+                if r.read_until(b'\n', &mut buf).map_err(io)? == 0 {
+                    return Err(empty());
                 }
-                None => {
-                    return Err(IoError::input(
-                        path,
-                        None,
-                        None,
-                        "file is empty (a header row is required)",
-                    ));
-                }
+                t.line_no = 1;
+                let l = strip_newline(&buf);
+                let l = std::str::from_utf8(l)
+                    .map_err(|e| t.invalid_text(1, whitespace_field_at(l, e.valid_up_to())))?;
+                t.header = l.split_whitespace().map(str::to_string).collect();
             }
+            t.lines = Some(r);
+        }
+        if !t.has_header {
+            t.first_row = first_row(path, opts.encoding).map_err(io)?;
         }
         Ok(t)
     }
@@ -187,6 +258,20 @@ impl Table {
     fn csv_error(&self, e: &csv::Error) -> IoError {
         let line = e.position().map(|p| p.line());
         IoError::input(&self.path, line, None, format!("malformed CSV: {e}"))
+    }
+
+    /// The error for bytes that are not text in the file's encoding, at `line` and the 0-based
+    /// column `field`.
+    fn invalid_text(&self, line: u64, field: usize) -> IoError {
+        let column = self
+            .header_name(field)
+            .unwrap_or_else(|| (field + 1).to_string());
+        IoError::input(
+            &self.path,
+            Some(line),
+            Some(&column),
+            decode::invalid_text(self.encoding),
+        )
     }
 
     /// Name of column `i` (the header cell, or its 1-based position without a header); `None`
@@ -201,10 +286,29 @@ impl Table {
 
     /// Index of the column `name`: a header name (case-insensitive), or a 1-based position when
     /// the file has no header.
+    ///
+    /// When the header (or, without one, the first row) is a single column that another
+    /// delimiter would split, the error says which `--delimiter` to try.
     pub fn column(&self, name: &str) -> IoResult<usize> {
         if !self.has_header {
             return match name.parse::<usize>() {
-                Ok(n) if n >= 1 => Ok(n - 1),
+                Ok(n) if n >= 1 => {
+                    if n > 1 {
+                        if let Some(row) = &self.first_row {
+                            if let Some(hint) = self.one_column_hint(row) {
+                                return Err(IoError::input(
+                                    &self.path,
+                                    None,
+                                    Some(name),
+                                    format!(
+                                        "no such column; the first row has one column {row:?}; {hint}"
+                                    ),
+                                ));
+                            }
+                        }
+                    }
+                    Ok(n - 1)
+                }
                 _ => Err(IoError::input(
                     &self.path,
                     None,
@@ -218,11 +322,20 @@ impl Table {
             .iter()
             .position(|h| h.eq_ignore_ascii_case(name.trim()))
             .ok_or_else(|| {
+                let message = match (&self.header[..], self.header.first()) {
+                    ([_], Some(h)) => match self.one_column_hint(h) {
+                        Some(hint) => {
+                            format!("no such column; the header has one column {h:?}; {hint}")
+                        }
+                        None => format!("no such column; the header has: {h}"),
+                    },
+                    _ => format!("no such column; the header has: {}", self.header.join(", ")),
+                };
                 IoError::input(
                     &self.path,
                     (!self.is_parquet_table()).then_some(1),
                     Some(name),
-                    format!("no such column; the header has: {}", self.header.join(", ")),
+                    message,
                 )
             })?;
         #[cfg(feature = "parquet")]
@@ -239,17 +352,42 @@ impl Table {
         false
     }
 
+    /// The delimiter hint for a row read as one column, when it is one.
+    fn one_column_hint(&self, row: &str) -> Option<String> {
+        let one = match self.delimiter.byte() {
+            Some(d) => !row.as_bytes().contains(&d),
+            None => row.split_whitespace().nth(1).is_none(),
+        };
+        if one {
+            delimiter_hint(row, self.delimiter)
+        } else {
+            None
+        }
+    }
+
     /// Calls `f` for every data row, the way every reader treats a bad record: an error from `f`
-    /// stops the read, unless the table was opened with [`ReadOptions::skip_invalid`]; then the
-    /// row is counted in the returned [`Skipped`] (with the first reasons) and reading goes on.
-    /// Errors of the file itself (I/O, broken quoting) always stop.
+    /// (or bytes that are not text in the file's encoding) stops the read, unless the table was
+    /// opened with [`ReadOptions::skip_invalid`]; then the row is counted in the returned
+    /// [`Skipped`] (with the first reasons) and reading goes on. Errors of the file itself (I/O,
+    /// broken quoting) always stop.
     pub fn for_each_record(
         &mut self,
         mut f: impl FnMut(&Row<'_>) -> IoResult<()>,
     ) -> IoResult<Skipped> {
         let skip = self.skip_invalid;
         let mut skipped = Skipped::default();
-        self.for_each(|row| match f(row) {
+        #[cfg(feature = "parquet")]
+        if let Some(rows) = self.parquet.take() {
+            rows.for_each(|row| match f(row) {
+                Err(e) if skip => {
+                    skipped.push(&e);
+                    Ok(())
+                }
+                other => other,
+            })?;
+            return Ok(skipped);
+        }
+        self.rows(|row| match row.and_then(|row| f(&row)) {
             Err(e) if skip => {
                 skipped.push(&e);
                 Ok(())
@@ -259,48 +397,97 @@ impl Table {
         Ok(skipped)
     }
 
-    /// Calls `f` for every data row; blank lines are skipped silently (they hold no record).
+    /// Calls `f` for every data row; blank lines are skipped silently (they hold no record). A
+    /// row holding bytes that are not text in the file's encoding stops the read with an error
+    /// naming its line and column.
     pub fn for_each(&mut self, mut f: impl FnMut(&Row<'_>) -> IoResult<()>) -> IoResult<()> {
         #[cfg(feature = "parquet")]
         if let Some(rows) = self.parquet.take() {
             return rows.for_each(f);
         }
+        self.rows(|row| f(&row?))
+    }
+
+    /// Calls `f` for every non-blank row, or for the error of a row that is not valid text.
+    fn rows(&mut self, mut f: impl FnMut(IoResult<Row<'_>>) -> IoResult<()>) -> IoResult<()> {
         if let Some(mut r) = self.csv.take() {
             let mut rec = csv::StringRecord::new();
             loop {
                 match r.read_record(&mut rec) {
                     Ok(false) => break,
                     Ok(true) => {}
-                    Err(e) => return Err(self.csv_error(&e)),
+                    Err(e) => {
+                        if let csv::ErrorKind::Utf8 { pos, err } = e.kind() {
+                            let line = pos.as_ref().map_or(self.line_no + 1, csv::Position::line);
+                            self.line_no = line;
+                            f(Err(self.invalid_text(line, err.field())))?;
+                            continue;
+                        }
+                        return Err(self.csv_error(&e));
+                    }
                 }
                 let line = rec.position().map_or(self.line_no + 1, |p| p.line());
                 self.line_no = line;
                 if rec.iter().all(|f| f.trim().is_empty()) {
                     continue;
                 }
-                f(&Row {
+                f(Ok(Row {
                     line,
                     fields: rec.iter().collect(),
                     at: Position::Line(line),
-                })?;
+                }))?;
             }
             return Ok(());
         }
-        while let Some(l) = self.lines.next() {
-            let l = l.map_err(|source| IoError::Io {
-                file: self.path.clone(),
-                source,
-            })?;
-            self.line_no += 1;
-            if l.trim().is_empty() {
-                continue;
+        let Some(mut r) = self.lines.take() else {
+            return Ok(());
+        };
+        let mut buf = Vec::new();
+        loop {
+            buf.clear();
+            let n = r
+                .read_until(b'\n', &mut buf)
+                .map_err(|source| IoError::Io {
+                    file: self.path.clone(),
+                    source,
+                })?;
+            if n == 0 {
+                break;
             }
-            f(&Row {
-                line: self.line_no,
-                fields: l.split_whitespace().collect(),
-                at: Position::Line(self.line_no),
-            })?;
+            self.line_no += 1;
+            let l = strip_newline(&buf);
+            match std::str::from_utf8(l) {
+                Ok(l) if l.trim().is_empty() => {}
+                Ok(l) => f(Ok(Row {
+                    line: self.line_no,
+                    fields: l.split_whitespace().collect(),
+                    at: Position::Line(self.line_no),
+                }))?,
+                Err(e) => f(Err(self.invalid_text(
+                    self.line_no,
+                    whitespace_field_at(l, e.valid_up_to()),
+                )))?,
+            }
         }
         Ok(())
     }
+}
+
+/// The first non-blank line of `path` as text (`None`: none, or not valid text).
+fn first_row(path: &Path, encoding: Encoding) -> std::io::Result<Option<String>> {
+    let mut r = BufReader::new(decode::open_utf8(path, encoding)?);
+    let mut buf = Vec::new();
+    // Bounded: at most 1000 blank lines are looked past.
+    for _ in 0..1000 {
+        buf.clear();
+        if r.read_until(b'\n', &mut buf)? == 0 {
+            return Ok(None);
+        }
+        match std::str::from_utf8(strip_newline(&buf)) {
+            Ok(l) if l.trim().is_empty() => {}
+            Ok(l) => return Ok(Some(l.trim().to_string())),
+            Err(_) => return Ok(None),
+        }
+    }
+    Ok(None)
 }

@@ -8,7 +8,7 @@ use crm_model::{CustomerInterner, Transaction};
 use crate::error::{IoError, IoResult};
 use crate::fastcsv::{self, Ids, Part};
 use crate::options::{Delimiter, ReadOptions, TransactionColumns};
-use crate::parse::{DateParser, parse_amount};
+use crate::parse::{AmountFormat, DateParser, parse_amount};
 use crate::table::{Skipped, Table};
 
 /// Transactions loaded from a file, with the id interner and the skip report.
@@ -100,6 +100,7 @@ fn load_fast(
         idx,
         dates: DateParser::new(cols.date_format.clone()),
         fast_dates: cols.date_format.is_none(),
+        amounts: AmountFormat::from(opts),
         amount_name: amount.as_ref().map(|(_, n)| n.clone()),
     };
     let results = fastcsv::read_parts(&plan, opts.skip_invalid, |p| read_tx_part(&spec, p));
@@ -147,6 +148,7 @@ struct TxSpec<'a> {
     idx: [usize; 3],
     dates: DateParser,
     fast_dates: bool,
+    amounts: AmountFormat,
     /// The amount column's name; `None`: no amounts (all zero).
     amount_name: Option<String>,
 }
@@ -169,12 +171,14 @@ fn read_tx_part(s: &TxSpec<'_>, p: &mut Part) -> IoResult<(Ids, Vec<Transaction>
                     .and_then(|t| s.dates.parse(t))
                     .map_err(|m| err(&s.cols.date, m))?,
             };
-            let amount = match (&s.amount_name, fastcsv::fast_amount(a)) {
-                (None, _) => Decimal::ZERO,
-                (Some(_), Some(x)) => x,
-                (Some(name), None) => fastcsv::utf8(a)
-                    .and_then(parse_amount)
-                    .map_err(|m| err(name, m))?,
+            let amount = match &s.amount_name {
+                None => Decimal::ZERO,
+                Some(name) => match fastcsv::fast_amount(a, s.amounts.decimal_comma) {
+                    Some(x) => x,
+                    None => fastcsv::utf8(a)
+                        .and_then(|t| parse_amount(t, s.amounts))
+                        .map_err(|m| err(name, m))?,
+                },
             };
             let mut t = Transaction::from_signed(key, date, amount);
             if let Some(time) = time {
@@ -208,6 +212,7 @@ fn load_transactions_seq(
     let di = table.column(&cols.date)?;
     let amount_col = amount_column(&table, cols)?;
     let dates = DateParser::new(cols.date_format.clone());
+    let amounts = AmountFormat::from(opts);
     let mut ids = CustomerInterner::new();
     let mut transactions = Vec::new();
     let path_buf = path.to_path_buf();
@@ -220,7 +225,9 @@ fn load_transactions_seq(
                 .map_err(|e| err(&cols.customer, e.to_string()))?;
             let (date, time) = dates.parse(row.get(di)).map_err(|m| err(&cols.date, m))?;
             let amount = match &amount_col {
-                Some((ai, name)) => parse_amount(row.get(*ai)).map_err(|m| err(name, m))?,
+                Some((ai, name)) => {
+                    parse_amount(row.get(*ai), amounts).map_err(|m| err(name, m))?
+                }
                 None => Decimal::ZERO,
             };
             let mut t = Transaction::from_signed(key, date, amount);
@@ -260,10 +267,11 @@ mod tests {
 
     #[test]
     fn amounts() {
-        assert_eq!(parse_amount(" 12.50 ").unwrap().to_string(), "12.50");
-        assert!(parse_amount("NaN").is_err());
-        assert!(parse_amount("").is_err());
-        assert!(parse_amount("1e3").is_ok());
+        let f = AmountFormat::default();
+        assert_eq!(parse_amount(" 12.50 ", f).unwrap().to_string(), "12.50");
+        assert!(parse_amount("NaN", f).is_err());
+        assert!(parse_amount("", f).is_err());
+        assert!(parse_amount("1e3", f).is_ok());
     }
 
     fn cols() -> TransactionColumns {
@@ -406,14 +414,22 @@ mod tests {
             assert!(want.is_ok(), "{want:?}");
             assert_eq!(outcome(load_transactions(&path, &cols(), &o)), want);
         }
-        // Invalid UTF-8: the sequential reader's message.
+        // Invalid UTF-8: the sequential reader's message, naming line and column and hinting at
+        // --encoding gbk; under --skip-invalid the row is skipped and counted.
         std::fs::write(
             &path,
-            b"customer_id,date,amount\n1,2024-01-01,1\n\xff,2024-01-02,3\n",
+            b"customer_id,date,amount\n1,2024-01-01,1\n\xff,2024-01-02,3\n4,2024-01-03,5\n",
         )
         .unwrap();
         assert!(load_fast(&path, &cols(), &o, 2, true).unwrap().is_none());
         let e = outcome(load_transactions(&path, &cols(), &o)).unwrap_err();
-        assert!(e.contains(":3: malformed CSV"), "{e}");
+        assert!(
+            e.contains(":3: column customer_id: bytes that are not valid UTF-8")
+                && e.contains("--encoding gbk"),
+            "{e}"
+        );
+        let l = load_transactions(&path, &cols(), &opts(Delimiter::Comma, true)).unwrap();
+        assert_eq!((l.transactions.len(), l.skipped.count), (2, 1));
+        assert!(l.skipped.first[0].contains(":3: column customer_id:"));
     }
 }

@@ -8,7 +8,7 @@ use crm_analytics::demo::{DemoConfig, DemoData, DemoGenerator, spend};
 use crm_analytics::io::{DataDirWriter, names};
 use crm_analytics::model::chrono::NaiveDate;
 
-use crate::args::{Delimiter, InputOptions, TransactionColumns};
+use crate::args::{Delimiter, Encoding, InputOptions, TransactionColumns};
 use crate::cmd::report::{self, ReportArgs, ReportFormat};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
@@ -125,6 +125,9 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
             delimiter: Delimiter::Comma,
             no_header: false,
             skip_invalid: false,
+            // The demo's own files: UTF-8 with decimal points, whatever the flags say.
+            encoding: Encoding::Utf8,
+            decimal_comma: false,
         },
     };
     let built = report::build(&args, progress)?;
