@@ -22,9 +22,8 @@ use crm_analytics::churn::{
     evaluate, fit_bgnbd, lifetimes_from_transactions, noncontractual_labels,
 };
 use crm_analytics::clv::FitOptions;
+use crm_analytics::io::{Delimiter, ReadOptions, TransactionColumns, load_transactions};
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CustomerInterner, Transaction};
 
 fn data_path() -> PathBuf {
     if let Some(p) = std::env::args().nth(1) {
@@ -39,27 +38,25 @@ fn data_path() -> PathBuf {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = data_path();
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    if !path.is_file() {
         println!(
             "note: {} not found; set CRM_SHARED_DATA or pass the file path. Nothing to do.",
             path.display()
         );
         return Ok(());
-    };
-    // Whitespace-separated: customer_id date(YYYYMMDD) number_of_cds dollar_value.
-    let mut ids = CustomerInterner::new();
-    let mut tx = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() < 4 || f[0] == "customer_id" {
-            continue;
-        }
-        let bad = |what: &str| format!("{}:{}: bad {what}", path.display(), i + 1);
-        let key = ids.intern(f[0])?;
-        let date = NaiveDate::parse_from_str(f[1], "%Y%m%d").map_err(|_| bad("date"))?;
-        let amount: Decimal = f[3].parse().map_err(|_| bad("dollar_value"))?;
-        tx.push(Transaction::purchase(key, date, amount)?);
     }
+    // A header line, then whitespace-separated: customer_id date(YYYYMMDD) number_of_cds
+    // dollar_value.
+    let cols = TransactionColumns {
+        amount: Some("dollar_value".into()),
+        ..TransactionColumns::default()
+    };
+    let opts = ReadOptions {
+        delimiter: Delimiter::Whitespace,
+        ..ReadOptions::default()
+    };
+    let loaded = load_transactions(&path, &cols, &opts)?;
+    let (ids, tx) = (loaded.ids, loaded.transactions);
 
     let as_of = NaiveDate::from_ymd_opt(1997, 9, 30).ok_or("date")?;
     let horizon = 273; // 1997-10-01 ..= 1998-06-30

@@ -20,10 +20,9 @@ use crm_analytics::clv::{
     BgNbd, ClvOptions, FitOptions, GammaGamma, Histories, History, MbgNbd, ParetoNbd,
     PurchaseModel, Spends, expected_clv,
 };
+use crm_analytics::io::{Delimiter, ReadOptions, TransactionColumns, load_transactions};
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{
-    CustomerInterner, SummaryOptions, TimeUnit, Transaction, summarize_with_holdout, to_f64,
-};
+use crm_analytics::model::{SummaryOptions, TimeUnit, summarize_with_holdout, to_f64};
 
 fn data_file() -> PathBuf {
     if let Some(p) = std::env::args().nth(1) {
@@ -38,28 +37,37 @@ fn data_file() -> PathBuf {
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = data_file();
-    let Ok(text) = std::fs::read_to_string(&path) else {
+    if !path.is_file() {
         println!(
             "note: {} not found; set CRM_SHARED_DATA to the shared data directory or pass the \
              path of CDNOW_sample.txt. Nothing to do.",
             path.display()
         );
         return Ok(());
-    };
-
-    // 1. Transactions -> calibration summary (weeks) with the holdout counts.
-    let mut ids = CustomerInterner::new();
-    let mut tx = Vec::new();
-    for (i, line) in text.lines().enumerate() {
-        let f: Vec<&str> = line.split_whitespace().collect();
-        if f.len() != 5 {
-            continue;
-        }
-        let date = NaiveDate::parse_from_str(f[2], "%Y%m%d")
-            .map_err(|e| format!("{}:{}: date {:?}: {e}", path.display(), i + 1, f[2]))?;
-        let key = ids.intern(f[1].trim_start_matches('0'))?;
-        tx.push(Transaction::purchase(key, date, f[4].parse()?)?);
     }
+
+    // 1. Transactions -> calibration summary (weeks) with the holdout counts. The sample file
+    // has no header: columns separated by runs of spaces, named by 1-based position
+    // (1 master id, 2 sample id, 3 date YYYYMMDD, 4 number of CDs, 5 dollar value).
+    let cols = TransactionColumns {
+        customer: "2".into(),
+        date: "3".into(),
+        amount: Some("5".into()),
+        ..TransactionColumns::default()
+    };
+    let opts = ReadOptions {
+        delimiter: Delimiter::Whitespace,
+        has_header: false,
+        ..ReadOptions::default()
+    };
+    let loaded = load_transactions(&path, &cols, &opts)?;
+    let (ids, tx) = (loaded.ids, loaded.transactions);
+    // Sample ids are zero-padded ("0001"); the paper calls that customer 1.
+    let id_of = |k| {
+        ids.id(k).map_or("?".into(), |i| {
+            i.to_string().trim_start_matches('0').to_string()
+        })
+    };
     let cal_end = NaiveDate::from_ymd_opt(1997, 9, 30).ok_or("date")?;
     let hold_end = NaiveDate::from_ymd_opt(1998, 6, 30).ok_or("date")?;
     let s = summarize_with_holdout(&tx, &SummaryOptions::new(cal_end, TimeUnit::Week), hold_end)?;
@@ -109,8 +117,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         );
         println!(
             "{:>8} {:>3} {:>6.2} {:>6.2} {:>10.3} {:>22.3} {:>17.3}",
-            ids.id(c.calibration.customer)
-                .map_or("?".into(), |i| i.to_string()),
+            id_of(c.calibration.customer),
             h.x,
             h.t_x,
             h.t,
@@ -159,8 +166,7 @@ fn main() -> Result<(), Box<dyn Error>> {
         if let Some(spend) = gg.params.conditional_expected_spend(h.x, zbar) {
             println!(
                 "  customer {:>4}: expected spend per purchase {spend:>6.2}, 12-month CLV {:>7.2}",
-                ids.id(c.calibration.customer)
-                    .map_or("?".into(), |i| i.to_string()),
+                id_of(c.calibration.customer),
                 expected_clv(&m, &h, spend, &clv_opts)
             );
         }

@@ -11,7 +11,9 @@
 //! - a z test of "did NPS change between the quarters?".
 
 use std::error::Error;
+use std::path::Path;
 
+use crm_analytics::io::{ReadOptions, read_scores};
 use crm_analytics::metrics::satisfaction::{Nps, NpsInterval, NpsState};
 
 /// Built-in answers: counts of each score 0..=10 in two quarters.
@@ -25,22 +27,14 @@ fn from_counts(counts: &[u64; 11]) -> Vec<u8> {
         .collect()
 }
 
+/// The `score` column of a CSV file, read with `crm_analytics::io::read_scores` (a malformed
+/// score stops with an error naming the file, line and column).
 fn read(path: &str) -> Result<Vec<u8>, Box<dyn Error>> {
-    let mut r = csv::Reader::from_path(path)?;
-    let col = r
-        .headers()?
-        .iter()
-        .position(|h| h.trim() == "score")
-        .ok_or(format!("{path}: no `score` column"))?;
     let mut out = Vec::new();
-    for (i, row) in r.records().enumerate() {
-        let row = row?;
-        let v = row.get(col).unwrap_or("").trim();
-        out.push(
-            v.parse()
-                .map_err(|_| format!("{path}:{}: bad score {v:?}", i + 2))?,
-        );
-    }
+    read_scores(Path::new(path), "score", &ReadOptions::default(), |v| {
+        out.push(v);
+        Ok(())
+    })?;
     Ok(out)
 }
 

@@ -1,7 +1,8 @@
 //! Per-customer purchase summaries (x, t_x, T, monetary) from a transaction CSV.
 //!
 //! Run: `cargo run --example purchase_summary [FILE.csv] [OBSERVATION_END]`
-//! (default: `examples/data/transactions.csv`, observation end 2024-12-31).
+//! (default: `examples/data/transactions.csv`, observation end 2024-12-31). The file is read with
+//! `crm_analytics::io::load_transactions` (columns `customer_id,date,amount`).
 //!
 //! The summary is the input of RFM, CLV and churn models:
 //! - x   = repeat purchase days (same-day purchases merged),
@@ -11,8 +12,9 @@
 
 use std::error::Error;
 
+use crm_analytics::io::{ReadOptions, TransactionColumns, load_transactions};
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{CustomerInterner, SummaryOptions, TimeUnit, Transaction, summarize};
+use crm_analytics::model::{SummaryOptions, TimeUnit, summarize};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -25,17 +27,13 @@ fn main() -> Result<(), Box<dyn Error>> {
     });
     let end: NaiveDate = args.next().as_deref().unwrap_or("2024-12-31").parse()?;
 
-    let mut ids = CustomerInterner::new();
-    let mut tx = Vec::new();
-    let mut reader = csv::Reader::from_path(&path)?;
-    for (line, row) in reader.records().enumerate() {
-        let row = row?;
-        let err = |what: &str| format!("{path}:{}: bad {what}", line + 2);
-        let key = ids.intern(row.get(0).ok_or_else(|| err("customer_id"))?)?;
-        let date: NaiveDate = row.get(1).ok_or_else(|| err("date"))?.parse()?;
-        let amount = row.get(2).ok_or_else(|| err("amount"))?.parse()?;
-        tx.push(Transaction::purchase(key, date, amount)?);
-    }
+    // Strict reading: a malformed row stops with an error naming the file, line and column.
+    let loaded = load_transactions(
+        std::path::Path::new(&path),
+        &TransactionColumns::default(),
+        &ReadOptions::default(),
+    )?;
+    let (ids, tx) = (loaded.ids, loaded.transactions);
 
     let summary = summarize(&tx, &SummaryOptions::new(end, TimeUnit::Week))?;
     println!(

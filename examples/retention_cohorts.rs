@@ -2,7 +2,8 @@
 //!
 //! Run: `cargo run --example retention_cohorts [FILE.csv] [week|month]`
 //! (default: `examples/data/transactions.csv`, monthly cohorts). The file needs the columns
-//! `customer_id,date,amount`; a negative amount is a return and is not activity.
+//! `customer_id,date,amount` (read with `crm_analytics::io::load_transactions`); a negative
+//! amount is a return and is not activity.
 //!
 //! Each row is a cohort: the customers whose first purchase fell in that month. Column k is the
 //! share of the cohort that bought in the k-th month after it (classic retention; column 0 is
@@ -12,9 +13,8 @@
 
 use std::error::Error;
 
+use crm_analytics::io::{ReadOptions, TransactionColumns, load_transactions};
 use crm_analytics::metrics::engagement::{CohortPeriod, CohortRetention, cohort_matrix};
-use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{CustomerInterner, Transaction};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let mut args = std::env::args().skip(1);
@@ -30,17 +30,12 @@ fn main() -> Result<(), Box<dyn Error>> {
         _ => CohortPeriod::Month,
     };
 
-    let mut ids = CustomerInterner::new();
-    let mut tx = Vec::new();
-    let mut reader = csv::Reader::from_path(&path)?;
-    for (line, row) in reader.records().enumerate() {
-        let row = row?;
-        let err = |what: &str| format!("{path}:{}: bad {what}", line + 2);
-        let key = ids.intern(row.get(0).ok_or_else(|| err("customer_id"))?)?;
-        let date: NaiveDate = row.get(1).ok_or_else(|| err("date"))?.trim().parse()?;
-        let amount = row.get(2).ok_or_else(|| err("amount"))?.trim().parse()?;
-        tx.push(Transaction::from_signed(key, date, amount));
-    }
+    let loaded = load_transactions(
+        std::path::Path::new(&path),
+        &TransactionColumns::default(),
+        &ReadOptions::default(),
+    )?;
+    let (ids, tx) = (loaded.ids, loaded.transactions);
 
     let m = cohort_matrix(&tx, period)?;
     println!(

@@ -6,15 +6,46 @@
 //! - or CDNOW: `cargo run --release --example rfm_segments ../shared/data/cdnow/CDNOW_master.txt`
 //!   (whitespace-separated `customer_id date number_of_cds dollar_value`, dates `YYYYMMDD`).
 //!
+//! The file is streamed into RFM accumulators by `crm_analytics::io::fold_purchases` (no row is
+//! kept in memory; comma files are read in parallel parts and merged in file order).
+//!
 //! As-of is the day after the last purchase; recency is reversed so that R = 5 is the most
 //! recent fifth of customers.
 
 use std::error::Error;
+use std::fs::File;
+use std::io::{BufRead, BufReader};
+use std::path::Path;
 
+use crm_analytics::io::{Delimiter, PurchaseFold, ReadOptions, TransactionColumns, fold_purchases};
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CustomerInterner, SameDayPurchases};
+use crm_analytics::model::{CustomerKey, ModelError, SameDayPurchases};
 use crm_analytics::rfm::{MonetaryValue, RfmAccumulator, SegmentMap, TiePolicy, analyze};
+
+/// The RFM accumulator as a state that `fold_purchases` streams a file into.
+struct Rfm(RfmAccumulator);
+
+impl PurchaseFold for Rfm {
+    type Error = ModelError;
+
+    fn purchase(
+        &mut self,
+        c: CustomerKey,
+        day: NaiveDate,
+        amount: Decimal,
+    ) -> Result<(), ModelError> {
+        self.0.push_purchase(c, day, amount)
+    }
+
+    fn non_purchase(&mut self) {
+        self.0.push_non_purchase();
+    }
+
+    fn merge_remapped(&mut self, other: Self, keys: &[CustomerKey]) -> Result<(), ModelError> {
+        self.0.merge_remapped(other.0, keys)
+    }
+}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
@@ -24,34 +55,29 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
         .into()
     });
-    let text = std::fs::read_to_string(&path)?;
-    let mut ids = CustomerInterner::new();
-    let mut acc = RfmAccumulator::new(SameDayPurchases::Separate);
-    for (n, line) in text.lines().enumerate().skip(1) {
-        if line.trim().is_empty() {
-            continue;
-        }
-        let bad = |what: &str| format!("{path}:{}: bad {what}", n + 1);
-        // CSV `customer_id,date,amount`, or CDNOW `id YYYYMMDD cds dollars`.
-        let (id, date, amount) = if line.contains(',') {
-            let f: Vec<&str> = line.split(',').collect();
-            let date = f.get(1).ok_or_else(|| bad("date"))?.trim();
-            let amount = f.get(2).copied();
-            (f[0], NaiveDate::parse_from_str(date, "%Y-%m-%d")?, amount)
-        } else {
-            let f: Vec<&str> = line.split_whitespace().collect();
-            let date = f.get(1).ok_or_else(|| bad("date"))?;
-            let amount = f.get(3).copied();
-            (f[0], NaiveDate::parse_from_str(date, "%Y%m%d")?, amount)
+    // A comma in the header: `customer_id,date,amount`; otherwise the CDNOW layout, columns
+    // separated by runs of spaces, named by its header line.
+    let mut header = String::new();
+    BufReader::new(File::open(&path)?).read_line(&mut header)?;
+    let (cols, opts) = if header.contains(',') {
+        (TransactionColumns::default(), ReadOptions::default())
+    } else {
+        let cols = TransactionColumns {
+            amount: Some("dollar_value".into()),
+            ..TransactionColumns::default()
         };
-        let amount: Decimal = amount.ok_or_else(|| bad("amount"))?.trim().parse()?;
-        let key = ids.intern(id)?;
-        if amount.is_sign_negative() {
-            acc.push_non_purchase();
-        } else {
-            acc.push_purchase(key, date, amount)?;
-        }
-    }
+        let opts = ReadOptions {
+            delimiter: Delimiter::Whitespace,
+            ..ReadOptions::default()
+        };
+        (cols, opts)
+    };
+    // Stream the purchases into RFM accumulators without keeping the rows (comma files in
+    // parallel parts, merged in file order); a negative amount is a return, not a purchase.
+    let folded = fold_purchases(Path::new(&path), &cols, &opts, None, || {
+        Rfm(RfmAccumulator::new(SameDayPurchases::Separate))
+    })?;
+    let (acc, ids) = (folded.state.0, folded.ids);
     let table = acc.finish(None, MonetaryValue::Total)?;
     let map = SegmentMap::standard();
     let a = analyze(&table.customers, 5, &TiePolicy::ValueBased, &map)?;

@@ -2,7 +2,8 @@
 //!
 //! Run: `cargo run --example saas_revenue [FILE.csv]`
 //! (default: `examples/data/mrr_movements.csv`, columns `customer_id,date,kind,amount` with kind
-//! one of new, expansion, contraction, churn, reactivation and a non-negative amount).
+//! one of new, expansion, contraction, churn, reactivation and a non-negative amount), read with
+//! `crm_analytics::io::read_mrr_columns`.
 //!
 //! For each month:
 //! - GRR (gross revenue retention) = (start MRR - churn - contraction) / start MRR, at most 100%;
@@ -15,11 +16,12 @@
 //! totals a single pass over the year would give.
 
 use std::error::Error;
+use std::path::Path;
 
+use crm_analytics::io::{MrrColumns, ReadOptions, read_mrr_columns};
 use crm_analytics::metrics::revenue::{RevenueMetrics, RevenueState};
-use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CustomerInterner, MrrMovement, MrrMovementKind as K, Period, TimeUnit};
+use crm_analytics::model::{CustomerInterner, MrrMovement, Period, TimeUnit};
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
@@ -29,28 +31,17 @@ fn main() -> Result<(), Box<dyn Error>> {
         )
         .into()
     });
+    // Column names are configurable (`MrrColumns { kind: "type".into(), ..Default::default() }`);
+    // the defaults are those of `mrr_movements.csv`.
     let mut ids = CustomerInterner::new();
-    let mut moves = Vec::new();
-    let mut reader = csv::Reader::from_path(&path)?;
-    for (line, row) in reader.records().enumerate() {
-        let row = row?;
-        let err = |what: &str| format!("{path}:{}: bad {what}", line + 2);
-        let f = |i: usize, what: &str| row.get(i).map(str::trim).ok_or_else(|| err(what));
-        let kind = match f(2, "kind")? {
-            "new" => K::New,
-            "expansion" => K::Expansion,
-            "contraction" => K::Contraction,
-            "churn" => K::Churn,
-            "reactivation" => K::Reactivation,
-            other => return Err(format!("{}: unknown kind {other:?}", err("kind")).into()),
-        };
-        moves.push(MrrMovement::new(
-            ids.intern(f(0, "customer_id")?)?,
-            f(1, "date")?.parse::<NaiveDate>()?,
-            kind,
-            f(3, "amount")?.parse::<Decimal>()?,
-        )?);
-    }
+    let moves = read_mrr_columns(
+        Path::new(&path),
+        &MrrColumns::default(),
+        &ReadOptions::default(),
+        &mut ids,
+        || {},
+    )?
+    .rows;
     let first = moves
         .iter()
         .map(MrrMovement::date)

@@ -16,6 +16,10 @@
 //!
 //! Depend on `crm-analytics` for everything, or on a single crate for a smaller tree.
 //!
+//! **Start with [`docs`]**: a tour of every capability through these paths (reading files,
+//! purchase summaries, metrics, RFM, CLV, churn scores, deduplication, the report), each step a
+//! short example that runs as a doc test. Runnable programs are in `examples/`.
+//!
 //! ```
 //! use crm_analytics::model::{summarize, CustomerInterner, SummaryOptions, TimeUnit, Transaction};
 //! use crm_analytics::model::chrono::NaiveDate;
@@ -106,6 +110,8 @@
 //! ```
 
 #![forbid(unsafe_code)]
+
+pub mod docs;
 
 /// Any error of the workspace's library crates, so that code calling several of them can use
 /// `?` throughout.

@@ -64,11 +64,11 @@ fn check_probabilities(scores: &[f64]) -> Result<()> {
 /// [`ChurnError::OneClass`] when every label is the same.
 ///
 /// ```
-/// use crm_churn::roc_auc;
+/// use crm_analytics::churn::roc_auc;
 /// // Pairs (churner, stayer): (0.9,0.1) win, (0.9,0.5) win, (0.5,0.1) win, (0.5,0.5) tie.
 /// let auc = roc_auc(&[0.9, 0.5, 0.5, 0.1], &[true, true, false, false])?;
 /// assert_eq!(auc, 3.5 / 4.0);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn roc_auc(scores: &[f64], labels: &[bool]) -> Result<f64> {
     let (pos, neg) = check(scores, labels)?;
@@ -165,11 +165,11 @@ impl Ranked {
 /// As [`roc_auc`]; [`ChurnError::OneClass`] when there is no churner.
 ///
 /// ```
-/// use crm_churn::pr_auc;
+/// use crm_analytics::churn::pr_auc;
 /// // Thresholds 0.9 (P 1, R 1/2), 0.5 (P 2/3, R 1): AP = 1/2 * 1 + 1/2 * 2/3.
 /// let ap = pr_auc(&[0.9, 0.5, 0.5, 0.1], &[true, true, false, false])?;
 /// assert!((ap - (0.5 + 1.0 / 3.0)).abs() < 1e-12);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn pr_auc(scores: &[f64], labels: &[bool]) -> Result<f64> {
     let (pos, _) = check(scores, labels)?;
@@ -204,10 +204,10 @@ pub fn pr_auc(scores: &[f64], labels: &[bool]) -> Result<f64> {
 /// As [`roc_auc`] (one class is fine here); [`ChurnError::OutOfRange`] for `p` outside [0, 1].
 ///
 /// ```
-/// use crm_churn::log_loss;
+/// use crm_analytics::churn::log_loss;
 /// let l = log_loss(&[0.8, 0.4], &[true, false])?;
 /// assert!((l - -(0.8f64.ln() + 0.6f64.ln()) / 2.0).abs() < 1e-12);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn log_loss(p: &[f64], labels: &[bool]) -> Result<f64> {
     check(p, labels)?;
@@ -234,9 +234,9 @@ pub fn log_loss(p: &[f64], labels: &[bool]) -> Result<f64> {
 /// As [`log_loss`].
 ///
 /// ```
-/// use crm_churn::brier_score;
+/// use crm_analytics::churn::brier_score;
 /// assert!((brier_score(&[0.8, 0.4], &[true, false])? - (0.04 + 0.16) / 2.0).abs() < 1e-12);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn brier_score(p: &[f64], labels: &[bool]) -> Result<f64> {
     check(p, labels)?;
@@ -257,10 +257,10 @@ pub fn brier_score(p: &[f64], labels: &[bool]) -> Result<f64> {
 /// the number of customers.
 ///
 /// ```
-/// use crm_churn::precision_at_k;
+/// use crm_analytics::churn::precision_at_k;
 /// // Top 2: 0.9 (churner), then one of the tied 0.5s (one churner, one stayer) -> 1.5 / 2.
 /// assert_eq!(precision_at_k(&[0.9, 0.5, 0.5, 0.1], &[true, true, false, false], 2)?, 0.75);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn precision_at_k(scores: &[f64], labels: &[bool], k: usize) -> Result<f64> {
     check(scores, labels)?;
@@ -329,12 +329,12 @@ pub fn cumulative_gains(scores: &[f64], labels: &[bool]) -> Result<Vec<GainPoint
 /// As [`cumulative_gains`].
 ///
 /// ```
-/// use crm_churn::top_decile_lift;
+/// use crm_analytics::churn::top_decile_lift;
 /// // 10 customers, 3 churners; the top score is a churner: (1/1) / (3/10).
 /// let s: Vec<f64> = (0..10).map(|i| i as f64).collect();
 /// let y = [false, false, false, false, false, false, true, false, true, true];
 /// assert!((top_decile_lift(&s, &y)? - 10.0 / 3.0).abs() < 1e-12);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn top_decile_lift(scores: &[f64], labels: &[bool]) -> Result<f64> {
     Ok(cumulative_gains(scores, labels)?
@@ -367,14 +367,14 @@ pub struct CalibrationBin {
 /// As [`roc_auc`] (one class is fine).
 ///
 /// ```
-/// use crm_churn::calibration_table;
+/// use crm_analytics::churn::calibration_table;
 /// let p: Vec<f64> = (0..20).map(|i| i as f64 / 20.0).collect();
 /// let y: Vec<bool> = (0..20).map(|i| i >= 10).collect();
 /// let t = calibration_table(&p, &y)?;
 /// assert_eq!((t[0].decile, t[0].n, t[0].observed_rate), (1, 2, 1.0));
 /// assert!((t[0].mean_score - 0.925).abs() < 1e-12);
 /// assert_eq!(t[9].observed_rate, 0.0);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn calibration_table(scores: &[f64], labels: &[bool]) -> Result<Vec<CalibrationBin>> {
     check(scores, labels)?;

@@ -264,9 +264,9 @@ fn side_info(
 /// [`ChurnError::InvalidParameter`] for a zero window.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use crm_churn::{compute_features, FeatureOptions};
-/// use crm_model::{CustomerKey, Transaction};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::churn::{compute_features, FeatureOptions};
+/// use crm_analytics::model::{CustomerKey, Transaction};
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let c = CustomerKey::from_index(0);
 /// let tx = [
@@ -282,7 +282,7 @@ fn side_info(
 /// assert_eq!(f.gap_ratio, Some(1.0));           // 30 days since, usual gap 30
 /// // Trend windows (Jan 10, Apr 9] and (Oct 12, Jan 10]: Jan 10 is 90 days back, the window before.
 /// assert_eq!((f.purchases_last_window, f.purchases_prev_window), (2, 1));
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn compute_features(
     tx: &[Transaction],
@@ -609,7 +609,7 @@ impl Feature {
     /// name (e.g. a column added with [`FeatureMatrix::push_column`]).
     ///
     /// ```
-    /// use crm_churn::Feature;
+    /// use crm_analytics::churn::Feature;
     /// assert_eq!(Feature::from_name("log_recency"), Some(Feature::LogRecency));
     /// assert_eq!(Feature::from_name("bgnbd_p_alive"), None);
     /// ```

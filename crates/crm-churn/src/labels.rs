@@ -56,9 +56,9 @@ fn horizon_end(as_of: NaiveDate, horizon_days: u32) -> Result<NaiveDate> {
 /// [`ChurnError::InvalidParameter`] for a zero horizon; date overflow.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use crm_churn::noncontractual_labels;
-/// use crm_model::{CustomerKey, Transaction};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::churn::noncontractual_labels;
+/// use crm_analytics::model::{CustomerKey, Transaction};
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let (a, b, c) = (CustomerKey::from_index(0), CustomerKey::from_index(1), CustomerKey::from_index(2));
 /// let tx = [
@@ -69,7 +69,7 @@ fn horizon_end(as_of: NaiveDate, horizon_days: u32) -> Result<NaiveDate> {
 /// ];
 /// let l = noncontractual_labels(&tx, d(1, 31), 60)?;
 /// assert_eq!(l.iter().map(|l| l.churned).collect::<Vec<_>>(), [false, true]);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn noncontractual_labels(
     tx: &[Transaction],
@@ -188,9 +188,9 @@ pub fn subscriptions_from_mrr(movements: &[MrrMovement]) -> Result<Vec<Subscript
 /// [`crm_model::ModelError::DatesOutOfOrder`] for a spell ending before it starts.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use crm_churn::{contractual_labels, Subscription};
-/// use crm_model::CustomerKey;
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::churn::{contractual_labels, Subscription};
+/// use crm_analytics::model::CustomerKey;
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let k = CustomerKey::from_index;
 /// let subs = [
@@ -201,7 +201,7 @@ pub fn subscriptions_from_mrr(movements: &[MrrMovement]) -> Result<Vec<Subscript
 /// let l = contractual_labels(&subs, d(1, 31), 90)?;
 /// assert_eq!(l.len(), 2);
 /// assert!(l[0].churned && !l[1].churned);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn contractual_labels(
     subscriptions: &[Subscription],
@@ -275,9 +275,9 @@ impl LabelledSet {
     /// out; [`time_split`] always gives them equal length).
     ///
     /// ```
-    /// use crm_churn::{ChurnLabel, CustomerFeatures, LabelledSet};
-    /// use crm_model::chrono::NaiveDate;
-    /// use crm_model::CustomerKey;
+    /// use crm_analytics::churn::{ChurnLabel, CustomerFeatures, LabelledSet};
+    /// use crm_analytics::model::chrono::NaiveDate;
+    /// use crm_analytics::model::CustomerKey;
     /// let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
     /// let f = |k| CustomerFeatures {
     ///     customer: CustomerKey::from_index(k), first_purchase: as_of, last_purchase: as_of,

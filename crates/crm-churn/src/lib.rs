@@ -1,5 +1,8 @@
 //! # crm-churn
 //!
+//! Facade module: `crm_churn` = `crm_analytics::churn`. Depend on `crm-analytics` and use
+//! `crm_analytics::churn::...`, or on this crate alone for a smaller tree.
+//!
 //! Churn risk a retention team can act on: who is likely to leave, how sure we are, and why.
 //!
 //! | step | items |
@@ -27,9 +30,9 @@
 //! use when and how to read AUC and lift.
 //!
 //! ```
-//! use chrono::NaiveDate;
-//! use crm_churn::{compute_features, noncontractual_labels, roc_auc, FeatureOptions};
-//! use crm_model::{CustomerKey, Transaction};
+//! use crm_analytics::model::chrono::NaiveDate;
+//! use crm_analytics::churn::{compute_features, noncontractual_labels, roc_auc, FeatureOptions};
+//! use crm_analytics::model::{CustomerKey, Transaction};
 //! let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 //! let k = CustomerKey::from_index;
 //! let tx = [
@@ -45,7 +48,7 @@
 //! // Days since the last purchase ranks every churner above the stayer.
 //! let recency: Vec<f64> = f.iter().map(|f| f.recency_days).collect();
 //! assert_eq!(roc_auc(&recency, &y)?, 1.0);
-//! # Ok::<(), crm_churn::ChurnError>(())
+//! # Ok::<(), crm_analytics::churn::ChurnError>(())
 //! ```
 
 #![forbid(unsafe_code)]

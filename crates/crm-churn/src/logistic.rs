@@ -182,7 +182,7 @@ impl LogisticModel {
     /// [`ChurnError::NoConvergence`] (e.g. perfectly separated data without penalty).
     ///
     /// ```
-    /// use crm_churn::{FeatureMatrix, LogisticModel, LogisticOptions};
+    /// use crm_analytics::churn::{FeatureMatrix, LogisticModel, LogisticOptions};
     /// // Churn rises with days since the last order.
     /// let days = [5.0, 10.0, 20.0, 30.0, 45.0, 60.0, 90.0, 120.0];
     /// let y = [false, false, true, false, false, true, true, true];
@@ -193,7 +193,7 @@ impl LogisticModel {
     /// assert!(p[7] > p[0]);
     /// // Unpenalised: the mean fitted probability equals the churn rate (score equations).
     /// assert!((p.iter().sum::<f64>() / 8.0 - 0.5).abs() < 1e-9);
-    /// # Ok::<(), crm_churn::ChurnError>(())
+    /// # Ok::<(), crm_analytics::churn::ChurnError>(())
     /// ```
     pub fn fit(x: &FeatureMatrix, y: &[bool], options: &LogisticOptions) -> Result<Self> {
         let n = x.n_rows();
@@ -444,10 +444,10 @@ impl LogisticModel {
     /// and customer position of a value that is NaN or infinite.
     ///
     /// ```
-    /// use crm_churn::{compute_features, Feature, FeatureMatrix, FeatureOptions,
+    /// use crm_analytics::churn::{compute_features, Feature, FeatureMatrix, FeatureOptions,
     ///                 LogisticModel, LogisticOptions};
-    /// use crm_model::chrono::NaiveDate;
-    /// use crm_model::{CustomerKey, Transaction};
+    /// use crm_analytics::model::chrono::NaiveDate;
+    /// use crm_analytics::model::{CustomerKey, Transaction};
     /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
     /// let (a, b, c) = (CustomerKey::from_index(0), CustomerKey::from_index(1), CustomerKey::from_index(2));
     /// let tx = [
@@ -474,7 +474,7 @@ impl LogisticModel {
     /// // The same numbers as the low-level matrix form.
     /// let p = m.predict(&FeatureMatrix::from_features(&f, &[Feature::RecencyDays]))?;
     /// assert_eq!(s.iter().map(|s| s.p_churn).collect::<Vec<_>>(), p);
-    /// # Ok::<(), crm_churn::ChurnError>(())
+    /// # Ok::<(), crm_analytics::churn::ChurnError>(())
     /// ```
     pub fn score(&self, features: &[CustomerFeatures]) -> Result<Vec<LogisticScore>> {
         let columns = self
@@ -613,10 +613,10 @@ pub fn cross_validated_probabilities(
 /// [`cross_validated_probabilities`].
 ///
 /// ```
-/// use crm_churn::{cross_validated_scores, CustomerFeatures, Feature, LabelledSet,
+/// use crm_analytics::churn::{cross_validated_scores, CustomerFeatures, Feature, LabelledSet,
 ///                 LogisticOptions};
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::CustomerKey;
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::CustomerKey;
 /// let as_of = NaiveDate::from_ymd_opt(2024, 6, 30).unwrap();
 /// // Twelve customers; those silent for longer churned more often.
 /// let recency = [5.0, 12.0, 20.0, 28.0, 35.0, 44.0, 60.0, 75.0, 90.0, 110.0, 130.0, 150.0];
@@ -636,7 +636,7 @@ pub fn cross_validated_probabilities(
 /// assert_eq!(s[11].customer, CustomerKey::from_index(111));
 /// // Scored by models that never saw them, long-silent customers still rank as riskier.
 /// assert!(s[11].p_churn > s[0].p_churn);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn cross_validated_scores(
     set: &LabelledSet,

@@ -74,10 +74,10 @@ pub fn fit_bgnbd(features: &[CustomerFeatures], options: &FitOptions) -> Result<
 /// [`ChurnError::InvalidParameter`] for a horizon that is not positive and finite.
 ///
 /// ```
-/// use crm_churn::{bgnbd_scores, CustomerFeatures};
-/// use crm_clv::BgNbd;
-/// use crm_model::CustomerKey;
-/// use chrono::NaiveDate;
+/// use crm_analytics::churn::{bgnbd_scores, CustomerFeatures};
+/// use crm_analytics::clv::BgNbd;
+/// use crm_analytics::model::CustomerKey;
+/// use crm_analytics::model::chrono::NaiveDate;
 /// // Published CDNOW parameters (weeks).
 /// let m = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
 /// let d = |y, m, day| NaiveDate::from_ymd_opt(y, m, day).unwrap();
@@ -98,7 +98,7 @@ pub fn fit_bgnbd(features: &[CustomerFeatures], options: &FitOptions) -> Result<
 /// // Yet P(no purchase) ranks the lapsed repeat buyer as the bigger risk... and the one-timer
 /// // is not "safe" either:
 /// assert!(s[1].p_no_purchase > s[0].p_no_purchase && s[0].p_no_purchase > 0.5);
-/// # Ok::<(), crm_churn::ChurnError>(())
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
 /// ```
 pub fn bgnbd_scores(
     model: &BgNbd,

@@ -281,9 +281,9 @@ impl RuleSet {
     /// As [`RuleSet::check`].
     ///
     /// ```
-    /// use chrono::NaiveDate;
-    /// use crm_churn::{compute_features, FeatureOptions, RiskTier, RuleSet};
-    /// use crm_model::{CustomerKey, Transaction};
+    /// use crm_analytics::model::chrono::NaiveDate;
+    /// use crm_analytics::churn::{compute_features, FeatureOptions, RiskTier, RuleSet};
+    /// use crm_analytics::model::{CustomerKey, Transaction};
     /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
     /// let (a, b) = (CustomerKey::from_index(0), CustomerKey::from_index(1));
     /// let tx = [
@@ -297,7 +297,7 @@ impl RuleSet {
     /// assert_eq!(s[0].fired, ["no_order_90d", "falling_frequency"]);
     /// assert_eq!((s[0].points, s[0].tier), (3.0, RiskTier::High));
     /// assert_eq!((s[1].points, s[1].tier), (0.0, RiskTier::Low));
-    /// # Ok::<(), crm_churn::ChurnError>(())
+    /// # Ok::<(), crm_analytics::churn::ChurnError>(())
     /// ```
     pub fn score(&self, features: &[CustomerFeatures]) -> Result<Vec<RuleScore>> {
         self.check()?;

@@ -86,14 +86,14 @@ impl KaplanMeier {
     /// a level outside (0, 1).
     ///
     /// ```
-    /// use crm_churn::{ConfidenceBand, KaplanMeier};
+    /// use crm_analytics::churn::{ConfidenceBand, KaplanMeier};
     /// // Lifetimes 2, 3+, 4, 4, 6+ (+ = censored).
     /// let km = KaplanMeier::fit(&[2.0, 3.0, 4.0, 4.0, 6.0], &[true, false, true, true, false],
     ///                           0.95, ConfidenceBand::LogLog)?;
     /// assert_eq!(km.survival_at(2.0), 0.8);              // 1 - 1/5
     /// assert!((km.survival_at(4.0) - 0.8 * (1.0 - 2.0 / 3.0)).abs() < 1e-12);
     /// assert_eq!(km.median(), Some(4.0));
-    /// # Ok::<(), crm_churn::ChurnError>(())
+    /// # Ok::<(), crm_analytics::churn::ChurnError>(())
     /// ```
     pub fn fit(
         durations: &[f64],

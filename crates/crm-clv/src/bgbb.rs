@@ -26,14 +26,14 @@ use crate::special::{ln_beta, ln_gamma, log_add_exp};
 /// ```
 ///
 /// ```
-/// use crm_clv::{BgBb, History};
+/// use crm_analytics::clv::{BgBb, History};
 /// let m = BgBb::new(1.204, 0.750, 0.657, 2.783)?;
 /// let h = History::new(3, 4.0, 6.0);   // 3 donations in 6 years, last in year 4
 /// let pa = m.p_alive(&h);
 /// assert!(pa > 0.0 && pa < 1.0);
 /// // Expected donations over the next 5 years are below 5 P(alive).
 /// assert!(m.conditional_expected_transactions(5, &h) < 5.0 * pa);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 ///
 /// Reference: P. S. Fader, B. G. S. Hardie and J. Shang (2010), "Customer-base analysis in a

@@ -32,14 +32,14 @@ use crate::tabulate::MIN_SHARED;
 /// distribution; mean a/(a+b)).
 ///
 /// ```
-/// use crm_clv::{BgNbd, History, PurchaseModel};
+/// use crm_analytics::clv::{BgNbd, History, PurchaseModel};
 /// // The published CDNOW estimates (weeks).
 /// let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259)?;
 /// let h = History::new(2, 30.43, 38.86);
 /// let e = m.conditional_expected_purchases(39.0, &h);
 /// assert!((e - 1.226).abs() < 1e-3);
 /// assert!((m.expected_purchases_new(78.0) - 1.858).abs() < 1e-3);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 ///
 /// Reference: P. S. Fader, B. G. S. Hardie and K. L. Lee (2005), "'Counting your customers' the

@@ -18,13 +18,13 @@ use crate::purchase::{Prediction, PurchaseModel};
 /// `lifetimes`' `customer_lifetime_value`.
 ///
 /// ```
-/// use crm_clv::{BgNbd, ClvOptions, History, PurchaseModel, expected_clv};
+/// use crm_analytics::clv::{BgNbd, ClvOptions, History, PurchaseModel, expected_clv};
 /// let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259)?;
 /// let h = History::new(2, 30.43, 38.86);
 /// // No discounting: spend times expected purchases.
 /// let v = expected_clv(&m, &h, 20.0, &ClvOptions::new(39.0, 0.0, 13.0)?);
 /// assert!((v - 20.0 * m.conditional_expected_purchases(39.0, &h)).abs() < 1e-9);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 #[must_use]
 pub fn expected_clv<M: PurchaseModel + ?Sized>(
@@ -91,14 +91,14 @@ pub struct ClvPrediction {
 /// [`expected_clv`] with spend 1 up to about 1e-13 relative).
 ///
 /// ```
-/// use crm_clv::{ClvOptions, History, ParetoNbd, PurchaseModel, expected_clv, predict_clv_batch};
+/// use crm_analytics::clv::{ClvOptions, History, ParetoNbd, PurchaseModel, expected_clv, predict_clv_batch};
 /// let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
 /// let hs = [History::new(2, 30.43, 38.86), History::new(0, 0.0, 38.86)];
 /// let opts = ClvOptions::new(39.0, 0.01, 4.0)?;
 /// let out = predict_clv_batch(&m, &hs, &opts);
 /// let one = expected_clv(&m, &hs[0], 1.0, &opts);
 /// assert!((out[0].clv_per_spend - one).abs() < 1e-12 * one);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 #[must_use]
 pub fn predict_clv_batch<M: PurchaseModel + Sync>(

@@ -73,11 +73,11 @@ impl History {
 /// [`Histories::from_slices`] or [`Histories::from_weighted`].
 ///
 /// ```
-/// use crm_clv::{Histories, History};
+/// use crm_analytics::clv::{Histories, History};
 /// let h = Histories::from_slices(&[0, 2, 0], &[0.0, 3.5, 0.0], &[10.0, 10.0, 10.0], None)?;
 /// assert_eq!(h.len(), 2);              // two distinct histories
 /// assert_eq!(h.total_weight(), 3.0);   // three customers
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 pub struct Histories {

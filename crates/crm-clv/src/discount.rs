@@ -27,8 +27,8 @@ pub struct ClvOptions {
 /// Gregorian average year of 365.2425 days).
 ///
 /// ```
-/// use crm_clv::unit_ratio;
-/// use crm_clv::model::TimeUnit;
+/// use crm_analytics::clv::unit_ratio;
+/// use crm_analytics::clv::model::TimeUnit;
 /// assert_eq!(unit_ratio(TimeUnit::Week, TimeUnit::Day), 7.0);
 /// assert!((unit_ratio(TimeUnit::Month, TimeUnit::Week) - 4.348125).abs() < 1e-6);
 /// ```

@@ -136,13 +136,13 @@ impl Spends {
 /// ```
 ///
 /// ```
-/// use crm_clv::GammaGamma;
+/// use crm_analytics::clv::GammaGamma;
 /// let m = GammaGamma::new(6.25, 3.74, 15.44)?;
 /// // Population mean p gamma/(q-1), and the shrinkage of a customer's own mean towards it:
 /// let e = m.conditional_expected_spend(2, 22.35).unwrap();
 /// let want = (6.25 * 15.44 + 6.25 * 2.0 * 22.35) / (6.25 * 2.0 + 3.74 - 1.0);
 /// assert!((e - want).abs() < 1e-12);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 ///
 /// Reference: P. S. Fader and B. G. S. Hardie (2013), "The Gamma-Gamma model of monetary value";

@@ -1,5 +1,8 @@
 //! # crm-clv
 //!
+//! Facade module: `crm_clv` = `crm_analytics::clv`. Depend on `crm-analytics` and use
+//! `crm_analytics::clv::...`, or on this crate alone for a smaller tree.
+//!
 //! Probabilistic "buy till you die" customer-base models and the spend model: BG/NBD,
 //! MBG/NBD, Pareto/NBD, BG/BB, shifted-beta-geometric (sBG) and Gamma-Gamma. Maximum-likelihood
 //! fitting on grouped, weighted histories; P(alive), conditional expected purchases, churn
@@ -7,7 +10,7 @@
 //!
 //! ## Quick start
 //! ```
-//! use crm_clv::{BgNbd, FitOptions, Histories, History, PurchaseModel};
+//! use crm_analytics::clv::{BgNbd, FitOptions, Histories, History, PurchaseModel};
 //! let truth = BgNbd::new(0.25, 4.0, 0.8, 2.5)?;
 //! let ages = vec![39.0; 5_000];
 //! let sim = truth.simulate(&ages, 7);
@@ -16,7 +19,7 @@
 //! assert!(fit.report.converged);
 //! let p = fit.params.p_alive(&History::new(3, 20.0, 39.0));
 //! assert!(p > 0.0 && p < 1.0);
-//! # Ok::<(), crm_clv::ClvError>(())
+//! # Ok::<(), crm_analytics::clv::ClvError>(())
 //! ```
 //!
 //! ## Time units

@@ -30,14 +30,14 @@ use crate::tabulate::MIN_SHARED;
 /// ```
 ///
 /// ```
-/// use crm_clv::{MbgNbd, History, PurchaseModel};
+/// use crm_analytics::clv::{MbgNbd, History, PurchaseModel};
 /// let m = MbgNbd::new(0.525, 6.183, 0.891, 1.614)?;
 /// // Unlike BG/NBD, a customer with no repeat purchase may already be gone: right after the
 /// // first purchase P(alive) = b/(a+b), and it falls while she stays silent.
 /// let p0 = m.p_alive(&History::new(0, 0.0, 0.0));
 /// assert!((p0 - 1.614 / (0.891 + 1.614)).abs() < 1e-12);
 /// assert!(m.p_alive(&History::new(0, 0.0, 38.86)) < p0);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 ///
 /// Reference: E. P. Batislam, M. Denizel and A. Filiztekin (2007), "Empirical validation and

@@ -39,12 +39,12 @@ mod predict;
 /// (x in the hundreds) stay finite.
 ///
 /// ```
-/// use crm_clv::{ParetoNbd, History, PurchaseModel};
+/// use crm_analytics::clv::{ParetoNbd, History, PurchaseModel};
 /// let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669)?;
 /// // A heavy buyer who bought two days before the end is almost surely alive.
 /// let p = m.p_alive(&History::new(221, 103.4, 103.6));
 /// assert!(p > 0.99 && p <= 1.0);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 ///
 /// Reference: D. C. Schmittlein, D. G. Morrison and R. Colombo (1987), "Counting your

@@ -60,13 +60,13 @@ pub trait PurchaseModel {
     /// to `histories[i]`); [`crate::predict_rows`] returns rows that carry the customer.
     ///
     /// ```
-    /// use crm_clv::{BgNbd, History, PurchaseModel};
+    /// use crm_analytics::clv::{BgNbd, History, PurchaseModel};
     /// let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259)?;
     /// let hs = [History::new(2, 30.43, 38.86), History::new(0, 0.0, 38.86)];
     /// let p = m.predict_batch(&hs, 39.0);
     /// assert_eq!(p[0].p_alive, m.p_alive(&hs[0]));
     /// assert!((p[0].expected_purchases - 1.226).abs() < 1e-3);
-    /// # Ok::<(), crm_clv::ClvError>(())
+    /// # Ok::<(), crm_analytics::clv::ClvError>(())
     /// ```
     fn predict_batch(&self, histories: &[History], t: f64) -> Vec<Prediction>
     where
@@ -107,14 +107,14 @@ pub trait PurchaseModel {
     /// `docs/clv.md`).
     ///
     /// ```
-    /// use crm_clv::{BgNbd, ClvOptions, History, PurchaseModel, discounted_purchases_if_alive};
+    /// use crm_analytics::clv::{BgNbd, ClvOptions, History, PurchaseModel, discounted_purchases_if_alive};
     /// let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259)?;
     /// let hs = [History::new(2, 30.43, 38.86), History::new(0, 0.0, 38.86)];
     /// let opts = ClvOptions::new(39.0, 0.01, 1.0)?;
     /// let d = m.discounted_purchases_if_alive_batch(&hs, &opts);
     /// let one = discounted_purchases_if_alive(&m, &hs[0], &opts);
     /// assert!((d[0] - one).abs() < 1e-12 * one);
-    /// # Ok::<(), crm_clv::ClvError>(())
+    /// # Ok::<(), crm_analytics::clv::ClvError>(())
     /// ```
     fn discounted_purchases_if_alive_batch(
         &self,

@@ -77,9 +77,9 @@ fn histories(summaries: &[PurchaseSummary]) -> Result<Vec<History>> {
 /// [`History::check`]).
 ///
 /// ```
-/// use crm_clv::model::chrono::NaiveDate;
-/// use crm_clv::model::{CustomerKey, PurchaseSummary};
-/// use crm_clv::{BgNbd, predict_rows};
+/// use crm_analytics::clv::model::chrono::NaiveDate;
+/// use crm_analytics::clv::model::{CustomerKey, PurchaseSummary};
+/// use crm_analytics::clv::{BgNbd, predict_rows};
 /// // Published CDNOW parameters (Fader, Hardie & Lee 2005), weeks.
 /// let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259)?;
 /// let day = NaiveDate::from_ymd_opt(1997, 1, 1).unwrap();
@@ -94,7 +94,7 @@ fn histories(summaries: &[PurchaseSummary]) -> Result<Vec<History>> {
 /// assert_eq!(rows[1].customer, CustomerKey::from_index(3));
 /// assert_eq!(rows[1].p_alive, 1.0);          // BG/NBD: no repeat, no chance to drop out yet
 /// assert!(rows[1].expected_purchases < rows[0].expected_purchases);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 pub fn predict_rows<M: PurchaseModel + Sync>(
     model: &M,
@@ -142,10 +142,10 @@ pub fn predict_rows<M: PurchaseModel + Sync>(
 /// [`History::check`]).
 ///
 /// ```
-/// use crm_clv::model::chrono::NaiveDate;
-/// use crm_clv::model::rust_decimal::Decimal;
-/// use crm_clv::model::{CustomerKey, PurchaseSummary};
-/// use crm_clv::{BgNbd, ClvOptions, GammaGamma, predict_clv_rows};
+/// use crm_analytics::clv::model::chrono::NaiveDate;
+/// use crm_analytics::clv::model::rust_decimal::Decimal;
+/// use crm_analytics::clv::model::{CustomerKey, PurchaseSummary};
+/// use crm_analytics::clv::{BgNbd, ClvOptions, GammaGamma, predict_clv_rows};
 /// // Published CDNOW parameters, weeks: BG/NBD (Fader, Hardie & Lee 2005) and Gamma-Gamma
 /// // (Fader & Hardie 2013: p = 6.25, q = 3.74, gamma = 15.44).
 /// let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259)?;
@@ -165,7 +165,7 @@ pub fn predict_rows<M: PurchaseModel + Sync>(
 /// let spend = r.expected_spend.unwrap();
 /// assert!((spend - 471.5 / 15.24).abs() < 1e-9);
 /// assert!((r.clv.unwrap() - spend * r.clv_per_spend).abs() < 1e-9); // about 37.9
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 pub fn predict_clv_rows<M: PurchaseModel + Sync>(
     model: &M,

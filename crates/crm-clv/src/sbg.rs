@@ -21,11 +21,11 @@ use crate::special::ln_beta;
 /// ```
 ///
 /// ```
-/// use crm_clv::Sbg;
+/// use crm_analytics::clv::Sbg;
 /// let m = Sbg::new(0.704, 1.182)?;           // "Regular" segment, Fader & Hardie (2007)
 /// assert!((m.survival(12) - 0.170).abs() < 0.005);
 /// assert!((m.retention_rate(1) - 1.182 / 1.886).abs() < 1e-12);
-/// # Ok::<(), crm_clv::ClvError>(())
+/// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
 ///
 /// Reference: P. S. Fader and B. G. S. Hardie (2007), "How to project customer retention",

@@ -285,9 +285,9 @@ fn extra_keys(prep: &Prepared, parts: &[(usize, KeyTransform)], i: usize) -> Vec
 /// Generates the candidate pairs of `rules` (OR-ed) within `scope`.
 ///
 /// ```
-/// use crm_dedup::blocking::{candidate_pairs, BlockingOptions, BlockingRule, KeyPart, PairScope};
-/// use crm_dedup::prepare::{prepare, NormalizeOptions};
-/// use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+/// use crm_analytics::dedup::blocking::{candidate_pairs, BlockingOptions, BlockingRule, KeyPart, PairScope};
+/// use crm_analytics::dedup::prepare::{prepare, NormalizeOptions};
+/// use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
 /// let schema = Schema::new([FieldSpec::new("surname", FieldKind::Surname)]);
 /// let recs: Vec<Record> = ["Smith", "Smyth", "Jones", "smith"]
 ///     .iter().enumerate().map(|(i, s)| Record::new(i.to_string(), [*s])).collect();

@@ -83,14 +83,14 @@ impl Clustering {
     /// [`DedupError::InvalidParameter`] when `ids` and the labels differ in length.
     ///
     /// ```
-    /// use crm_dedup::cluster::{cluster, ClusterOptions, ClusterRow};
+    /// use crm_analytics::dedup::cluster::{cluster, ClusterOptions, ClusterRow};
     /// // Records 0-1 match, 2 stands alone.
     /// let c = cluster(3, &[(0, 1, 0.97)], ClusterOptions::default())?;
     /// let ids = ["c-07".to_string(), "c-12".into(), "c-31".into()];
     /// let rows = c.rows(&ids)?;
     /// assert_eq!(rows[1], ClusterRow { index: 1, record_id: "c-12".into(), cluster: 0, cluster_size: 2 });
     /// assert_eq!(rows[2], ClusterRow { index: 2, record_id: "c-31".into(), cluster: 1, cluster_size: 1 });
-    /// # Ok::<(), crm_dedup::DedupError>(())
+    /// # Ok::<(), crm_analytics::dedup::DedupError>(())
     /// ```
     pub fn rows(&self, ids: &[String]) -> Result<Vec<ClusterRow>> {
         if ids.len() != self.labels.len() {
@@ -143,7 +143,7 @@ impl Dsu {
 /// Clusters `n` records from scored pairs `(i, j, probability)`.
 ///
 /// ```
-/// use crm_dedup::cluster::{cluster, ClusterOptions};
+/// use crm_analytics::dedup::cluster::{cluster, ClusterOptions};
 /// // a chain 0-1-2-3 of links, only neighbours linked: the guard stops at {0,1,2}? no:
 /// // {0,1} forms, {2,3} forms, then {0,1}+{2,3} has 1 link of 4 -> refused.
 /// let pairs = [(0, 1, 0.99), (2, 3, 0.98), (1, 2, 0.9)];

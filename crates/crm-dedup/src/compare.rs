@@ -82,7 +82,7 @@ pub fn exact(a: &str, b: &str) -> f64 {
 /// empty strings.
 ///
 /// ```
-/// use crm_dedup::compare::levenshtein;
+/// use crm_analytics::dedup::compare::levenshtein;
 /// assert!((levenshtein("kitten", "sitting") - (1.0 - 3.0 / 7.0)).abs() < 1e-12);
 /// ```
 pub fn levenshtein(a: &str, b: &str) -> f64 {
@@ -92,7 +92,7 @@ pub fn levenshtein(a: &str, b: &str) -> f64 {
 /// Normalised Damerau-Levenshtein similarity (a transposition of neighbours costs 1).
 ///
 /// ```
-/// use crm_dedup::compare::damerau_levenshtein;
+/// use crm_analytics::dedup::compare::damerau_levenshtein;
 /// assert!((damerau_levenshtein("1234", "1243") - 0.75).abs() < 1e-12);
 /// ```
 pub fn damerau_levenshtein(a: &str, b: &str) -> f64 {
@@ -110,7 +110,7 @@ pub fn damerau_distance(a: &str, b: &str) -> usize {
 /// ASCII).
 ///
 /// ```
-/// use crm_dedup::compare::within_one_edit;
+/// use crm_analytics::dedup::compare::within_one_edit;
 /// assert!(within_one_edit("2602", "2620"));
 /// assert!(within_one_edit("smith", "smth"));
 /// assert!(!within_one_edit("2602", "2066"));
@@ -151,7 +151,7 @@ fn one_edit<T: PartialEq>(a: &[T], b: &[T]) -> bool {
 /// Jaro-Winkler similarity (prefix scale 0.1, up to 4 characters).
 ///
 /// ```
-/// use crm_dedup::compare::jaro_winkler;
+/// use crm_analytics::dedup::compare::jaro_winkler;
 /// assert!((jaro_winkler("martha", "marhta") - 0.9611).abs() < 1e-4);
 /// ```
 pub fn jaro_winkler(a: &str, b: &str) -> f64 {
@@ -162,7 +162,7 @@ pub fn jaro_winkler(a: &str, b: &str) -> f64 {
 /// two empty strings.
 ///
 /// ```
-/// use crm_dedup::compare::token_jaccard;
+/// use crm_analytics::dedup::compare::token_jaccard;
 /// assert!((token_jaccard("12 main street", "main street 12") - 1.0).abs() < 1e-12);
 /// assert!((token_jaccard("a b", "b c") - 1.0 / 3.0).abs() < 1e-12);
 /// ```
@@ -206,7 +206,7 @@ pub fn token_set(a: &str, b: &str) -> f64 {
 /// character q-grams (without padding); strings shorter than q are compared exactly.
 ///
 /// ```
-/// use crm_dedup::compare::qgram;
+/// use crm_analytics::dedup::compare::qgram;
 /// // bigrams of "night": ni ig gh ht; of "nacht": na ac ch ht -> 1 shared
 /// assert!((qgram("night", "nacht", 2) - 0.25).abs() < 1e-12);
 /// ```
@@ -282,7 +282,7 @@ fn dice<T: Ord>(ga: &[T], gb: &[T]) -> f64 {
 /// the tolerance is not positive.
 ///
 /// ```
-/// use crm_dedup::compare::numeric_closeness;
+/// use crm_analytics::dedup::compare::numeric_closeness;
 /// assert_eq!(numeric_closeness("100", "90", 20.0), Some(0.5));
 /// assert_eq!(numeric_closeness("x", "90", 20.0), None);
 /// ```
@@ -300,7 +300,7 @@ pub fn numeric_closeness(a: &str, b: &str, tolerance: f64) -> Option<f64> {
 /// are valid dates at most 365 days apart, else `Far`.
 ///
 /// ```
-/// use crm_dedup::compare::{date_level, Level};
+/// use crm_analytics::dedup::compare::{date_level, Level};
 /// assert_eq!(date_level("19900203", "19900302"), Level::Close); // swapped day/month
 /// assert_eq!(date_level("19900203", "19900213"), Level::Close); // one digit
 /// assert_eq!(date_level("19900203", "19901120"), Level::Partial);
@@ -399,8 +399,8 @@ fn name_level(a: &str, b: &str, pa: &str, pb: &str, full: bool, alternatives: bo
 /// ([`codes_agree`]). See the module table for thresholds.
 ///
 /// ```
-/// use crm_dedup::compare::{level, Level};
-/// use crm_dedup::schema::FieldKind;
+/// use crm_analytics::dedup::compare::{level, Level};
+/// use crm_analytics::dedup::schema::FieldKind;
 /// assert_eq!(level(FieldKind::Surname, "smith", "smith", "", ""), Level::Exact);
 /// assert_eq!(level(FieldKind::Surname, "smith", "smiht", "", ""), Level::Close);
 /// assert_eq!(level(FieldKind::Name, "john smith", "smith john", "", ""), Level::Close);

@@ -44,7 +44,7 @@ fn c2(n: u64) -> u64 {
 /// Pairwise precision, recall and F1 of `clusters` against `truth` (one label each per record).
 ///
 /// ```
-/// use crm_dedup::eval::evaluate_clusters;
+/// use crm_analytics::dedup::eval::evaluate_clusters;
 /// // truth: {0,1,2} {3}; predicted: {0,1} {2,3}
 /// let m = evaluate_clusters(&[7, 7, 8, 8], &["a", "a", "a", "b"]).unwrap();
 /// assert_eq!((m.true_positives, m.predicted_pairs, m.true_pairs), (1, 2, 3));
@@ -102,7 +102,7 @@ pub fn metrics(tp: u64, predicted: u64, true_pairs: u64) -> PairMetrics {
 /// among `pairs`. `None` when there is no true pair.
 ///
 /// ```
-/// use crm_dedup::eval::pairs_completeness;
+/// use crm_analytics::dedup::eval::pairs_completeness;
 /// assert_eq!(pairs_completeness(&[(0, 1)], &[1, 1, 1]), Some(1.0 / 3.0));
 /// ```
 pub fn pairs_completeness<E: std::hash::Hash + Eq>(

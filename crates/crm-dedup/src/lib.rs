@@ -1,5 +1,8 @@
 //! # crm-dedup
 //!
+//! Facade module: `crm_dedup` = `crm_analytics::dedup`. Depend on `crm-analytics` and use
+//! `crm_analytics::dedup::...`, or on this crate alone for a smaller tree.
+//!
 //! Customer deduplication and record linkage: the same person entered seven times by different
 //! staff, with different e-mails and phones, Chinese and English mixed, full-width digits, phone
 //! numbers with and without `+86`, company names with and without their legal suffix.
@@ -30,8 +33,8 @@
 //! [`pipeline::ScoredPair`] are the low-level forms, by position.
 //!
 //! ```
-//! use crm_dedup::pipeline::{deduplicate, DedupConfig};
-//! use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+//! use crm_analytics::dedup::pipeline::{deduplicate, DedupConfig};
+//! use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
 //! let schema = Schema::new([
 //!     FieldSpec::new("name", FieldKind::Name),
 //!     FieldSpec::new("phone", FieldKind::Phone),
@@ -60,10 +63,10 @@
 //! under either.
 //!
 //! ```
-//! use crm_dedup::compare::Level;
-//! use crm_dedup::phonetic::PhoneticCode;
-//! use crm_dedup::pipeline::{deduplicate, DedupConfig};
-//! use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+//! use crm_analytics::dedup::compare::Level;
+//! use crm_analytics::dedup::phonetic::PhoneticCode;
+//! use crm_analytics::dedup::pipeline::{deduplicate, DedupConfig};
+//! use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
 //! let schema = Schema::new([
 //!     FieldSpec::new("given", FieldKind::GivenName),
 //!     FieldSpec::new("surname", FieldKind::Surname),

@@ -10,7 +10,7 @@ use unicode_normalization::UnicodeNormalization;
 /// NFKC, lower case (Unicode case mapping), whitespace collapsed and trimmed.
 ///
 /// ```
-/// use crm_dedup::normalize::text;
+/// use crm_analytics::dedup::normalize::text;
 /// assert_eq!(text("  ＡＢＣ　Ｄｅｆ  １２３ "), "abc def 123");
 /// assert_eq!(text("Straße"), "straße");
 /// ```
@@ -94,7 +94,7 @@ pub struct EmailOptions {
 /// label, only letters, digits and `.!#$%&'*+/=?^_`{|}~-` in the local part).
 ///
 /// ```
-/// use crm_dedup::normalize::{email, EmailOptions};
+/// use crm_analytics::dedup::normalize::{email, EmailOptions};
 /// let fold = EmailOptions { fold_gmail: true };
 /// assert_eq!(email(" John.Smith@Example.COM ", EmailOptions::default()).as_deref(), Some("john.smith@example.com"));
 /// assert_eq!(email("j.o.h.n+crm@googlemail.com", fold).as_deref(), Some("john@gmail.com"));
@@ -137,7 +137,7 @@ pub fn email(s: &str, opts: EmailOptions) -> Option<String> {
 /// no digit.
 ///
 /// ```
-/// use crm_dedup::normalize::phone;
+/// use crm_analytics::dedup::normalize::phone;
 /// assert_eq!(phone("138 1234 5678", "CN").as_deref(), Some("+8613812345678"));
 /// assert_eq!(phone("+86 138-1234-5678", "US").as_deref(), Some("+8613812345678"));
 /// assert_eq!(phone("１３８１２３４５６７８", "CN").as_deref(), Some("+8613812345678"));
@@ -266,7 +266,7 @@ const EN_SUFFIXES: [&str; 20] = [
 /// suffixes is kept rather than emptied.
 ///
 /// ```
-/// use crm_dedup::normalize::company;
+/// use crm_analytics::dedup::normalize::company;
 /// assert_eq!(company("（北京）华为技术有限公司"), "华为技术");
 /// assert_eq!(company("阿里巴巴集团股份有限公司"), "阿里巴巴");
 /// assert_eq!(company("Acme Widgets, Co., Ltd."), "acme widgets");
@@ -324,7 +324,7 @@ const TITLES: [&str; 12] = [
 /// tokens as a close match (see [`crate::compare`]).
 ///
 /// ```
-/// use crm_dedup::normalize::person_name;
+/// use crm_analytics::dedup::normalize::person_name;
 /// assert_eq!(person_name("Smith, John"), "john smith");
 /// assert_eq!(person_name("Dr. J. R. R. Tolkien"), "j r r tolkien");
 /// assert_eq!(person_name(" 张　三 先生"), "张三");
@@ -374,7 +374,7 @@ pub fn person_name(s: &str) -> String {
 /// with several readings use the most common one.
 ///
 /// ```
-/// use crm_dedup::normalize::pinyin_key;
+/// use crm_analytics::dedup::normalize::pinyin_key;
 /// assert_eq!(pinyin_key("张三"), "zhangsan");
 /// assert_eq!(pinyin_key("Zhang San"), "zhangsan");
 /// ```
@@ -455,7 +455,7 @@ const ADDRESS_ABBREV: [(&str, &str); 30] = [
 /// characters; full-width digits become ASCII digits through NFKC.
 ///
 /// ```
-/// use crm_dedup::normalize::address;
+/// use crm_analytics::dedup::normalize::address;
 /// assert_eq!(address("12 Tullaroop St."), "12 tullaroop street");
 /// assert_eq!(address("Apt 5, 3 Main Rd"), "apartment 5 3 main road");
 /// assert_eq!(address("北京市朝阳区建国路８８号"), "北京市朝阳区建国路88号");
@@ -489,7 +489,7 @@ pub fn plain(s: &str) -> String {
 /// dates can still be compared digit by digit.
 ///
 /// ```
-/// use crm_dedup::normalize::date;
+/// use crm_analytics::dedup::normalize::date;
 /// assert_eq!(date("1990-02-03"), "19900203");
 /// assert_eq!(date("1990年2月3日"), "19900203");
 /// assert_eq!(date("03/02/1990"), "19900203");

@@ -37,7 +37,7 @@ use crate::error::{DedupError, Result};
 /// ```
 ///
 /// ```
-/// use crm_dedup::phonetic::soundex;
+/// use crm_analytics::dedup::phonetic::soundex;
 /// assert_eq!(soundex("Robert").as_deref(), Some("R163"));
 /// assert_eq!(soundex("Rupert").as_deref(), Some("R163"));
 /// assert_eq!(soundex("Ashcraft").as_deref(), Some("A261"));
@@ -117,7 +117,7 @@ impl PhoneticCode {
     /// and `metaphone` are accepted for Double Metaphone).
     ///
     /// ```
-    /// use crm_dedup::phonetic::PhoneticCode;
+    /// use crm_analytics::dedup::phonetic::PhoneticCode;
     /// assert_eq!(PhoneticCode::parse("double-metaphone").unwrap(), PhoneticCode::DoubleMetaphone);
     /// assert_eq!(PhoneticCode::parse("Soundex").unwrap(), PhoneticCode::Soundex);
     /// assert!(PhoneticCode::parse("nysiis").is_err());
@@ -163,7 +163,7 @@ pub const DOUBLE_METAPHONE_MAX_LEN: usize = 4;
 /// ```
 ///
 /// ```
-/// use crm_dedup::phonetic::double_metaphone;
+/// use crm_analytics::dedup::phonetic::double_metaphone;
 /// let c = double_metaphone("Smith").unwrap();
 /// assert_eq!((c.primary.as_str(), c.alternate.as_str()), ("SM0", "XMT"));
 /// let c = double_metaphone("Schmidt").unwrap();
@@ -211,7 +211,7 @@ pub fn has_alternatives(key: &str) -> bool {
 /// pinyin) agree exactly when they are equal; empty keys never agree.
 ///
 /// ```
-/// use crm_dedup::phonetic::codes_agree;
+/// use crm_analytics::dedup::phonetic::codes_agree;
 /// assert!(codes_agree("SM0|XMT", "XMT|SMT")); // Smith ~ Schmidt
 /// assert!(codes_agree("S530", "S530"));
 /// assert!(!codes_agree("S530", "S253"));

@@ -230,8 +230,8 @@ impl DedupResult {
     /// `records[i]`): [`Clustering::rows`] with the ids of the deduplicated records.
     ///
     /// ```
-    /// use crm_dedup::pipeline::{deduplicate, DedupConfig};
-    /// use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+    /// use crm_analytics::dedup::pipeline::{deduplicate, DedupConfig};
+    /// use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
     /// let schema = Schema::new([
     ///     FieldSpec::new("name", FieldKind::Name),
     ///     FieldSpec::new("phone", FieldKind::Phone),
@@ -255,7 +255,7 @@ impl DedupResult {
     /// let p = r.pair_rows(0.5);
     /// assert!(p.iter().any(|p| (p.id_i.as_str(), p.id_j.as_str()) == ("c1", "c2") && p.same_cluster));
     /// assert!(p.iter().all(|p| p.probability >= 0.5));
-    /// # Ok::<(), crm_dedup::DedupError>(())
+    /// # Ok::<(), crm_analytics::dedup::DedupError>(())
     /// ```
     #[must_use]
     pub fn cluster_rows(&self) -> Vec<ClusterRow> {
@@ -530,8 +530,8 @@ pub struct IncrementalMatch {
 /// errors of normalisation, blocking and clustering.
 ///
 /// ```
-/// use crm_dedup::pipeline::{deduplicate, match_incremental, DedupConfig};
-/// use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+/// use crm_analytics::dedup::pipeline::{deduplicate, match_incremental, DedupConfig};
+/// use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
 /// let config = DedupConfig::new(Schema::new([
 ///     FieldSpec::new("name", FieldKind::Name),
 ///     FieldSpec::new("phone", FieldKind::Phone),
@@ -557,7 +557,7 @@ pub struct IncrementalMatch {
 /// assert_eq!((m[0].record_id.as_str(), m[0].cluster, m[0].joined_existing), ("n1", 104, false));
 /// // n2 is c1 again: it joins c1's cluster.
 /// assert_eq!((m[1].record_id.as_str(), m[1].cluster, m[1].joined_existing), ("n2", 100, true));
-/// # Ok::<(), crm_dedup::DedupError>(())
+/// # Ok::<(), crm_analytics::dedup::DedupError>(())
 /// ```
 pub fn match_incremental(
     existing: &[Record],

@@ -81,9 +81,9 @@ pub fn phonetic_key(kind: FieldKind, value: &str) -> String {
 /// ([`crate::phonetic::codes_agree`]); blocking files a record under each.
 ///
 /// ```
-/// use crm_dedup::phonetic::PhoneticCode;
-/// use crm_dedup::prepare::phonetic_key_with;
-/// use crm_dedup::schema::FieldKind;
+/// use crm_analytics::dedup::phonetic::PhoneticCode;
+/// use crm_analytics::dedup::prepare::phonetic_key_with;
+/// use crm_analytics::dedup::schema::FieldKind;
 /// let dm = PhoneticCode::DoubleMetaphone;
 /// assert_eq!(phonetic_key_with(FieldKind::Surname, "smith", PhoneticCode::Soundex), "S530");
 /// assert_eq!(phonetic_key_with(FieldKind::Surname, "smith", dm), "SM0|XMT");

@@ -93,7 +93,7 @@ impl FieldKind {
     /// `None` for a column that looks like a record id.
     ///
     /// ```
-    /// use crm_dedup::schema::FieldKind;
+    /// use crm_analytics::dedup::schema::FieldKind;
     /// assert_eq!(FieldKind::infer("given_name"), Some(FieldKind::GivenName));
     /// assert_eq!(FieldKind::infer("E-Mail"), Some(FieldKind::Email));
     /// assert_eq!(FieldKind::infer("soc_sec_id"), Some(FieldKind::Exact));

@@ -480,7 +480,7 @@ fn render(rng: &mut Rng, e: &Entity, corrupt: bool) -> Vec<String> {
 /// Generates `opts.records` records.
 ///
 /// ```
-/// use crm_dedup::synth::{generate, SynthOptions};
+/// use crm_analytics::dedup::synth::{generate, SynthOptions};
 /// let d = generate(SynthOptions { records: 100, ..SynthOptions::default() });
 /// assert_eq!(d.records.len(), 100);
 /// assert_eq!(d.entity.len(), 100);

@@ -18,10 +18,10 @@ struct ChannelTotals {
 /// Mergeable acquisition state: spend and new customers per channel.
 ///
 /// ```
-/// use crm_metrics::acquisition::CacState;
-/// use crm_model::{AcquisitionSpend, Period};
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::acquisition::CacState;
+/// use crm_analytics::model::{AcquisitionSpend, Period};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// let may = Period::new(NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
 ///                       NaiveDate::from_ymd_opt(2024, 6, 1).unwrap())?;
 /// let mut s = CacState::new();
@@ -181,12 +181,12 @@ pub struct ChannelCac {
 /// or negative amounts are [`MetricsError::InvalidParameter`]. Reference: Skok, "SaaS metrics 2.0".
 ///
 /// ```
-/// use crm_metrics::acquisition::cac_payback_months;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::acquisition::cac_payback_months;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// // CAC 1 200, ARPA 100 a month, 80% margin: 1 200 / 80 = 15 months.
 /// let m = cac_payback_months(Decimal::from(1_200), Decimal::from(100), 0.8)?;
 /// assert!((m - 15.0).abs() < 1e-12);
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors
@@ -228,10 +228,10 @@ pub fn cac_payback_months(
 /// Edge case: CAC = 0 is [`MetricsError::ZeroDenominator`]. Reference: Skok, "SaaS metrics 2.0".
 ///
 /// ```
-/// use crm_metrics::acquisition::ltv_to_cac;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::acquisition::ltv_to_cac;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// assert_eq!(ltv_to_cac(Decimal::from(3_600), Decimal::from(1_200))?, 3.0);
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors

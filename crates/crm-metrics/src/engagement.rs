@@ -48,10 +48,10 @@ impl KeySet {
 /// (2010), "Marketing Metrics", ch. 5 (active customers).
 ///
 /// ```
-/// use crm_metrics::engagement::ActiveState;
-/// use crm_model::{CustomerKey, Transaction};
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::engagement::ActiveState;
+/// use crm_analytics::model::{CustomerKey, Transaction};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let t = |c, date| Transaction::purchase(CustomerKey::from_index(c), date, Decimal::ONE);
 /// let mut s = ActiveState::new(d(3, 31), 30)?;       // window 2024-03-02 ..= 2024-03-31
@@ -119,9 +119,9 @@ impl ActiveState {
 /// Active customers in the `days` days up to `as_of` (see [`ActiveState`]).
 ///
 /// ```
-/// use crm_metrics::model::chrono::NaiveDate;
-/// use crm_metrics::model::{CustomerKey, Transaction};
-/// use crm_metrics::engagement::active_customers;
+/// use crm_analytics::metrics::model::chrono::NaiveDate;
+/// use crm_analytics::metrics::model::{CustomerKey, Transaction};
+/// use crm_analytics::metrics::engagement::active_customers;
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let buy = |c, day| Transaction::purchase(CustomerKey::from_index(c), day, 10.into());
 /// let tx = [buy(0, d(6, 30))?, buy(0, d(6, 1))?, buy(1, d(5, 31))?, buy(2, d(7, 1))?];
@@ -200,10 +200,10 @@ pub enum CohortRetention {
 /// interner.
 ///
 /// ```
-/// use crm_metrics::engagement::{CohortPeriod, CohortRetention, CohortState};
-/// use crm_model::{CustomerKey, Transaction};
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::engagement::{CohortPeriod, CohortRetention, CohortState};
+/// use crm_analytics::model::{CustomerKey, Transaction};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// let d = |m| NaiveDate::from_ymd_opt(2024, m, 10).unwrap();
 /// let t = |c, m| Transaction::purchase(CustomerKey::from_index(c), d(m), Decimal::ONE);
 /// let mut s = CohortState::new(CohortPeriod::Month);
@@ -495,9 +495,9 @@ impl CohortRow {
 /// Cohort matrix of `tx` in one call (one pass; the state grows as keys and dates arrive).
 ///
 /// ```
-/// use crm_metrics::model::chrono::NaiveDate;
-/// use crm_metrics::model::{CustomerKey, Transaction};
-/// use crm_metrics::engagement::{cohort_matrix, CohortPeriod, CohortRetention};
+/// use crm_analytics::metrics::model::chrono::NaiveDate;
+/// use crm_analytics::metrics::model::{CustomerKey, Transaction};
+/// use crm_analytics::metrics::engagement::{cohort_matrix, CohortPeriod, CohortRetention};
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let buy = |c, day| Transaction::purchase(CustomerKey::from_index(c), day, 10.into());
 /// let tx = [
@@ -543,9 +543,9 @@ pub enum FunnelOrder {
 /// Mergeable funnel state: each subject's earliest time at each stage.
 ///
 /// ```
-/// use crm_metrics::engagement::{FunnelOrder, FunnelState};
-/// use crm_model::{CustomerKey, Funnel, FunnelEvent};
-/// use crm_model::chrono::NaiveDate;
+/// use crm_analytics::metrics::engagement::{FunnelOrder, FunnelState};
+/// use crm_analytics::model::{CustomerKey, Funnel, FunnelEvent};
+/// use crm_analytics::model::chrono::NaiveDate;
 /// let f = Funnel::new(["visit", "signup", "paid"])?;
 /// let at = |d, h| NaiveDate::from_ymd_opt(2024, 5, d).unwrap().and_hms_opt(h, 0, 0).unwrap();
 /// let ev = |s, stage, t| FunnelEvent::new(CustomerKey::from_index(s), stage, t);
@@ -729,9 +729,9 @@ pub struct FunnelStep {
 /// Mergeable complaint state: count, resolved count and resolution times.
 ///
 /// ```
-/// use crm_metrics::engagement::ComplaintState;
-/// use crm_model::{CustomerKey, Interaction, InteractionKind};
-/// use crm_model::chrono::NaiveDate;
+/// use crm_analytics::metrics::engagement::ComplaintState;
+/// use crm_analytics::model::{CustomerKey, Interaction, InteractionKind};
+/// use crm_analytics::model::chrono::NaiveDate;
 /// let t = |d, h| NaiveDate::from_ymd_opt(2024, 3, d).unwrap().and_hms_opt(h, 0, 0).unwrap();
 /// let c = |at, r| Interaction::new(CustomerKey::from_index(0), at, InteractionKind::Complaint { resolved_at: r });
 /// let mut s = ComplaintState::new();
@@ -835,9 +835,9 @@ pub struct ComplaintMetrics {
 /// J. Marketing 75(1).
 ///
 /// ```
-/// use crm_metrics::engagement::ReferralState;
-/// use crm_model::{CustomerKey, Interaction, InteractionKind};
-/// use crm_model::chrono::NaiveDate;
+/// use crm_analytics::metrics::engagement::ReferralState;
+/// use crm_analytics::model::{CustomerKey, Interaction, InteractionKind};
+/// use crm_analytics::model::chrono::NaiveDate;
 /// let at = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
 /// let r = |c| Interaction::new(CustomerKey::from_index(c), at, InteractionKind::Referral { referred: None });
 /// let mut s = ReferralState::new();

@@ -1,5 +1,8 @@
 //! # crm-metrics
 //!
+//! Facade module: `crm_metrics` = `crm_analytics::metrics`. Depend on `crm-analytics` and use
+//! `crm_analytics::metrics::...`, or on this crate alone for a smaller tree.
+//!
 //! Definitional CRM metrics, each with its formula, variants, edge cases, a worked example and a
 //! reference in its API docs (the glossary is `docs/metrics.md`):
 //!
@@ -20,7 +23,7 @@
 //! single-pass result (property-tested).
 //!
 //! ```
-//! use crm_metrics::satisfaction::{NpsInterval, NpsState};
+//! use crm_analytics::metrics::satisfaction::{NpsInterval, NpsState};
 //! let (mut a, mut b) = (NpsState::new(), NpsState::new());
 //! a.push_raw(&[10, 9, 7, 3])?;
 //! b.push_raw(&[9, 6, 10, 8])?;
@@ -29,7 +32,7 @@
 //! assert_eq!(nps.score, 25.0);                       // 4 promoters, 2 detractors of 8
 //! let ci = nps.interval(0.95, NpsInterval::AdjustedWald)?;
 //! assert!(ci.low < ci.high);
-//! # Ok::<(), crm_metrics::MetricsError>(())
+//! # Ok::<(), crm_analytics::metrics::MetricsError>(())
 //! ```
 //!
 //! ## Conventions

@@ -73,9 +73,9 @@ impl CustomerSpan {
 /// ```
 ///
 /// ```
-/// use crm_metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
-/// use crm_model::{CustomerKey, Period};
-/// use crm_model::chrono::NaiveDate;
+/// use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
+/// use crm_analytics::model::{CustomerKey, Period};
+/// use crm_analytics::model::chrono::NaiveDate;
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let q = Period::new(d(4, 1), d(7, 1))?;
 /// let k = CustomerKey::from_index;
@@ -246,9 +246,9 @@ impl Retention {
 /// Retention over `period` from customer spans (one per customer).
 ///
 /// ```
-/// use crm_metrics::model::chrono::NaiveDate;
-/// use crm_metrics::model::{CustomerKey, Period};
-/// use crm_metrics::retention::{retention, CustomerSpan, SamePeriodJoiners};
+/// use crm_analytics::metrics::model::chrono::NaiveDate;
+/// use crm_analytics::metrics::model::{CustomerKey, Period};
+/// use crm_analytics::metrics::retention::{retention, CustomerSpan, SamePeriodJoiners};
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let k = CustomerKey::from_index;
 /// let q2 = Period::new(d(4, 1), d(7, 1))?;
@@ -264,7 +264,7 @@ impl Retention {
 /// assert_eq!(r.count_retention, 0.0);                         // (E - N) / S: D pulls it down
 /// assert_eq!(r.churn(SamePeriodJoiners::Exclude), 0.5);       // lost / S = 1 / 2
 /// assert_eq!(r.churn(SamePeriodJoiners::Include), 0.5);       // (1 + 1) / (2 + 2)
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors

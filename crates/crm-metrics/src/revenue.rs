@@ -12,10 +12,10 @@ use crate::error::{MetricsError, Result};
 /// ignored. Currencies are checked: mixing two is an error.
 ///
 /// ```
-/// use crm_metrics::revenue::RevenueState;
-/// use crm_model::{CustomerKey, MrrMovement, MrrMovementKind as K, Period};
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::revenue::RevenueState;
+/// use crm_analytics::model::{CustomerKey, MrrMovement, MrrMovementKind as K, Period};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let jan = Period::new(d(1, 1), d(2, 1))?;
 /// let mv = |k, a: i64| MrrMovement::new(CustomerKey::from_index(0), d(1, 15), k, Decimal::from(a));
@@ -200,9 +200,9 @@ impl RevenueMetrics {
 /// Revenue figures for `period` from movements.
 ///
 /// ```
-/// use crm_metrics::model::chrono::NaiveDate;
-/// use crm_metrics::model::{CustomerKey, MrrMovement, MrrMovementKind::*, Period};
-/// use crm_metrics::revenue::revenue;
+/// use crm_analytics::metrics::model::chrono::NaiveDate;
+/// use crm_analytics::metrics::model::{CustomerKey, MrrMovement, MrrMovementKind::*, Period};
+/// use crm_analytics::metrics::revenue::revenue;
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let mv = |c, day, kind, amount: i64| MrrMovement::new(CustomerKey::from_index(c), day, kind, amount.into());
 /// let june = Period::new(d(6, 1), d(7, 1))?;

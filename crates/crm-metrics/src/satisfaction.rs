@@ -16,8 +16,8 @@ use crate::stats::{Interval, t_critical, two_sided_p, wilson, z_critical};
 /// [`NpsState::push_raw`]): about one pass over memory per call.
 ///
 /// ```
-/// use crm_metrics::satisfaction::NpsState;
-/// use crm_model::NpsScore;
+/// use crm_analytics::metrics::satisfaction::NpsState;
+/// use crm_analytics::model::NpsScore;
 /// let scores: Vec<NpsScore> = [10, 9, 9, 8, 7, 6, 3, 10, 9, 0]
 ///     .into_iter().map(NpsScore::new).collect::<Result<_, _>>()?;
 /// let mut a = NpsState::new();
@@ -164,14 +164,14 @@ impl NpsState {
 /// "Interval estimation for the 'Net Promoter Score'", The American Statistician 70(4):365-372.
 ///
 /// ```
-/// use crm_metrics::satisfaction::{Nps, NpsInterval};
+/// use crm_analytics::metrics::satisfaction::{Nps, NpsInterval};
 /// let nps = Nps::from_counts(50, 30, 20)?;           // n = 100
 /// assert!((nps.score - 30.0).abs() < 1e-12);
 /// // SE = 100 sqrt((0.5 + 0.2 - 0.09) / 100) = 7.8102
 /// assert!((nps.standard_error - 7.81025).abs() < 1e-4);
 /// let ci = nps.interval(0.95, NpsInterval::Wald)?;
 /// assert!((ci.low - 14.6921).abs() < 1e-3 && (ci.high - 45.3079).abs() < 1e-3);
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Nps {
@@ -275,14 +275,14 @@ impl Nps {
     /// ```
     ///
     /// ```
-    /// use crm_metrics::satisfaction::Nps;
+    /// use crm_analytics::metrics::satisfaction::Nps;
     /// let q2 = Nps::from_counts(50, 30, 20)?;   // 30
     /// let q1 = Nps::from_counts(40, 30, 30)?;   // 10
     /// let t = q2.compare(&q1)?;
     /// assert!((t.difference - 20.0).abs() < 1e-12);
     /// // SE_a = 7.8102, SE_b = 8.3066, SE_diff = 11.4018, z = 1.7541
     /// assert!((t.z - 1.75412).abs() < 1e-4 && (t.p_value - 0.07941).abs() < 1e-4);
-    /// # Ok::<(), crm_metrics::MetricsError>(())
+    /// # Ok::<(), crm_analytics::metrics::MetricsError>(())
     /// ```
     ///
     /// Reference: Rocks (2016), section 4 (difference of two independent NPS).
@@ -403,8 +403,8 @@ pub enum CsatMeasure {
 /// Mergeable CSAT state: a histogram of answers on one [`CsatScale`].
 ///
 /// ```
-/// use crm_metrics::satisfaction::CsatState;
-/// use crm_model::{CsatScale, CsatScore};
+/// use crm_analytics::metrics::satisfaction::CsatState;
+/// use crm_analytics::model::{CsatScale, CsatScore};
 /// let mut s = CsatState::new(CsatScale::OneToFive);
 /// for v in [5, 4, 4, 3, 5, 2, 4, 5, 1, 4] {
 ///     s.push(CsatScore::new(v, CsatScale::OneToFive)?)?;
@@ -547,8 +547,8 @@ impl Csat {
 /// Mergeable Customer Effort Score state for one [`CesVersion`].
 ///
 /// ```
-/// use crm_metrics::satisfaction::CesState;
-/// use crm_model::{CesScore, CesVersion};
+/// use crm_analytics::metrics::satisfaction::CesState;
+/// use crm_analytics::model::{CesScore, CesVersion};
 /// let mut s = CesState::new(CesVersion::V2);
 /// for v in [7, 6, 5, 5, 3, 2] {
 ///     s.push(CesScore::new(v, CesVersion::V2)?)?;

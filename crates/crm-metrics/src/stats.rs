@@ -57,9 +57,9 @@ fn std_normal() -> Result<Normal> {
 /// ```
 ///
 /// ```
-/// let z = crm_metrics::stats::z_critical(0.95)?;
+/// let z = crm_analytics::metrics::stats::z_critical(0.95)?;
 /// assert!((z - 1.959964).abs() < 1e-6);
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors
@@ -72,9 +72,9 @@ pub fn z_critical(level: f64) -> Result<f64> {
 /// The two-sided Student-t critical value with `df` degrees of freedom.
 ///
 /// ```
-/// let t = crm_metrics::stats::t_critical(0.95, 9.0)?;
+/// let t = crm_analytics::metrics::stats::t_critical(0.95, 9.0)?;
 /// assert!((t - 2.262157).abs() < 1e-5);
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors
@@ -109,9 +109,9 @@ pub fn two_sided_p(z: f64) -> Result<f64> {
 /// the law of succession, and statistical inference", JASA 22:209-212.
 ///
 /// ```
-/// let ci = crm_metrics::stats::wilson(8, 10, 0.95)?;
+/// let ci = crm_analytics::metrics::stats::wilson(8, 10, 0.95)?;
 /// assert!((ci.low - 0.4902).abs() < 1e-4 && (ci.high - 0.9433).abs() < 1e-4);
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors

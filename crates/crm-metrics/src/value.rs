@@ -43,13 +43,13 @@ pub struct CustomerBase {
 /// Intelligence, "Definitions: ARPU"; Farris et al. (2010), "Marketing Metrics", ch. 5.
 ///
 /// ```
-/// use crm_metrics::value::{arpu, ArpuDenominator, CustomerBase};
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::value::{arpu, ArpuDenominator, CustomerBase};
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// let base = CustomerBase { start: 900, end: 1_100, active: 800 };
 /// let rev = Decimal::from(50_000);
 /// assert_eq!(arpu(rev, base, ArpuDenominator::Average)?, Decimal::from(50));
 /// assert_eq!(arpu(rev, base, ArpuDenominator::Active)?, Decimal::new(625, 1));
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors
@@ -78,10 +78,10 @@ pub fn arpu(revenue: Decimal, base: CustomerBase, denominator: ArpuDenominator) 
 /// (and so the historical CLV) but are not orders and do not reduce AOV's purchase revenue.
 ///
 /// ```
-/// use crm_metrics::value::PurchaseState;
-/// use crm_model::{CustomerKey, Transaction};
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
+/// use crm_analytics::metrics::value::PurchaseState;
+/// use crm_analytics::model::{CustomerKey, Transaction};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
 /// let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
 /// let t = |c, a| Transaction::purchase(CustomerKey::from_index(c), day, Decimal::from(a));
 /// let mut s = PurchaseState::new();
@@ -297,14 +297,14 @@ pub struct ClvInputs {
 /// J. Interactive Marketing 17(1):9-24; Gupta, Lehmann & Stuart (2004), "Valuing customers", JMR.
 ///
 /// ```
-/// use crm_metrics::value::{formula_clv, ClvInputs, FirstMargin};
-/// use crm_model::{TimeUnit, rust_decimal::Decimal};
+/// use crm_analytics::metrics::value::{formula_clv, ClvInputs, FirstMargin};
+/// use crm_analytics::model::{TimeUnit, rust_decimal::Decimal};
 /// // Yearly margin 100, retention 80%, discount 10%: 100 * 0.8 / 0.3 = 266.67.
 /// let x = ClvInputs { margin: Decimal::from(100), retention: Decimal::new(8, 1),
 ///                     discount: Decimal::new(1, 1), unit: TimeUnit::Year };
 /// assert_eq!(formula_clv(&x, FirstMargin::AfterOnePeriod)?.round_dp(2), Decimal::new(26667, 2));
 /// assert_eq!(formula_clv(&x, FirstMargin::AtTimeZero)?.round_dp(2), Decimal::new(36667, 2));
-/// # Ok::<(), crm_metrics::MetricsError>(())
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
 /// ```
 ///
 /// # Errors

@@ -61,7 +61,7 @@ impl PostalAddress {
 /// Values are kept as entered (Chinese and English alike); `crm-dedup` normalises them.
 ///
 /// ```
-/// use crm_model::{Customer, CustomerId, PostalAddress};
+/// use crm_analytics::model::{Customer, CustomerId, PostalAddress};
 /// let c = Customer::new(CustomerId::parse("C-1")?)
 ///     .with_full_name("张伟")
 ///     .with_email("zhang.wei@example.com")
@@ -70,7 +70,7 @@ impl PostalAddress {
 ///     .with_address(PostalAddress::new(["朝阳区建国路 88 号"]).with_city("北京"))
 ///     .with_tag("vip");
 /// assert_eq!(c.emails.len(), 1);
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

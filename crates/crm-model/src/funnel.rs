@@ -10,11 +10,11 @@ use crate::{Currency, CustomerKey, Period};
 /// An ordered list of distinct, non-empty stage names, e.g. visit → sign-up → trial → paid.
 ///
 /// ```
-/// use crm_model::Funnel;
+/// use crm_analytics::model::Funnel;
 /// let f = Funnel::new(["visit", "signup", "paid"])?;
 /// assert_eq!(f.stage_index("signup"), Some(1));
 /// assert!(Funnel::new(["a", "a"]).is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "Vec<String>", into = "Vec<String>")]
@@ -146,14 +146,14 @@ impl From<FunnelEvent> for FunnelEventRecord {
 /// Marketing / sales spend on acquiring customers through one channel over one period.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use rust_decimal::Decimal;
-/// use crm_model::{AcquisitionSpend, Period};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{AcquisitionSpend, Period};
 /// let may = Period::new(NaiveDate::from_ymd_opt(2024, 5, 1).unwrap(),
 ///                       NaiveDate::from_ymd_opt(2024, 6, 1).unwrap())?;
 /// let s = AcquisitionSpend::new("paid_search", may, Decimal::from(12_000), true)?;
 /// assert!(s.is_paid());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "AcquisitionSpendRecord", into = "AcquisitionSpendRecord")]

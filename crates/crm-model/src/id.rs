@@ -7,7 +7,7 @@
 //! back to the original [`CustomerId`] for output.
 //!
 //! ```
-//! use crm_model::{CustomerId, CustomerInterner};
+//! use crm_analytics::model::{CustomerId, CustomerInterner};
 //! let mut ids = CustomerInterner::new();
 //! let a = ids.intern("C-7")?;
 //! let b = ids.intern("42")?;
@@ -15,7 +15,7 @@
 //! assert_eq!(a.index(), 0);                      // dense: 0, 1, 2, ...
 //! assert_eq!(ids.id(b), Some(&CustomerId::Int(42)));
 //! assert_eq!(ids.id(a).unwrap().to_string(), "C-7");
-//! # Ok::<(), crm_model::ModelError>(())
+//! # Ok::<(), crm_analytics::model::ModelError>(())
 //! ```
 
 use std::fmt;

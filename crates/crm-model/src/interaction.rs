@@ -38,15 +38,15 @@ pub enum InteractionKind {
 /// One interaction of a customer with the company.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use crm_model::{CustomerKey, Interaction, InteractionKind};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::{CustomerKey, Interaction, InteractionKind};
 /// let t = |d| NaiveDate::from_ymd_opt(2024, 3, d).unwrap().and_hms_opt(9, 0, 0).unwrap();
 /// let ticket = Interaction::new(CustomerKey::from_index(1), t(1),
 ///     InteractionKind::SupportTicket { resolved_at: Some(t(3)) })?.with_channel("email");
 /// assert_eq!(ticket.resolution_time().unwrap().num_days(), 2);
 /// assert!(Interaction::new(CustomerKey::from_index(1), t(3),
 ///     InteractionKind::Complaint { resolved_at: Some(t(1)) }).is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "InteractionRecord", into = "InteractionRecord")]

@@ -1,5 +1,8 @@
 //! # crm-model
 //!
+//! Facade module: `crm_model` = `crm_analytics::model`. Depend on `crm-analytics` and use
+//! `crm_analytics::model::...`, or on this crate alone for a smaller tree.
+//!
 //! The shared domain types of crm-analytics: customers and their contact points, transactions,
 //! interactions, survey responses, subscription MRR movements, funnel events, acquisition spend,
 //! time units and periods, and the per-customer purchase summary that RFM, CLV and churn models
@@ -16,9 +19,9 @@
 //!
 //! ## Example
 //! ```
-//! use chrono::NaiveDate;
-//! use rust_decimal::Decimal;
-//! use crm_model::{summarize, CustomerInterner, SummaryOptions, TimeUnit, Transaction};
+//! use crm_analytics::model::chrono::NaiveDate;
+//! use crm_analytics::model::rust_decimal::Decimal;
+//! use crm_analytics::model::{summarize, CustomerInterner, SummaryOptions, TimeUnit, Transaction};
 //!
 //! let mut ids = CustomerInterner::new();
 //! let day = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
@@ -31,7 +34,7 @@
 //! let alice = &summary.customers[0];
 //! assert_eq!(ids.id(alice.customer).unwrap().to_string(), "alice");
 //! assert_eq!((alice.frequency, alice.recency, alice.age), (1, 64.0, 86.0));
-//! # Ok::<(), crm_model::ModelError>(())
+//! # Ok::<(), crm_analytics::model::ModelError>(())
 //! ```
 
 #![forbid(unsafe_code)]

@@ -11,11 +11,11 @@ use crate::error::{ModelError, Result};
 /// four bytes.
 ///
 /// ```
-/// use crm_model::Currency;
+/// use crm_analytics::model::Currency;
 /// let c: Currency = "cny".parse()?;
 /// assert_eq!(c.as_str(), "CNY");
 /// assert!("US".parse::<Currency>().is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "String", into = "String")]

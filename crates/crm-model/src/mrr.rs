@@ -37,13 +37,13 @@ impl MrrMovementKind {
 /// A change in a subscriber's MRR on a date. `amount` is the magnitude of the change.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use rust_decimal::Decimal;
-/// use crm_model::{CustomerKey, MrrMovement, MrrMovementKind};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{CustomerKey, MrrMovement, MrrMovementKind};
 /// let d = NaiveDate::from_ymd_opt(2024, 2, 1).unwrap();
 /// let m = MrrMovement::new(CustomerKey::from_index(0), d, MrrMovementKind::Contraction, Decimal::from(20))?;
 /// assert_eq!(m.signed_amount(), Decimal::from(-20));
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "MrrMovementRecord", into = "MrrMovementRecord")]

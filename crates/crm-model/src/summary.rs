@@ -18,9 +18,9 @@
 //! and the summary reports how many there were.
 //!
 //! ```
-//! use chrono::NaiveDate;
-//! use rust_decimal::Decimal;
-//! use crm_model::{summarize, CustomerKey, SummaryOptions, TimeUnit, Transaction};
+//! use crm_analytics::model::chrono::NaiveDate;
+//! use crm_analytics::model::rust_decimal::Decimal;
+//! use crm_analytics::model::{summarize, CustomerKey, SummaryOptions, TimeUnit, Transaction};
 //! let d = |m, day| NaiveDate::from_ymd_opt(1997, m, day).unwrap();
 //! let c = CustomerKey::from_index(0);
 //! let tx = vec![
@@ -34,7 +34,7 @@
 //! assert!((one.recency - 213.0 / 7.0).abs() < 1e-12);        // t_x = 30.43 weeks
 //! assert!((one.age - 272.0 / 7.0).abs() < 1e-12);            // T = 38.86 weeks
 //! assert_eq!(one.monetary, Some(Decimal::new(2234_5, 3)));   // (29.73 + 14.96) / 2
-//! # Ok::<(), crm_model::ModelError>(())
+//! # Ok::<(), crm_analytics::model::ModelError>(())
 //! ```
 
 use chrono::NaiveDate;

@@ -22,12 +22,12 @@ fn check_range(field: &'static str, value: u8, min: u8, max: u8) -> Result<u8> {
 /// Answer to "How likely are you to recommend us to a friend or colleague?" on 0..=10.
 ///
 /// ```
-/// use crm_model::{NpsCategory, NpsScore};
+/// use crm_analytics::model::{NpsCategory, NpsScore};
 /// assert_eq!(NpsScore::new(9)?.category(), NpsCategory::Promoter);
 /// assert_eq!(NpsScore::new(7)?.category(), NpsCategory::Passive);
 /// assert_eq!(NpsScore::new(6)?.category(), NpsCategory::Detractor);
 /// assert!(NpsScore::new(11).is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "u8", into = "u8")]
@@ -116,11 +116,11 @@ impl CsatScale {
 /// A CSAT answer with its scale.
 ///
 /// ```
-/// use crm_model::{CsatScale, CsatScore};
+/// use crm_analytics::model::{CsatScale, CsatScore};
 /// let s = CsatScore::new(4, CsatScale::OneToFive)?;
 /// assert!(s.is_satisfied());
 /// assert!(CsatScore::new(6, CsatScale::OneToFive).is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawScaled<CsatScale>", into = "RawScaled<CsatScale>")]
@@ -206,10 +206,10 @@ impl CesVersion {
 /// A CES answer with its version.
 ///
 /// ```
-/// use crm_model::{CesScore, CesVersion};
+/// use crm_analytics::model::{CesScore, CesVersion};
 /// assert!(CesScore::new(7, CesVersion::V2).is_ok());
 /// assert!(CesScore::new(7, CesVersion::V1).is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(try_from = "RawScaled<CesVersion>", into = "RawScaled<CesVersion>")]

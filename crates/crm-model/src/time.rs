@@ -10,8 +10,8 @@
 //! ```
 //!
 //! ```
-//! use chrono::NaiveDate;
-//! use crm_model::TimeUnit;
+//! use crm_analytics::model::chrono::NaiveDate;
+//! use crm_analytics::model::TimeUnit;
 //! let d = |y, m, d| NaiveDate::from_ymd_opt(y, m, d).unwrap();
 //! assert_eq!(TimeUnit::Week.elapsed(d(1997, 1, 1), d(1997, 1, 15)), 2.0);
 //! assert_eq!(TimeUnit::Month.elapsed(d(2024, 1, 31), d(2024, 2, 29)), 1.0); // end-of-month clamps
@@ -215,13 +215,13 @@ impl FromStr for TimeUnit {
 /// A half-open date range `[start, end)`: `start` is inside, `end` is the first day after.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use crm_model::Period;
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::Period;
 /// let d = |m, d| NaiveDate::from_ymd_opt(2024, m, d).unwrap();
 /// let q1 = Period::new(d(1, 1), d(4, 1))?;
 /// assert!(q1.contains(d(3, 31)) && !q1.contains(d(4, 1)));
 /// assert_eq!(q1.days(), 91);
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
 #[serde(try_from = "RawPeriod")]

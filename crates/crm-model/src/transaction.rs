@@ -50,9 +50,9 @@ pub struct TransactionDetails {
 /// (purchase) or went back (refund, return). [`Transaction::signed_amount`] gives the net effect.
 ///
 /// ```
-/// use chrono::NaiveDate;
-/// use rust_decimal::Decimal;
-/// use crm_model::{CustomerKey, Transaction, TransactionKind};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{CustomerKey, Transaction, TransactionKind};
 /// let day = NaiveDate::from_ymd_opt(2024, 5, 1).unwrap();
 /// let t = Transaction::purchase(CustomerKey::from_index(0), day, Decimal::new(1999, 2))?
 ///     .with_order_id("SO-1")
@@ -61,7 +61,7 @@ pub struct TransactionDetails {
 /// let r = Transaction::new(CustomerKey::from_index(0), day, Decimal::new(500, 2), TransactionKind::Return)?;
 /// assert_eq!(r.signed_amount().to_string(), "-5.00");
 /// assert!(Transaction::purchase(CustomerKey::from_index(0), day, Decimal::new(-1, 0)).is_err());
-/// # Ok::<(), crm_model::ModelError>(())
+/// # Ok::<(), crm_analytics::model::ModelError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(try_from = "TransactionRecord", into = "TransactionRecord")]

@@ -1,5 +1,8 @@
 //! `crm report`: one overview of whatever inputs are given.
 //!
+//! Facade module: `crm_report` = `crm_analytics::report`. Depend on `crm-analytics` and use
+//! `crm_analytics::report::...`, or on this crate alone for a smaller tree.
+//!
 //! - [`model`]: the view-model (plain serde structs), the contract between the builder and the
 //!   renderers;
 //! - [`build`]: turns the loaded inputs into a [`model::Report`];

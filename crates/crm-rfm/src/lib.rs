@@ -1,5 +1,8 @@
 //! # crm-rfm
 //!
+//! Facade module: `crm_rfm` = `crm_analytics::rfm`. Depend on `crm-analytics` and use
+//! `crm_analytics::rfm::...`, or on this crate alone for a smaller tree.
+//!
 //! RFM (recency, frequency, monetary) analysis: per-customer values from transactions, n-tile
 //! scores with an explicit tie policy, cut points fitted on one population and applied to
 //! another, segment maps as data, and a per-segment report.
@@ -50,10 +53,10 @@
 //! ## Pipeline
 //!
 //! ```
-//! use crm_model::chrono::NaiveDate;
-//! use crm_model::rust_decimal::Decimal;
-//! use crm_model::{CustomerInterner, Transaction};
-//! use crm_rfm::{analyze, rfm_values, RfmOptions, SegmentMap, TiePolicy};
+//! use crm_analytics::model::chrono::NaiveDate;
+//! use crm_analytics::model::rust_decimal::Decimal;
+//! use crm_analytics::model::{CustomerInterner, Transaction};
+//! use crm_analytics::rfm::{analyze, rfm_values, RfmOptions, SegmentMap, TiePolicy};
 //!
 //! let mut ids = CustomerInterner::new();
 //! let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();

@@ -83,10 +83,10 @@ impl RfmRows {
 /// As [`crate::score`] and [`SegmentMap::compile`].
 ///
 /// ```
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
-/// use crm_model::{CustomerInterner, Transaction};
-/// use crm_rfm::{analyze_rows, rfm_values, RfmOptions, SegmentMap, TiePolicy};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{CustomerInterner, Transaction};
+/// use crm_analytics::rfm::{analyze_rows, rfm_values, RfmOptions, SegmentMap, TiePolicy};
 ///
 /// let mut ids = CustomerInterner::new();
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();

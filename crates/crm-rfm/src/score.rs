@@ -106,10 +106,10 @@ pub enum TiePolicy {
 /// [`CutPoints`] and validates when read back.
 ///
 /// ```
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
-/// use crm_model::CustomerKey;
-/// use crm_rfm::{RfmModel, RfmScore, RfmValues};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::CustomerKey;
+/// use crm_analytics::rfm::{RfmModel, RfmScore, RfmValues};
 /// let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
 /// // Reference population: recency 10, 20, ..., 100 days; frequency 1..=10; spend 10..=100.
 /// let pop: Vec<RfmValues> = (1..=10u32)
@@ -131,7 +131,7 @@ pub enum TiePolicy {
 /// // Stored as JSON and read back.
 /// let json = serde_json::to_string(&model).unwrap();
 /// assert_eq!(serde_json::from_str::<RfmModel>(&json).unwrap(), model);
-/// # Ok::<(), crm_rfm::RfmError>(())
+/// # Ok::<(), crm_analytics::rfm::RfmError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(try_from = "CutPoints", into = "CutPoints")]
@@ -486,10 +486,10 @@ fn quantile_cuts(v: &mut [f64], n: u8) -> Vec<f64> {
 /// Scores every customer with `bins` levels under a tie policy (see [`TiePolicy`]).
 ///
 /// ```
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
-/// use crm_model::CustomerKey;
-/// use crm_rfm::{score, RfmValues, TiePolicy};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::CustomerKey;
+/// use crm_analytics::rfm::{score, RfmValues, TiePolicy};
 /// let day = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap();
 /// let v = |i: u32, f: u32| RfmValues {
 ///     customer: CustomerKey::from_index(i),
@@ -509,7 +509,7 @@ fn quantile_cuts(v: &mut [f64], n: u8) -> Vec<f64> {
 /// assert_eq!(s.iter().map(|s| s.f).collect::<Vec<_>>(), vec![1, 1, 2, 2]);
 /// // Equal recency everywhere: value-based gives all the top score.
 /// assert!(score(&pop, 2, &TiePolicy::ValueBased)?.iter().all(|s| s.r == 2));
-/// # Ok::<(), crm_rfm::RfmError>(())
+/// # Ok::<(), crm_analytics::rfm::RfmError>(())
 /// ```
 ///
 /// The scores are parallel to `values` (`score(values, ..)[i]` is `values[i]`'s): the low-level

@@ -297,7 +297,7 @@ fn cell(bins: u8, s: &RfmScore) -> usize {
 /// A compiled [`SegmentMap`]: one table lookup per customer.
 ///
 /// ```
-/// use crm_rfm::{RfmScore, SegmentMap};
+/// use crm_analytics::rfm::{RfmScore, SegmentMap};
 /// let seg = SegmentMap::standard().compile(5)?;
 /// let s = |r, f, m| RfmScore { r, f, m };
 /// assert_eq!(seg.name_of(&s(5, 5, 1)), "Champions");
@@ -306,7 +306,7 @@ fn cell(bins: u8, s: &RfmScore) -> usize {
 /// let lost = SegmentMap::with_lost().compile(5)?;
 /// assert_eq!(lost.name_of(&s(1, 1, 1)), "Lost");
 /// assert_eq!(lost.name_of(&s(1, 1, 4)), "Hibernating");
-/// # Ok::<(), crm_rfm::RfmError>(())
+/// # Ok::<(), crm_analytics::rfm::RfmError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Segmenter {

@@ -155,10 +155,10 @@ const BATCH: usize = 32;
 /// key buckets (same result as pushing row by row).
 ///
 /// ```
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
-/// use crm_model::{CustomerKey, SameDayPurchases};
-/// use crm_rfm::{MonetaryValue, RfmAccumulator};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{CustomerKey, SameDayPurchases};
+/// use crm_analytics::rfm::{MonetaryValue, RfmAccumulator};
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let (a, b) = (CustomerKey::from_index(0), CustomerKey::from_index(1));
 /// let mut left = RfmAccumulator::new(SameDayPurchases::Separate);
@@ -173,7 +173,7 @@ const BATCH: usize = 32;
 /// let v = &t.customers[0];
 /// assert_eq!((v.recency_days, v.frequency, v.monetary), (1, 2, Decimal::new(2500, 2)));
 /// assert_eq!(t.customers[1].recency_days, 30);
-/// # Ok::<(), crm_rfm::RfmError>(())
+/// # Ok::<(), crm_analytics::rfm::RfmError>(())
 /// ```
 #[derive(Debug, Clone)]
 pub struct RfmAccumulator {
@@ -1116,10 +1116,10 @@ fn distinct_days(days: &[(u32, NaiveDate)], keys: usize) -> Result<Vec<u32>> {
 /// The result does not depend on the order of `transactions`.
 ///
 /// ```
-/// use crm_model::chrono::NaiveDate;
-/// use crm_model::rust_decimal::Decimal;
-/// use crm_model::{CustomerKey, SameDayPurchases, Transaction};
-/// use crm_rfm::{rfm_values, MonetaryValue, RfmOptions};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{CustomerKey, SameDayPurchases, Transaction};
+/// use crm_analytics::rfm::{rfm_values, MonetaryValue, RfmOptions};
 /// let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
 /// let c = CustomerKey::from_index(0);
 /// let tx = [
@@ -1136,7 +1136,7 @@ fn distinct_days(days: &[(u32, NaiveDate)], keys: usize) -> Result<Vec<u32>> {
 ///     .monetary(MonetaryValue::MeanPerPurchase);
 /// let v = &rfm_values(&tx, &o)?.customers[0];
 /// assert_eq!((v.frequency, v.monetary), (2, Decimal::new(2250, 2)));
-/// # Ok::<(), crm_rfm::RfmError>(())
+/// # Ok::<(), crm_analytics::rfm::RfmError>(())
 /// ```
 ///
 /// # Errors
