@@ -40,3 +40,16 @@ pub fn write_err(path: Option<&PathBuf>) -> impl Fn(std::io::Error) -> CliError 
 }
 
 pub use crm_analytics::report::text::{num, table};
+
+/// When `path` names a Parquet file (`.parquet`, any case), writes `rows` to it as a Parquet
+/// table (one column per field) and returns true; otherwise writes nothing and returns false.
+pub fn parquet<T: serde::Serialize>(path: Option<&PathBuf>, rows: &[T]) -> CliResult<bool> {
+    use crm_analytics::io::{OutputFormat, write_table};
+    match path {
+        Some(p) if OutputFormat::from_path(p) == Some(OutputFormat::Parquet) => {
+            write_table(p, OutputFormat::Parquet, rows)?;
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}

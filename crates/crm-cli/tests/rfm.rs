@@ -402,3 +402,75 @@ fn gbk_and_decimal_comma_files() {
     let e = err(&run(&[], &comma));
     assert!(e.contains("try --delimiter semicolon"), "{e}");
 }
+
+/// Parquet in and out: a `.parquet` transaction file reads like its CSV copy, and
+/// `--output x.parquet` writes the per-customer rows as a Parquet table.
+#[test]
+fn parquet_input_and_output() {
+    use crm_analytics::io::{ReadOptions, Table, TransactionColumns, load_transactions};
+    let dir = tempfile::tempdir().unwrap();
+    let csv = dir.path().join("tx.csv");
+    std::fs::write(
+        &csv,
+        "customer_id,date,amount\n1,2024-01-05,10.50\n2,2024-02-01,3\n1,2024-03-01,7\n3,2024-03-02,-2\n",
+    )
+    .unwrap();
+    // A Parquet copy, written by the library's writer from the loaded rows.
+    #[derive(serde::Serialize)]
+    struct Tx {
+        customer_id: u64,
+        date: String,
+        amount: String,
+    }
+    let loaded = load_transactions(
+        &csv,
+        &TransactionColumns::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
+    let rows: Vec<Tx> = loaded
+        .transactions
+        .iter()
+        .map(|t| Tx {
+            customer_id: loaded
+                .ids
+                .id(t.customer())
+                .unwrap()
+                .to_string()
+                .parse()
+                .unwrap(),
+            date: t.date().to_string(),
+            amount: t.signed_amount().to_string(),
+        })
+        .collect();
+    let pq = dir.path().join("tx.parquet");
+    crm_analytics::io::write_table(&pq, crm_analytics::io::OutputFormat::Parquet, &rows).unwrap();
+    let run = |input: &std::path::Path, extra: &[&str]| {
+        let out = crm()
+            .args(["rfm", "--as-of", "2024-03-31", "--transactions"])
+            .arg(input)
+            .args(extra)
+            .output()
+            .unwrap();
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        out.stdout
+    };
+    assert_eq!(run(&csv, &[]), run(&pq, &[]));
+    let out = dir.path().join("rfm.parquet");
+    assert!(run(&csv, &["--output", out.to_str().unwrap()]).is_empty());
+    let mut t = Table::open(&out, &ReadOptions::default()).unwrap();
+    let seg = t.column("segment").unwrap();
+    let id = t.column("customer_id").unwrap();
+    let mut got = Vec::new();
+    t.for_each(|r| {
+        got.push((r.get(id).to_string(), r.get(seg).to_string()));
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(got.len(), 2); // customer 3 only returned goods: not an RFM customer
+    assert_eq!(got[0].0, "1");
+}

@@ -78,7 +78,7 @@ pub struct ScoreArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -324,6 +324,9 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
             rows
         }
     };
+    if output::parquet(a.output.as_ref(), &rows)? {
+        return Ok(());
+    }
     let out_path = a.output.as_ref();
     let mut w = output::open(out_path)?;
     let werr = output::write_err(out_path);

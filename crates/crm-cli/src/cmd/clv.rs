@@ -170,7 +170,7 @@ pub struct PredictArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -716,6 +716,9 @@ fn predict_bgbb(
 }
 
 fn write_predictions(a: &PredictArgs, out: &[PredRow]) -> CliResult<()> {
+    if output::parquet(a.output.as_ref(), out)? {
+        return Ok(());
+    }
     let out_path = a.output.as_ref();
     let mut w = output::open(out_path)?;
     let werr = output::write_err(out_path);

@@ -94,7 +94,7 @@ pub struct RfmArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -223,14 +223,22 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     let res =
         analyze(&values, a.bins, &ties, &map).map_err(|e| CliError::Library(e.to_string()))?;
     drop(seg);
-    let out_path = a.output.as_ref();
-    let mut w = output::open(out_path)?;
-    let werr = output::write_err(out_path);
     let rows = Rows {
         values: &values,
         res: &res,
         ids: &ids,
     };
+    if !a.report_only && output::parquet(a.output.as_ref(), &rows.json())? {
+        if let Some(rp) = &a.report_output {
+            let mut rw = output::open(Some(rp))?;
+            write_report(&mut rw, a.format, &res.report).map_err(output::write_err(Some(rp)))?;
+            rw.flush().map_err(output::write_err(Some(rp)))?;
+        }
+        return Ok(());
+    }
+    let out_path = a.output.as_ref();
+    let mut w = output::open(out_path)?;
+    let werr = output::write_err(out_path);
     if a.report_only {
         write_report(&mut w, a.format, &res.report).map_err(&werr)?;
     } else if let Some(rp) = &a.report_output {

@@ -66,7 +66,7 @@ pub struct SummaryArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
-    /// Write to this file instead of stdout.
+    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
     #[command(flatten)]
@@ -217,6 +217,9 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
         eprintln!(
             "note: {first_in_holdout} customer(s) first bought in the holdout window and are not summarised"
         );
+    }
+    if output::parquet(a.output.as_ref(), &rows)? {
+        return Ok(());
     }
     let out_path = a.output.as_ref();
     let mut w = output::open(out_path)?;
