@@ -43,6 +43,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let secs = t1.elapsed().as_secs_f64();
     let m = evaluate_clusters(&r.clustering.labels, &data.entity)?;
     let pc = pairs_completeness(&r.pairs, &data.entity);
+    // `None` only when every cluster is a group of exact duplicates.
+    let Some(model) = r.model.as_ref() else {
+        println!("no model trained: every cluster is a group of exact duplicates");
+        return Ok(());
+    };
     println!(
         "dedup of {n} records: {secs:.2} s; candidate pairs {} (reduction ratio {:.6}); skipped rules {:?}",
         r.blocking.candidate_pairs,
@@ -51,9 +56,9 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     );
     println!(
         "pairs per rule {:?}; prior {:.5}",
-        r.blocking.pairs_per_rule, r.model.prior
+        r.blocking.pairs_per_rule, model.prior
     );
-    for f in &r.model.fields {
+    for f in &model.fields {
         let w: Vec<String> = (0..4)
             .map(|l| format!("{:.2}", (f.m[l] / f.u[l]).log2()))
             .collect();

@@ -51,6 +51,35 @@ pub enum DedupError {
         /// 0-based position of the repeat.
         second: usize,
     },
+    /// No model was trained (every cluster consists of exact duplicates), so a pair cannot be
+    /// explained by one.
+    #[error(
+        "no match model was trained: after folding exact duplicates fewer than two distinct records (or no candidate pair) remained"
+    )]
+    NoModel,
+    /// One source of a linkage has no records.
+    #[error("the {0} source has no records: nothing to link")]
+    EmptySource(&'static str),
+    /// A record id appears twice in one input of an evaluation.
+    #[error("{}: record id {id:?} appears twice (rows {first} and {second})", input.as_str())]
+    DuplicateEvalId {
+        /// The input (clusters or truth).
+        input: crate::eval::EvalInput,
+        /// The id.
+        id: String,
+        /// 0-based row of its first occurrence.
+        first: usize,
+        /// 0-based row of the repeat.
+        second: usize,
+    },
+    /// A clustered record has no truth row.
+    #[error("clusters: record id {id:?} (row {index}) has no truth row")]
+    MissingTruth {
+        /// The id.
+        id: String,
+        /// 0-based row in the clusters input.
+        index: usize,
+    },
     /// No candidate pair survived blocking, so no model can be trained.
     #[error("blocking produced no candidate pairs; add or loosen blocking rules")]
     NoCandidatePairs,

@@ -80,6 +80,90 @@ where
     Ok(metrics(tp, pred, true_pairs))
 }
 
+/// Which input of [`evaluate_cluster_rows`] an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EvalInput {
+    /// The `(record id, cluster id)` rows.
+    Clusters,
+    /// The `(record id, entity id)` rows.
+    Truth,
+}
+
+impl EvalInput {
+    /// `"clusters"` or `"truth"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvalInput::Clusters => "clusters",
+            EvalInput::Truth => "truth",
+        }
+    }
+}
+
+/// Pairwise precision, recall and F1 of clusters given as `(record id, cluster id)` rows
+/// against truth given as `(record id, entity id)` rows (the truth may hold more records).
+///
+/// A record id that appears twice in either input is an error, not a pair of a record with
+/// itself (which would count as a true positive); so is a clustered record without truth.
+///
+/// # Errors
+/// [`DedupError::DuplicateEvalId`] naming the input, the id and both 0-based row positions;
+/// [`DedupError::MissingTruth`] naming the id and its row in `clusters`.
+///
+/// ```
+/// use crm_analytics::dedup::eval::evaluate_cluster_rows;
+/// let clusters = [("r1", 0), ("r2", 0), ("r3", 1)];
+/// let truth = [("r1", "a"), ("r2", "a"), ("r3", "b")];
+/// assert_eq!(evaluate_cluster_rows(&clusters, &truth)?.f1, Some(1.0));
+/// let twice = [("r1", 0), ("r1", 0)];
+/// let e = evaluate_cluster_rows(&twice, &truth).unwrap_err();
+/// assert_eq!(e.to_string(), "clusters: record id \"r1\" appears twice (rows 0 and 1)");
+/// # Ok::<(), crm_analytics::dedup::DedupError>(())
+/// ```
+pub fn evaluate_cluster_rows<I, C, E>(clusters: &[(I, C)], truth: &[(I, E)]) -> Result<PairMetrics>
+where
+    I: AsRef<str>,
+    C: std::hash::Hash + Eq,
+    E: std::hash::Hash + Eq,
+{
+    let truth_of = {
+        let mut m: FxHashMap<&str, usize> = FxHashMap::default();
+        for (k, (id, _)) in truth.iter().enumerate() {
+            if let Some(first) = m.insert(id.as_ref(), k) {
+                return Err(DedupError::DuplicateEvalId {
+                    input: EvalInput::Truth,
+                    id: id.as_ref().to_string(),
+                    first,
+                    second: k,
+                });
+            }
+        }
+        m
+    };
+    let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
+    let mut c = Vec::with_capacity(clusters.len());
+    let mut t = Vec::with_capacity(clusters.len());
+    for (k, (id, cl)) in clusters.iter().enumerate() {
+        let id = id.as_ref();
+        if let Some(first) = seen.insert(id, k) {
+            return Err(DedupError::DuplicateEvalId {
+                input: EvalInput::Clusters,
+                id: id.to_string(),
+                first,
+                second: k,
+            });
+        }
+        let Some(e) = truth_of.get(id).and_then(|&p| truth.get(p)) else {
+            return Err(DedupError::MissingTruth {
+                id: id.to_string(),
+                index: k,
+            });
+        };
+        c.push(cl);
+        t.push(&e.1);
+    }
+    evaluate_clusters(&c, &t)
+}
+
 /// Metrics from counts.
 pub fn metrics(tp: u64, predicted: u64, true_pairs: u64) -> PairMetrics {
     let precision = (predicted > 0).then(|| tp as f64 / predicted as f64);

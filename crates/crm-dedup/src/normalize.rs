@@ -60,6 +60,23 @@ fn text_once(s: &str) -> String {
     out
 }
 
+/// Applies `f` until its output no longer changes (at most 8 rounds). The normalisers below
+/// are written to reach their fixed point in one round; this guards the rare inputs where
+/// removing one piece exposes another (a title behind a title, a combining mark meeting its
+/// base letter once the punctuation between them is gone), so that every normaliser is
+/// idempotent: `f(f(x)) == f(x)`.
+fn fixed_point(s: &str, f: impl Fn(&str) -> String) -> String {
+    let mut cur = f(s);
+    for _ in 0..8 {
+        let next = f(&cur);
+        if next == cur {
+            break;
+        }
+        cur = next;
+    }
+    cur
+}
+
 /// True for CJK ideographs (the characters of Chinese names and company names).
 pub fn is_cjk(c: char) -> bool {
     matches!(c as u32, 0x3400..=0x4DBF | 0x4E00..=0x9FFF | 0xF900..=0xFAFF | 0x20000..=0x2FA1F)
@@ -101,6 +118,19 @@ pub struct EmailOptions {
 /// assert_eq!(email("not an email", fold), None);
 /// ```
 pub fn email(s: &str, opts: EmailOptions) -> Option<String> {
+    let mut cur = email_once(s, opts)?;
+    for _ in 0..8 {
+        match email_once(&cur, opts) {
+            Some(next) if next != cur => cur = next,
+            Some(_) => break,
+            // a normalised form that is no longer a valid address: not a valid address
+            None => return None,
+        }
+    }
+    Some(cur)
+}
+
+fn email_once(s: &str, opts: EmailOptions) -> Option<String> {
     let t: String = text(s).chars().filter(|c| !c.is_whitespace()).collect();
     let (local, domain) = t.split_once('@')?;
     if local.is_empty() || domain.contains('@') || !domain.contains('.') {
@@ -274,6 +304,10 @@ const EN_SUFFIXES: [&str; 20] = [
 /// assert_eq!(company("Siemens GmbH"), "siemens");
 /// ```
 pub fn company(s: &str) -> String {
+    fixed_point(s, company_once)
+}
+
+fn company_once(s: &str) -> String {
     let mut t = text(s);
     // leading (city)
     loop {
@@ -330,6 +364,10 @@ const TITLES: [&str; 12] = [
 /// assert_eq!(person_name(" 张　三 先生"), "张三");
 /// ```
 pub fn person_name(s: &str) -> String {
+    fixed_point(s, person_name_once)
+}
+
+fn person_name_once(s: &str) -> String {
     let t = text(s);
     let t = match t.split_once(',') {
         Some((a, b)) if !a.trim().is_empty() && !b.trim().is_empty() => {
@@ -337,16 +375,7 @@ pub fn person_name(s: &str) -> String {
         }
         _ => t,
     };
-    let mut t = strip_punct(&t);
-    for title in TITLES {
-        if title.chars().all(is_cjk) {
-            if let Some(rest) = t.strip_suffix(title) {
-                if !rest.trim().is_empty() {
-                    t = rest.trim_end().to_string();
-                }
-            }
-        }
-    }
+    let t = strip_punct(&t);
     let tokens: Vec<&str> = t.split(' ').filter(|w| !w.is_empty()).collect();
     let kept: Vec<&str> = if tokens.len() > 1 {
         tokens
@@ -357,6 +386,8 @@ pub fn person_name(s: &str) -> String {
     } else {
         tokens
     };
+    // Join first (`张 三` is `张三`), then remove CJK titles from the end, repeatedly: a title
+    // split by a space (`王博 士`) or following another (`王博士先生`) is still a title.
     let mut out = String::new();
     for w in &kept {
         let join_cjk =
@@ -365,6 +396,19 @@ pub fn person_name(s: &str) -> String {
             out.push(' ');
         }
         out.push_str(w);
+    }
+    loop {
+        let before = out.len();
+        for title in TITLES.iter().filter(|t| t.chars().all(is_cjk)) {
+            if let Some(rest) = out.strip_suffix(title) {
+                if !rest.trim().is_empty() {
+                    out = rest.trim_end().to_string();
+                }
+            }
+        }
+        if out.len() == before {
+            break;
+        }
     }
     out
 }
@@ -461,6 +505,10 @@ const ADDRESS_ABBREV: [(&str, &str); 30] = [
 /// assert_eq!(address("北京市朝阳区建国路８８号"), "北京市朝阳区建国路88号");
 /// ```
 pub fn address(s: &str) -> String {
+    fixed_point(s, address_once)
+}
+
+fn address_once(s: &str) -> String {
     let t = strip_punct(&text(s));
     t.split(' ')
         .filter(|w| !w.is_empty())
@@ -476,12 +524,14 @@ pub fn address(s: &str) -> String {
 
 /// Normalises a postcode: [`text`] with spaces and hyphens removed (`"sw1a 1aa"` -> `"sw1a1aa"`).
 pub fn postcode(s: &str) -> String {
-    text(s).chars().filter(|c| c.is_alphanumeric()).collect()
+    fixed_point(s, |s| {
+        text(s).chars().filter(|c| c.is_alphanumeric()).collect()
+    })
 }
 
 /// Normalises a free-text or code field: [`text`] with punctuation removed.
 pub fn plain(s: &str) -> String {
-    strip_punct(&text(s))
+    fixed_point(s, |s| strip_punct(&text(s)))
 }
 
 /// Normalises a date to `YYYYMMDD` when it parses (`YYYY-MM-DD`, `YYYY/MM/DD`, `YYYYMMDD`,
@@ -496,6 +546,10 @@ pub fn plain(s: &str) -> String {
 /// assert_eq!(date("19901302"), "19901302"); // invalid month: digits kept
 /// ```
 pub fn date(s: &str) -> String {
+    fixed_point(s, date_once)
+}
+
+fn date_once(s: &str) -> String {
     let t = text(s);
     let parts: Vec<&str> = t
         .split(|c: char| !c.is_ascii_digit())
@@ -577,7 +631,96 @@ mod tests {
         );
     }
 
+    /// Hostile and tricky inputs every normaliser must map to a fixed point.
+    const TARGETED: &[&str] = &[
+        "王博 士",
+        "王博士先生",
+        "王 博 士 先 生",
+        "mr 王先生",
+        "a mr先生",
+        "Dr. 李 博士 ",
+        "张　三　女士",
+        "先生",
+        "mr mr",
+        "Smith, Mr",
+        "，王博士，",
+        "John\u{3000}Smith\u{a0}Jr",
+        "a-\u{301}b",
+        "e\u{301}-\u{301}",
+        "ＡＢＣ（北京）有限公司",
+        "(北京)(上海)有限公司",
+        "acme co ltd inc",
+        "某某 有限 公司",
+        "12 st st",
+        "0086 0086",
+        "00",
+        "+",
+        "1990年2月3日 1990年2月3日",
+        "0001-01-01",
+        "ǅ\u{345}",
+        "ﬃ ß ẞ İ",
+        "\u{1f}\u{7f}\t\r\n",
+        "a@b.c@d",
+        "A..B@x.y",
+        "x@ｘ.ｃｏｍ",
+    ];
+
+    fn check_all(s: &str) -> Result<(), TestCaseError> {
+        let t = text(s);
+        prop_assert_eq!(text(&t), t.clone(), "text {:?}", s);
+        let n = person_name(s);
+        prop_assert_eq!(person_name(&n), n.clone(), "person_name {:?}", s);
+        let c = company(s);
+        prop_assert_eq!(company(&c), c.clone(), "company {:?}", s);
+        let a = address(s);
+        prop_assert_eq!(address(&a), a.clone(), "address {:?}", s);
+        let p = postcode(s);
+        prop_assert_eq!(postcode(&p), p.clone(), "postcode {:?}", s);
+        let d = date(s);
+        prop_assert_eq!(date(&d), d.clone(), "date {:?}", s);
+        let pl = plain(s);
+        prop_assert_eq!(plain(&pl), pl.clone(), "plain {:?}", s);
+        for region in ["CN", "US", "GB", "??"] {
+            if let Some(p) = phone(s, region) {
+                prop_assert_eq!(phone(&p, region), Some(p.clone()), "phone {:?}", s);
+            }
+        }
+        for fold in [false, true] {
+            let o = EmailOptions { fold_gmail: fold };
+            if let Some(e) = email(s, o) {
+                prop_assert_eq!(email(&e, o), Some(e.clone()), "email {:?}", s);
+            }
+        }
+        Ok(())
+    }
+
+    #[test]
+    fn idempotent_targeted() {
+        for s in TARGETED {
+            check_all(s).unwrap();
+        }
+        assert_eq!(person_name("王博 士"), "王");
+        assert_eq!(person_name("王博士先生"), "王");
+    }
+
     proptest! {
+        /// Arbitrary Unicode (any scalar value, controls included).
+        #[test]
+        fn idempotent_any_unicode(s in any::<String>()) {
+            check_all(&s)?;
+        }
+
+        /// Targeted strings glued to arbitrary ones, mixed scripts and whitespace variants.
+        #[test]
+        fn idempotent_mixed(
+            a in prop::sample::select(TARGETED),
+            b in "[\\p{Han}\\p{Latin}\\p{Cyrillic}\\p{Arabic}\\p{Mn} \u{3000}\u{a0}\t,.()（）@+0-9-]{0,16}",
+            c in prop::sample::select(TARGETED),
+        ) {
+            check_all(&format!("{a}{b}{c}"))?;
+            check_all(&format!("{b} {a}"))?;
+        }
+
         /// The fast path never contradicts libphonenumber on a number libphonenumber accepts.
         #[test]
         fn fast_path_agrees(m in "1[3-9][0-9]{9}", n in "[2-9][02-9][0-9][2-9][02-9][0-9]{5}") {

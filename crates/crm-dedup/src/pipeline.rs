@@ -11,7 +11,7 @@ use crate::error::{DedupError, Result};
 use crate::model::{
     Comparisons, EmOptions, Explanation, FsModel, compare_pairs, estimate_u, probability, train_em,
 };
-use crate::prepare::{NormalizeOptions, Prepared, prepare};
+use crate::prepare::{ExactGroups, NormalizeOptions, Prepared, prepare};
 use crate::schema::{FieldKind, Record, Schema};
 
 /// Everything that configures a run. [`DedupConfig::new`] gives the documented defaults.
@@ -181,19 +181,31 @@ pub struct ScoredPair {
 }
 
 /// Result of [`deduplicate`].
+///
+/// Exact duplicates (records whose normalised values agree on every field, see
+/// [`ExactGroups`]) are folded into their first record before blocking: blocking, the u sample,
+/// term frequencies, EM, scoring and clustering see each distinct record once, and every
+/// duplicate joins its first record's cluster afterwards. So `pairs`, `scores`, `blocking` and
+/// `clustering.links` count pairs of distinct records only; `exact` says which records were
+/// folded.
 #[derive(Debug, Clone)]
 pub struct DedupResult {
-    /// The normalised data.
+    /// The normalised data (every record; term frequencies counted over distinct records).
     pub prepared: Prepared,
-    /// Blocking counts.
+    /// Exact-duplicate groups (`exact.folded()` records were folded into an earlier one).
+    pub exact: ExactGroups,
+    /// Blocking counts (over distinct records).
     pub blocking: BlockingReport,
-    /// Candidate pairs (positions), aligned with `scores`.
+    /// Candidate pairs (positions in the input), aligned with `scores`.
     pub pairs: Vec<(u32, u32)>,
-    /// The trained model.
-    pub model: FsModel,
+    /// The trained model; `None` when there was nothing to train on because, once exact
+    /// duplicates were folded, fewer than two distinct records or no candidate pair remained
+    /// (every cluster then consists of exact duplicates).
+    pub model: Option<FsModel>,
     /// Scores of the candidate pairs.
     pub scores: Vec<ScoredPair>,
-    /// Clusters.
+    /// Clusters of every record (`labels[i]` for input record `i`); links, refused merges and
+    /// the size cap count distinct records.
     pub clustering: Clustering,
 }
 
@@ -223,7 +235,10 @@ impl DedupResult {
     pub fn explain(&self, a: &str, b: &str) -> Result<Explanation> {
         let i = self.prepared.position(a)?;
         let j = self.prepared.position(b)?;
-        self.model.explain(&self.prepared, i, j)
+        match &self.model {
+            Some(m) => m.explain(&self.prepared, i, j),
+            None => Err(DedupError::NoModel),
+        }
     }
 
     /// Every record's cluster as rows that carry the record's id, in input order (`rows[i]` is
@@ -292,20 +307,11 @@ impl DedupResult {
 
 const CHUNK: usize = 1 << 20;
 
-struct Scored {
-    prepared: Prepared,
-    candidates: crate::blocking::Candidates,
-    model: FsModel,
-    scores: Vec<ScoredPair>,
-}
-
-fn run_scored(
+fn prepare_with_progress(
     records: &[Record],
     config: &DedupConfig,
-    scope: PairScope,
-    model: Option<&FsModel>,
     progress: &mut dyn FnMut(Progress),
-) -> Result<Scored> {
+) -> Result<Prepared> {
     if records.len() < 2 {
         return Err(DedupError::TooFewRecords(records.len()));
     }
@@ -321,13 +327,43 @@ fn run_scored(
         done: n,
         total: n,
     });
+    Ok(prepared)
+}
+
+fn run_scored(
+    records: &[Record],
+    config: &DedupConfig,
+    scope: PairScope,
+    model: Option<&FsModel>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ScoredParts> {
+    let prepared = prepare_with_progress(records, config, progress)?;
+    score_prepared(&prepared, config, scope, model, progress)
+}
+
+struct ScoredParts {
+    candidates: crate::blocking::Candidates,
+    model: FsModel,
+    scores: Vec<ScoredPair>,
+}
+
+fn score_prepared(
+    prepared: &Prepared,
+    config: &DedupConfig,
+    scope: PairScope,
+    model: Option<&FsModel>,
+    progress: &mut dyn FnMut(Progress),
+) -> Result<ScoredParts> {
+    if prepared.len() < 2 {
+        return Err(DedupError::TooFewRecords(prepared.len()));
+    }
     progress(Progress {
         stage: Stage::Block,
         done: 0,
         total: config.blocking.len() as u64,
     });
     let candidates = candidate_pairs(
-        &prepared,
+        prepared,
         &config.schema,
         &config.blocking,
         scope,
@@ -347,7 +383,7 @@ fn run_scored(
             done: (k * CHUNK) as u64,
             total,
         });
-        levels.extend(compare_pairs(&prepared, chunk).levels);
+        levels.extend(compare_pairs(prepared, chunk).levels);
     }
     progress(Progress {
         stage: Stage::Compare,
@@ -366,13 +402,13 @@ fn run_scored(
                 done: 0,
                 total: config.u_sample as u64,
             });
-            let u = estimate_u(&prepared, scope, config.u_sample, config.seed)?;
+            let u = estimate_u(prepared, scope, config.u_sample, config.seed)?;
             progress(Progress {
                 stage: Stage::Train,
                 done: 0,
                 total: config.em.max_iterations as u64,
             });
-            let m = train_em(&prepared, &comps, &u, config.em)?;
+            let m = train_em(prepared, &comps, &u, config.em)?;
             progress(Progress {
                 stage: Stage::Train,
                 done: m.em_iterations as u64,
@@ -386,7 +422,7 @@ fn run_scored(
         done: 0,
         total,
     });
-    let weights = model.score(&prepared, pairs, &comps);
+    let weights = model.score(prepared, pairs, &comps);
     let scores = pairs
         .iter()
         .zip(&weights)
@@ -397,8 +433,7 @@ fn run_scored(
             probability: probability(w),
         })
         .collect();
-    Ok(Scored {
-        prepared,
+    Ok(ScoredParts {
         candidates,
         model,
         scores,
@@ -407,30 +442,115 @@ fn run_scored(
 
 /// Deduplicates `records`: trains an unsupervised Fellegi-Sunter model on them and clusters.
 /// `progress` is called at the start and end of every stage and every 2^20 compared pairs.
+///
+/// Exact duplicates are folded first (see [`DedupResult`]): any number of identical records
+/// forms one cluster, costs one record's work, and cannot make its own values look common
+/// (term frequencies and the u sample count distinct records).
+///
+/// # Errors
+/// [`DedupError::TooFewRecords`] for fewer than two records; errors of normalisation and
+/// blocking; [`DedupError::NoCandidatePairs`] when blocking pairs no two distinct records and
+/// no exact duplicate was found either.
 pub fn deduplicate(
     records: &[Record],
     config: &DedupConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<DedupResult> {
-    let s = run_scored(records, config, PairScope::All, None, progress)?;
+    let mut prepared = prepare_with_progress(records, config, progress)?;
+    let exact = prepared.exact_groups();
+    let distinct_owned;
+    let distinct: &Prepared = if exact.folded() == 0 {
+        &prepared
+    } else {
+        distinct_owned = prepared.select(&exact.representatives);
+        &distinct_owned
+    };
+    let scored = match score_prepared(distinct, config, PairScope::All, None, progress) {
+        Ok(s) => Some(s),
+        Err(DedupError::TooFewRecords(_) | DedupError::NoCandidatePairs) if exact.folded() > 0 => {
+            None
+        }
+        Err(e) => return Err(e),
+    };
     progress(Progress {
         stage: Stage::Cluster,
         done: 0,
         total: 1,
     });
-    let edges: Vec<(u32, u32, f64)> = s.scores.iter().map(|p| (p.i, p.j, p.probability)).collect();
-    let clustering = cluster(records.len(), &edges, config.cluster)?;
+    let reps = &exact.representatives;
+    let to_input = |p: u32| reps.get(p as usize).map_or(p, |&r| r as u32);
+    let (blocking, pairs, model, scores, edges) = match scored {
+        Some(s) => {
+            let edges: Vec<(u32, u32, f64)> =
+                s.scores.iter().map(|p| (p.i, p.j, p.probability)).collect();
+            let pairs = s
+                .candidates
+                .pairs
+                .iter()
+                .map(|&(i, j)| (to_input(i), to_input(j)))
+                .collect();
+            let scores = s
+                .scores
+                .iter()
+                .map(|p| ScoredPair {
+                    i: to_input(p.i),
+                    j: to_input(p.j),
+                    ..*p
+                })
+                .collect();
+            (s.candidates.report, pairs, Some(s.model), scores, edges)
+        }
+        None => {
+            let total_pairs = (reps.len() as u64) * (reps.len() as u64).saturating_sub(1) / 2;
+            let report = BlockingReport {
+                candidate_pairs: 0,
+                total_pairs,
+                reduction_ratio: (total_pairs > 0).then_some(1.0),
+                pairs_per_rule: vec![0; config.blocking.len()],
+                oversized_blocks: vec![0; config.blocking.len()],
+                skipped_rules: Vec::new(),
+            };
+            (report, Vec::new(), None, Vec::new(), Vec::new())
+        }
+    };
+    let distinct_clusters = cluster(reps.len(), &edges, config.cluster)?;
+    // Representatives are the first record of their group and ascending, so labels numbered in
+    // order of first representative are numbered in order of first record.
+    let labels: Vec<u32> = exact
+        .group
+        .iter()
+        .map(|&g| {
+            distinct_clusters
+                .labels
+                .get(g as usize)
+                .copied()
+                .unwrap_or(0)
+        })
+        .collect();
+    let clustering = Clustering {
+        labels,
+        ..distinct_clusters
+    };
+    // Term frequencies of the whole data set as the model saw them: over distinct records.
+    if exact.folded() > 0 {
+        let counted = prepared.select(reps);
+        for (f, d) in prepared.fields.iter_mut().zip(counted.fields) {
+            f.counts = d.counts;
+            f.non_missing = d.non_missing;
+        }
+    }
     progress(Progress {
         stage: Stage::Cluster,
         done: 1,
         total: 1,
     });
     Ok(DedupResult {
-        prepared: s.prepared,
-        blocking: s.candidates.report,
-        pairs: s.candidates.pairs,
-        model: s.model,
-        scores: s.scores,
+        prepared,
+        exact,
+        blocking,
+        pairs,
+        model,
+        scores,
         clustering,
     })
 }
@@ -460,12 +580,26 @@ pub struct LinkResult {
 /// Links two sources with the same schema: only left-right pairs are blocked, sampled for u and
 /// scored; pairs with probability `>= config.cluster.threshold` are returned. Ids need only be
 /// unique within each source.
+///
+/// Exact duplicates within one source are folded into their first record before blocking (as
+/// in [`deduplicate`]) and expanded afterwards: a link found for a record holds for each of its
+/// copies, so the links still cover every left-right pair of records.
+///
+/// # Errors
+/// [`DedupError::EmptySource`] when either source has no record; errors of normalisation,
+/// blocking and training.
 pub fn link(
     left: &[Record],
     right: &[Record],
     config: &DedupConfig,
     progress: &mut dyn FnMut(Progress),
 ) -> Result<LinkResult> {
+    if left.is_empty() {
+        return Err(DedupError::EmptySource("left"));
+    }
+    if right.is_empty() {
+        return Err(DedupError::EmptySource("right"));
+    }
     let mut all: Vec<Record> = Vec::with_capacity(left.len() + right.len());
     for (tag, side) in [("L", left), ("R", right)] {
         for r in side {
@@ -474,28 +608,60 @@ pub fn link(
             all.push(r);
         }
     }
-    let s = run_scored(&all, config, PairScope::Cross(left.len()), None, progress)?;
     let split = left.len();
-    let links = s
+    let prepared = prepare_with_progress(&all, config, progress)?;
+    let exact = prepared.exact_groups_split(split);
+    let reps = &exact.representatives;
+    let distinct = prepared.select(reps);
+    let distinct_split = reps.iter().take_while(|&&r| r < split).count();
+    let s = score_prepared(
+        &distinct,
+        config,
+        PairScope::Cross(distinct_split),
+        None,
+        progress,
+    )?;
+    // members of each group, in input order
+    let mut members: Vec<Vec<usize>> = vec![Vec::new(); reps.len()];
+    for (i, &g) in exact.group.iter().enumerate() {
+        if let Some(m) = members.get_mut(g as usize) {
+            m.push(i);
+        }
+    }
+    let mut links = Vec::new();
+    for p in s
         .scores
         .iter()
         .filter(|p| p.probability >= config.cluster.threshold)
-        .filter_map(|p| {
-            let (a, b) = (p.i as usize, p.j as usize);
-            let (l, r) = if a < split {
-                (a, b - split)
-            } else {
-                (b, a - split)
-            };
-            Some(Link {
-                left_id: left.get(l)?.id.clone(),
-                right_id: right.get(r)?.id.clone(),
-                probability: p.probability,
-            })
-        })
-        .collect();
+    {
+        let (a, b) = (p.i as usize, p.j as usize);
+        let (l, r) = if a < distinct_split { (a, b) } else { (b, a) };
+        let (Some(ls), Some(rs)) = (members.get(l), members.get(r)) else {
+            continue;
+        };
+        for &li in ls {
+            for &ri in rs {
+                let (Some(lr), Some(rr)) = (
+                    left.get(li),
+                    ri.checked_sub(split).and_then(|k| right.get(k)),
+                ) else {
+                    continue;
+                };
+                links.push((
+                    li,
+                    ri,
+                    Link {
+                        left_id: lr.id.clone(),
+                        right_id: rr.id.clone(),
+                        probability: p.probability,
+                    },
+                ));
+            }
+        }
+    }
+    links.sort_by_key(|x| (x.0, x.1));
     Ok(LinkResult {
-        links,
+        links: links.into_iter().map(|x| x.2).collect(),
         model: s.model,
         blocking: s.candidates.report,
     })
@@ -552,7 +718,8 @@ pub struct IncrementalMatch {
 ///     Record::new("n1", ["Peter Pan", "+44 20 7946 0000", "peter@pan.uk"]),
 ///     Record::new("n2", ["张伟", "13812345678", "zhangwei@example.com"]),
 /// ];
-/// let m = match_incremental(&old, &stable, &new, &r.model, &config)?;
+/// let model = r.model.as_ref().ok_or(crm_analytics::dedup::DedupError::NoModel)?;
+/// let m = match_incremental(&old, &stable, &new, model, &config)?;
 /// // n1 matches nobody: a fresh id after the largest existing one (103).
 /// assert_eq!((m[0].record_id.as_str(), m[0].cluster, m[0].joined_existing), ("n1", 104, false));
 /// // n2 is c1 again: it joins c1's cluster.

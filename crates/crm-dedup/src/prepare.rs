@@ -282,3 +282,97 @@ pub fn prepare(schema: &Schema, records: &[Record], opts: &NormalizeOptions) -> 
         fields,
     })
 }
+
+/// Exact duplicates: records whose normalised values agree on every field.
+///
+/// `representatives` are the positions of the first record of every group, in input order;
+/// `group[i]` is the index (into `representatives`) of record `i`'s group. A record takes part
+/// only when at least half of the fields (and at least one) have a value: sparse records that
+/// happen to agree on one or two values are left to the model.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExactGroups {
+    /// Position of the first record of each group, ascending.
+    pub representatives: Vec<usize>,
+    /// Group of each record (an index into `representatives`).
+    pub group: Vec<u32>,
+}
+
+impl ExactGroups {
+    /// Number of records folded into another record's group (records minus groups).
+    pub fn folded(&self) -> usize {
+        self.group.len() - self.representatives.len()
+    }
+}
+
+impl Prepared {
+    /// Groups exact duplicates (identical normalised records, see [`ExactGroups`]).
+    pub fn exact_groups(&self) -> ExactGroups {
+        self.exact_groups_split(0)
+    }
+
+    /// [`Prepared::exact_groups`] where records before `split` and records from `split` on
+    /// never share a group (the two sources of a linkage).
+    pub(crate) fn exact_groups_split(&self, split: usize) -> ExactGroups {
+        let n = self.len();
+        let nf = self.fields.len();
+        let mut seen: FxHashMap<Vec<u32>, u32> = FxHashMap::default();
+        let mut representatives = Vec::new();
+        let mut group = Vec::with_capacity(n);
+        for i in 0..n {
+            let mut key: Vec<u32> = self
+                .fields
+                .iter()
+                .map(|f| f.value_id.get(i).copied().unwrap_or(0))
+                .collect();
+            let present = key.iter().filter(|&&v| v != 0).count();
+            key.push(u32::from(i >= split));
+            let eligible = present > 0 && 2 * present >= nf;
+            let next = representatives.len() as u32;
+            let g = if eligible {
+                *seen.entry(key).or_insert(next)
+            } else {
+                next
+            };
+            if g == next {
+                representatives.push(i);
+            }
+            group.push(g);
+        }
+        ExactGroups {
+            representatives,
+            group,
+        }
+    }
+
+    /// The records at `rows` (positions, in the given order) as a data set of their own. Value
+    /// ids are kept; value counts (and so term frequencies) are recounted over `rows`.
+    pub(crate) fn select(&self, rows: &[usize]) -> Prepared {
+        let fields = self
+            .fields
+            .iter()
+            .map(|f| {
+                let pick = |v: &Vec<String>| rows.iter().map(|&i| v[i].clone()).collect();
+                let value_id: Vec<u32> = rows.iter().map(|&i| f.value_id[i]).collect();
+                let mut counts = vec![0u32; f.counts.len()];
+                for &v in &value_id {
+                    counts[v as usize] += 1;
+                }
+                let non_missing = value_id.len() - counts[0] as usize;
+                let keys: Vec<String> = pick(&f.keys);
+                PreparedField {
+                    spec: f.spec.clone(),
+                    values: pick(&f.values),
+                    alternatives: f.alternatives && keys.iter().any(|k| has_alternatives(k)),
+                    keys,
+                    value_id,
+                    counts,
+                    non_missing,
+                }
+            })
+            .collect();
+        Prepared {
+            ids: rows.iter().map(|&i| self.ids[i].clone()).collect(),
+            fields,
+        }
+    }
+}

@@ -52,16 +52,35 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
-/// Formats an `f64` compactly (up to `digits` decimals, trailing zeros removed).
+/// Formats an `f64` compactly (up to `digits` decimals, trailing zeros removed). A value that
+/// rounds to zero prints as `0`, never `-0` (also with `digits == 0`: `num(-0.0, 0)` and
+/// `num(-0.4, 0)` are `"0"`).
 pub fn num(x: f64, digits: usize) -> String {
     if !x.is_finite() {
         return x.to_string();
     }
     let s = format!("{x:.digits$}");
-    if s.contains('.') {
-        let s = s.trim_end_matches('0').trim_end_matches('.');
-        if s == "-0" { "0".into() } else { s.into() }
+    let s = if s.contains('.') {
+        s.trim_end_matches('0').trim_end_matches('.')
     } else {
-        s
+        s.as_str()
+    };
+    if s == "-0" { "0".into() } else { s.into() }
+}
+
+#[cfg(test)]
+mod num_tests {
+    use super::num;
+
+    #[test]
+    fn no_negative_zero() {
+        for d in [0, 1, 2, 4] {
+            assert_eq!(num(-0.0, d), "0");
+            assert_eq!(num(-0.000_01, d), "0");
+        }
+        assert_eq!(num(-0.4, 0), "0");
+        assert_eq!(num(-0.6, 0), "-1");
+        assert_eq!(num(-1.25, 1), "-1.2");
+        assert_eq!(num(3.0, 0), "3");
     }
 }

@@ -5,7 +5,8 @@ use std::io::{IsTerminal, Write};
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
-use crm_analytics::dedup::eval::evaluate_clusters;
+use crm_analytics::dedup::DedupError;
+use crm_analytics::dedup::eval::{EvalInput, evaluate_cluster_rows};
 use crm_analytics::dedup::golden::golden_records;
 use crm_analytics::dedup::phonetic::{PhoneticCode, codes_agree};
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
@@ -326,6 +327,12 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
         r.clustering.links,
         r.clustering.rejected_merges
     );
+    if r.exact.folded() > 0 {
+        eprintln!(
+            "{} records were exact copies (after normalisation) of an earlier record: each joined that record's cluster without being paired again",
+            r.exact.folded()
+        );
+    }
     if let Some(gp) = &a.golden {
         let golden = golden_records(&r.prepared, &loaded.records, &r.clustering.labels, &[]);
         let mut w = output::open(Some(gp))?;
@@ -453,46 +460,64 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
     Ok(())
 }
 
-fn read_pairs(
-    path: &Path,
-    value_col: &str,
-    opts: &InputOptions,
-) -> CliResult<Vec<(String, String)>> {
+/// `(record_id, value)` rows and the line number of each.
+type PairRows = (Vec<(String, String)>, Vec<u64>);
+
+/// `(record_id, value)` rows of `path` with the line number of each.
+fn read_pairs(path: &Path, value_col: &str, opts: &InputOptions) -> CliResult<PairRows> {
     let mut t = Table::open(path, &opts.read())?;
     let ic = t.column("record_id")?;
     let vc = t.column(value_col)?;
-    let mut out = Vec::new();
+    let (mut out, mut lines) = (Vec::new(), Vec::new());
     t.for_each(|row| {
         out.push((row.get(ic).to_string(), row.get(vc).to_string()));
+        lines.push(row.line);
         Ok(())
     })?;
-    Ok(out)
+    Ok((out, lines))
 }
 
 fn evaluate(a: &EvaluateArgs) -> CliResult<()> {
-    let clusters = read_pairs(&a.clusters, "cluster_id", &a.input_opts)?;
-    let truth: HashMap<String, String> = read_pairs(&a.truth, "entity_id", &a.input_opts)?
-        .into_iter()
-        .collect();
-    let mut c = Vec::with_capacity(clusters.len());
-    let mut t = Vec::with_capacity(clusters.len());
-    for (id, cl) in &clusters {
-        let Some(e) = truth.get(id) else {
-            return Err(CliError::input(
+    let (clusters, cluster_lines) = read_pairs(&a.clusters, "cluster_id", &a.input_opts)?;
+    let (truth, truth_lines) = read_pairs(&a.truth, "entity_id", &a.input_opts)?;
+    // The library checks the rows; errors come back with the file and line they are about.
+    let m = evaluate_cluster_rows(&clusters, &truth).map_err(|e| {
+        let line = |lines: &[u64], k: usize| lines.get(k).copied();
+        match &e {
+            DedupError::DuplicateEvalId {
+                input,
+                id,
+                first,
+                second,
+            } => {
+                let (path, lines) = match input {
+                    EvalInput::Clusters => (&a.clusters, &cluster_lines),
+                    EvalInput::Truth => (&a.truth, &truth_lines),
+                };
+                let first_line = line(lines, *first).map_or("?".into(), |l| l.to_string());
+                CliError::input(
+                    path,
+                    line(lines, *second),
+                    Some("record_id"),
+                    format!("record id {id:?} already used on line {first_line}"),
+                )
+            }
+            DedupError::MissingTruth { id, index } => CliError::input(
                 &a.truth,
                 None,
                 Some("record_id"),
-                format!("record {id:?} of the clusters file has no truth row"),
-            ));
-        };
-        c.push(cl.as_str());
-        t.push(e.as_str());
-    }
-    let m = evaluate_clusters(&c, &t).map_err(lib_err)?;
+                format!(
+                    "record {id:?} of the clusters file (line {}) has no truth row",
+                    line(&cluster_lines, *index).map_or("?".into(), |l| l.to_string())
+                ),
+            ),
+            _ => lib_err(e),
+        }
+    })?;
     let f = |x: Option<f64>| x.map_or("-".into(), |v| output::num(v, 4));
     println!(
         "records={} true_pairs={} predicted_pairs={} true_positives={}",
-        c.len(),
+        clusters.len(),
         m.true_pairs,
         m.predicted_pairs,
         m.true_positives
