@@ -69,13 +69,23 @@ fn files(dir: &Path) -> (PathBuf, PathBuf, u64) {
             p
         }
     };
-    let loaded =
-        load_transactions(&csv, &TransactionColumns::default(), &ReadOptions::default()).unwrap();
+    let loaded = load_transactions(
+        &csv,
+        &TransactionColumns::default(),
+        &ReadOptions::default(),
+    )
+    .unwrap();
     let copy: Vec<Row> = loaded
         .transactions
         .iter()
         .map(|t| Row {
-            customer_id: loaded.ids.id(t.customer()).unwrap().to_string().parse().unwrap(),
+            customer_id: loaded
+                .ids
+                .id(t.customer())
+                .unwrap()
+                .to_string()
+                .parse()
+                .unwrap(),
             date: t.date().to_string(),
             amount: t.signed_amount().to_string(),
         })
@@ -109,10 +119,24 @@ fn readers(c: &mut Criterion) {
     g.sample_size(10);
     g.throughput(Throughput::Bytes(bytes));
     g.bench_function("load_transactions_csv", |b| {
-        b.iter(|| black_box(load_transactions(&csv, &cols, &opts).unwrap().transactions.len()))
+        b.iter(|| {
+            black_box(
+                load_transactions(&csv, &cols, &opts)
+                    .unwrap()
+                    .transactions
+                    .len(),
+            )
+        })
     });
     g.bench_function("load_transactions_parquet", |b| {
-        b.iter(|| black_box(load_transactions(&pq, &cols, &opts).unwrap().transactions.len()))
+        b.iter(|| {
+            black_box(
+                load_transactions(&pq, &cols, &opts)
+                    .unwrap()
+                    .transactions
+                    .len(),
+            )
+        })
     });
     for (name, path) in [("fold_rfm_csv", &csv), ("fold_rfm_parquet", &pq)] {
         g.bench_function(name, |b| {

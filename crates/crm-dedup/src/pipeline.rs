@@ -266,9 +266,11 @@ impl DedupResult {
     /// let got: Vec<(&str, u32, usize)> =
     ///     rows.iter().map(|r| (r.record_id.as_str(), r.cluster, r.cluster_size)).collect();
     /// assert_eq!(got, [("c1", 0, 2), ("c2", 0, 2), ("c3", 1, 2), ("c4", 1, 2), ("c5", 2, 1), ("c6", 3, 1)]);
-    /// // The pairs behind them, with ids.
+    /// // The pairs behind them, with ids. c1 and c2 normalise to the same values: they were merged
+    /// // as exact copies before pairing, so only c3-c4 is a scored pair.
     /// let p = r.pair_rows(0.5);
-    /// assert!(p.iter().any(|p| (p.id_i.as_str(), p.id_j.as_str()) == ("c1", "c2") && p.same_cluster));
+    /// assert!(p.iter().any(|p| (p.id_i.as_str(), p.id_j.as_str()) == ("c3", "c4") && p.same_cluster));
+    /// assert!(!p.iter().any(|p| p.id_i == "c1" && p.id_j == "c2"));
     /// assert!(p.iter().all(|p| p.probability >= 0.5));
     /// # Ok::<(), crm_analytics::dedup::DedupError>(())
     /// ```
