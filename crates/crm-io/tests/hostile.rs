@@ -393,3 +393,45 @@ fn whitespace_files_with_invalid_utf8_name_the_line() {
         "{e}"
     );
 }
+
+/// Found by `fuzz/csv_transactions` (input in tests/fuzz-crashes/): csv-core sets a record's
+/// position before it consumes the `\n` of a `\r\n` split across reads, so the sequential reader
+/// (always used for GB18030, whose decoder hands out one line per read; and UTF-8 files at an
+/// 8 KiB buffer boundary) numbers the next record one line short. Open: un-ignore when fixed.
+#[test]
+#[ignore = "open: csv-core line numbers after a split CRLF (fuzz crash)"]
+fn crlf_line_numbers_agree_between_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "tx.csv",
+        b"customer_id,date,amount\r\nA,x,1\r\nB,y,1\r\n",
+    );
+    for encoding in [Encoding::Utf8, Encoding::Gbk] {
+        let o = ReadOptions { encoding, ..skip() };
+        let l = load(&p, &o);
+        assert!(
+            l.skipped.first[0].contains("tx.csv:2: column date"),
+            "{:?}",
+            l.skipped.first
+        );
+        assert!(
+            l.skipped.first[1].contains("tx.csv:3: column date"),
+            "{:?}",
+            l.skipped.first
+        );
+    }
+}
+
+/// Found by `fuzz/parquet_bytes`: a corrupt `ARROW:schema` footer entry panics inside
+/// `arrow-ipc` (convert.rs, unknown date unit) while the metadata is loaded. Open.
+#[cfg(feature = "parquet")]
+#[test]
+#[ignore = "open: arrow-ipc panics on a corrupt embedded Arrow schema (fuzz crash)"]
+fn corrupt_embedded_arrow_schema_is_an_error() {
+    let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-crashes/parquet-arrow-ipc-panic.parquet");
+    assert!(
+        load_transactions(&p, &TransactionColumns::default(), &ReadOptions::default()).is_err()
+    );
+}
