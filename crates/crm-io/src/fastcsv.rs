@@ -233,6 +233,9 @@ pub struct Plan {
     ranges: Vec<(u64, u64)>,
     /// 1-based line number of the first line of the first part.
     first_line: u64,
+    /// Fields a row may have at most ([`crate::table::Table::width`]).
+    width: Option<usize>,
+    has_header: bool,
 }
 
 impl Plan {
@@ -248,7 +251,8 @@ pub fn default_threads() -> usize {
 }
 
 /// Splits `path` (comma, tab or semicolon; the header, if any, already checked with
-/// [`crate::table::Table::open`]) into `threads` parts, or one part below 4 MiB unless `force`.
+/// [`crate::table::Table::open`], whose [`width`](crate::table::Table::width) is `width`) into
+/// `threads` parts, or one part below 4 MiB unless `force`.
 /// `None` when the file needs the sequential reader: a GB18030 file (decoded sequentially), or a
 /// header that holds a quoted field spanning lines. A UTF-8 byte-order mark is skipped.
 pub fn plan(
@@ -256,6 +260,7 @@ pub fn plan(
     opts: &ReadOptions,
     threads: usize,
     force: bool,
+    width: Option<usize>,
 ) -> IoResult<Option<Plan>> {
     let io = |source| IoError::Io {
         file: path.to_path_buf(),
@@ -322,6 +327,8 @@ pub fn plan(
         delim,
         ranges: bounds.windows(2).map(|w| (w[0], w[1])).collect(),
         first_line,
+        width,
+        has_header: opts.has_header,
     }))
 }
 
@@ -339,6 +346,8 @@ pub enum PartEnd {
 pub struct Part {
     path: PathBuf,
     delim: u8,
+    width: Option<usize>,
+    has_header: bool,
     reader: BufReader<File>,
     pos: u64,
     to: u64,
@@ -362,9 +371,19 @@ pub struct Line<'a, const N: usize> {
     body: &'a [u8],
     quoted: Option<&'a csv::StringRecord>,
     delim: u8,
+    /// Fields of the line, and the most it may have (when it has more).
+    too_wide: Option<(usize, usize)>,
+    has_header: bool,
 }
 
 impl<const N: usize> Line<'_, N> {
+    /// The error of a line with more fields than the header (or the first row), as the
+    /// sequential reader reports it; readers check it before parsing the fields.
+    pub fn width_error(&self, path: &Path) -> Option<IoError> {
+        self.too_wide
+            .map(|(n, w)| crate::table::too_wide(path, self.has_header, self.line, n, w))
+    }
+
     /// Do all fields of the line trim to nothing? (The sequential reader skips such rows
     /// silently; a row that fails to parse is checked with this before it counts as an error.)
     pub fn is_blank(&self) -> bool {
@@ -391,6 +410,8 @@ impl Part {
         Ok(Part {
             path: plan.path.clone(),
             delim: plan.delim,
+            width: plan.width,
+            has_header: plan.has_header,
             reader: BufReader::with_capacity(1 << 20, f),
             pos: from,
             to,
@@ -432,6 +453,7 @@ impl Part {
         };
         let body = &self.buf[..len];
         let mut fields: [&[u8]; N] = [b""; N];
+        let mut n = 0;
         let quoted = if body.contains(&b'"') {
             let mut rd = csv::ReaderBuilder::new()
                 .delimiter(self.delim)
@@ -446,18 +468,27 @@ impl Part {
             for (slot, &i) in fields.iter_mut().zip(idx) {
                 *slot = self.quoted.get(i).map_or(b"", str::as_bytes);
             }
+            n = self.quoted.len();
             Some(&self.quoted)
         } else {
             let want = idx.iter().copied().max().unwrap_or(0);
+            // Offset just past the last field split off.
+            let mut end = 0;
             for (i, fld) in body.split(|&c| c == self.delim).enumerate() {
                 for (slot, &j) in fields.iter_mut().zip(idx) {
                     if i == j {
                         *slot = trim(fld);
                     }
                 }
+                end += fld.len() + 1;
+                n = i + 1;
                 if i >= want {
                     break;
                 }
+            }
+            // The fields after the last one needed (when a delimiter followed it) are counted.
+            if let Some(rest) = body.get(end..) {
+                n += 1 + rest.iter().filter(|&&c| c == self.delim).count();
             }
             None
         };
@@ -467,6 +498,8 @@ impl Part {
             body,
             quoted,
             delim: self.delim,
+            too_wide: self.width.filter(|&w| n > w).map(|w| (n, w)),
+            has_header: self.has_header,
         }))
     }
 

@@ -109,9 +109,10 @@ pub fn fold_purchases<S: PurchaseFold>(
         fast_dates: cols.date_format.is_none(),
         amounts: AmountFormat::from(opts),
     };
+    let width = table.width();
     drop(table);
     let threads = parts.unwrap_or_else(fastcsv::default_threads).clamp(1, 8);
-    let Some(plan) = fastcsv::plan(path, opts, threads, false)? else {
+    let Some(plan) = fastcsv::plan(path, opts, threads, false, width)? else {
         return fold_sequential(path, cols, opts, &init);
     };
     let results = fastcsv::read_parts(&plan, opts.skip_invalid, |p| read_part(&spec, &init, p));
@@ -199,7 +200,11 @@ fn read_part<S: PurchaseFold>(
     let mut state = init();
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
     while let Some(l) = p.next(&spec.idx)? {
-        match parse_row(spec, &mut ids, &mut state, l.fields, l.line) {
+        let parsed = match l.width_error(spec.path) {
+            Some(e) => Err(e),
+            None => parse_row(spec, &mut ids, &mut state, l.fields, l.line),
+        };
+        match parsed {
             Ok(Some(x)) => {
                 batch.push(x);
                 if batch.len() == BATCH && flush(spec, &mut ids, &mut state, p, &mut batch) {

@@ -166,7 +166,21 @@ fn open_meta(path: &Path) -> IoResult<ArrowReaderMetadata> {
 }
 
 /// Index of the column `name` (case-insensitive, as CSV headers), with the CSV reader's message.
+/// A schema naming the column twice (case-insensitively) is an error naming it.
 fn find_column(schema: &Schema, file: &Path, at: Option<Position>, name: &str) -> IoResult<usize> {
+    let same = |f: &&std::sync::Arc<arrow_schema::Field>| {
+        f.name().trim().eq_ignore_ascii_case(name.trim())
+    };
+    if schema.fields().iter().filter(same).count() > 1 {
+        return Err(IoError::Input {
+            file: file.to_path_buf(),
+            at,
+            column: Some(name.to_string()),
+            message: "the schema names this column twice (names are compared \
+                      case-insensitively): rename or remove one"
+                .to_string(),
+        });
+    }
     schema
         .fields()
         .iter()

@@ -3,8 +3,10 @@
 //! Every reader reports errors as `FILE:LINE: column C: message` and either stops at the first
 //! malformed row or, with `--skip-invalid`, skips it and counts it.
 
+use std::cell::Cell;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use crate::decode;
 use crate::error::{IoError, IoResult, Position};
@@ -80,6 +82,10 @@ pub struct Table {
     csv: Option<csv::Reader<Box<dyn Read>>>,
     /// Without a header: the first non-blank line (for the delimiter hint of [`Table::column`]).
     first_row: Option<String>,
+    /// Fields a row may have at most: the header's, or without one the first non-blank row's.
+    width: Option<usize>,
+    /// What the quote watcher under the csv reader saw (unterminated quote at the end).
+    quotes: Rc<Cell<QuoteState>>,
     line_no: u64,
     skip_invalid: bool,
     #[cfg(feature = "parquet")]
@@ -196,6 +202,8 @@ impl Table {
             lines: None,
             csv: None,
             first_row: None,
+            width: None,
+            quotes: Rc::default(),
             line_no: 0,
             skip_invalid: opts.skip_invalid,
             #[cfg(feature = "parquet")]
@@ -207,16 +215,18 @@ impl Table {
             t.header = rows.header();
             t.has_header = true;
             t.parquet = Some(rows);
+            t.check_header(None)?;
             return Ok(t);
         }
         let empty = || IoError::input(path, None, None, "file is empty (a header row is required)");
         if let Some(d) = opts.delimiter.byte() {
+            let watched: Box<dyn Read> = Box::new(QuoteWatch::new(source, d, t.quotes.clone()));
             let mut r = csv::ReaderBuilder::new()
                 .delimiter(d)
                 .has_headers(false)
                 .flexible(true)
                 .trim(csv::Trim::All)
-                .from_reader(source);
+                .from_reader(watched);
             if t.has_header {
                 let mut rec = csv::StringRecord::new();
                 let got = r.read_record(&mut rec).map_err(|e| match e.kind() {
@@ -229,8 +239,10 @@ impl Table {
                 if !got {
                     return Err(empty());
                 }
+                t.unclosed_quote(&r)?;
                 t.line_no = rec.position().map_or(1, csv::Position::line);
                 t.header = rec.iter().map(|s| s.trim().to_string()).collect();
+                t.check_header(Some(t.line_no))?;
             }
             t.csv = Some(r);
         } else {
@@ -246,13 +258,86 @@ impl Table {
                 let l = std::str::from_utf8(l)
                     .map_err(|e| t.invalid_text(1, whitespace_field_at(l, e.valid_up_to())))?;
                 t.header = l.split_whitespace().map(str::to_string).collect();
+                t.check_header(Some(1))?;
             }
             t.lines = Some(r);
         }
-        if !t.has_header {
+        if t.has_header {
+            t.width = Some(t.header.len());
+        } else {
             t.first_row = first_row(path, opts.encoding).map_err(io)?;
+            t.width = first_width(path, opts).map_err(io)?;
         }
         Ok(t)
+    }
+
+    /// Fields a data row may have at most: the header's count, or without a header the count of
+    /// the first non-blank row (`None`: no such row, or a Parquet file). Rows with more fields are
+    /// errors (a delimiter inside an unquoted field, as in `Smith, John`, shifts every field after
+    /// it); rows with fewer read their missing trailing cells as empty.
+    pub fn width(&self) -> Option<usize> {
+        if self.is_parquet_table() {
+            None
+        } else {
+            self.width
+        }
+    }
+
+    /// A header naming a column twice (case-insensitively, after trimming; empty names aside) is
+    /// an error naming the column: which of the two a reader would take is a guess.
+    fn check_header(&self, line: Option<u64>) -> IoResult<()> {
+        for (j, h) in self.header.iter().enumerate() {
+            let h = h.trim();
+            if h.is_empty() {
+                continue;
+            }
+            if let Some(i) = self.header[..j]
+                .iter()
+                .position(|e| e.trim().eq_ignore_ascii_case(h))
+            {
+                return Err(IoError::input(
+                    &self.path,
+                    line,
+                    Some(h),
+                    format!(
+                        "the header names this column twice (columns {} and {}; names are \
+                         compared case-insensitively): rename or remove one",
+                        i + 1,
+                        j + 1
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+
+    /// The error for a record of `r` that holds a quote opened and never closed (the csv crate
+    /// reads such a record to the end of the file, swallowing every line after the quote).
+    fn unclosed_quote(&self, r: &csv::Reader<Box<dyn Read>>) -> IoResult<()> {
+        let q = self.quotes.get();
+        match q.open {
+            // The record holding the open quote is the one that ends at the end of the input.
+            Some((line, field)) if q.eof && r.position().byte() >= q.total => {
+                let column = self
+                    .header_name(field)
+                    .filter(|h| !h.is_empty())
+                    .unwrap_or_else(|| (field + 1).to_string());
+                Err(IoError::input(
+                    &self.path,
+                    Some(line),
+                    Some(&column),
+                    "a quoted field opens here and is never closed: the rest of the file would \
+                     be read as one field (close the quote; a quote inside a quoted field is \
+                     written twice, \"\")",
+                ))
+            }
+            _ => Ok(()),
+        }
+    }
+
+    /// The error for a row of `n` fields, wider than the [`width`](Self::width) `w`.
+    fn too_wide(&self, line: u64, n: usize, w: usize) -> IoError {
+        too_wide(&self.path, self.has_header, line, n, w)
     }
 
     fn csv_error(&self, e: &csv::Error) -> IoError {
@@ -413,7 +498,13 @@ impl Table {
         if let Some(mut r) = self.csv.take() {
             let mut rec = csv::StringRecord::new();
             loop {
-                match r.read_record(&mut rec) {
+                let got = r.read_record(&mut rec);
+                if matches!(&got, Ok(true))
+                    || matches!(&got, Err(e) if matches!(e.kind(), csv::ErrorKind::Utf8 { .. }))
+                {
+                    self.unclosed_quote(&r)?;
+                }
+                match got {
                     Ok(false) => break,
                     Ok(true) => {}
                     Err(e) => {
@@ -429,6 +520,10 @@ impl Table {
                 let line = rec.position().map_or(self.line_no + 1, |p| p.line());
                 self.line_no = line;
                 if rec.iter().all(|f| f.trim().is_empty()) {
+                    continue;
+                }
+                if let Some(w) = self.width.filter(|&w| rec.len() > w) {
+                    f(Err(self.too_wide(line, rec.len(), w)))?;
                     continue;
                 }
                 f(Ok(Row {
@@ -458,11 +553,17 @@ impl Table {
             let l = strip_newline(&buf);
             match std::str::from_utf8(l) {
                 Ok(l) if l.trim().is_empty() => {}
-                Ok(l) => f(Ok(Row {
-                    line: self.line_no,
-                    fields: l.split_whitespace().collect(),
-                    at: Position::Line(self.line_no),
-                }))?,
+                Ok(l) => {
+                    let fields: Vec<&str> = l.split_whitespace().collect();
+                    match self.width.filter(|&w| fields.len() > w) {
+                        Some(w) => f(Err(self.too_wide(self.line_no, fields.len(), w)))?,
+                        None => f(Ok(Row {
+                            line: self.line_no,
+                            fields,
+                            at: Position::Line(self.line_no),
+                        }))?,
+                    }
+                }
                 Err(e) => f(Err(self.invalid_text(
                     self.line_no,
                     whitespace_field_at(l, e.valid_up_to()),
@@ -490,4 +591,155 @@ fn first_row(path: &Path, encoding: Encoding) -> std::io::Result<Option<String>>
         }
     }
     Ok(None)
+}
+
+/// The error for a row of `n` fields at `line`, wider than `w` (the header's width, or without a
+/// header the first row's). Shared by the sequential and the parallel readers.
+pub(crate) fn too_wide(path: &Path, has_header: bool, line: u64, n: usize, w: usize) -> IoError {
+    let reference = if has_header {
+        "the header"
+    } else {
+        "the first row"
+    };
+    IoError::input(
+        path,
+        Some(line),
+        Some(&(w + 1).to_string()),
+        format!(
+            "the row has {n} fields but {reference} has {w}: a field holding the delimiter must \
+             be quoted (as in \"Smith, John\")"
+        ),
+    )
+}
+
+/// Width of the first non-blank record of a file without a header (`None`: no such record).
+fn first_width(path: &Path, opts: &ReadOptions) -> std::io::Result<Option<usize>> {
+    let source = decode::open_utf8(path, opts.encoding)?;
+    let blank = |f: &[u8]| std::str::from_utf8(f).is_ok_and(|s| s.trim().is_empty());
+    match opts.delimiter.byte() {
+        Some(d) => {
+            let mut r = csv::ReaderBuilder::new()
+                .delimiter(d)
+                .has_headers(false)
+                .flexible(true)
+                .from_reader(source);
+            let mut rec = csv::ByteRecord::new();
+            // Bounded by the file: every iteration consumes a record.
+            loop {
+                match r.read_byte_record(&mut rec) {
+                    Ok(true) if rec.iter().all(blank) => {}
+                    Ok(true) => return Ok(Some(rec.len())),
+                    Ok(false) => return Ok(None),
+                    Err(e) => {
+                        return Err(std::io::Error::new(std::io::ErrorKind::InvalidData, e));
+                    }
+                }
+            }
+        }
+        None => {
+            let mut r = BufReader::new(source);
+            let mut buf = Vec::new();
+            loop {
+                buf.clear();
+                if r.read_until(b'\n', &mut buf)? == 0 {
+                    return Ok(None);
+                }
+                let l = strip_newline(&buf);
+                if let Ok(l) = std::str::from_utf8(l) {
+                    if !l.trim().is_empty() {
+                        return Ok(Some(l.split_whitespace().count()));
+                    }
+                } else {
+                    // Not text: the row is an error of its own; the width is the next row's.
+                }
+            }
+        }
+    }
+}
+
+/// What a [`QuoteWatch`] saw of the stream under the csv reader.
+#[derive(Debug, Clone, Copy, Default)]
+struct QuoteState {
+    /// The end of the input was reached.
+    eof: bool,
+    /// Bytes passed on so far.
+    total: u64,
+    /// At the end of the input, a quoted field was still open: its 1-based line and 0-based field.
+    open: Option<(u64, usize)>,
+}
+
+/// Quoting states of the csv crate (quoting on, doubled quotes, no escape character).
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Q {
+    Start,
+    Field,
+    Quoted,
+    QuoteInQuoted,
+}
+
+/// A reader passing its input on to the csv reader while following its quoting, so that a quote
+/// left open at the end of the file (which the lenient csv crate accepts, reading every line after
+/// it as one field) is detected and named by the line where it opened.
+struct QuoteWatch<R> {
+    inner: R,
+    delim: u8,
+    state: Q,
+    line: u64,
+    field: usize,
+    opened: (u64, usize),
+    total: u64,
+    out: Rc<Cell<QuoteState>>,
+}
+
+impl<R: Read> QuoteWatch<R> {
+    fn new(inner: R, delim: u8, out: Rc<Cell<QuoteState>>) -> Self {
+        QuoteWatch {
+            inner,
+            delim,
+            state: Q::Start,
+            line: 1,
+            field: 0,
+            opened: (1, 0),
+            total: 0,
+            out,
+        }
+    }
+}
+
+impl<R: Read> Read for QuoteWatch<R> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        for &b in &buf[..n] {
+            if b == b'\n' {
+                self.line += 1;
+            }
+            self.state = match self.state {
+                Q::Quoted if b == b'"' => Q::QuoteInQuoted,
+                Q::Quoted => Q::Quoted,
+                Q::QuoteInQuoted if b == b'"' => Q::Quoted,
+                _ if b == b'\n' || b == b'\r' => {
+                    self.field = 0;
+                    Q::Start
+                }
+                _ if b == self.delim => {
+                    self.field += 1;
+                    Q::Start
+                }
+                Q::Start if b == b'"' => {
+                    self.opened = (self.line, self.field);
+                    Q::Quoted
+                }
+                _ => Q::Field,
+            };
+        }
+        self.total += n as u64;
+        let mut q = self.out.get();
+        q.total = self.total;
+        if n == 0 && !buf.is_empty() {
+            q.eof = true;
+            q.open = (self.state == Q::Quoted).then_some(self.opened);
+        }
+        self.out.set(q);
+        Ok(n)
+    }
 }

@@ -91,8 +91,9 @@ fn load_fast(
     } else {
         idx[2] = idx[1];
     }
+    let width = table.width();
     drop(table);
-    let Some(plan) = fastcsv::plan(path, opts, threads, force)? else {
+    let Some(plan) = fastcsv::plan(path, opts, threads, force, width)? else {
         return Ok(None);
     };
     let spec = TxSpec {
@@ -163,6 +164,10 @@ fn read_tx_part(s: &TxSpec<'_>, p: &mut Part) -> IoResult<(Ids, Vec<Transaction>
         let [c, d, a] = l.fields;
         let err = |col: &str, msg: String| IoError::input(&path, Some(l.line), Some(col), msg);
         let parsed = (|| {
+            // A row wider than the header is an error before any field is read.
+            if let Some(e) = l.width_error(&path) {
+                return Err(e);
+            }
             // The id first, as the sequential reader (a row failing later still interns it).
             let key = ids.field(c).map_err(|m| err(&s.cols.customer, m))?;
             let (date, time) = match s.fast_dates.then(|| fastcsv::fast_date(d)).flatten() {
@@ -305,6 +310,12 @@ mod tests {
     /// Loads `text` sequentially and with 1 to 4 forced parts; asserts identical outcomes and
     /// that the parallel reader did not fall back. Returns the sequential outcome.
     fn same(text: &str, o: &ReadOptions) -> Result<String, String> {
+        same_cols(text, &cols(), o)
+    }
+
+    /// [`same`] with the columns `cols`.
+    fn same_cols(text: &str, cols: &TransactionColumns, o: &ReadOptions) -> Result<String, String> {
+        let cols = || cols.clone();
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tx.csv");
         std::fs::write(&path, text).unwrap();
@@ -400,12 +411,71 @@ mod tests {
     }
 
     #[test]
+    fn rows_wider_than_the_header_are_errors_on_both_paths() {
+        // Wide rows (unquoted "Smith, John", an extra amount, a quoted wide row, a wide row of
+        // empty fields which is blank) spread over the file so forced parts meet them mid-part.
+        let mut t = tricky();
+        t.push_str("\nSmith, John,2024-01-01,12\n");
+        t.push_str(&tricky()[TRICKY.find('\n').unwrap() + 1..]);
+        t.push_str("\nA,2024-01-01,12,50\n\"q\",2024-01-01,1,\"x\"\n,,,,\nB,2024-01-02,3\n");
+        let line = 1 + 7 * 21 + 2;
+        let e = same(&t, &opts(Delimiter::Comma, false)).unwrap_err();
+        assert!(
+            e.contains(&format!(
+                "tx.csv:{line}: column 4: the row has 4 fields but the header has 3"
+            )),
+            "{e}"
+        );
+        let ok = same(&t, &opts(Delimiter::Comma, true)).unwrap();
+        assert!(ok.contains("\n3 ["), "{ok}");
+        assert!(!ok.contains("Str(\"Smith\")") && !ok.contains("Str(\"q\")"));
+        let tab = t.replace(',', "\t");
+        let tab_ok = same(&tab, &opts(Delimiter::Tab, true)).unwrap();
+        assert!(tab_ok.contains("\n3 ["), "{tab_ok}");
+        // Shorter rows read their missing trailing cells as empty: a missing amount is an error
+        // of the amount column.
+        let short = "customer_id,date,amount\n1,2024-01-01,2\n2,2024-01-02\n";
+        let e = same(short, &opts(Delimiter::Comma, false)).unwrap_err();
+        assert!(e.contains(":3: column amount:"), "{e}");
+    }
+
+    #[test]
+    fn without_a_header_the_first_row_sets_the_width() {
+        let cols = TransactionColumns {
+            customer: "1".into(),
+            date: "2".into(),
+            amount: Some("3".into()),
+            ..TransactionColumns::default()
+        };
+        let o = ReadOptions {
+            has_header: false,
+            ..opts(Delimiter::Comma, false)
+        };
+        let mut t = String::from("\n,,\n");
+        for i in 0..40 {
+            t.push_str(&format!("{i},2024-01-01,{i}\n"));
+        }
+        t.push_str("x,2024-01-01,1,2\n9,2024-01-01\n");
+        let e = same_cols(&t, &cols, &o).unwrap_err();
+        assert!(
+            e.contains(":43: column 4: the row has 4 fields but the first row has 3"),
+            "{e}"
+        );
+        let o = ReadOptions {
+            skip_invalid: true,
+            ..o
+        };
+        let ok = same_cols(&t, &cols, &o).unwrap();
+        assert!(ok.contains("\n2 ["), "{ok}");
+    }
+
+    #[test]
     fn lines_the_fast_reader_cannot_split_fall_back() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("tx.csv");
         let o = opts(Delimiter::Comma, false);
         for text in [
-            "customer_id,date,amount\n\"multi\nline\",2024-01-01,1\n2,2024-01-02,3\n",
+            "customer_id,date,amount,note\n1,2024-01-01,1,\"multi\nline\"\n2,2024-01-02,3\n",
             "customer_id,date,amount\n1,2024-01-01,1\r2,2024-01-02,3\n",
         ] {
             std::fs::write(&path, text).unwrap();

@@ -17,6 +17,17 @@ pub enum ModelError {
         /// The field that held the identifier.
         field: &'static str,
     },
+    /// An identifier holds a control character (NUL, a line break, escape, ...; tab is allowed
+    /// inside an id), which would corrupt output and comparisons.
+    #[error("{field}: identifier {value:?} holds the control character {ch:?}")]
+    ControlCharInId {
+        /// The field that held the identifier.
+        field: &'static str,
+        /// The identifier as given (trimmed).
+        value: String,
+        /// The first control character.
+        ch: char,
+    },
     /// A money amount was negative where only non-negative amounts are allowed.
     #[error("{field}: amount {value} is negative (use a refund/return kind for money going back)")]
     NegativeAmount {

@@ -43,14 +43,10 @@ impl CustomerId {
     /// Parses an id from text, trimming surrounding whitespace.
     ///
     /// # Errors
-    /// [`ModelError::EmptyId`] if the text is empty after trimming.
+    /// [`ModelError::EmptyId`] if the text is empty after trimming;
+    /// [`ModelError::ControlCharInId`] if it holds a control character other than tab.
     pub fn parse(text: &str) -> Result<Self> {
-        let t = text.trim();
-        if t.is_empty() {
-            return Err(ModelError::EmptyId {
-                field: "customer_id",
-            });
-        }
+        let t = checked_text(text)?;
         Ok(match canonical_u64(t) {
             Some(n) => CustomerId::Int(n),
             None => CustomerId::Str(t.into()),
@@ -71,6 +67,25 @@ impl fmt::Display for CustomerId {
             CustomerId::Str(s) => f.write_str(s),
         }
     }
+}
+
+/// `text` trimmed, when it is a valid id: not empty, no control character but tab (NUL bytes,
+/// line breaks, escapes from hostile or broken files would corrupt every output that prints it).
+fn checked_text(text: &str) -> Result<&str> {
+    let t = text.trim();
+    if t.is_empty() {
+        return Err(ModelError::EmptyId {
+            field: "customer_id",
+        });
+    }
+    if let Some(ch) = t.chars().find(|&c| c.is_control() && c != '\t') {
+        return Err(ModelError::ControlCharInId {
+            field: "customer_id",
+            value: t.to_string(),
+            ch,
+        });
+    }
+    Ok(t)
 }
 
 /// `Some(n)` when `t` is the canonical decimal text of `n`.
@@ -151,21 +166,18 @@ impl CustomerInterner {
     /// The key of the id written as `text`, issuing a new key on first sight.
     ///
     /// # Errors
-    /// [`ModelError::EmptyId`] for empty text; [`ModelError::TooManyCustomers`] past `u32::MAX`
+    /// [`ModelError::EmptyId`] for empty text; [`ModelError::ControlCharInId`] for text holding
+    /// a control character other than tab; [`ModelError::TooManyCustomers`] past `u32::MAX`
     /// distinct ids.
     pub fn intern(&mut self, text: &str) -> Result<CustomerKey> {
         let t = text.trim();
-        if t.is_empty() {
-            return Err(ModelError::EmptyId {
-                field: "customer_id",
-            });
-        }
         if let Some(n) = canonical_u64(t) {
             return self.intern_int(n);
         }
         if let Some(&k) = self.strs.get(t) {
             return Ok(k);
         }
+        let t = checked_text(t)?;
         let k = self.next_key()?;
         self.strs.insert(t.into(), k);
         self.ids.push(CustomerId::Str(t.into()));
@@ -264,6 +276,37 @@ mod tests {
             CustomerId::parse("  "),
             Err(ModelError::EmptyId { .. })
         ));
+    }
+
+    #[test]
+    fn ids_with_control_characters_are_errors() {
+        let mut i = CustomerInterner::new();
+        for bad in [
+            "a\0b",
+            "\0",
+            "x\u{1b}[31m",
+            "a\nb",
+            "a\rb",
+            "a\u{7f}",
+            "a\u{85}b",
+        ] {
+            assert!(
+                matches!(
+                    CustomerId::parse(bad),
+                    Err(ModelError::ControlCharInId { .. })
+                ),
+                "{bad:?}"
+            );
+            let e = i.intern(bad).unwrap_err();
+            assert!(e.to_string().contains("control character"), "{e}");
+        }
+        assert!(i.is_empty());
+        // Tab inside an id is kept; surrounding whitespace is trimmed.
+        assert_eq!(i.intern("a\tb").unwrap().index(), 0);
+        assert_eq!(
+            CustomerId::parse(" a\tb ").unwrap(),
+            CustomerId::Str("a\tb".into())
+        );
     }
 
     #[test]
