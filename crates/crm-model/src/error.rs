@@ -119,6 +119,16 @@ pub enum ModelError {
         /// Why it is invalid.
         reason: String,
     },
+    /// A sum, difference or product of money amounts left the range of `Decimal`
+    /// (magnitudes up to about 7.9e28). Raised by [`crate::checked_amount_add`] and friends;
+    /// callers that process a slice wrap it in [`ModelError::AtRecord`].
+    #[error("{field}: adding {value} overflows the decimal range (magnitudes up to 7.9e28)")]
+    AmountOverflow {
+        /// What was being summed.
+        field: &'static str,
+        /// The amount whose addition (or product) overflowed.
+        value: Decimal,
+    },
     /// A date computation left the representable calendar range.
     #[error("date arithmetic overflowed the calendar range")]
     DateOverflow,
