@@ -44,6 +44,7 @@ mod error;
 mod funnel;
 mod id;
 mod interaction;
+mod limits;
 mod money;
 mod mrr;
 mod summary;
@@ -58,6 +59,7 @@ pub use funnel::{
 };
 pub use id::{CustomerId, CustomerInterner, CustomerKey};
 pub use interaction::{Interaction, InteractionKind, InteractionRecord};
+pub use limits::Limits;
 pub use money::{
     Currency, CurrencyGuard, checked_amount_add, checked_amount_mul, checked_amount_sub,
     checked_amount_sum, to_f64,

@@ -417,6 +417,14 @@ mod tests {
     }
 
     #[test]
+    fn cohorts_with_a_far_date_do_not_allocate_every_month() {
+        // Issue #14: a purchase dated 0001-01-01 aborted the report (allocation).
+        let far = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        let t = [tx(0, d(1, 5), 10), tx(1, far, 10)];
+        assert!(cohorts(&t, d(3, 31), 24).is_none());
+    }
+
+    #[test]
     fn money_overflow_is_an_error_naming_the_record() {
         let big = Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0);
         let t = |k| Transaction::purchase(CustomerKey::from_index(k), d(1, 5), big).unwrap();
