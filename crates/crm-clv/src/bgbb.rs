@@ -183,6 +183,39 @@ impl BgBb {
         self.p_alive(h) * (self.alpha + x) / (self.alpha + self.beta + n) * sum
     }
 
+    /// Discounted expected transactions over the next `n_star` opportunities, the k-th
+    /// discounted by (1 + `discount_rate`)^k (multiply by a spend per transaction for a CLV):
+    ///
+    /// ```text
+    /// P(alive) (alpha+x)/(alpha+beta+n) sum_{k=1}^{n*} B(gamma, delta+n+k)/B(gamma, delta+n) / (1+d)^k
+    /// ```
+    ///
+    /// Bounded work for any `n_star` (see [`BgBb::conditional_expected_transactions`]); with
+    /// `discount_rate` 0 it equals the undiscounted expectation. A negative or non-finite rate
+    /// gives NaN.
+    #[must_use]
+    pub fn discounted_expected_transactions(
+        &self,
+        n_star: u32,
+        discount_rate: f64,
+        h: &History,
+    ) -> f64 {
+        if !(discount_rate >= 0.0 && discount_rate.is_finite()) {
+            return f64::NAN;
+        }
+        let x = f64::from(h.x);
+        let n = h.t.max(0.0).round();
+        let (g, d) = (self.gamma, self.delta + n);
+        let base = ln_beta(g, d);
+        let c = discount_rate.ln_1p();
+        let term = |i: f64| ln_beta(g, d + 1.0 + i) - base - (i + 1.0) * c;
+        let sum = ln_sum_smooth(f64::NEG_INFINITY, f64::from(n_star), term, |i| {
+            digamma(d + 1.0 + i) - digamma(g + d + 1.0 + i) - c
+        })
+        .exp();
+        self.p_alive(h) * (self.alpha + x) / (self.alpha + self.beta + n) * sum
+    }
+
     /// Probability of no transaction in the next `n_star` opportunities (dead, or alive and
     /// not transacting until death or the end).
     #[must_use]
@@ -367,6 +400,30 @@ mod tests {
                 assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
             }
         }
+    }
+
+    #[test]
+    fn discounted_expectation_matches_the_increments() {
+        let m = BgBb::new(1.204, 0.750, 0.657, 2.783).unwrap();
+        let h = History::new(3, 4.0, 6.0);
+        for (n_star, rate) in [(5u32, 0.1), (200, 0.05), (2000, 0.01), (3000, 0.0)] {
+            let (mut prev, mut want) = (0.0, 0.0);
+            for k in 1..=n_star {
+                let e = m.conditional_expected_transactions(k, &h);
+                want += (e - prev) / (1.0f64 + rate).powf(f64::from(k));
+                prev = e;
+            }
+            let got = m.discounted_expected_transactions(n_star, rate, &h);
+            assert!(
+                (got - want).abs() < 1e-9 * want,
+                "{n_star} {rate}: {got} vs {want}"
+            );
+        }
+        assert!(
+            m.discounted_expected_transactions(u32::MAX, 0.1, &h)
+                .is_finite()
+        );
+        assert!(m.discounted_expected_transactions(10, -0.5, &h).is_nan());
     }
 
     #[test]
