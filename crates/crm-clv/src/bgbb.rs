@@ -7,7 +7,7 @@ use crate::data::{Histories, History};
 use crate::error::{ClvError, Result};
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::rng::Rng;
-use crate::special::{ln_beta, ln_gamma, log_add_exp};
+use crate::special::{DIRECT_TERMS, digamma, ln_beta, ln_gamma, ln_sum_smooth};
 
 /// BG/BB parameters.
 ///
@@ -148,15 +148,18 @@ impl BgBb {
         let tx = h.t_x.max(0.0).round();
         let (lab, lgd) = (ln_beta(a, b), ln_beta(g, d));
         let alive = ln_beta(a + x, b + n - x) - lab + ln_beta(g, d + n) - lgd;
-        let mut total = alive;
-        let extra = (n - tx) as i64;
-        for i in 0..extra.max(0) {
-            let i = i as f64;
-            total = log_add_exp(
-                total,
-                ln_beta(a + x, b + tx - x + i) - lab + ln_beta(g + 1.0, d + tx + i) - lgd,
-            );
-        }
+        // The n - t_x terms of the sum: one by one up to DIRECT_TERMS, then Euler-Maclaurin
+        // (bounded work and error, see `ln_sum_smooth`), so n = 5,000,000 costs ~1,500 terms.
+        let (p0, q0) = (b + tx - x, d + tx);
+        let total = ln_sum_smooth(
+            alive,
+            (n - tx).max(0.0),
+            |i| ln_beta(a + x, p0 + i) - lab + ln_beta(g + 1.0, q0 + i) - lgd,
+            |i| {
+                digamma(p0 + i) - digamma(a + x + p0 + i) + digamma(q0 + i)
+                    - digamma(g + 1.0 + q0 + i)
+            },
+        );
         (alive, total)
     }
 
@@ -176,10 +179,40 @@ impl BgBb {
     pub fn conditional_expected_transactions(&self, n_star: u32, h: &History) -> f64 {
         let x = f64::from(h.x);
         let n = h.t.max(0.0).round();
-        let base = ln_beta(self.gamma, self.delta + n);
-        let sum: f64 = (1..=n_star)
-            .map(|k| (ln_beta(self.gamma, self.delta + n + f64::from(k)) - base).exp())
-            .sum();
+        let sum = survival_sum(self.gamma, self.delta + n, n_star);
+        self.p_alive(h) * (self.alpha + x) / (self.alpha + self.beta + n) * sum
+    }
+
+    /// Discounted expected transactions over the next `n_star` opportunities, the k-th
+    /// discounted by (1 + `discount_rate`)^k (multiply by a spend per transaction for a CLV):
+    ///
+    /// ```text
+    /// P(alive) (alpha+x)/(alpha+beta+n) sum_{k=1}^{n*} B(gamma, delta+n+k)/B(gamma, delta+n) / (1+d)^k
+    /// ```
+    ///
+    /// Bounded work for any `n_star` (see [`BgBb::conditional_expected_transactions`]); with
+    /// `discount_rate` 0 it equals the undiscounted expectation. A negative or non-finite rate
+    /// gives NaN.
+    #[must_use]
+    pub fn discounted_expected_transactions(
+        &self,
+        n_star: u32,
+        discount_rate: f64,
+        h: &History,
+    ) -> f64 {
+        if !(discount_rate >= 0.0 && discount_rate.is_finite()) {
+            return f64::NAN;
+        }
+        let x = f64::from(h.x);
+        let n = h.t.max(0.0).round();
+        let (g, d) = (self.gamma, self.delta + n);
+        let base = ln_beta(g, d);
+        let c = discount_rate.ln_1p();
+        let term = |i: f64| ln_beta(g, d + 1.0 + i) - base - (i + 1.0) * c;
+        let sum = ln_sum_smooth(f64::NEG_INFINITY, f64::from(n_star), term, |i| {
+            digamma(d + 1.0 + i) - digamma(g + d + 1.0 + i) - c
+        })
+        .exp();
         self.p_alive(h) * (self.alpha + x) / (self.alpha + self.beta + n) * sum
     }
 
@@ -196,9 +229,16 @@ impl BgBb {
         let mut q = (ln_beta(g, d + f64::from(n_star)) - lbt + ln_beta(pa, pb + f64::from(n_star))
             - lbp)
             .exp();
-        for k in 1..=n_star {
-            let m = f64::from(k - 1);
-            q += (ln_beta(g + 1.0, d + m) - lbt + ln_beta(pa, pb + m) - lbp).exp();
+        let term = |m: f64| ln_beta(g + 1.0, d + m) - lbt + ln_beta(pa, pb + m) - lbp;
+        if u64::from(n_star) <= DIRECT_TERMS {
+            for k in 1..=n_star {
+                q += term(f64::from(k - 1)).exp();
+            }
+        } else {
+            q += ln_sum_smooth(f64::NEG_INFINITY, f64::from(n_star), term, |m| {
+                digamma(d + m) - digamma(g + 1.0 + d + m) + digamma(pb + m) - digamma(pa + pb + m)
+            })
+            .exp();
         }
         let alive = self.p_alive(h);
         (1.0 - alive + alive * q).clamp(0.0, 1.0)
@@ -208,11 +248,7 @@ impl BgBb {
     /// alpha/(alpha+beta) sum_{k=1}^{n} B(gamma, delta+k)/B(gamma, delta).
     #[must_use]
     pub fn expected_transactions_new(&self, n: u32) -> f64 {
-        let base = ln_beta(self.gamma, self.delta);
-        let s: f64 = (1..=n)
-            .map(|k| (ln_beta(self.gamma, self.delta + f64::from(k)) - base).exp())
-            .sum();
-        self.alpha / (self.alpha + self.beta) * s
+        self.alpha / (self.alpha + self.beta) * survival_sum(self.gamma, self.delta, n)
     }
 
     /// P(X(n) = x) for a new customer:
@@ -235,11 +271,21 @@ impl BgBb {
         let mut p = (ln_choose(nf, xf) + ln_beta(a + xf, b + nf - xf) - lab + ln_beta(g, d + nf)
             - lgd)
             .exp();
-        for i in x..n {
-            let i = f64::from(i);
-            p += (ln_choose(i, xf) + ln_beta(a + xf, b + i - xf) - lab + ln_beta(g + 1.0, d + i)
-                - lgd)
-                .exp();
+        let term = |i: f64| {
+            ln_choose(i, xf) + ln_beta(a + xf, b + i - xf) - lab + ln_beta(g + 1.0, d + i) - lgd
+        };
+        if u64::from(n - x) <= DIRECT_TERMS {
+            for i in x..n {
+                p += term(f64::from(i)).exp();
+            }
+        } else {
+            // j = i - x = 0..n-x-1, summed with a bounded number of terms.
+            let dj = |j: f64| {
+                digamma(j + xf + 1.0) - digamma(j + 1.0) + digamma(b + j) - digamma(a + xf + b + j)
+                    + digamma(d + xf + j)
+                    - digamma(g + 1.0 + d + xf + j)
+            };
+            p += ln_sum_smooth(f64::NEG_INFINITY, f64::from(n - x), |j| term(j + xf), dj).exp();
         }
         p.clamp(0.0, 1.0)
     }
@@ -268,6 +314,24 @@ impl BgBb {
     }
 }
 
+/// sum_{k=1}^{n} B(g, d+k)/B(g, d): the expected number of the next n opportunities survived
+/// (one by one up to [`DIRECT_TERMS`], then with a bounded number of terms).
+fn survival_sum(g: f64, d: f64, n: u32) -> f64 {
+    let base = ln_beta(g, d);
+    if u64::from(n) <= DIRECT_TERMS {
+        return (1..=n)
+            .map(|k| (ln_beta(g, d + f64::from(k)) - base).exp())
+            .sum();
+    }
+    ln_sum_smooth(
+        f64::NEG_INFINITY,
+        f64::from(n),
+        |i| ln_beta(g, d + 1.0 + i) - base,
+        |i| digamma(d + 1.0 + i) - digamma(g + d + 1.0 + i),
+    )
+    .exp()
+}
+
 struct BgBbLik<'a> {
     data: &'a Histories,
 }
@@ -279,5 +343,110 @@ impl LogLik for BgBbLik<'_> {
     fn ll(&self, theta: &[f64], _grad: Option<&mut [f64]>) -> f64 {
         let m = BgBb::from_slice(theta);
         self.data.iter().map(|(h, w)| w * m.ln_terms(&h).1).sum()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+    use crate::special::log_add_exp;
+
+    /// The likelihood sum term by term, as before the bounded evaluation.
+    fn naive_ln_l(m: &BgBb, x: u32, tx: f64, n: f64) -> f64 {
+        let (a, b, g, d) = (m.alpha, m.beta, m.gamma, m.delta);
+        let x = f64::from(x);
+        let (lab, lgd) = (ln_beta(a, b), ln_beta(g, d));
+        let mut total = ln_beta(a + x, b + n - x) - lab + ln_beta(g, d + n) - lgd;
+        let mut i = 0.0;
+        while i < n - tx {
+            total = log_add_exp(
+                total,
+                ln_beta(a + x, b + tx - x + i) - lab + ln_beta(g + 1.0, d + tx + i) - lgd,
+            );
+            i += 1.0;
+        }
+        total
+    }
+
+    #[test]
+    fn long_histories_match_the_term_by_term_sum() {
+        for (a, b, g, d) in [
+            (1.204, 0.750, 0.657, 2.783),
+            (0.1, 0.2, 0.05, 0.3),
+            (5.0, 50.0, 2.0, 40.0),
+        ] {
+            let m = BgBb::new(a, b, g, d).unwrap();
+            for (x, tx, n) in [
+                (0, 0.0, 20_000.0),
+                (3, 10.0, 30_000.0),
+                (50, 900.0, 5_000.0),
+            ] {
+                let h = History::new(x, tx, n);
+                let got = m.ln_terms(&h).1;
+                let want = naive_ln_l(&m, x, tx, n);
+                assert!(
+                    (got - want).abs() < 1e-9 * want.abs().max(1.0),
+                    "{got} vs {want}"
+                );
+                // Predictions over long horizons against the term-by-term sums.
+                let k = 20_000u32;
+                let base = ln_beta(g, d + n);
+                let direct: f64 = (1..=k)
+                    .map(|j| (ln_beta(g, d + n + f64::from(j)) - base).exp())
+                    .sum();
+                let want = m.p_alive(&h) * (a + f64::from(x)) / (a + b + n) * direct;
+                let got = m.conditional_expected_transactions(k, &h);
+                assert!((got - want).abs() <= 1e-9 * want, "{got} vs {want}");
+            }
+        }
+    }
+
+    #[test]
+    fn discounted_expectation_matches_the_increments() {
+        let m = BgBb::new(1.204, 0.750, 0.657, 2.783).unwrap();
+        let h = History::new(3, 4.0, 6.0);
+        for (n_star, rate) in [(5u32, 0.1), (200, 0.05), (2000, 0.01), (3000, 0.0)] {
+            let (mut prev, mut want) = (0.0, 0.0);
+            for k in 1..=n_star {
+                let e = m.conditional_expected_transactions(k, &h);
+                want += (e - prev) / (1.0f64 + rate).powf(f64::from(k));
+                prev = e;
+            }
+            let got = m.discounted_expected_transactions(n_star, rate, &h);
+            assert!(
+                (got - want).abs() < 1e-9 * want,
+                "{n_star} {rate}: {got} vs {want}"
+            );
+        }
+        assert!(
+            m.discounted_expected_transactions(u32::MAX, 0.1, &h)
+                .is_finite()
+        );
+        assert!(m.discounted_expected_transactions(10, -0.5, &h).is_nan());
+    }
+
+    #[test]
+    fn huge_opportunity_counts_finish_with_finite_values() {
+        // Issue #14: n = 5,000,000 used to loop over every opportunity per evaluation.
+        let m = BgBb::new(1.204, 0.750, 0.657, 2.783).unwrap();
+        let h = History::new(3, 4.0, 5_000_000.0);
+        let data =
+            Histories::from_weighted([(h, 1.0), (History::new(0, 0.0, 5_000_000.0), 2.0)]).unwrap();
+        assert!(m.log_likelihood(&data).is_finite());
+        let pa = m.p_alive(&h);
+        assert!((0.0..=1.0).contains(&pa));
+        for v in [
+            m.conditional_expected_transactions(u32::MAX, &h),
+            m.p_no_purchase(u32::MAX, &h),
+            m.expected_transactions_new(u32::MAX),
+            m.p_transactions_new(2, u32::MAX),
+        ] {
+            assert!(v.is_finite() && v >= 0.0, "{v}");
+        }
+        // P(X(n) = x) sums to 1 over x (n large enough to use the bounded tail).
+        let n = 1500u32;
+        let total: f64 = (0..=n).map(|x| m.p_transactions_new(x, n)).sum();
+        assert!((total - 1.0).abs() < 1e-8, "{total}");
     }
 }

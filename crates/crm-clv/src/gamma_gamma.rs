@@ -235,16 +235,45 @@ impl GammaGamma {
 
     /// E[M | x, zbar] = (p gamma + p x zbar) / (p x + q - 1): a weighted average of the
     /// population mean p gamma/(q-1) and the customer's own mean zbar. For x = 0 the population
-    /// mean. `None` when the expectation is infinite (p x + q <= 1).
+    /// mean. `None` when the expectation is infinite (p x + q <= 1) or, for x > 0, when zbar
+    /// is not a finite positive mean spend (the model's spends are Gamma distributed, so
+    /// zbar <= 0 is not data it can describe; [`GammaGamma::expected_spend`] says why).
     #[must_use]
     pub fn conditional_expected_spend(&self, x: u32, zbar: f64) -> Option<f64> {
+        self.expected_spend(x, zbar).ok().flatten()
+    }
+
+    /// [`GammaGamma::conditional_expected_spend`] with invalid input as an error.
+    ///
+    /// ```
+    /// use crm_analytics::clv::GammaGamma;
+    /// let gg = GammaGamma::new(6.25, 3.74, 15.44)?;
+    /// assert!(gg.expected_spend(2, -5.0).is_err());      // a negative mean spend
+    /// assert!(gg.expected_spend(2, 0.0).is_err());
+    /// assert!(gg.expected_spend(0, 0.0)?.is_some());     // no repeat purchase: population mean
+    /// # Ok::<(), crm_analytics::clv::ClvError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ClvError::InvalidRecord`] (index 0: the caller adds its own position) when x > 0 and
+    /// zbar is not finite and > 0.
+    pub fn expected_spend(&self, x: u32, zbar: f64) -> Result<Option<f64>> {
+        if x > 0 && !(zbar > 0.0 && zbar.is_finite()) {
+            return Err(ClvError::InvalidRecord {
+                index: 0,
+                field: "zbar",
+                value: zbar,
+                reason: "Gamma-Gamma needs a positive mean spend for a repeat buyer",
+            });
+        }
         let px = self.p * f64::from(x);
         let den = px + self.q - 1.0;
         if den <= 0.0 {
-            return None;
+            return Ok(None);
         }
         let z = if x == 0 { 0.0 } else { zbar };
-        Some((self.p * self.gamma + px * z) / den)
+        let v = (self.p * self.gamma + px * z) / den;
+        Ok(v.is_finite().then_some(v))
     }
 
     /// Simulates zbar for customers with the given repeat counts (x = 0 gives zbar = 0):

@@ -139,7 +139,8 @@ pub fn predict_rows<M: PurchaseModel + Sync>(
 ///
 /// # Errors
 /// [`ClvError::InvalidRecord`] naming the first summary whose (x, t_x, T) is invalid (see
-/// [`History::check`]).
+/// [`History::check`]); with a `spend` model, [`ClvError::InvalidRecord`] naming the first
+/// repeat buyer whose mean spend (monetary) is not positive (see [`GammaGamma::expected_spend`]).
 ///
 /// ```
 /// use crm_analytics::clv::model::chrono::NaiveDate;
@@ -174,22 +175,41 @@ pub fn predict_clv_rows<M: PurchaseModel + Sync>(
     options: &ClvOptions,
 ) -> Result<Vec<ClvRow>> {
     let hs = histories(summaries)?;
+    let spends = summaries
+        .iter()
+        .enumerate()
+        .map(|(i, s)| match spend {
+            None => Ok(None),
+            Some(g) => g
+                .expected_spend(s.frequency, s.monetary.map_or(0.0, to_f64))
+                .map_err(|e| match e {
+                    ClvError::InvalidRecord {
+                        field,
+                        value,
+                        reason,
+                        ..
+                    } => ClvError::InvalidRecord {
+                        index: i,
+                        field,
+                        value,
+                        reason,
+                    },
+                    other => other,
+                }),
+        })
+        .collect::<Result<Vec<_>>>()?;
     Ok(summaries
         .iter()
         .zip(predict_clv_batch(model, &hs, options))
-        .map(|(s, c)| {
-            let zbar = s.monetary.map_or(0.0, to_f64);
-            let expected_spend =
-                spend.and_then(|g| g.conditional_expected_spend(s.frequency, zbar));
-            ClvRow {
-                customer: s.customer,
-                p_alive: c.prediction.p_alive,
-                expected_purchases: c.prediction.expected_purchases,
-                p_no_purchase: c.prediction.p_no_purchase,
-                clv_per_spend: c.clv_per_spend,
-                expected_spend,
-                clv: expected_spend.map(|e| e * c.clv_per_spend),
-            }
+        .zip(spends)
+        .map(|((s, c), expected_spend)| ClvRow {
+            customer: s.customer,
+            p_alive: c.prediction.p_alive,
+            expected_purchases: c.prediction.expected_purchases,
+            p_no_purchase: c.prediction.p_no_purchase,
+            clv_per_spend: c.clv_per_spend,
+            expected_spend,
+            clv: expected_spend.map(|e| e * c.clv_per_spend),
         })
         .collect())
 }
@@ -213,6 +233,46 @@ mod tests {
             last_purchase: day,
             total_spend: Decimal::ZERO,
         }
+    }
+
+    #[test]
+    fn non_positive_mean_spend_is_rejected() {
+        // Issue #14: zbar <= 0 used to give a negative or near-zero CLV.
+        let m = BgNbd::new(0.243, 4.414, 0.793, 2.426).unwrap();
+        let gg = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+        let rows = [
+            summary(0, 2, 10.0, 20.0, Some(30)),
+            summary(1, 2, 10.0, 20.0, Some(-30)),
+        ];
+        let e = predict_clv_rows(
+            &m,
+            &rows,
+            Some(&gg),
+            &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
+        )
+        .unwrap_err();
+        assert!(
+            matches!(
+                e,
+                ClvError::InvalidRecord {
+                    index: 1,
+                    field: "zbar",
+                    ..
+                }
+            ),
+            "{e}"
+        );
+        assert_eq!(gg.conditional_expected_spend(2, -30.0), None);
+        assert_eq!(gg.conditional_expected_spend(2, 0.0), None);
+        assert!(gg.conditional_expected_spend(0, 0.0).unwrap() > 0.0);
+        let ok = predict_clv_rows(
+            &m,
+            &rows[..1],
+            Some(&gg),
+            &ClvOptions::new(39.0, 0.0, 1.0).unwrap(),
+        )
+        .unwrap();
+        assert!(ok[0].clv.unwrap() > 0.0);
     }
 
     fn population() -> Vec<PurchaseSummary> {

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 
 use crm_model::rust_decimal::Decimal;
-use crm_model::{AcquisitionSpend, CurrencyGuard, to_f64};
+use crm_model::{AcquisitionSpend, CurrencyGuard, checked_amount_add, to_f64};
 use serde::Serialize;
 
 use crate::error::{MetricsError, Result};
@@ -53,42 +53,54 @@ impl CacState {
     /// Adds a spend record.
     ///
     /// # Errors
-    /// Currency mismatch.
+    /// Currency mismatch; [`crm_model::ModelError::AmountOverflow`] when the channel's spend
+    /// leaves the decimal range (the state is left unchanged).
     pub fn push_spend(&mut self, s: &AcquisitionSpend) -> Result<()> {
-        self.currency.check(s.currency())?;
-        let c = self.channels.entry(s.channel().to_string()).or_default();
+        let old = self.channels.get(s.channel()).copied().unwrap_or_default();
+        let mut new = old;
         if s.is_paid() {
-            c.paid_spend += s.amount();
+            new.paid_spend = checked_amount_add(old.paid_spend, s.amount(), "paid spend")?;
         } else {
-            c.other_spend += s.amount();
+            new.other_spend = checked_amount_add(old.other_spend, s.amount(), "other spend")?;
         }
+        // Also the channel total must stay in range (finish adds paid and other spend).
+        checked_amount_add(new.paid_spend, new.other_spend, "channel spend")?;
+        self.currency.check(s.currency())?;
+        self.channels.insert(s.channel().to_string(), new);
         Ok(())
     }
     /// Adds `count` new customers attributed to `channel`.
     pub fn push_customers(&mut self, channel: &str, count: u64) {
-        self.channels
-            .entry(channel.trim().to_string())
-            .or_default()
-            .customers += count;
+        let c = self.channels.entry(channel.trim().to_string()).or_default();
+        c.customers = c.customers.saturating_add(count);
     }
     /// Combines two states.
     ///
     /// # Errors
-    /// Currency mismatch.
+    /// Currency mismatch; [`crm_model::ModelError::AmountOverflow`] (the state is left
+    /// unchanged).
     pub fn merge(&mut self, o: &CacState) -> Result<()> {
-        self.currency.check(o.currency.currency())?;
+        let mut merged = Vec::with_capacity(o.channels.len());
         for (k, v) in &o.channels {
-            let c = self.channels.entry(k.clone()).or_default();
-            c.paid_spend += v.paid_spend;
-            c.other_spend += v.other_spend;
-            c.customers += v.customers;
+            let c = self.channels.get(k).copied().unwrap_or_default();
+            let sum = ChannelTotals {
+                paid_spend: checked_amount_add(c.paid_spend, v.paid_spend, "paid spend")?,
+                other_spend: checked_amount_add(c.other_spend, v.other_spend, "other spend")?,
+                customers: c.customers.saturating_add(v.customers),
+            };
+            checked_amount_add(sum.paid_spend, sum.other_spend, "channel spend")?;
+            merged.push((k.clone(), sum));
         }
+        self.currency.check(o.currency.currency())?;
+        self.channels.extend(merged);
         Ok(())
     }
     /// The CAC report.
     ///
     /// # Errors
-    /// [`MetricsError::Empty`] when nothing was pushed.
+    /// [`MetricsError::Empty`] when nothing was pushed;
+    /// [`crm_model::ModelError::AmountOverflow`] when the spend of all channels together
+    /// leaves the decimal range.
     pub fn finish(&self) -> Result<CacReport> {
         if self.channels.is_empty() {
             return Err(MetricsError::Empty { metric: "CAC" });
@@ -98,12 +110,12 @@ impl CacState {
             (Decimal::ZERO, Decimal::ZERO, 0u64, 0u64);
         let mut channels = Vec::with_capacity(self.channels.len());
         for (name, c) in &self.channels {
-            let total = c.paid_spend + c.other_spend;
-            spend += total;
-            customers += c.customers;
+            let total = checked_amount_add(c.paid_spend, c.other_spend, "channel spend")?;
+            spend = checked_amount_add(spend, total, "total spend")?;
+            customers = customers.saturating_add(c.customers);
             if c.paid_spend > Decimal::ZERO {
-                paid_spend += c.paid_spend;
-                paid_customers += c.customers;
+                paid_spend = checked_amount_add(paid_spend, c.paid_spend, "paid spend")?;
+                paid_customers = paid_customers.saturating_add(c.customers);
             }
             channels.push(ChannelCac {
                 channel: name.clone(),

@@ -2,7 +2,7 @@
 
 use crm_model::chrono::{Datelike, Days, NaiveDate, NaiveDateTime};
 use crm_model::{
-    CustomerKey, Funnel, FunnelEvent, Interaction, InteractionKind, ModelError, Transaction,
+    CustomerKey, Funnel, FunnelEvent, Interaction, InteractionKind, Limits, ModelError, Transaction,
 };
 use serde::Serialize;
 
@@ -229,19 +229,64 @@ pub struct CohortState {
     customers: usize,
     /// Row-major: customer c owns `bits[c * words..(c + 1) * words]`.
     bits: Vec<u64>,
+    /// Smallest and largest absolute period marked so far.
+    range: Option<(i64, i64)>,
+    /// The most periods the matrix may span.
+    limits: Limits,
 }
 
 impl CohortState {
-    /// An empty state.
+    /// An empty state with the default [`Limits`].
     #[must_use]
     pub fn new(period: CohortPeriod) -> Self {
+        Self::with_limits(period, Limits::default())
+    }
+
+    /// An empty state whose matrix may span at most `limits.max_periods` months
+    /// (`limits.max_weekly_periods` weeks) between the first and last purchase; a purchase
+    /// beyond that is [`ModelError::LimitExceeded`] instead of an allocation for every period
+    /// in between.
+    #[must_use]
+    pub fn with_limits(period: CohortPeriod, limits: Limits) -> Self {
         CohortState {
             period,
             base: 0,
             words: 0,
             customers: 0,
             bits: Vec::new(),
+            range: None,
+            limits,
         }
+    }
+
+    fn max_periods(&self) -> usize {
+        match self.period {
+            CohortPeriod::Month => self.limits.max_periods,
+            CohortPeriod::Week => self.limits.max_weekly_periods,
+        }
+    }
+
+    /// Accepts absolute period `idx` if the span with it stays within the limits.
+    fn admit(&mut self, idx: i64) -> Result<()> {
+        let (lo, hi) = self
+            .range
+            .map_or((idx, idx), |(l, h)| (l.min(idx), h.max(idx)));
+        let needed = u64::try_from(hi - lo).unwrap_or(u64::MAX).saturating_add(1);
+        let limit = self.max_periods() as u64;
+        if needed > limit {
+            return Err(ModelError::LimitExceeded {
+                what: "cohort matrix",
+                field: match self.period {
+                    CohortPeriod::Month => "max_periods",
+                    CohortPeriod::Week => "max_weekly_periods",
+                },
+                needed,
+                limit,
+            }
+            .into());
+        }
+        self.range = Some((lo, hi));
+        Ok(())
     }
 
     /// An empty state pre-sized for `customers` keys and dates in `[first, last]` (avoids
@@ -254,14 +299,16 @@ impl CohortState {
         last: NaiveDate,
     ) -> Self {
         let (lo, hi) = (period.index(first.min(last)), period.index(first.max(last)));
-        let words = usize::try_from((hi - lo) / 64 + 1).unwrap_or(1);
-        CohortState {
-            period,
-            base: lo,
-            words,
-            customers,
-            bits: vec![0; customers.saturating_mul(words)],
+        let mut s = Self::new(period);
+        // Pre-size only within the limits (a hostile range must not allocate).
+        if usize::try_from(hi - lo).is_ok_and(|span| span < s.max_periods()) {
+            let words = usize::try_from((hi - lo) / 64 + 1).unwrap_or(1);
+            s.base = lo;
+            s.words = words;
+            s.customers = customers;
+            s.bits = vec![0; customers.saturating_mul(words)];
         }
+        s
     }
 
     /// The granularity.
@@ -359,10 +406,13 @@ impl CohortState {
     /// Adds a transaction (purchases only; refunds and returns are not activity).
     ///
     /// # Errors
-    /// None at present (the signature leaves room for validation).
+    /// [`ModelError::LimitExceeded`] when the purchases would span more periods than the
+    /// state's [`Limits`] allow (the state is left unchanged).
     pub fn push(&mut self, t: &Transaction) -> Result<()> {
         if t.is_purchase() {
-            self.mark(t.customer().index(), self.period.index(t.date()));
+            let idx = self.period.index(t.date());
+            self.admit(idx)?;
+            self.mark(t.customer().index(), idx);
         }
         Ok(())
     }
@@ -370,7 +420,9 @@ impl CohortState {
     /// Combines two states of the same granularity.
     ///
     /// # Errors
-    /// [`MetricsError::Incompatible`] for different granularities.
+    /// [`MetricsError::Incompatible`] for different granularities; [`ModelError::LimitExceeded`]
+    /// when the union would span more periods than this state's [`Limits`] allow (the state is
+    /// left unchanged).
     pub fn merge(&mut self, o: &CohortState) -> Result<()> {
         if o.period != self.period {
             return Err(MetricsError::Incompatible {
@@ -378,6 +430,14 @@ impl CohortState {
                 left: format!("{:?}", self.period),
                 right: format!("{:?}", o.period),
             });
+        }
+        if let Some((lo, hi)) = o.range {
+            let before = self.range;
+            self.admit(lo)?;
+            if let Err(e) = self.admit(hi) {
+                self.range = before;
+                return Err(e);
+            }
         }
         o.for_each_bit(|c, abs| self.mark(c, abs));
         Ok(())
@@ -515,11 +575,43 @@ impl CohortRow {
 /// ```
 ///
 /// # Errors
-/// [`MetricsError::Empty`] without purchases.
+/// [`MetricsError::Empty`] without purchases; [`ModelError::LimitExceeded`] (inside
+/// [`ModelError::AtRecord`], the transaction's index) when the purchases span more periods
+/// than the default [`Limits`] (see [`cohort_matrix_with_limits`]).
 pub fn cohort_matrix(tx: &[Transaction], period: CohortPeriod) -> Result<CohortMatrix> {
-    let mut s = CohortState::new(period);
-    for t in tx {
-        s.push(t)?;
+    cohort_matrix_with_limits(tx, period, Limits::default())
+}
+
+/// [`cohort_matrix`] with explicit [`Limits`] (raise `max_periods` for very long histories).
+///
+/// ```
+/// use crm_analytics::metrics::engagement::{cohort_matrix, cohort_matrix_with_limits, CohortPeriod};
+/// use crm_analytics::model::{CustomerKey, Limits, Transaction};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// let buy = |c, y| Transaction::purchase(CustomerKey::from_index(c),
+///                                        NaiveDate::from_ymd_opt(y, 1, 1).unwrap(), 10.into());
+/// let tx = [buy(0, 1)?, buy(1, 9999)?];          // 120 000 months apart
+/// assert!(cohort_matrix(&tx, CohortPeriod::Month).is_err());
+/// let wide = Limits { max_periods: 120_000, ..Limits::default() };
+/// let tx = [buy(0, 1900)?, buy(1, 2024)?];       // 1489 months: above the default 1200
+/// assert!(cohort_matrix(&tx, CohortPeriod::Month).is_err());
+/// assert_eq!(cohort_matrix_with_limits(&tx, CohortPeriod::Month, wide)?.cohorts.len(), 2);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`cohort_matrix`].
+pub fn cohort_matrix_with_limits(
+    tx: &[Transaction],
+    period: CohortPeriod,
+    limits: Limits,
+) -> Result<CohortMatrix> {
+    let mut s = CohortState::with_limits(period, limits);
+    for (i, t) in tx.iter().enumerate() {
+        s.push(t).map_err(|e| match e {
+            MetricsError::Model(m) => MetricsError::Model(m.at_record(i)),
+            other => other,
+        })?;
     }
     s.finish()
 }

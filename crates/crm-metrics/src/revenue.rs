@@ -1,7 +1,10 @@
 //! Revenue churn and retention from MRR movements: gross and net MRR churn, GRR, NRR, quick ratio.
 
 use crm_model::rust_decimal::Decimal;
-use crm_model::{CurrencyGuard, MrrMovement, MrrMovementKind, Period, to_f64};
+use crm_model::{
+    CurrencyGuard, MrrMovement, MrrMovementKind, Period, checked_amount_add, checked_amount_sub,
+    to_f64,
+};
 use serde::Serialize;
 
 use crate::error::{MetricsError, Result};
@@ -69,7 +72,9 @@ impl RevenueState {
     /// Adds one movement.
     ///
     /// # Errors
-    /// [`crm_model::ModelError::CurrencyMismatch`] when currencies mix.
+    /// [`crm_model::ModelError::CurrencyMismatch`] when currencies mix;
+    /// [`crm_model::ModelError::AmountOverflow`] when a total leaves the decimal range (the
+    /// state is left unchanged).
     pub fn push(&mut self, m: &MrrMovement) -> Result<()> {
         self.currency.check(m.currency())?;
         if !self.period.contains(m.date()) {
@@ -84,13 +89,14 @@ impl RevenueState {
             MrrMovementKind::Churn => &mut t.churn,
             MrrMovementKind::Reactivation => &mut t.reactivation,
         };
-        *slot += m.amount();
+        *slot = checked_amount_add(*slot, m.amount(), "MRR movement total")?;
         Ok(())
     }
     /// Combines two states over the same period.
     ///
     /// # Errors
-    /// [`MetricsError::Incompatible`] for different periods; currency mismatch.
+    /// [`MetricsError::Incompatible`] for different periods; currency mismatch;
+    /// [`crm_model::ModelError::AmountOverflow`] (the state is left unchanged).
     pub fn merge(&mut self, o: &RevenueState) -> Result<()> {
         if o.period != self.period {
             return Err(MetricsError::Incompatible {
@@ -99,14 +105,18 @@ impl RevenueState {
                 right: o.period.to_string(),
             });
         }
+        let (a, b) = (&self.totals, &o.totals);
+        let add = |x, y| checked_amount_add(x, y, "MRR movement total");
+        let sum = MrrTotals {
+            new: add(a.new, b.new)?,
+            expansion: add(a.expansion, b.expansion)?,
+            contraction: add(a.contraction, b.contraction)?,
+            churn: add(a.churn, b.churn)?,
+            reactivation: add(a.reactivation, b.reactivation)?,
+            outside_period: a.outside_period.saturating_add(b.outside_period),
+        };
         self.currency.check(o.currency.currency())?;
-        let (a, b) = (&mut self.totals, &o.totals);
-        a.new += b.new;
-        a.expansion += b.expansion;
-        a.contraction += b.contraction;
-        a.churn += b.churn;
-        a.reactivation += b.reactivation;
-        a.outside_period += b.outside_period;
+        self.totals = sum;
         Ok(())
     }
     /// The totals so far.
@@ -165,7 +175,8 @@ impl RevenueMetrics {
     ///
     /// # Errors
     /// [`MetricsError::ZeroDenominator`] when `starting_mrr` is 0;
-    /// [`MetricsError::InvalidParameter`] when it is negative.
+    /// [`MetricsError::InvalidParameter`] when it is negative;
+    /// [`crm_model::ModelError::AmountOverflow`] when a figure leaves the decimal range.
     pub fn from_totals(starting_mrr: Decimal, t: MrrTotals) -> Result<RevenueMetrics> {
         if starting_mrr.is_zero() {
             return Err(MetricsError::ZeroDenominator {
@@ -181,17 +192,26 @@ impl RevenueMetrics {
             });
         }
         let s = starting_mrr;
-        let lost = t.churn + t.contraction;
-        let gained = t.new + t.expansion + t.reactivation;
+        const F: &str = "MRR";
+        let lost = checked_amount_add(t.churn, t.contraction, F)?;
+        let gained = checked_amount_add(
+            checked_amount_add(t.new, t.expansion, F)?,
+            t.reactivation,
+            F,
+        )?;
         let r = |x: Decimal| to_f64(x) / to_f64(s);
         Ok(RevenueMetrics {
             starting_mrr: s,
-            ending_mrr: s + gained - lost,
+            ending_mrr: checked_amount_sub(checked_amount_add(s, gained, F)?, lost, F)?,
             totals: t,
             gross_mrr_churn: r(lost),
-            net_mrr_churn: r(lost - t.expansion),
-            grr: r(s - lost),
-            nrr: r(s + t.expansion - lost),
+            net_mrr_churn: r(checked_amount_sub(lost, t.expansion, F)?),
+            grr: r(checked_amount_sub(s, lost, F)?),
+            nrr: r(checked_amount_sub(
+                checked_amount_add(s, t.expansion, F)?,
+                lost,
+                F,
+            )?),
             quick_ratio: (!lost.is_zero()).then(|| to_f64(gained) / to_f64(lost)),
         })
     }

@@ -1,7 +1,10 @@
 //! Customer value: ARPU, AOV, purchase frequency, repeat purchase rate, historical and formula CLV.
 
 use crm_model::rust_decimal::Decimal;
-use crm_model::{CurrencyGuard, CustomerKey, TimeUnit, Transaction, TransactionKind, to_f64};
+use crm_model::{
+    CurrencyGuard, CustomerKey, TimeUnit, Transaction, TransactionKind, checked_amount_add,
+    checked_amount_mul, checked_amount_sum, to_f64,
+};
 use serde::Serialize;
 
 use crate::error::{MetricsError, Result};
@@ -123,22 +126,40 @@ impl PurchaseState {
     /// Adds one transaction.
     ///
     /// # Errors
-    /// Currency mismatch.
+    /// Currency mismatch; [`crm_model::ModelError::AmountOverflow`] when the customer's net
+    /// revenue or the purchase revenue leaves the decimal range (the state is left unchanged).
     pub fn push(&mut self, t: &Transaction) -> Result<()> {
+        let i = t.customer().index();
+        let net = self.net.get(i).copied().unwrap_or_default();
+        let net = checked_amount_add(net, t.signed_amount(), "customer net revenue")?;
+        let revenue = if t.kind() == TransactionKind::Purchase {
+            checked_amount_add(self.purchase_revenue, t.amount(), "purchase revenue")?
+        } else {
+            self.purchase_revenue
+        };
         self.currency.check(t.currency())?;
         let i = self.slot(t.customer());
-        self.net[i] += t.signed_amount();
+        self.net[i] = net;
         if t.kind() == TransactionKind::Purchase {
             self.orders[i] = self.orders[i].saturating_add(1);
-            self.purchase_revenue += t.amount();
         }
+        self.purchase_revenue = revenue;
         Ok(())
     }
     /// Combines two states (customer keys must come from the same interner).
     ///
     /// # Errors
-    /// Currency mismatch.
+    /// Currency mismatch; [`crm_model::ModelError::AmountOverflow`] (the state is left
+    /// unchanged).
     pub fn merge(&mut self, o: &PurchaseState) -> Result<()> {
+        let revenue = checked_amount_add(
+            self.purchase_revenue,
+            o.purchase_revenue,
+            "purchase revenue",
+        )?;
+        for (i, (a, b)) in self.net.iter().zip(&o.net).enumerate() {
+            checked_amount_add(*a, *b, "customer net revenue").map_err(|e| e.at_record(i))?;
+        }
         self.currency.check(o.currency.currency())?;
         if o.orders.len() > self.orders.len() {
             self.orders.resize(o.orders.len(), 0);
@@ -148,9 +169,10 @@ impl PurchaseState {
             *a = a.saturating_add(*b);
         }
         for (a, b) in self.net.iter_mut().zip(&o.net) {
-            *a += *b;
+            // Checked above.
+            *a = a.checked_add(*b).unwrap_or(*a);
         }
-        self.purchase_revenue += o.purchase_revenue;
+        self.purchase_revenue = revenue;
         Ok(())
     }
     /// AOV, purchase frequency and repeat purchase rate.
@@ -188,7 +210,8 @@ impl PurchaseState {
     ///
     /// # Errors
     /// [`MetricsError::InvalidParameter`] for a margin outside [0, 1]; [`MetricsError::Empty`]
-    /// without customers.
+    /// without customers; [`crm_model::ModelError::AmountOverflow`] when the total leaves the
+    /// decimal range.
     pub fn historical_clv(&self, margin: Decimal) -> Result<HistoricalClv> {
         if margin < Decimal::ZERO || margin > Decimal::ONE {
             return Err(MetricsError::InvalidParameter {
@@ -210,7 +233,7 @@ impl PurchaseState {
                 metric: "historical CLV",
             });
         }
-        let total: Decimal = per_customer.iter().map(|(_, v)| *v).sum();
+        let total = checked_amount_sum(per_customer.iter().map(|(_, v)| *v), "historical CLV")?;
         Ok(HistoricalClv {
             mean: total / Decimal::from(per_customer.len() as u64),
             total,
@@ -331,10 +354,11 @@ pub fn formula_clv(x: &ClvInputs, first: FirstMargin) -> Result<Decimal> {
             reason: "must not be negative",
         });
     }
-    let denom = Decimal::ONE + x.discount - x.retention;
+    let one_plus_d = checked_amount_add(Decimal::ONE, x.discount, "discount")?;
+    let denom = one_plus_d - x.retention; // retention in [0, 1): cannot overflow
     let numer = match first {
-        FirstMargin::AfterOnePeriod => x.margin * x.retention,
-        FirstMargin::AtTimeZero => x.margin * (Decimal::ONE + x.discount),
+        FirstMargin::AfterOnePeriod => x.margin * x.retention, // |result| <= |margin|
+        FirstMargin::AtTimeZero => checked_amount_mul(x.margin, one_plus_d, "formula CLV")?,
     };
     numer
         .checked_div(denom)

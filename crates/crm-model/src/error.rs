@@ -130,6 +130,32 @@ pub enum ModelError {
         /// Why it is invalid.
         reason: String,
     },
+    /// A sum, difference or product of money amounts left the range of `Decimal`
+    /// (magnitudes up to about 7.9e28). Raised by [`crate::checked_amount_add`] and friends;
+    /// callers that process a slice wrap it in [`ModelError::AtRecord`].
+    #[error("{field}: adding {value} overflows the decimal range (magnitudes up to 7.9e28)")]
+    AmountOverflow {
+        /// What was being summed.
+        field: &'static str,
+        /// The amount whose addition (or product) overflowed.
+        value: Decimal,
+    },
+    /// A structure sized by the data (e.g. a cohort matrix over every period between the first
+    /// and the last date) would exceed a [`crate::Limits`] value.
+    #[error(
+        "{what}: {needed} periods between the first and last date exceed the limit of {limit} \
+         (a date far in the past or future? raise `Limits::{field}` to allow it)"
+    )]
+    LimitExceeded {
+        /// What was being built.
+        what: &'static str,
+        /// The [`crate::Limits`] field that applies.
+        field: &'static str,
+        /// Periods the data needs.
+        needed: u64,
+        /// The limit.
+        limit: u64,
+    },
     /// A date computation left the representable calendar range.
     #[error("date arithmetic overflowed the calendar range")]
     DateOverflow,

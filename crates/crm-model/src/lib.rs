@@ -44,6 +44,7 @@ mod error;
 mod funnel;
 mod id;
 mod interaction;
+mod limits;
 mod money;
 mod mrr;
 mod summary;
@@ -58,7 +59,11 @@ pub use funnel::{
 };
 pub use id::{CustomerId, CustomerInterner, CustomerKey};
 pub use interaction::{Interaction, InteractionKind, InteractionRecord};
-pub use money::{Currency, CurrencyGuard, to_f64};
+pub use limits::Limits;
+pub use money::{
+    Currency, CurrencyGuard, checked_amount_add, checked_amount_mul, checked_amount_sub,
+    checked_amount_sum, to_f64,
+};
 pub use mrr::{MrrMovement, MrrMovementKind, MrrMovementRecord};
 pub use summary::{
     CustomerGroups, HoldoutSummaries, HoldoutSummary, LateEvents, MonetaryBasis, PurchaseSummaries,

@@ -118,6 +118,77 @@ pub fn to_f64(amount: rust_decimal::Decimal) -> f64 {
     amount.to_f64().unwrap_or(f64::NAN)
 }
 
+/// `acc + value`, or [`ModelError::AmountOverflow`] naming `field` when the sum leaves the range
+/// of `Decimal` (about ±7.9e28). The one place money is summed: every aggregate uses it so a
+/// hostile file gives an error, never a panic.
+///
+/// ```
+/// use crm_analytics::model::{checked_amount_add, ModelError};
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// let big = Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0); // 5e28
+/// assert_eq!(checked_amount_add(Decimal::ONE, Decimal::TWO, "revenue")?, Decimal::from(3));
+/// assert!(matches!(checked_amount_add(big, big, "revenue"),
+///                  Err(ModelError::AmountOverflow { field: "revenue", .. })));
+/// # Ok::<(), ModelError>(())
+/// ```
+///
+/// # Errors
+/// [`ModelError::AmountOverflow`].
+#[inline]
+pub fn checked_amount_add(
+    acc: rust_decimal::Decimal,
+    value: rust_decimal::Decimal,
+    field: &'static str,
+) -> Result<rust_decimal::Decimal> {
+    acc.checked_add(value)
+        .ok_or(ModelError::AmountOverflow { field, value })
+}
+
+/// `acc - value`, or [`ModelError::AmountOverflow`] (see [`checked_amount_add`]).
+///
+/// # Errors
+/// [`ModelError::AmountOverflow`].
+#[inline]
+pub fn checked_amount_sub(
+    acc: rust_decimal::Decimal,
+    value: rust_decimal::Decimal,
+    field: &'static str,
+) -> Result<rust_decimal::Decimal> {
+    acc.checked_sub(value)
+        .ok_or(ModelError::AmountOverflow { field, value })
+}
+
+/// `a * b`, or [`ModelError::AmountOverflow`] naming `field` (see [`checked_amount_add`]).
+///
+/// # Errors
+/// [`ModelError::AmountOverflow`].
+#[inline]
+pub fn checked_amount_mul(
+    a: rust_decimal::Decimal,
+    b: rust_decimal::Decimal,
+    field: &'static str,
+) -> Result<rust_decimal::Decimal> {
+    a.checked_mul(b)
+        .ok_or(ModelError::AmountOverflow { field, value: b })
+}
+
+/// Sums `values` with [`checked_amount_add`]; the error is wrapped in
+/// [`ModelError::AtRecord`] with the position of the value that overflowed.
+///
+/// # Errors
+/// [`ModelError::AmountOverflow`] inside [`ModelError::AtRecord`].
+pub fn checked_amount_sum(
+    values: impl IntoIterator<Item = rust_decimal::Decimal>,
+    field: &'static str,
+) -> Result<rust_decimal::Decimal> {
+    values
+        .into_iter()
+        .enumerate()
+        .try_fold(rust_decimal::Decimal::ZERO, |acc, (i, v)| {
+            checked_amount_add(acc, v, field).map_err(|e| e.at_record(i))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -15,6 +15,7 @@
 //! | cohort matrix | `crm_metrics::engagement::CohortState` (months, classic) |
 //! | funnel | `crm_metrics::engagement::FunnelState` (sequential order) |
 
+use crm_metrics::MetricsError;
 use crm_metrics::acquisition::{CacState, ltv_to_cac};
 use crm_metrics::activity::{Inactivity, activity_retention};
 use crm_metrics::engagement::{
@@ -29,7 +30,7 @@ use crm_model::chrono::{Days, NaiveDate};
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
     AcquisitionSpend, Funnel, FunnelEvent, Interaction, InteractionKind, MrrMovement, Period,
-    SurveyAnswer, SurveyResponse, TimeUnit, Transaction,
+    SurveyAnswer, SurveyResponse, TimeUnit, Transaction, checked_amount_add,
 };
 
 use super::model::{
@@ -67,20 +68,30 @@ pub struct Basics {
 }
 
 /// Customers, activity, revenue, AOV and repeat rate (transactions after `as_of` left out).
-pub fn basics(tx: &[Transaction], as_of: NaiveDate) -> Basics {
+///
+/// # Errors
+/// [`crm_model::ModelError::AmountOverflow`] inside [`crm_model::ModelError::AtRecord`] (the
+/// transaction's index) when the revenue leaves the decimal range.
+pub fn basics(tx: &[Transaction], as_of: NaiveDate) -> Result<Basics, crm_model::ModelError> {
     let mut b = Basics::default();
     let mut purchases = PurchaseState::new();
     let mut active = ActiveState::new(as_of, 30).ok();
-    for t in tx {
+    for (i, t) in tx.iter().enumerate() {
         if t.date() > as_of {
             b.after += 1;
             continue;
         }
         b.first = Some(b.first.map_or(t.date(), |f| f.min(t.date())));
         b.last = Some(b.last.map_or(t.date(), |l| l.max(t.date())));
-        b.revenue += t.signed_amount();
-        // One currency per report: the loaders already enforce it, so a mismatch cannot occur.
-        let _ = purchases.push(t);
+        b.revenue = checked_amount_add(b.revenue, t.signed_amount(), "net revenue")
+            .map_err(|e| e.at_record(i))?;
+        // One currency per report: the loaders already enforce it, so only an overflow of
+        // the purchase revenue can fail here.
+        match purchases.push(t) {
+            Ok(()) => {}
+            Err(MetricsError::Model(e)) => return Err(e.at_record(i)),
+            Err(_) => {}
+        }
         if let Some(a) = active.as_mut() {
             a.push(t);
         }
@@ -92,7 +103,7 @@ pub fn basics(tx: &[Transaction], as_of: NaiveDate) -> Basics {
         b.repeat_rate = Some(m.repeat_purchase_rate);
     }
     b.active_30 = active.map_or(0, |a| a.finish());
-    b
+    Ok(b)
 }
 
 /// ARPU over the whole window: net revenue / customers with a purchase.
@@ -222,8 +233,9 @@ pub fn service(interactions: &[Interaction], customers: u64) -> Option<ServiceKp
 
 /// Revenue figures of `period`.
 pub struct MrrFigures {
-    /// MRR at `as_of` (sum of signed movements up to it).
-    pub mrr_at_as_of: Decimal,
+    /// MRR at `as_of` (sum of signed movements up to it), or why not (a sum beyond the
+    /// decimal range, naming the movement).
+    pub mrr_at_as_of: Result<Decimal, String>,
     /// GRR, NRR and quick ratio of the period, or why not.
     pub period: Result<(f64, f64, Option<f64>), String>,
 }
@@ -231,27 +243,32 @@ pub struct MrrFigures {
 /// MRR at `as_of`, and `RevenueState` over `period` with the starting MRR summed from the
 /// movements before it.
 pub fn mrr(movements: &[MrrMovement], period: Option<Period>, as_of: NaiveDate) -> MrrFigures {
-    let mrr_at_as_of = movements
-        .iter()
-        .filter(|m| m.date() <= as_of)
-        .map(MrrMovement::signed_amount)
-        .sum();
+    // Signed sum of the movements before `end`, the error naming the movement's index.
+    let sum_before = |keep: &dyn Fn(NaiveDate) -> bool| -> Result<Decimal, String> {
+        movements
+            .iter()
+            .enumerate()
+            .filter(|(_, m)| keep(m.date()))
+            .try_fold(Decimal::ZERO, |acc, (i, m)| {
+                checked_amount_add(acc, m.signed_amount(), "MRR")
+                    .map_err(|e| e.at_record(i).to_string())
+            })
+    };
+    let mrr_at_as_of = sum_before(&|d| d <= as_of);
     let period = match period {
         None => Err("a complete month before the as-of date".to_string()),
-        Some(p) => {
-            let starting: Decimal = movements
-                .iter()
-                .filter(|m| m.date() < p.start())
-                .map(MrrMovement::signed_amount)
-                .sum();
+        Some(p) => sum_before(&|d| d < p.start()).and_then(|starting| {
             let mut s = RevenueState::new(p);
-            let pushed: Result<(), String> = movements
-                .iter()
-                .try_for_each(|m| s.push(m).map_err(|e| e.to_string()));
+            let pushed: Result<(), String> = movements.iter().enumerate().try_for_each(|(i, m)| {
+                s.push(m).map_err(|e| match e {
+                    MetricsError::Model(e) => e.at_record(i).to_string(),
+                    other => other.to_string(),
+                })
+            });
             pushed
                 .and_then(|()| s.finish(starting).map_err(|e| e.to_string()))
                 .map(|r| (r.grr, r.nrr, r.quick_ratio))
-        }
+        }),
     };
     MrrFigures {
         mrr_at_as_of,
@@ -269,8 +286,13 @@ pub fn cac(
     as_of: NaiveDate,
 ) -> Result<Decimal, String> {
     let mut s = CacState::new();
-    for sp in spend.iter().filter(|s| s.period().start() <= as_of) {
-        s.push_spend(sp).map_err(|e| e.to_string())?;
+    for (i, sp) in spend.iter().enumerate() {
+        if sp.period().start() <= as_of {
+            s.push_spend(sp).map_err(|e| match e {
+                MetricsError::Model(e) => e.at_record(i).to_string(),
+                other => other.to_string(),
+            })?;
+        }
     }
     let mut channel: Vec<Option<&str>> = Vec::new();
     for c in customers.unwrap_or(&[]) {
@@ -394,6 +416,44 @@ mod tests {
         NaiveDate::from_ymd_opt(2024, m, day).unwrap()
     }
 
+    #[test]
+    fn cohorts_with_a_far_date_do_not_allocate_every_month() {
+        // Issue #14: a purchase dated 0001-01-01 aborted the report (allocation).
+        let far = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        let t = [tx(0, d(1, 5), 10), tx(1, far, 10)];
+        assert!(cohorts(&t, d(3, 31), 24).is_none());
+    }
+
+    #[test]
+    fn money_overflow_is_an_error_naming_the_record() {
+        let big = Decimal::from_i128_with_scale(50_000_000_000_000_000_000_000_000_000, 0);
+        let t = |k| Transaction::purchase(CustomerKey::from_index(k), d(1, 5), big).unwrap();
+        let e = basics(&[t(0), t(1)], d(3, 31)).unwrap_err();
+        assert!(
+            matches!(e, crm_model::ModelError::AtRecord { index: 1, .. }),
+            "{e}"
+        );
+        let mv = |k| {
+            MrrMovement::new(
+                CustomerKey::from_index(k),
+                d(1, 5),
+                crm_model::MrrMovementKind::New,
+                big,
+            )
+            .unwrap()
+        };
+        let f = mrr(&[mv(0), mv(1)], last_complete_month(d(3, 31)), d(3, 31));
+        assert!(f.mrr_at_as_of.unwrap_err().contains("record 1"));
+        assert!(f.period.unwrap_err().contains("record 1"));
+        let sp = AcquisitionSpend::new("ads", last_complete_month(d(3, 31)).unwrap(), big, true)
+            .unwrap();
+        assert!(
+            cac(&[sp.clone(), sp], &[t(0)], None, d(3, 31))
+                .unwrap_err()
+                .contains("record 1")
+        );
+    }
+
     fn tx(k: u32, date: NaiveDate, amount: i64) -> Transaction {
         Transaction::from_signed(CustomerKey::from_index(k), date, Decimal::from(amount))
     }
@@ -407,7 +467,7 @@ mod tests {
             tx(1, d(2, 10), -30), // a return
             tx(2, d(4, 2), 70),   // after as_of
         ];
-        let b = basics(&t, d(3, 31));
+        let b = basics(&t, d(3, 31)).unwrap();
         assert_eq!(b.customers, 2);
         assert_eq!(b.active_30, 1); // customer 0 on 3-20 (window 3-02..3-31)
         assert_eq!(b.revenue, Decimal::from(150));

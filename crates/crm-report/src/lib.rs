@@ -109,7 +109,7 @@ pub fn build(
     };
 
     step("key figures");
-    let b = kpi::basics(&inputs.transactions, as_of);
+    let b = kpi::basics(&inputs.transactions, as_of)?;
     let period = kpi::last_complete_month(as_of);
     let mut kpis = Kpis {
         customers: b.customers,
@@ -177,7 +177,10 @@ pub fn build(
     match &inputs.mrr {
         Some(m) => {
             let f = kpi::mrr(m, period, as_of);
-            kpis.mrr = Some(f.mrr_at_as_of);
+            match f.mrr_at_as_of {
+                Ok(v) => kpis.mrr = Some(v),
+                Err(e) => need("kpi.mrr", &e),
+            }
             match f.period {
                 Ok((grr, nrr, quick)) => {
                     kpis.grr = Some(grr);

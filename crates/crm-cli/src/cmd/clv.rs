@@ -692,16 +692,9 @@ fn predict_bgbb(
             let h = History::new(r.x, r.t_x, r.t);
             let spend = gg.and_then(|g| g.conditional_expected_spend(r.x, r.zbar.unwrap_or(0.0)));
             // CLV: one discounting period per opportunity.
-            let clv = spend.map(|s| {
-                let mut prev = 0.0;
-                let mut v = 0.0;
-                for k in 1..=n_star {
-                    let e = m.conditional_expected_transactions(k, &h);
-                    v += (e - prev) / (1.0 + a.discount_rate).powf(f64::from(k));
-                    prev = e;
-                }
-                s * v
-            });
+            // (bounded work for any horizon: no loop over the opportunities here).
+            let clv =
+                spend.map(|s| s * m.discounted_expected_transactions(n_star, a.discount_rate, &h));
             PredRow {
                 customer_id: r.id.clone(),
                 p_alive: m.p_alive(&h),
