@@ -490,7 +490,19 @@ struct Fold(RfmAccumulator);
 impl PurchaseFold for Fold {
     type Error = String;
 
-    fn purchase(&mut self, k: CustomerKey, day: NaiveDate, amount: Decimal) -> Result<(), String> {
+    fn purchase(
+        &mut self,
+        k: CustomerKey,
+        day: NaiveDate,
+        mut amount: Decimal,
+    ) -> Result<(), String> {
+        // Amounts read from floats (Parquet, Arrow) come at their shortest scale (9.4, 12); the
+        // accumulator sums amounts of one scale fast and the others through a side table, so
+        // amounts with fewer than two decimals are pushed with two (the same value; the output
+        // prints sums normalised).
+        if amount.scale() < 2 {
+            amount.rescale(2);
+        }
         self.0
             .push_purchase(k, day, amount)
             .map_err(|e| format!("{e}{}", late_hint(&e)))
