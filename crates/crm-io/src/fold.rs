@@ -118,17 +118,8 @@ pub fn fold_purchases<S: PurchaseFold>(
     let results = fastcsv::read_parts(&plan, opts.skip_invalid, |p| read_part(&spec, &init, p));
     // Merge in file order: keys are re-interned so they number customers by first appearance.
     let mut acc: Option<(Ids, S)> = None;
-    let merged = fastcsv::merge(&plan, results, |_, (part_ids, part_state): (Ids, S)| {
-        match acc.as_mut() {
-            None => acc = Some((part_ids, part_state)),
-            Some((ids, state)) => {
-                let map = ids.remap(&part_ids.interner)?;
-                state
-                    .merge_remapped(part_state, &map)
-                    .map_err(|e| IoError::input(path, None, None, e.to_string()))?;
-            }
-        }
-        Ok(())
+    let merged = fastcsv::merge(&plan, results, |_, part: (Ids, S)| {
+        merge_part(&mut acc, part, path)
     })?;
     let (Some(skipped), Some((ids, state))) = (merged, acc) else {
         return fold_sequential(path, cols, opts, &init);
@@ -138,6 +129,26 @@ pub fn fold_purchases<S: PurchaseFold>(
         ids: ids.interner,
         skipped,
     })
+}
+
+/// Merges the next part's ids and state into `acc`, in file order: the first part becomes the
+/// accumulator; a later part's keys are re-interned (numbering customers by first appearance)
+/// and its state merged through the key map. Shared by the CSV and Parquet folds.
+pub(crate) fn merge_part<S: PurchaseFold>(
+    acc: &mut Option<(Ids, S)>,
+    (part_ids, part_state): (Ids, S),
+    path: &Path,
+) -> IoResult<()> {
+    match acc.as_mut() {
+        None => *acc = Some((part_ids, part_state)),
+        Some((ids, state)) => {
+            let map = ids.remap(&part_ids.interner)?;
+            state
+                .merge_remapped(part_state, &map)
+                .map_err(|e| IoError::input(path, None, None, e.to_string()))?;
+        }
+    }
+    Ok(())
 }
 
 /// Whitespace files and files that need the sequential reader: load, then push in order.

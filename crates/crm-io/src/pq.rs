@@ -1126,17 +1126,8 @@ pub(crate) fn fold_file<S: PurchaseFold>(
         fold_part(&src, &spec, range, opts.skip_invalid, &init)
     });
     let mut acc: Option<(Ids, S)> = None;
-    let skipped = merge_logs(results, |_, (part_ids, part_state)| {
-        match acc.as_mut() {
-            None => acc = Some((part_ids, part_state)),
-            Some((ids, state)) => {
-                let map = ids.remap(&part_ids.interner)?;
-                state
-                    .merge_remapped(part_state, &map)
-                    .map_err(|e| IoError::input(path, None, None, e.to_string()))?;
-            }
-        }
-        Ok(())
+    let skipped = merge_logs(results, |_, part| {
+        crate::fold::merge_part(&mut acc, part, path)
     })?;
     let (ids, state) = acc.unwrap_or_else(|| (Ids::default(), init()));
     Ok(Folded {
