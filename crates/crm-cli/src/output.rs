@@ -43,7 +43,7 @@ pub use crm_analytics::report::text::{num, table};
 
 /// When `path` names a Parquet file (`.parquet`, any case), writes `rows` to it as a Parquet
 /// table (one column per field) and returns true; otherwise writes nothing and returns false.
-pub fn parquet<T: serde::Serialize>(path: Option<&PathBuf>, rows: &[T]) -> CliResult<bool> {
+pub fn parquet<T: serde::Serialize + Sync>(path: Option<&PathBuf>, rows: &[T]) -> CliResult<bool> {
     use crm_analytics::io::{OutputFormat, write_table};
     match path {
         Some(p) if OutputFormat::from_path(p) == Some(OutputFormat::Parquet) => {

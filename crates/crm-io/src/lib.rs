@@ -94,4 +94,4 @@ pub use parse::{AmountFormat, DateParser, parse_amount};
 pub use pq::transactions_from_batches;
 pub use table::{Row, Skipped, Table};
 pub use transactions::{LoadedTransactions, load_transactions};
-pub use write::{OutputFormat, write_table};
+pub use write::{OutputFormat, write_rows, write_table};

@@ -52,6 +52,47 @@ impl CustomerId {
             None => CustomerId::Str(t.into()),
         })
     }
+
+    /// The order ids are listed in by the `crm` tool's per-customer outputs: ids written in
+    /// digits only by numeric value (`"00042"` next to `42`; equal values by their text),
+    /// then the other text ids in byte order. Unlike the derived [`Ord`] (all integers before
+    /// all text), `"007"` sorts between `6` and `8`.
+    ///
+    /// ```
+    /// use crm_analytics::model::CustomerId;
+    /// let mut ids: Vec<CustomerId> = ["b", "10", "007", "9", "a"]
+    ///     .iter()
+    ///     .map(|t| CustomerId::parse(t))
+    ///     .collect::<Result<_, _>>()?;
+    /// ids.sort_by(CustomerId::natural_cmp);
+    /// let text: Vec<String> = ids.iter().map(ToString::to_string).collect();
+    /// assert_eq!(text, ["007", "9", "10", "a", "b"]);
+    /// # Ok::<(), crm_analytics::model::ModelError>(())
+    /// ```
+    #[must_use]
+    pub fn natural_cmp(&self, other: &Self) -> std::cmp::Ordering {
+        use std::cmp::Ordering;
+        match (self, other) {
+            (CustomerId::Int(x), CustomerId::Int(y)) => x.cmp(y),
+            _ => match (self.numeric_value(), other.numeric_value()) {
+                (Some(x), Some(y)) => x
+                    .cmp(&y)
+                    .then_with(|| self.to_string().cmp(&other.to_string())),
+                (Some(_), None) => Ordering::Less,
+                (None, Some(_)) => Ordering::Greater,
+                (None, None) => self.cmp(other),
+            },
+        }
+    }
+
+    /// Numeric value of an id written in digits only (leading zeros allowed).
+    fn numeric_value(&self) -> Option<u128> {
+        match self {
+            CustomerId::Int(n) => Some(u128::from(*n)),
+            CustomerId::Str(s) if s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
+            CustomerId::Str(_) => None,
+        }
+    }
 }
 
 impl From<u64> for CustomerId {

@@ -94,6 +94,8 @@
 
 #![forbid(unsafe_code)]
 
+use rayon::prelude::*;
+
 mod error;
 mod report;
 mod rows;
@@ -109,7 +111,7 @@ pub use score::{CutPoints, MAX_BINS, MIN_BINS, RfmModel, RfmScore, TiePolicy, sc
 pub use segment::{ScoreRange, SegmentMap, SegmentRule, Segmenter};
 pub use values::{
     MonetaryValue, RfmAccumulator, RfmOptions, RfmTable, RfmValues, rfm_values,
-    rfm_values_from_summaries, rfm_values_threaded,
+    rfm_values_from_summaries, rfm_values_threaded, sort_by_customer_id,
 };
 
 /// Scores, segments and the report of one population, as vectors parallel to the input values:
@@ -140,12 +142,8 @@ pub fn analyze(
     ties: &TiePolicy,
     map: &SegmentMap,
 ) -> Result<RfmAnalysis> {
-    let mut scores = Vec::with_capacity(values.len());
-    let mut segments = Vec::with_capacity(values.len());
-    let (segment_names, report) = analyze_with(values, bins, ties, map, |_, s, g| {
-        scores.push(s);
-        segments.push(g);
-    })?;
+    let (pairs, segment_names, report) = analyze_with(values, bins, ties, map, |_, s, g| (s, g))?;
+    let (scores, segments) = pairs.into_par_iter().unzip();
     Ok(RfmAnalysis {
         scores,
         segments,
@@ -154,39 +152,51 @@ pub fn analyze(
     })
 }
 
+/// Customers per part of the parallel pass of [`analyze_with`].
+const ANALYZE_CHUNK: usize = 1 << 15;
+
 /// The one pass behind [`analyze`] and [`analyze_rows`]: scores every customer, classifies it,
-/// adds it to the report and hands `(values, score, segment index)` to `emit`, in input order.
-/// Returns the segment names and the report.
-pub(crate) fn analyze_with(
+/// adds it to the report and maps `(values, score, segment index)` with `row`, in input order.
+/// Value-based and fixed cut points score parts of the input on the current rayon pool (the
+/// report parts are exact sums, merged in order); rank-first scores need the whole ranking and
+/// run as one pass. Returns the rows, the segment names and the report.
+pub(crate) fn analyze_with<T: Send>(
     values: &[RfmValues],
     bins: u8,
     ties: &TiePolicy,
     map: &SegmentMap,
-    mut emit: impl FnMut(&RfmValues, RfmScore, u16),
-) -> Result<(Vec<String>, SegmentReport)> {
+    row: impl Fn(&RfmValues, RfmScore, u16) -> T + Sync,
+) -> Result<(Vec<T>, Vec<String>, SegmentReport)> {
     let seg = map.compile(bins)?;
-    // One pass over the values for scores, segments and the report (as `score`,
-    // `Segmenter::classify_all` and `segment_report` one after the other).
-    let mut report = ReportAccumulator::new(seg.names().len());
-    match score::model_for(values, bins, ties)? {
+    let segments = seg.names().len();
+    let part = |values: &[RfmValues], scores: &mut dyn Iterator<Item = RfmScore>| {
+        let mut report = ReportAccumulator::new(segments);
+        let mut rows = Vec::with_capacity(values.len());
+        for (v, s) in values.iter().zip(scores) {
+            let g = seg.classify(&s);
+            report.push(v, g)?;
+            rows.push(row(v, s, g as u16));
+        }
+        Ok::<_, RfmError>((rows, report))
+    };
+    let (rows, report) = match score::model_for(values, bins, ties)? {
         Some(model) => {
             let scorer = model.scorer();
-            for v in values {
-                let s = scorer.score(v);
-                let g = seg.classify(&s);
-                report.push(v, g)?;
-                emit(v, s, g as u16);
+            let parts: Vec<Result<(Vec<T>, ReportAccumulator)>> = values
+                .par_chunks(ANALYZE_CHUNK)
+                .map(|c| part(c, &mut c.iter().map(|v| scorer.score(v))))
+                .collect();
+            let mut rows = Vec::with_capacity(values.len());
+            let mut report = ReportAccumulator::new(segments);
+            for p in parts {
+                let (r, acc) = p?;
+                rows.extend(r);
+                report.merge(&acc)?;
             }
+            (rows, report)
         }
-        None => {
-            let scores = score::rank_first(values, bins);
-            for (v, s) in values.iter().zip(scores) {
-                let g = seg.classify(&s);
-                report.push(v, g)?;
-                emit(v, s, g as u16);
-            }
-        }
-    }
+        None => part(values, &mut score::rank_first(values, bins).into_iter())?,
+    };
     let report = report.finish(seg.names(), seg.fallback())?;
-    Ok((seg.names().to_vec(), report))
+    Ok((rows, seg.names().to_vec(), report))
 }

@@ -126,9 +126,8 @@ pub fn analyze_rows(
     ties: &TiePolicy,
     map: &SegmentMap,
 ) -> Result<RfmRows> {
-    let mut rows = Vec::with_capacity(values.len());
-    let (segment_names, report) = crate::analyze_with(values, bins, ties, map, |v, s, g| {
-        rows.push(RfmRow {
+    let (rows, segment_names, report) =
+        crate::analyze_with(values, bins, ties, map, |v, s, g| RfmRow {
             customer: v.customer,
             recency_days: v.recency_days,
             frequency: v.frequency,
@@ -137,8 +136,7 @@ pub fn analyze_rows(
             f: s.f,
             m: s.m,
             segment: g,
-        });
-    })?;
+        })?;
     Ok(RfmRows {
         rows,
         segment_names,

@@ -14,8 +14,8 @@
 use crm_model::chrono::{Datelike, NaiveDate};
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
-    Currency, CurrencyGuard, CustomerGroups, CustomerKey, LateEvents, ModelError, PurchaseSummary,
-    SameDayPurchases, Transaction,
+    Currency, CurrencyGuard, CustomerGroups, CustomerId, CustomerInterner, CustomerKey, LateEvents,
+    ModelError, PurchaseSummary, SameDayPurchases, Transaction,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -137,6 +137,9 @@ const EMPTY: Slot = Slot {
 /// 2^95: sums kept as `Decimal`s below this stay far from the end of the decimal range (2^96)
 /// while a run of compact amounts is added.
 const HUGE: Decimal = Decimal::from_parts(0, 0, 1 << 31, false, 0);
+
+/// Customers from which [`RfmAccumulator::finish`] builds its rows in parallel parts.
+const PARALLEL_FINISH: usize = 1 << 16;
 
 /// Rows per read-ahead batch of the row-by-row path of [`RfmAccumulator::push_all`].
 const BATCH: usize = 32;
@@ -704,6 +707,11 @@ impl RfmAccumulator {
                 .succ_opt()
                 .ok_or(ModelError::DateOverflow)?,
         };
+        // Large states build their rows in parallel parts (the same rows, in key order).
+        let threads = rayon::current_num_threads();
+        if threads > 1 && self.slots.len() >= PARALLEL_FINISH {
+            return self.finish_threaded(as_of, monetary, threads);
+        }
         let occasions = match &self.days {
             Some(days) => Some(distinct_days(days, self.slots.len())?),
             None => None,
@@ -722,6 +730,66 @@ impl RfmAccumulator {
             non_purchases: self.non_purchases,
             currency: self.guard.currency(),
         })
+    }
+}
+
+/// Sorts per-customer values into the natural order of their ids
+/// ([`CustomerId::natural_cmp`]: numeric ids by value, then text ids), in parallel on the current
+/// rayon pool. `ids` is the interner that issued the keys; values whose key it does not know come
+/// last, in key order. This is the row order of the `crm rfm` output, and the order rank-first
+/// ties follow (as they follow pandas' sorted groupby).
+///
+/// ```
+/// use crm_analytics::model::{CustomerInterner, SameDayPurchases};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::rfm::{sort_by_customer_id, MonetaryValue, RfmAccumulator};
+/// let mut ids = CustomerInterner::new();
+/// let mut acc = RfmAccumulator::new(SameDayPurchases::Separate);
+/// let day = NaiveDate::from_ymd_opt(2024, 3, 1).unwrap();
+/// for id in ["20", "b", "3"] {
+///     acc.push_purchase(ids.intern(id)?, day, Decimal::ONE)?;
+/// }
+/// let mut values = acc.finish(None, MonetaryValue::Total)?.customers;
+/// sort_by_customer_id(&mut values, &ids);
+/// let order: Vec<String> = values.iter().map(|v| ids.id(v.customer).unwrap().to_string()).collect();
+/// assert_eq!(order, ["3", "20", "b"]);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn sort_by_customer_id(values: &mut Vec<RfmValues>, ids: &CustomerInterner) {
+    let int_ids: Option<Vec<(u64, u32)>> = values
+        .par_iter()
+        .enumerate()
+        .map(|(i, v)| match ids.id(v.customer) {
+            Some(CustomerId::Int(n)) => u32::try_from(i).ok().map(|i| (*n, i)),
+            _ => None,
+        })
+        .collect();
+    match int_ids {
+        // All ids are integers: sort plain (id, position) pairs, then gather.
+        Some(mut keys) => {
+            if keys.windows(2).all(|w| w[0].0 <= w[1].0) {
+                return;
+            }
+            keys.par_sort_unstable();
+            let old = std::mem::take(values);
+            *values = keys
+                .par_iter()
+                .filter_map(|&(_, i)| old.get(i as usize).cloned())
+                .collect();
+        }
+        None => {
+            let order =
+                |x: &RfmValues, y: &RfmValues| match (ids.id(x.customer), ids.id(y.customer)) {
+                    (Some(a), Some(b)) => a.natural_cmp(b),
+                    (Some(_), None) => std::cmp::Ordering::Less,
+                    (None, Some(_)) => std::cmp::Ordering::Greater,
+                    (None, None) => x.customer.cmp(&y.customer),
+                };
+            if !values.windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
+                values.par_sort_by(order);
+            }
+        }
     }
 }
 

@@ -15,15 +15,16 @@ use crm_analytics::model::{
 };
 use crm_analytics::rfm::{
     MonetaryValue, RfmAccumulator, RfmAnalysis, RfmModel, RfmTable, RfmValues, SegmentMap,
-    TiePolicy, analyze,
+    TiePolicy, analyze, sort_by_customer_id,
 };
+use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{PurchaseFold, fold_purchases};
+use crm_analytics::io::{OutputFormat, PurchaseFold, fold_purchases, write_rows};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -178,40 +179,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     // Rows in customer-id order (numeric ids by value, "00042" = 42, then text ids); rank-first
     // ties follow this order, as they follow pandas' sorted groupby.
     let mut values = table.customers;
-    let idx = |k: CustomerKey| ids.id(k);
-    let order = |x: &CustomerKey, y: &CustomerKey| match (idx(*x), idx(*y)) {
-        (Some(a), Some(b)) => id_order(a, b),
-        (a, b) => a.cmp(&b),
-    };
-    let int_ids: Option<Vec<(u64, u32)>> = values
-        .iter()
-        .enumerate()
-        .map(|(i, v)| match idx(v.customer) {
-            Some(CustomerId::Int(n)) => Some((*n, i as u32)),
-            _ => None,
-        })
-        .collect();
-    match int_ids {
-        // All ids are integers: sort plain (id, position) pairs.
-        Some(mut keys) => {
-            if !keys.windows(2).all(|w| w[0].0 <= w[1].0) {
-                keys.sort_unstable();
-                let mut old: Vec<Option<RfmValues>> = values.into_iter().map(Some).collect();
-                values = keys
-                    .iter()
-                    .filter_map(|&(_, i)| old.get_mut(i as usize).and_then(Option::take))
-                    .collect();
-            }
-        }
-        None => {
-            if !values
-                .windows(2)
-                .all(|w| order(&w[0].customer, &w[1].customer).is_le())
-            {
-                values.sort_unstable_by(|x, y| order(&x.customer, &y.customer));
-            }
-        }
-    }
+    sort_by_customer_id(&mut values, &ids);
     if let Some(p) = &a.save_cut_points {
         let m = RfmModel::fit(&values, a.bins).map_err(|e| CliError::Library(e.to_string()))?;
         let j = serde_json::to_string_pretty(&m).map_err(|e| CliError::Library(e.to_string()))?;
@@ -298,7 +266,7 @@ impl Rows<'_> {
     fn json(&self) -> Vec<JsonRow<'_>> {
         let res = self.res;
         self.values
-            .iter()
+            .par_iter()
             .zip(&res.scores)
             .zip(&res.segments)
             .filter_map(|((v, s), &g)| {
@@ -320,30 +288,7 @@ impl Rows<'_> {
         let (values, res) = (self.values, self.res);
         let idx = |k: CustomerKey| self.ids.id(k);
         match format {
-            Format::Csv => {
-                let names: Vec<Cow<'_, str>> =
-                    res.segment_names.iter().map(|n| csv_field(n)).collect();
-                w.write_all(b"customer_id,recency_days,frequency,monetary,r,f,m,segment\n")?;
-                for ((v, s), &g) in values.iter().zip(&res.scores).zip(&res.segments) {
-                    match idx(v.customer) {
-                        Some(CustomerId::Int(n)) => write!(w, "{n}"),
-                        Some(CustomerId::Str(t)) => w.write_all(csv_field(t).as_bytes()),
-                        None => Ok(()),
-                    }?;
-                    writeln!(
-                        w,
-                        ",{},{},{},{},{},{},{}",
-                        v.recency_days,
-                        v.frequency,
-                        v.monetary.normalize(),
-                        s.r,
-                        s.f,
-                        s.m,
-                        names[usize::from(g)]
-                    )?;
-                }
-                Ok(())
-            }
+            Format::Csv => write_rows(w, OutputFormat::Csv, &self.json()),
             Format::Json => {
                 serde_json::to_writer_pretty(&mut *w, &self.json())?;
                 writeln!(w)
@@ -379,29 +324,6 @@ impl Rows<'_> {
                 w.write_all(output::table(&header, &body).as_bytes())
             }
         }
-    }
-}
-
-/// Numeric value of an id written in digits only (leading zeros allowed).
-fn numeric_id(id: &CustomerId) -> Option<u128> {
-    match id {
-        CustomerId::Int(n) => Some(u128::from(*n)),
-        CustomerId::Str(s) if s.bytes().all(|b| b.is_ascii_digit()) => s.parse().ok(),
-        CustomerId::Str(_) => None,
-    }
-}
-
-/// Output order of ids: numeric ids by value (then text), then text ids.
-fn id_order(a: &CustomerId, b: &CustomerId) -> std::cmp::Ordering {
-    use std::cmp::Ordering;
-    match (a, b) {
-        (CustomerId::Int(x), CustomerId::Int(y)) => x.cmp(y),
-        _ => match (numeric_id(a), numeric_id(b)) {
-            (Some(x), Some(y)) => x.cmp(&y).then_with(|| a.to_string().cmp(&b.to_string())),
-            (Some(_), None) => Ordering::Less,
-            (None, Some(_)) => Ordering::Greater,
-            (None, None) => a.cmp(b),
-        },
     }
 }
 
