@@ -25,9 +25,80 @@ pub fn open_utf8(path: &Path, encoding: Encoding) -> std::io::Result<Box<dyn Rea
     match encoding {
         Encoding::Utf8 => {
             skip_bom(&mut r)?;
-            Ok(Box::new(r))
+            Ok(Box::new(CrlfAsLf::new(r)))
         }
-        Encoding::Gbk => Ok(Box::new(Gb18030Lines::new(r))),
+        Encoding::Gbk => Ok(Box::new(CrlfAsLf::new(Gb18030Lines::new(r)))),
+    }
+}
+
+/// A reader that turns every `\r\n` line end into `\n` (a lone `\r` is kept), so the csv parser
+/// numbers lines the same whatever the line ends: csv-core counts a line at its `\n`, and after
+/// a `\r\n` it takes the next record's position before that `\n`, one line short. A `\r\n`
+/// inside a quoted field spanning lines reads as `\n`, as most CSV readers return it.
+pub struct CrlfAsLf<R> {
+    inner: R,
+    buf: Vec<u8>,
+    pos: usize,
+    len: usize,
+    eof: bool,
+}
+
+impl<R: Read> CrlfAsLf<R> {
+    /// Wraps `inner`.
+    pub fn new(inner: R) -> Self {
+        CrlfAsLf {
+            inner,
+            buf: vec![0; 1 << 16],
+            pos: 0,
+            len: 0,
+            eof: false,
+        }
+    }
+}
+
+impl<R: Read> Read for CrlfAsLf<R> {
+    fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+        if out.is_empty() {
+            return Ok(0);
+        }
+        // Bounded: every pass hands out bytes, reaches the end, or reads more from `inner`
+        // (which ends at its end of file).
+        loop {
+            let mut o = 0;
+            while o < out.len() && self.pos < self.len {
+                let b = self.buf[self.pos];
+                if b == b'\r' {
+                    match self.buf.get(self.pos + 1) {
+                        Some(b'\n') if self.pos + 1 < self.len => {
+                            self.pos += 1;
+                            continue;
+                        }
+                        // The byte after it is not read yet.
+                        _ if self.pos + 1 >= self.len && !self.eof => break,
+                        _ => {}
+                    }
+                }
+                out[o] = b;
+                o += 1;
+                self.pos += 1;
+            }
+            if o > 0 {
+                return Ok(o);
+            }
+            if self.eof && self.pos >= self.len {
+                return Ok(0);
+            }
+            // Keep what is left (at most a held-back carriage return) and read more.
+            self.buf.copy_within(self.pos..self.len, 0);
+            self.len -= self.pos;
+            self.pos = 0;
+            let read = self.inner.read(&mut self.buf[self.len..])?;
+            if read == 0 {
+                self.eof = true;
+            } else {
+                self.len += read;
+            }
+        }
     }
 }
 
@@ -162,5 +233,54 @@ mod tests {
         let mut r: &[u8] = b"a,b\n";
         assert!(!skip_bom(&mut r).unwrap());
         assert_eq!(r, b"a,b\n");
+    }
+
+    /// Reads one byte per call, so every `\r\n` is split across reads.
+    struct Trickle<'a>(&'a [u8]);
+
+    impl Read for Trickle<'_> {
+        fn read(&mut self, out: &mut [u8]) -> std::io::Result<usize> {
+            match (self.0.split_first(), out.first_mut()) {
+                (Some((&b, rest)), Some(o)) => {
+                    *o = b;
+                    self.0 = rest;
+                    Ok(1)
+                }
+                _ => Ok(0),
+            }
+        }
+    }
+
+    fn through_crlf_as_lf(input: &[u8], chunk: usize) -> Vec<u8> {
+        let mut r = CrlfAsLf::new(Trickle(input));
+        let mut out = Vec::new();
+        let mut buf = vec![0; chunk];
+        loop {
+            let n = r.read(&mut buf).unwrap();
+            if n == 0 {
+                return out;
+            }
+            out.extend_from_slice(&buf[..n]);
+        }
+    }
+
+    #[test]
+    fn crlf_becomes_lf_whatever_the_reads() {
+        let cases: [(&[u8], &[u8]); 5] = [
+            (b"a,b\r\n1,2\r\n", b"a,b\n1,2\n"),
+            (b"a\rb\r", b"a\rb\r"),
+            (b"\r\r\n\n", b"\r\n\n"),
+            (b"x\r", b"x\r"),
+            (b"", b""),
+        ];
+        for (input, want) in cases {
+            for chunk in [1, 2, 3, 64] {
+                assert_eq!(
+                    through_crlf_as_lf(input, chunk),
+                    want,
+                    "{input:?} by {chunk}"
+                );
+            }
+        }
     }
 }

@@ -31,37 +31,18 @@ use crate::table::Skipped;
 /// Files smaller than this are read as one part.
 const MIN_SPLIT_BYTES: u64 = 4 << 20;
 
-/// Integer ids below this bound are looked up in a plain vector before the interner's hash map.
-const DENSE_IDS: u64 = 1 << 24;
-
-/// An interner with a direct-indexed cache for small integer ids (ids from 0 to 16M cost one
-/// array read instead of a hash lookup; keys still come from the interner, in first-appearance
-/// order).
+/// The interner of one part of a file, with the byte-level entry points of the readers (small
+/// integer ids cost one array read in [`CustomerInterner::intern_int`]).
 #[derive(Default)]
 pub struct Ids {
     /// The interner that hands out the keys.
     pub interner: CustomerInterner,
-    dense: Vec<u32>,
 }
 
 impl Ids {
     /// Key of the integer id `n`.
     #[inline]
     pub fn int(&mut self, n: u64) -> Result<CustomerKey, ModelError> {
-        if n < DENSE_IDS {
-            let i = n as usize;
-            if let Some(&k) = self.dense.get(i) {
-                if k != 0 {
-                    return Ok(CustomerKey::from_index(k - 1));
-                }
-            }
-            let key = self.interner.intern_int(n)?;
-            if i >= self.dense.len() {
-                self.dense.resize((i + 1).next_power_of_two(), 0);
-            }
-            self.dense[i] = key.get() + 1;
-            return Ok(key);
-        }
         self.interner.intern_int(n)
     }
 

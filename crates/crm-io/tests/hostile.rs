@@ -394,12 +394,11 @@ fn whitespace_files_with_invalid_utf8_name_the_line() {
     );
 }
 
-/// Found by `fuzz/csv_transactions` (input in tests/fuzz-crashes/): csv-core sets a record's
-/// position before it consumes the `\n` of a `\r\n` split across reads, so the sequential reader
-/// (always used for GB18030, whose decoder hands out one line per read; and UTF-8 files at an
-/// 8 KiB buffer boundary) numbers the next record one line short. Open: un-ignore when fixed.
+/// Found by `fuzz/csv_transactions` (input in tests/fuzz-crashes/): csv-core takes a record's
+/// position before it consumes the `\n` of the `\r\n` before it, so the sequential reader
+/// (always used for GB18030, and for UTF-8 files the parallel reader hands back) numbered
+/// records after a CRLF line end one line short. Fixed by `decode::CrlfAsLf`.
 #[test]
-#[ignore = "open: csv-core line numbers after a split CRLF (fuzz crash)"]
 fn crlf_line_numbers_agree_between_readers() {
     let dir = tempfile::tempdir().unwrap();
     let p = write(

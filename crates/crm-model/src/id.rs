@@ -180,12 +180,22 @@ impl fmt::Display for CustomerKey {
 ///
 /// Integer ids are looked up without allocating; text ids allocate once, on first sight.
 /// Not global: each data set owns its interner, and merging two data sets means re-interning.
+///
+/// Small integer ids (the usual warehouse keys `1, 2, 3, ...`) are found by one array read
+/// instead of a hash lookup: an id `n` below 2^24 that is also below 8 x (customers interned +
+/// 65,536) goes into a direct-indexed table of 4 bytes per slot, so the table never holds more
+/// than 64 MiB nor more than 32 bytes per customer plus 2 MiB; other integer ids are hashed.
 #[derive(Debug, Clone, Default)]
 pub struct CustomerInterner {
+    /// `dense[n]` is the key of the integer id `n` plus one (0: not interned here).
+    dense: Vec<u32>,
     ints: FxHashMap<u64, CustomerKey>,
     strs: FxHashMap<Box<str>, CustomerKey>,
     ids: Vec<CustomerId>,
 }
+
+/// Integer ids below this bound may use the direct-indexed table of [`CustomerInterner`].
+const DENSE_IDS: u64 = 1 << 24;
 
 impl CustomerInterner {
     /// An empty interner.
@@ -198,7 +208,8 @@ impl CustomerInterner {
     #[must_use]
     pub fn with_capacity(n: usize) -> Self {
         Self {
-            ints: FxHashMap::with_capacity_and_hasher(n, Default::default()),
+            dense: Vec::new(),
+            ints: FxHashMap::default(),
             strs: FxHashMap::default(),
             ids: Vec::with_capacity(n),
         }
@@ -229,14 +240,47 @@ impl CustomerInterner {
     ///
     /// # Errors
     /// [`ModelError::TooManyCustomers`] past `u32::MAX` distinct ids.
+    #[inline]
     pub fn intern_int(&mut self, id: u64) -> Result<CustomerKey> {
+        if let Some(&k) = usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            if k != 0 {
+                return Ok(CustomerKey(k - 1));
+            }
+        }
+        self.intern_int_slow(id)
+    }
+
+    /// [`CustomerInterner::intern_int`] past the direct-indexed table.
+    fn intern_int_slow(&mut self, id: u64) -> Result<CustomerKey> {
         if let Some(&k) = self.ints.get(&id) {
             return Ok(k);
         }
         let k = self.next_key()?;
-        self.ints.insert(id, k);
         self.ids.push(CustomerId::Int(id));
+        let room = 8 * (self.ids.len() as u64 + (1 << 16));
+        match usize::try_from(id) {
+            Ok(i) if id < DENSE_IDS && id < room => {
+                if i >= self.dense.len() {
+                    let len = (i + 1).next_power_of_two().min(DENSE_IDS as usize);
+                    self.dense.resize(len, 0);
+                }
+                if let Some(slot) = self.dense.get_mut(i) {
+                    *slot = k.0 + 1;
+                }
+            }
+            _ => {
+                self.ints.insert(id, k);
+            }
+        }
         Ok(k)
+    }
+
+    /// The key of the integer id `id` if it was interned before.
+    fn get_int(&self, id: u64) -> Option<CustomerKey> {
+        match usize::try_from(id).ok().and_then(|i| self.dense.get(i)) {
+            Some(&k) if k != 0 => Some(CustomerKey(k - 1)),
+            _ => self.ints.get(&id).copied(),
+        }
     }
 
     /// The key of an already parsed id, issuing a new key on first sight.
@@ -255,7 +299,7 @@ impl CustomerInterner {
     pub fn get(&self, text: &str) -> Option<CustomerKey> {
         let t = text.trim();
         match canonical_u64(t) {
-            Some(n) => self.ints.get(&n).copied(),
+            Some(n) => self.get_int(n),
             None => self.strs.get(t).copied(),
         }
     }
@@ -296,6 +340,28 @@ impl CustomerInterner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dense_and_hashed_ints_never_give_two_keys() {
+        let mut ids = CustomerInterner::new();
+        // Far beyond the dense room of an empty interner: hashed.
+        let big = 3_000_000u64;
+        let k_big = ids.intern_int(big).unwrap();
+        // Fill the interner until `big` would fit the dense table.
+        for n in 0..400_000u64 {
+            ids.intern_int(n).unwrap();
+        }
+        assert_eq!(ids.intern_int(big).unwrap(), k_big);
+        assert_eq!(ids.get("3000000"), Some(k_big));
+        assert_eq!(ids.len(), 400_001);
+        // Dense ids keep first-appearance keys and map back.
+        assert_eq!(ids.get("7"), Some(CustomerKey(8)));
+        assert_eq!(ids.id(CustomerKey(8)), Some(&CustomerId::Int(7)));
+        // Past the dense bound: hashed, still one key per id.
+        let huge = u64::MAX;
+        let k = ids.intern_int(huge).unwrap();
+        assert_eq!(ids.intern("18446744073709551615").unwrap(), k);
+    }
 
     #[test]
     fn parse_keeps_text_of_non_canonical_integers() {
