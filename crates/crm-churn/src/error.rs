@@ -51,6 +51,21 @@ pub enum ChurnError {
         /// Largest allowed value.
         max: f64,
     },
+    /// The label window runs past the end of the observed data, so customers who did buy after
+    /// the data ends would be labelled churned.
+    #[error(
+        "the churn window ({as_of}, {window_end}] runs past the data, observed until {observed_until}: \
+         choose an as-of date and horizon that end by {observed_until}, or say when the data \
+         really ends (observed until)"
+    )]
+    WindowNotObserved {
+        /// The as-of date of the labels.
+        as_of: chrono::NaiveDate,
+        /// The last day of the label window (as-of + horizon).
+        window_end: chrono::NaiveDate,
+        /// The last day the data observes.
+        observed_until: chrono::NaiveDate,
+    },
     /// A parameter is invalid.
     #[error("invalid parameter {name}: {reason}")]
     InvalidParameter {

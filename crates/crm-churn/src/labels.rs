@@ -48,6 +48,52 @@ fn horizon_end(as_of: NaiveDate, horizon_days: u32) -> Result<NaiveDate> {
         .ok_or(ChurnError::Model(crm_model::ModelError::DateOverflow))
 }
 
+/// The last day a transaction list observes: its latest date (purchases and returns), `None`
+/// when it is empty. Without better knowledge of when the data was extracted, this is where
+/// silence stops meaning anything.
+#[must_use]
+pub fn last_observed_day(tx: &[Transaction]) -> Option<NaiveDate> {
+    tx.iter().map(Transaction::date).max()
+}
+
+/// Checks that the label window `(as_of, as_of + horizon_days]` ends by `observed_until`, the
+/// last day the data covers (e.g. [`last_observed_day`], or the extraction date when the data
+/// is known to run later than its last transaction).
+///
+/// Labels look into the future: a customer without a purchase in the window is churned. When
+/// the window runs past the data, every customer whose next purchase falls after the data's end
+/// is labelled churned, and an evaluation on such labels cannot be honest, so callers that
+/// evaluate scores check the window first.
+///
+/// ```
+/// use crm_analytics::churn::{check_window_observed, ChurnError};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// assert!(check_window_observed(d(1, 31), 60, d(3, 31)).is_ok());
+/// let e = check_window_observed(d(1, 31), 60, d(3, 1)).unwrap_err();
+/// assert!(matches!(e, ChurnError::WindowNotObserved { .. }));
+/// assert!(e.to_string().contains("(2024-01-31, 2024-03-31] runs past the data, observed until 2024-03-01"));
+/// ```
+///
+/// # Errors
+/// [`ChurnError::WindowNotObserved`]; [`ChurnError::InvalidParameter`] for a zero horizon; date
+/// overflow.
+pub fn check_window_observed(
+    as_of: NaiveDate,
+    horizon_days: u32,
+    observed_until: NaiveDate,
+) -> Result<()> {
+    let window_end = horizon_end(as_of, horizon_days)?;
+    if window_end > observed_until {
+        return Err(ChurnError::WindowNotObserved {
+            as_of,
+            window_end,
+            observed_until,
+        });
+    }
+    Ok(())
+}
+
 /// Non-contractual labels: churned = no purchase in `(as_of, as_of + horizon_days]`, for every
 /// customer with a purchase on or before `as_of`, in key order (the order of
 /// [`crate::compute_features`], so the two align row by row).

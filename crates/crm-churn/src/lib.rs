@@ -71,8 +71,9 @@ pub use eval::{
 };
 pub use features::{CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, compute_features};
 pub use labels::{
-    ChurnLabel, LabelledSet, Subscription, TimeSplit, contractual_labels, noncontractual_labels,
-    noncontractual_labels_grouped, subscriptions_from_mrr, time_split,
+    ChurnLabel, LabelledSet, Subscription, TimeSplit, check_window_observed, contractual_labels,
+    last_observed_day, noncontractual_labels, noncontractual_labels_grouped,
+    subscriptions_from_mrr, time_split,
 };
 pub use logistic::{
     Contribution, LogisticModel, LogisticOptions, LogisticScore, cross_validated_probabilities,
