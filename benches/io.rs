@@ -12,12 +12,12 @@ use std::path::{Path, PathBuf};
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crm_analytics::io::{
-    AmountFormat, OutputFormat, PurchaseFold, ReadOptions, TransactionColumns, fold_purchases,
-    load_transactions, parse_amount, write_table,
+    AmountFormat, OutputFormat, ReadOptions, TransactionColumns, fold_purchases, load_transactions,
+    parse_amount, write_table,
 };
+use crm_analytics::model::SameDayPurchases;
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CustomerKey, SameDayPurchases};
 use crm_analytics::rfm::RfmAccumulator;
 
 fn xorshift(state: &mut u64) -> u64 {
@@ -96,21 +96,6 @@ fn files(dir: &Path) -> (PathBuf, PathBuf, u64) {
     (csv, pq, bytes)
 }
 
-struct Fold(RfmAccumulator);
-
-impl PurchaseFold for Fold {
-    type Error = String;
-    fn purchase(&mut self, k: CustomerKey, d: NaiveDate, a: Decimal) -> Result<(), String> {
-        self.0.push_purchase(k, d, a).map_err(|e| e.to_string())
-    }
-    fn non_purchase(&mut self) {
-        self.0.push_non_purchase();
-    }
-    fn merge_remapped(&mut self, o: Self, keys: &[CustomerKey]) -> Result<(), String> {
-        self.0.merge_remapped(o.0, keys).map_err(|e| e.to_string())
-    }
-}
-
 fn readers(c: &mut Criterion) {
     let dir = tempfile::tempdir().unwrap();
     let (csv, pq, bytes) = files(dir.path());
@@ -142,7 +127,7 @@ fn readers(c: &mut Criterion) {
         g.bench_function(name, |b| {
             b.iter(|| {
                 let f = fold_purchases(path, &cols, &opts, None, || {
-                    Fold(RfmAccumulator::new(SameDayPurchases::Separate))
+                    RfmAccumulator::new(SameDayPurchases::Separate)
                 })
                 .unwrap();
                 black_box(f.ids.len())

@@ -17,35 +17,9 @@ use std::fs::File;
 use std::io::{BufRead, BufReader};
 use std::path::Path;
 
-use crm_analytics::io::{Delimiter, PurchaseFold, ReadOptions, TransactionColumns, fold_purchases};
-use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CustomerKey, ModelError, SameDayPurchases};
+use crm_analytics::io::{Delimiter, ReadOptions, TransactionColumns, fold_purchases};
+use crm_analytics::model::SameDayPurchases;
 use crm_analytics::rfm::{MonetaryValue, RfmAccumulator, SegmentMap, TiePolicy, analyze};
-
-/// The RFM accumulator as a state that `fold_purchases` streams a file into.
-struct Rfm(RfmAccumulator);
-
-impl PurchaseFold for Rfm {
-    type Error = ModelError;
-
-    fn purchase(
-        &mut self,
-        c: CustomerKey,
-        day: NaiveDate,
-        amount: Decimal,
-    ) -> Result<(), ModelError> {
-        self.0.push_purchase(c, day, amount)
-    }
-
-    fn non_purchase(&mut self) {
-        self.0.push_non_purchase();
-    }
-
-    fn merge_remapped(&mut self, other: Self, keys: &[CustomerKey]) -> Result<(), ModelError> {
-        self.0.merge_remapped(other.0, keys)
-    }
-}
 
 fn main() -> Result<(), Box<dyn Error>> {
     let path = std::env::args().nth(1).unwrap_or_else(|| {
@@ -74,10 +48,11 @@ fn main() -> Result<(), Box<dyn Error>> {
     };
     // Stream the purchases into RFM accumulators without keeping the rows (comma files in
     // parallel parts, merged in file order); a negative amount is a return, not a purchase.
+    // `RfmAccumulator` is a `PurchaseFold`: the state the reader streams into.
     let folded = fold_purchases(Path::new(&path), &cols, &opts, None, || {
-        Rfm(RfmAccumulator::new(SameDayPurchases::Separate))
+        RfmAccumulator::new(SameDayPurchases::Separate)
     })?;
-    let (acc, ids) = (folded.state.0, folded.ids);
+    let (acc, ids) = (folded.state, folded.ids);
     let table = acc.finish(None, MonetaryValue::Total)?;
     let map = SegmentMap::standard();
     let a = analyze(&table.customers, 5, &TiePolicy::ValueBased, &map)?;

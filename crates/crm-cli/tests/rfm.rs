@@ -474,3 +474,18 @@ fn parquet_input_and_output() {
     assert_eq!(got.len(), 2); // customer 3 only returned goods: not an RFM customer
     assert_eq!(got[0].0, "1");
 }
+
+#[test]
+fn purchase_after_as_of_names_the_line_and_the_way_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "t.csv", FIVE);
+    let e = err(&crm()
+        .args(["rfm", "--as-of", "2024-06-29", "--transactions"])
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(
+        e.contains("t.csv:12: column date: date 2024-06-30 is after the observation end 2024-06-29 (use --exclude-after-as-of to leave such rows out)"),
+        "{e}"
+    );
+}

@@ -5,12 +5,11 @@
 //! order with the keys re-interned, so keys number customers by first appearance in the file, as
 //! with [`crate::load_transactions`]. Memory is bounded by the state, not by the file.
 
-use std::fmt::Display;
 use std::path::Path;
 
 use crm_model::chrono::NaiveDate;
 use crm_model::rust_decimal::Decimal;
-use crm_model::{CustomerInterner, CustomerKey};
+use crm_model::{CustomerInterner, CustomerKey, PurchaseFold};
 
 use crate::error::{IoError, IoResult};
 use crate::fastcsv::{self, Ids, Part};
@@ -18,38 +17,6 @@ use crate::options::{Delimiter, ReadOptions, TransactionColumns};
 use crate::parse::{AmountFormat, DateParser, parse_amount};
 use crate::table::{Skipped, Table};
 use crate::transactions::load_transactions;
-
-/// A per-customer state that purchases are streamed into by [`fold_purchases`]: one state per
-/// part of the file, merged in file order.
-///
-/// `crm_rfm::RfmAccumulator` has exactly these three operations (`push_purchase`,
-/// `push_non_purchase`, `merge_remapped`); a newtype around it implements this trait in a few
-/// lines.
-pub trait PurchaseFold: Send + Sized {
-    /// Error of [`purchase`](Self::purchase) and [`merge_remapped`](Self::merge_remapped); its
-    /// text becomes the message of the [`IoError`] naming the line and the date column.
-    type Error: Display;
-
-    /// One purchase (amount >= 0) of `customer` on `day`.
-    ///
-    /// # Errors
-    /// The state refuses the purchase (e.g. a date after its observation end).
-    fn purchase(
-        &mut self,
-        customer: CustomerKey,
-        day: NaiveDate,
-        amount: Decimal,
-    ) -> Result<(), Self::Error>;
-
-    /// A row with a negative amount (a return or refund): counted, never a purchase.
-    fn non_purchase(&mut self);
-
-    /// Merges `other`, a later part's state whose key `k` is `new_keys[k.index()]` here.
-    ///
-    /// # Errors
-    /// The states cannot be merged (e.g. an overflow).
-    fn merge_remapped(&mut self, other: Self, new_keys: &[CustomerKey]) -> Result<(), Self::Error>;
-}
 
 /// What [`fold_purchases`] returns: the merged state, the customer ids (key `k` is
 /// `ids.id(k)`) and the rows skipped under [`ReadOptions::skip_invalid`].

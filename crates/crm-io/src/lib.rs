@@ -79,6 +79,7 @@ mod table;
 mod transactions;
 mod write;
 
+pub use crm_model::PurchaseFold;
 pub use datafiles::{
     DataDirWriter, FunnelColumns, Loaded, MrrColumns, names, parse_mrr_kind, read_customers,
     read_funnel, read_funnel_columns, read_interactions, read_mrr, read_mrr_columns, read_scores,
@@ -87,7 +88,7 @@ pub use datafiles::{
 pub use dataset::{DataFiles, DataSet, FileRead, ReadEvent, read_data_set};
 pub use error::{IoError, IoResult, Position};
 pub use fastcsv::fast_int_id;
-pub use fold::{Folded, PurchaseFold, fold_purchases};
+pub use fold::{Folded, fold_purchases};
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]

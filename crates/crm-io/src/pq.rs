@@ -34,11 +34,12 @@ use rayon::prelude::*;
 
 use crate::error::{IoError, IoResult, Position};
 use crate::fastcsv::{self, Ids};
-use crate::fold::{Folded, PurchaseFold};
+use crate::fold::Folded;
 use crate::options::{ReadOptions, TransactionColumns};
 use crate::parse::{DateParser, parse_amount};
 use crate::table::{Row, Skipped};
 use crate::transactions::LoadedTransactions;
+use crm_model::PurchaseFold;
 
 /// Rows per decoded batch.
 const BATCH_ROWS: usize = 64 * 1024;

@@ -41,6 +41,7 @@
 
 mod customer;
 mod error;
+mod fold;
 mod funnel;
 mod id;
 mod interaction;
@@ -54,6 +55,7 @@ mod transaction;
 
 pub use customer::{Customer, CustomerRecord, PostalAddress};
 pub use error::{ModelError, Result};
+pub use fold::PurchaseFold;
 pub use funnel::{
     AcquisitionSpend, AcquisitionSpendRecord, Funnel, FunnelEvent, FunnelEventRecord,
 };

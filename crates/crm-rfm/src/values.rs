@@ -15,7 +15,7 @@ use crm_model::chrono::{Datelike, NaiveDate};
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
     Currency, CurrencyGuard, CustomerGroups, CustomerId, CustomerInterner, CustomerKey, LateEvents,
-    ModelError, PurchaseSummary, SameDayPurchases, Transaction,
+    ModelError, PurchaseFold, PurchaseSummary, SameDayPurchases, Transaction,
 };
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -730,6 +730,42 @@ impl RfmAccumulator {
             non_purchases: self.non_purchases,
             currency: self.guard.currency(),
         })
+    }
+}
+
+/// The accumulator as the state a transaction file is streamed into
+/// (`crm_analytics::io::fold_purchases`): [`RfmAccumulator::push_purchase`],
+/// [`RfmAccumulator::push_non_purchase`] and [`RfmAccumulator::merge_remapped`].
+///
+/// Amounts with fewer than two decimals (`12`, `9.4`, as read from floats in Parquet or Arrow)
+/// are pushed with two (`12.00`, `9.40`: the same values), so a file that mixes them with cents
+/// stays on the accumulator's fast path of one scale; sums are exact either way.
+impl PurchaseFold for RfmAccumulator {
+    type Error = ModelError;
+
+    #[inline]
+    fn purchase(
+        &mut self,
+        customer: CustomerKey,
+        day: NaiveDate,
+        mut amount: Decimal,
+    ) -> std::result::Result<(), ModelError> {
+        if amount.scale() < 2 {
+            amount.rescale(2);
+        }
+        self.push_purchase(customer, day, amount)
+    }
+
+    fn non_purchase(&mut self) {
+        self.push_non_purchase();
+    }
+
+    fn merge_remapped(
+        &mut self,
+        other: Self,
+        new_keys: &[CustomerKey],
+    ) -> std::result::Result<(), ModelError> {
+        RfmAccumulator::merge_remapped(self, other, new_keys)
     }
 }
 

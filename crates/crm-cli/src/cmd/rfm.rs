@@ -24,7 +24,7 @@ use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{OutputFormat, PurchaseFold, fold_purchases, write_rows};
+use crm_analytics::io::{IoError, OutputFormat, fold_purchases, write_rows};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -405,42 +405,6 @@ fn write_report(
     }
 }
 
-/// The RFM accumulator as a streaming fold target of the reader; its errors carry the CLI's
-/// hint for dates after `--as-of`.
-struct Fold(RfmAccumulator);
-
-impl PurchaseFold for Fold {
-    type Error = String;
-
-    fn purchase(
-        &mut self,
-        k: CustomerKey,
-        day: NaiveDate,
-        mut amount: Decimal,
-    ) -> Result<(), String> {
-        // Amounts read from floats (Parquet, Arrow) come at their shortest scale (9.4, 12); the
-        // accumulator sums amounts of one scale fast and the others through a side table, so
-        // amounts with fewer than two decimals are pushed with two (the same value; the output
-        // prints sums normalised).
-        if amount.scale() < 2 {
-            amount.rescale(2);
-        }
-        self.0
-            .push_purchase(k, day, amount)
-            .map_err(|e| format!("{e}{}", late_hint(&e)))
-    }
-
-    fn non_purchase(&mut self) {
-        self.0.push_non_purchase();
-    }
-
-    fn merge_remapped(&mut self, other: Self, new_keys: &[CustomerKey]) -> Result<(), String> {
-        self.0
-            .merge_remapped(other.0, new_keys)
-            .map_err(|e| e.to_string())
-    }
-}
-
 /// Streams the file into the accumulator (in parallel parts for comma, tab and semicolon files).
 fn load(
     a: &RfmArgs,
@@ -455,19 +419,42 @@ fn load(
         || {
             let acc = RfmAccumulator::new(same_day);
             match a.as_of {
-                Some(d) => Fold(acc.cutoff(d, late)),
-                None => Fold(acc),
+                Some(d) => acc.cutoff(d, late),
+                None => acc,
             }
         },
-    )?;
+    )
+    .map_err(late_hint)?;
     report_skipped(&folded.skipped);
-    Ok((folded.state.0, folded.ids))
+    Ok((folded.state, folded.ids))
 }
 
-fn late_hint(e: &ModelError) -> &'static str {
-    if matches!(e, ModelError::AfterObservationEnd { .. }) {
-        " (use --exclude-after-as-of to leave such rows out)"
-    } else {
-        ""
+/// Adds the way out to an error about a purchase after `--as-of`.
+fn late_hint(e: IoError) -> CliError {
+    let late = ModelError::AfterObservationEnd {
+        date: NaiveDate::MIN,
+        end: NaiveDate::MIN,
+    }
+    .to_string();
+    // The message's fixed words, e.g. "is after the observation end".
+    let words = late
+        .split(' ')
+        .skip(2)
+        .take(5)
+        .collect::<Vec<_>>()
+        .join(" ");
+    match e {
+        IoError::Input {
+            file,
+            at,
+            column,
+            message,
+        } if message.contains(&words) => CliError::Read(IoError::Input {
+            file,
+            at,
+            column,
+            message: format!("{message} (use --exclude-after-as-of to leave such rows out)"),
+        }),
+        other => CliError::Read(other),
     }
 }
