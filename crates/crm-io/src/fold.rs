@@ -243,6 +243,9 @@ fn flush<S: PurchaseFold>(
             }
         }
     }
+    for x in batch.iter() {
+        state.prefetch(x.key);
+    }
     for x in batch.drain(..) {
         if let Err(e) = state.purchase(x.key, x.day, x.amount) {
             let err = IoError::input(

@@ -1289,6 +1289,9 @@ impl<'s, S: PurchaseFold> Fold<'s, '_, S> {
             }
         }
         let upto = failed.as_ref().map_or(pending.len(), |f| f.0);
+        for p in pending.get(..upto).unwrap_or_default() {
+            self.state.prefetch(p.key);
+        }
         let mut stop = false;
         for p in pending.get(..upto).unwrap_or_default() {
             if p.amount.is_sign_negative() && !p.amount.is_zero() {

@@ -37,4 +37,13 @@ pub trait PurchaseFold: Send + Sized {
     /// # Errors
     /// The states cannot be merged (e.g. an overflow).
     fn merge_remapped(&mut self, other: Self, new_keys: &[CustomerKey]) -> Result<(), Self::Error>;
+
+    /// A hint that `customer` is about to receive a purchase: readers call it for a batch of
+    /// rows before pushing them, so a state held in a large per-customer table can start loading
+    /// the customers' entries together (their cache misses overlap instead of queueing). It must
+    /// not change the state; the default does nothing.
+    #[inline]
+    fn prefetch(&self, customer: CustomerKey) {
+        let _ = customer;
+    }
 }
