@@ -554,12 +554,57 @@ impl RfmAccumulator {
     /// [`ModelError::CurrencyMismatch`] when the parts saw different currencies; a decimal
     /// overflow.
     pub fn merge(&mut self, other: RfmAccumulator) -> Result<(), ModelError> {
+        let need = other.slots.len();
+        self.merge_into(other, need, Some)
+    }
+
+    /// Combines a part whose keys come from a different interner: `other`'s key `i` is
+    /// `new_keys[i]` here (e.g. one interner per thread, re-interned in order afterwards).
+    ///
+    /// # Errors
+    /// [`ModelError::InvalidParameter`] when `new_keys` is shorter than `other`'s key range;
+    /// otherwise as [`RfmAccumulator::merge`].
+    pub fn merge_remapped(
+        &mut self,
+        mut other: RfmAccumulator,
+        new_keys: &[CustomerKey],
+    ) -> Result<(), ModelError> {
+        let range = other.slots.len();
+        if new_keys.len() < range {
+            return Err(ModelError::InvalidParameter {
+                name: "new_keys",
+                reason: format!("{} keys given for {} customers", new_keys.len(), range),
+            });
+        }
+        let need = new_keys
+            .iter()
+            .take(range)
+            .map(|k| k.index() + 1)
+            .max()
+            .unwrap_or(0);
+        if let Some(days) = &mut other.days {
+            for (k, _) in days.iter_mut() {
+                if let Some(n) = new_keys.get(*k as usize) {
+                    *k = n.get();
+                }
+            }
+        }
+        self.merge_into(other, need, |j| new_keys.get(j).map(|k| k.index()))
+    }
+
+    /// [`RfmAccumulator::merge`] with `other`'s slot `j` going to slot `target(j)` here (`need`:
+    /// one past the largest target); `other`'s same-day list is already in this state's keys.
+    fn merge_into(
+        &mut self,
+        other: RfmAccumulator,
+        need: usize,
+        target: impl Fn(usize) -> Option<usize>,
+    ) -> Result<(), ModelError> {
         self.guard.check(other.guard.currency())?;
         if self.scale.is_none() {
             self.scale = other.scale;
         }
         let same_scale = self.scale == other.scale;
-        let need = other.slots.len();
         if need > self.slots.len() {
             self.slots.resize(need, EMPTY);
         }
@@ -567,7 +612,9 @@ impl RfmAccumulator {
             if o.count == 0 {
                 continue;
             }
-            let i = j;
+            let Some(i) = target(j) else {
+                continue;
+            };
             let Some(s) = self.slots.get_mut(i) else {
                 continue;
             };
@@ -611,69 +658,6 @@ impl RfmAccumulator {
         self.excluded += other.excluded;
         self.non_purchases += other.non_purchases;
         Ok(())
-    }
-
-    /// Combines a part whose keys come from a different interner: `other`'s key `i` is
-    /// `new_keys[i]` here (e.g. one interner per thread, re-interned in order afterwards).
-    ///
-    /// # Errors
-    /// [`ModelError::InvalidParameter`] when `new_keys` is shorter than `other`'s key range;
-    /// otherwise as [`RfmAccumulator::merge`].
-    pub fn merge_remapped(
-        &mut self,
-        other: RfmAccumulator,
-        new_keys: &[CustomerKey],
-    ) -> Result<(), ModelError> {
-        let range = other.slots.len();
-        if new_keys.len() < range {
-            return Err(ModelError::InvalidParameter {
-                name: "new_keys",
-                reason: format!("{} keys given for {} customers", new_keys.len(), range),
-            });
-        }
-        let mut moved = RfmAccumulator {
-            slots: Vec::new(),
-            scale: other.scale,
-            spill: HashMap::new(),
-            huge: false,
-            days: None,
-            cutoff: None,
-            excluded: other.excluded,
-            non_purchases: other.non_purchases,
-            guard: other.guard,
-            touched: 0,
-        };
-        let max = new_keys
-            .iter()
-            .take(range)
-            .map(|k| k.index() + 1)
-            .max()
-            .unwrap_or(0);
-        moved.slots = vec![EMPTY; max];
-        for (j, s) in other.slots.iter().enumerate() {
-            let Some(k) = new_keys.get(j) else {
-                continue;
-            };
-            if s.count > 0 {
-                if let Some(m) = moved.slots.get_mut(k.index()) {
-                    *m = *s;
-                }
-                if s.total == SPILLED {
-                    if let Some(d) = other.spill.get(&(j)) {
-                        moved.spill.insert(k.index(), *d);
-                    }
-                }
-            }
-        }
-        moved.days = other.days.map(|d| {
-            d.into_iter()
-                .map(|(k, day)| {
-                    let nk = new_keys.get(k as usize).map_or(k, |n| n.get());
-                    (nk, day)
-                })
-                .collect()
-        });
-        self.merge(moved)
     }
 
     /// The latest purchase date pushed so far.
