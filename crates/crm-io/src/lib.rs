@@ -65,6 +65,7 @@
 
 #![forbid(unsafe_code)]
 
+mod csv_rows;
 mod datafiles;
 mod dataset;
 mod decode;

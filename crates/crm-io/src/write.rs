@@ -141,6 +141,10 @@ pub fn write_rows<T: serde::Serialize + Sync>(
     match format {
         OutputFormat::Csv => {
             let format_chunk = |(i, chunk): (usize, &[T])| -> std::io::Result<Vec<u8>> {
+                let mut text = Vec::with_capacity(chunk.len() * 48);
+                if crate::csv_rows::write_chunk(&mut text, chunk, i == 0).is_ok() {
+                    return Ok(text);
+                }
                 let mut c = csv::WriterBuilder::new()
                     .has_headers(i == 0)
                     .from_writer(Vec::with_capacity(chunk.len() * 48));
