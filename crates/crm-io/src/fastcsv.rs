@@ -14,7 +14,7 @@
 //! [`PartEnd::Fallback`] and the caller re-reads the file sequentially.
 
 use std::fs::File;
-use std::io::{BufRead, BufReader, Seek, SeekFrom};
+use std::io::{BufRead, BufReader, Read, Seek, SeekFrom};
 use std::path::{Path, PathBuf};
 
 use chrono::NaiveDate;
@@ -27,6 +27,9 @@ use crate::decode;
 use crate::error::{IoError, IoResult, Position};
 use crate::options::{Delimiter, Encoding, ReadOptions};
 use crate::table::Skipped;
+
+/// Bytes a part reads from its file at a time.
+const BLOCK_BYTES: usize = 1 << 20;
 
 /// Files smaller than this are read as one part.
 const MIN_SPLIT_BYTES: u64 = 4 << 20;
@@ -329,10 +332,22 @@ pub struct Part {
     delim: u8,
     width: Option<usize>,
     has_header: bool,
-    reader: BufReader<File>,
+    file: File,
+    /// File offset of the next line.
     pos: u64,
+    /// File offset where the part ends (a line start).
     to: u64,
-    buf: Vec<u8>,
+    /// Bytes read from the file and not yet consumed: `block[start..filled]`; the file offset
+    /// of `block[filled]` is `read_to`.
+    block: Vec<u8>,
+    start: usize,
+    filled: usize,
+    read_to: u64,
+    /// `block[..plain_to]` is plain text: ASCII with no quote and no carriage return, so its
+    /// lines need neither the self-containment check nor the quote-aware splitter.
+    plain_to: usize,
+    /// The current line (with its terminator) in `block`.
+    line: std::ops::Range<usize>,
     quoted: csv::StringRecord,
     /// Lines read so far (local 1-based number of the current line).
     lines: u64,
@@ -393,10 +408,15 @@ impl Part {
             delim: plan.delim,
             width: plan.width,
             has_header: plan.has_header,
-            reader: BufReader::with_capacity(1 << 20, f),
+            file: f,
             pos: from,
             to,
-            buf: Vec::with_capacity(256),
+            block: vec![0; BLOCK_BYTES],
+            start: 0,
+            filled: 0,
+            read_to: from,
+            plain_to: 0,
+            line: 0..0,
             quoted: csv::StringRecord::new(),
             lines: 0,
             skip_invalid,
@@ -422,20 +442,23 @@ impl Part {
             if self.read_line()? == 0 {
                 return Ok(None);
             }
-            let body = strip_terminator(&self.buf);
+            let plain = self.line.end <= self.plain_to;
+            let body = strip_terminator(self.block.get(self.line.clone()).unwrap_or_default());
             if trim(body).is_empty() {
                 continue;
             }
-            if !self_contained(body, self.delim) {
+            if !plain && !self_contained(body, self.delim) {
                 self.end = PartEnd::Fallback;
                 return Ok(None);
             }
-            break body.len();
+            break (body.len(), plain);
         };
-        let body = &self.buf[..len];
+        let (len, plain) = len;
+        let from = self.line.start;
+        let body = self.block.get(from..from + len).unwrap_or_default();
         let mut fields: [&[u8]; N] = [b""; N];
         let mut n = 0;
-        let quoted = if body.contains(&b'"') {
+        let quoted = if !plain && body.contains(&b'"') {
             let mut rd = csv::ReaderBuilder::new()
                 .delimiter(self.delim)
                 .has_headers(false)
@@ -504,22 +527,66 @@ impl Part {
         self.end = PartEnd::Error(e);
     }
 
-    /// Reads the next line into the buffer and counts it; returns its length in bytes (0 at the
-    /// end of the file).
+    /// Finds the next line of the part in the block (reading more of the file when needed) and
+    /// counts it; returns its length in bytes with the terminator (0 at the end of the part).
     fn read_line(&mut self) -> IoResult<usize> {
-        self.buf.clear();
+        // Bounded: every pass returns, or reads at least one byte of the part's finite range,
+        // or ends the part.
+        loop {
+            let rest = self.block.get(self.start..self.filled).unwrap_or_default();
+            let end = match memchr::memchr(b'\n', rest) {
+                Some(i) => Some(self.start + i + 1),
+                // The part's last line, without a terminator.
+                None if self.read_to >= self.to && !rest.is_empty() => Some(self.filled),
+                None if self.read_to >= self.to => return Ok(0),
+                None => None,
+            };
+            if let Some(end) = end {
+                let n = end - self.start;
+                self.line = self.start..end;
+                self.start = end;
+                self.pos += n as u64;
+                self.lines += 1;
+                return Ok(n);
+            }
+            self.refill()?;
+        }
+    }
+
+    /// Moves the unconsumed bytes to the front of the block (growing it for a line longer than
+    /// the block) and reads more of the part after them.
+    fn refill(&mut self) -> IoResult<()> {
+        self.block.copy_within(self.start..self.filled, 0);
+        self.filled -= self.start;
+        self.plain_to = self.plain_to.saturating_sub(self.start);
+        self.start = 0;
+        if self.filled == self.block.len() {
+            self.block.resize(self.block.len() * 2, 0);
+        }
+        let left = usize::try_from(self.to - self.read_to).unwrap_or(usize::MAX);
+        let room = (self.block.len() - self.filled).min(left);
         let n = self
-            .reader
-            .read_until(b'\n', &mut self.buf)
+            .file
+            .read(&mut self.block[self.filled..self.filled + room])
             .map_err(|source| IoError::Io {
                 file: self.path.clone(),
                 source,
             })?;
-        if n > 0 {
-            self.pos += n as u64;
-            self.lines += 1;
+        if n == 0 {
+            // The file ended early (it shrank while being read): the part ends here.
+            self.to = self.read_to;
+            return Ok(());
         }
-        Ok(n)
+        let new = &self.block[self.filled..self.filled + n];
+        if self.plain_to == self.filled
+            && new.is_ascii()
+            && memchr::memchr2(b'"', b'\r', new).is_none()
+        {
+            self.plain_to = self.filled + n;
+        }
+        self.filled += n;
+        self.read_to += n as u64;
+        Ok(())
     }
 
     /// Reads the rest of the part without parsing, so its line count is complete (after a

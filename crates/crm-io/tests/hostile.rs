@@ -435,3 +435,32 @@ fn corrupt_embedded_arrow_schema_does_not_panic() {
     let l = r.unwrap();
     assert_eq!((l.transactions.len(), l.skipped.count), (3, 0));
 }
+
+/// The parallel reader's block scanner (1 MiB blocks, plain blocks skip the per-line checks)
+/// against the sequential reader (GBK decoding reads ASCII the same way, one record at a time):
+/// a line longer than a block, a quoted field and CRLF line ends after megabytes of plain
+/// lines, and bad rows, in a file split into parts.
+#[test]
+fn block_scanner_agrees_with_the_sequential_reader() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut t = big_file("7,2024-02-30,1", 60_000);
+    // A line longer than a block: its id padded with 1.5 MiB of spaces.
+    t.push_str(&format!("8{},2024-01-03,2.25\n", " ".repeat(3 << 19)));
+    t.push_str("\"9, quoted\",2024-01-04,3\n");
+    t.push_str("10,2024-01-05,4\r\n11,2024-01-06,x\r\n12,2024-01-07,5\r\n");
+    t.push_str(&big_file("13,2024-01-08,1,extra", 20_000).replace("customer_id,date,amount\n", ""));
+    let p = write(dir.path(), "mixed.csv", t.as_bytes());
+    let fast = load(&p, &skip());
+    let slow = load(
+        &p,
+        &ReadOptions {
+            encoding: Encoding::Gbk,
+            ..skip()
+        },
+    );
+    assert_eq!(fast.transactions, slow.transactions);
+    assert_eq!(fast.ids.ids(), slow.ids.ids());
+    assert_eq!(fast.skipped.count, slow.skipped.count);
+    assert_eq!(fast.skipped.first, slow.skipped.first);
+    assert_eq!(fast.skipped.count, 3, "{:?}", fast.skipped.first);
+}
