@@ -177,10 +177,11 @@ fn read_part<S: PurchaseFold>(
     let mut ids = Ids::default();
     let mut state = init();
     let mut batch: Vec<Pending> = Vec::with_capacity(BATCH);
+    let mut memo = fastcsv::DateMemo::default();
     while let Some(l) = p.next(&spec.idx)? {
         let parsed = match l.width_error(spec.path) {
             Some(e) => Err(e),
-            None => parse_row(spec, &mut ids, &mut state, l.fields, l.line),
+            None => parse_row(spec, &mut ids, &mut state, &mut memo, l.fields, l.line),
         };
         match parsed {
             Ok(Some(x)) => {
@@ -267,6 +268,7 @@ fn parse_row<S: PurchaseFold>(
     spec: &Spec<'_>,
     ids: &mut Ids,
     state: &mut S,
+    memo: &mut fastcsv::DateMemo,
     f: [&[u8]; 3],
     line: u64,
 ) -> IoResult<Option<Pending>> {
@@ -279,7 +281,7 @@ fn parse_row<S: PurchaseFold>(
             ids.field(cid).map_err(|m| err(&spec.cols.customer, m))?,
         ),
     };
-    let day = match spec.fast_dates.then(|| fastcsv::fast_date(date)).flatten() {
+    let day = match spec.fast_dates.then(|| memo.get(date)).flatten() {
         Some(d) => d,
         None => {
             fastcsv::utf8(date)

@@ -780,6 +780,9 @@ fn at_two_decimals(amount: Decimal) -> Decimal {
 /// last, in key order. This is the row order of the `crm rfm` output, and the order rank-first
 /// ties follow (as they follow pandas' sorted groupby).
 ///
+/// Returns the id of each sorted value, in the new order (`None` for a key `ids` does not know),
+/// so that writing the rows reads the ids in sequence instead of looking each one up.
+///
 /// ```
 /// use crm_analytics::model::{CustomerInterner, SameDayPurchases};
 /// use crm_analytics::model::chrono::NaiveDate;
@@ -792,12 +795,16 @@ fn at_two_decimals(amount: Decimal) -> Decimal {
 ///     acc.push_purchase(ids.intern(id)?, day, Decimal::ONE)?;
 /// }
 /// let mut values = acc.finish(None, MonetaryValue::Total)?.customers;
-/// sort_by_customer_id(&mut values, &ids);
+/// let sorted_ids = sort_by_customer_id(&mut values, &ids);
 /// let order: Vec<String> = values.iter().map(|v| ids.id(v.customer).unwrap().to_string()).collect();
 /// assert_eq!(order, ["3", "20", "b"]);
+/// assert_eq!(sorted_ids.iter().flatten().map(ToString::to_string).collect::<Vec<_>>(), order);
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
-pub fn sort_by_customer_id(values: &mut Vec<RfmValues>, ids: &CustomerInterner) {
+pub fn sort_by_customer_id(
+    values: &mut Vec<RfmValues>,
+    ids: &CustomerInterner,
+) -> Vec<Option<CustomerId>> {
     let int_ids: Option<Vec<(u64, u32)>> = values
         .par_iter()
         .enumerate()
@@ -809,15 +816,17 @@ pub fn sort_by_customer_id(values: &mut Vec<RfmValues>, ids: &CustomerInterner) 
     match int_ids {
         // All ids are integers: sort plain (id, position) pairs, then gather.
         Some(mut keys) => {
-            if keys.windows(2).all(|w| w[0].0 <= w[1].0) {
-                return;
+            if !keys.windows(2).all(|w| w[0].0 <= w[1].0) {
+                keys.par_sort_unstable();
+                let old = std::mem::take(values);
+                *values = keys
+                    .par_iter()
+                    .filter_map(|&(_, i)| old.get(i as usize).cloned())
+                    .collect();
             }
-            keys.par_sort_unstable();
-            let old = std::mem::take(values);
-            *values = keys
-                .par_iter()
-                .filter_map(|&(_, i)| old.get(i as usize).cloned())
-                .collect();
+            keys.par_iter()
+                .map(|&(n, _)| Some(CustomerId::Int(n)))
+                .collect()
         }
         None => {
             let order =
@@ -830,6 +839,10 @@ pub fn sort_by_customer_id(values: &mut Vec<RfmValues>, ids: &CustomerInterner) 
             if !values.windows(2).all(|w| order(&w[0], &w[1]).is_le()) {
                 values.par_sort_by(order);
             }
+            values
+                .par_iter()
+                .map(|v| ids.id(v.customer).cloned())
+                .collect()
         }
     }
 }

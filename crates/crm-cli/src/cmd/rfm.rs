@@ -11,7 +11,7 @@ use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::rust_decimal::Decimal;
 use crm_analytics::model::{
-    CustomerId, CustomerInterner, CustomerKey, LateEvents, ModelError, SameDayPurchases,
+    CustomerId, CustomerInterner, LateEvents, ModelError, SameDayPurchases,
 };
 use crm_analytics::rfm::{
     MonetaryValue, RfmAccumulator, RfmAnalysis, RfmModel, RfmTable, RfmValues, SegmentMap,
@@ -179,7 +179,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     // Rows in customer-id order (numeric ids by value, "00042" = 42, then text ids); rank-first
     // ties follow this order, as they follow pandas' sorted groupby.
     let mut values = table.customers;
-    sort_by_customer_id(&mut values, &ids);
+    let sorted_ids = sort_by_customer_id(&mut values, &ids);
     if let Some(p) = &a.save_cut_points {
         let m = RfmModel::fit(&values, a.bins).map_err(|e| CliError::Library(e.to_string()))?;
         let j = serde_json::to_string_pretty(&m).map_err(|e| CliError::Library(e.to_string()))?;
@@ -194,7 +194,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     let rows = Rows {
         values: &values,
         res: &res,
-        ids: &ids,
+        ids: &sorted_ids,
     };
     if !a.report_only && output::parquet(a.output.as_ref(), &rows.json())? {
         if let Some(rp) = &a.report_output {
@@ -246,7 +246,8 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
 struct Rows<'a> {
     values: &'a [RfmValues],
     res: &'a RfmAnalysis,
-    ids: &'a CustomerInterner,
+    /// The id of each value, in the same order.
+    ids: &'a [Option<CustomerId>],
 }
 
 /// One per-customer row of the JSON output.
@@ -267,11 +268,12 @@ impl Rows<'_> {
         let res = self.res;
         self.values
             .par_iter()
+            .zip(self.ids)
             .zip(&res.scores)
             .zip(&res.segments)
-            .filter_map(|((v, s), &g)| {
+            .filter_map(|(((v, id), s), &g)| {
                 Some(JsonRow {
-                    customer_id: self.ids.id(v.customer)?,
+                    customer_id: id.as_ref()?,
                     recency_days: v.recency_days,
                     frequency: v.frequency,
                     monetary: v.monetary.normalize(),
@@ -286,7 +288,6 @@ impl Rows<'_> {
 
     fn write(&self, w: &mut dyn Write, format: Format) -> std::io::Result<()> {
         let (values, res) = (self.values, self.res);
-        let idx = |k: CustomerKey| self.ids.id(k);
         match format {
             Format::Csv => write_rows(w, OutputFormat::Csv, &self.json()),
             Format::Json => {
@@ -296,11 +297,12 @@ impl Rows<'_> {
             Format::Table => {
                 let body: Vec<Vec<String>> = values
                     .iter()
+                    .zip(self.ids)
                     .zip(&res.scores)
                     .zip(&res.segments)
-                    .map(|((v, s), &g)| {
+                    .map(|(((v, id), s), &g)| {
                         vec![
-                            idx(v.customer).map(id_text).unwrap_or_default(),
+                            id.as_ref().map(id_text).unwrap_or_default(),
                             v.recency_days.to_string(),
                             v.frequency.to_string(),
                             v.monetary.normalize().to_string(),
