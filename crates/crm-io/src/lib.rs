@@ -57,7 +57,9 @@
 //! [`transactions_from_batches`]). A file is read row group by row group (memory bounded by the
 //! result); [`fold_purchases`] and [`load_transactions`] decode runs of row groups in parallel.
 //! Errors name the row group and row ([`Position::Row`]). Without the feature, a `.parquet`
-//! path is an error that says so. [`write_table`] writes result tables as CSV, JSON or Parquet.
+//! path is an error that says so. [`write_table`] writes result tables (slices of flat serde
+//! structs) to a file as CSV, JSON or Parquet; [`write_rows`] writes CSV or JSON to any writer,
+//! formatting a million rows in parallel chunks in a fraction of a second.
 //!
 //! ## Crate features
 //!
