@@ -61,7 +61,9 @@ use std::collections::BTreeSet;
 
 use crm_model::chrono::NaiveDate;
 use crm_model::rust_decimal::Decimal;
-use crm_model::{CustomerGroups, CustomerKey, Transaction, checked_amount_add};
+use crm_model::{
+    CustomerGroups, CustomerKey, Limits, Period, TimeUnit, Transaction, checked_amount_add,
+};
 use serde::{Deserialize, Serialize};
 
 use crate::{MetricsError, Result};
@@ -427,6 +429,63 @@ pub fn stage_counts_at(
     Ok(out)
 }
 
+/// The as-of dates of a "stages over time" series: the last day of every `every` period from the
+/// one holding `first` to the one holding `as_of`, the last clipped to `as_of`.
+///
+/// ```
+/// use crm_analytics::metrics::lifecycle::period_ends;
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::{Limits, TimeUnit};
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let ends = period_ends(d(1, 15), d(3, 10), TimeUnit::Month, &Limits::default())?;
+/// assert_eq!(ends, [d(1, 31), d(2, 29), d(3, 10)]);
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
+/// ```
+///
+/// # Errors
+/// [`crm_model::ModelError::LimitExceeded`] past `limits.max_weekly_periods` dates (days and
+/// weeks) or `limits.max_periods` (months and longer): a date far in the past or future would
+/// otherwise make the series as long as the calendar; [`MetricsError::InvalidParameter`] when
+/// `first > as_of`.
+pub fn period_ends(
+    first: NaiveDate,
+    as_of: NaiveDate,
+    every: TimeUnit,
+    limits: &Limits,
+) -> Result<Vec<NaiveDate>> {
+    if first > as_of {
+        return Err(MetricsError::InvalidParameter {
+            name: "as_of",
+            value: as_of.to_string(),
+            reason: "the series must end on or after its first date",
+        });
+    }
+    let (limit, field) = match every {
+        TimeUnit::Day | TimeUnit::Week => (limits.max_weekly_periods, "max_weekly_periods"),
+        _ => (limits.max_periods, "max_periods"),
+    };
+    let needed = every.periods_between(first, as_of).unsigned_abs() + 1;
+    if needed > limit as u64 {
+        return Err(crm_model::ModelError::LimitExceeded {
+            what: "lifecycle stages over time",
+            field,
+            needed,
+            limit: limit as u64,
+        }
+        .into());
+    }
+    let range = Period::new(
+        first,
+        as_of
+            .succ_opt()
+            .ok_or(crm_model::ModelError::DateOverflow)?,
+    )?;
+    Ok(every
+        .periods(range)
+        .map(|p| p.last_day().min(as_of))
+        .collect())
+}
+
 /// Customers moving between stages from one date to another.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Transitions {
@@ -529,6 +588,17 @@ mod tests {
         // Purchases after the date are ignored; none up to it: no stage.
         assert_eq!(r.stage(&[d(7, 1)], at), None);
         assert_eq!(r.stage(&[d(6, 25), d(7, 1)], at), Some(Stage::New));
+    }
+
+    #[test]
+    fn a_far_date_is_refused_not_allocated() {
+        let far = NaiveDate::from_ymd_opt(1, 1, 1).unwrap();
+        let e = period_ends(far, d(6, 30), TimeUnit::Week, &Limits::default()).unwrap_err();
+        assert!(e.to_string().contains("max_weekly_periods"), "{e}");
+        assert_eq!(
+            period_ends(d(6, 3), d(6, 12), TimeUnit::Week, &Limits::default()).unwrap(),
+            [d(6, 9), d(6, 12)]
+        );
     }
 
     #[test]
