@@ -41,6 +41,9 @@ enum Command {
     /// Buy-till-you-die models: fit BG/NBD, MBG/NBD, Pareto/NBD, BG/BB, Gamma-Gamma; predict
     /// P(alive), expected purchases and CLV.
     Clv(cmd::clv::ClvArgs),
+    /// Lifecycle stages (new, active, reactivated, silent, churned, lead) per customer, per
+    /// stage, over time, or between two dates.
+    Lifecycle(cmd::lifecycle::LifecycleArgs),
     /// RFM: recency, frequency, monetary value, 1-n scores and named segments per customer.
     Rfm(cmd::rfm::RfmArgs),
     /// Find duplicate customers (Fellegi-Sunter), write clusters and golden records; `explain`
@@ -73,6 +76,7 @@ fn main() {
         }
         Command::Churn(a) => cmd::churn::run(a),
         Command::Clv(a) => cmd::clv::run(a),
+        Command::Lifecycle(a) => cmd::lifecycle::run(a),
         Command::Rfm(a) => cmd::rfm::run(a),
         Command::Dedup(a) => cmd::dedup::run(a),
         Command::Link(a) => cmd::dedup::run_link(a),
