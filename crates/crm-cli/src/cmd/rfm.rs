@@ -14,8 +14,8 @@ use crm_analytics::model::{
     CustomerId, CustomerInterner, LateEvents, ModelError, SameDayPurchases,
 };
 use crm_analytics::rfm::{
-    MonetaryValue, RfmAccumulator, RfmAnalysis, RfmModel, RfmTable, RfmValues, SegmentMap,
-    TiePolicy, analyze, sort_by_customer_id,
+    MonetaryValue, RfmAccumulator, RfmModel, RfmRows, RfmTable, SegmentMap, TiePolicy,
+    analyze_rows, sort_by_customer_id,
 };
 use rayon::prelude::*;
 use serde::Serialize;
@@ -189,10 +189,10 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
         })?;
     }
     let res =
-        analyze(&values, a.bins, &ties, &map).map_err(|e| CliError::Library(e.to_string()))?;
+        analyze_rows(&values, a.bins, &ties, &map).map_err(|e| CliError::Library(e.to_string()))?;
     drop(seg);
+    drop(values);
     let rows = Rows {
-        values: &values,
         res: &res,
         ids: &sorted_ids,
     };
@@ -242,15 +242,14 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// The per-customer rows: values, scores and segment, in output order.
+/// The per-customer rows (scores and segment) and their ids, in output order.
 struct Rows<'a> {
-    values: &'a [RfmValues],
-    res: &'a RfmAnalysis,
-    /// The id of each value, in the same order.
+    res: &'a RfmRows,
+    /// The id of each row, in the same order.
     ids: &'a [Option<CustomerId>],
 }
 
-/// One per-customer row of the JSON output.
+/// One per-customer row of the output.
 #[derive(Serialize)]
 struct JsonRow<'a> {
     customer_id: &'a CustomerId,
@@ -266,28 +265,25 @@ struct JsonRow<'a> {
 impl Rows<'_> {
     fn json(&self) -> Vec<JsonRow<'_>> {
         let res = self.res;
-        self.values
+        res.rows
             .par_iter()
             .zip(self.ids)
-            .zip(&res.scores)
-            .zip(&res.segments)
-            .filter_map(|(((v, id), s), &g)| {
+            .filter_map(|(row, id)| {
                 Some(JsonRow {
                     customer_id: id.as_ref()?,
-                    recency_days: v.recency_days,
-                    frequency: v.frequency,
-                    monetary: v.monetary.normalize(),
-                    r: s.r,
-                    f: s.f,
-                    m: s.m,
-                    segment: &res.segment_names[usize::from(g)],
+                    recency_days: row.recency_days,
+                    frequency: row.frequency,
+                    monetary: row.monetary.normalize(),
+                    r: row.r,
+                    f: row.f,
+                    m: row.m,
+                    segment: res.segment_name(row),
                 })
             })
             .collect()
     }
 
     fn write(&self, w: &mut dyn Write, format: Format) -> std::io::Result<()> {
-        let (values, res) = (self.values, self.res);
         match format {
             Format::Csv => write_rows(w, OutputFormat::Csv, &self.json()),
             Format::Json => {
@@ -295,21 +291,19 @@ impl Rows<'_> {
                 writeln!(w)
             }
             Format::Table => {
-                let body: Vec<Vec<String>> = values
+                let body: Vec<Vec<String>> = self
+                    .json()
                     .iter()
-                    .zip(self.ids)
-                    .zip(&res.scores)
-                    .zip(&res.segments)
-                    .map(|(((v, id), s), &g)| {
+                    .map(|r| {
                         vec![
-                            id.as_ref().map(id_text).unwrap_or_default(),
-                            v.recency_days.to_string(),
-                            v.frequency.to_string(),
-                            v.monetary.normalize().to_string(),
-                            s.r.to_string(),
-                            s.f.to_string(),
-                            s.m.to_string(),
-                            res.segment_names[usize::from(g)].clone(),
+                            r.customer_id.to_string(),
+                            r.recency_days.to_string(),
+                            r.frequency.to_string(),
+                            r.monetary.to_string(),
+                            r.r.to_string(),
+                            r.f.to_string(),
+                            r.m.to_string(),
+                            r.segment.to_string(),
                         ]
                     })
                     .collect();
@@ -327,10 +321,6 @@ impl Rows<'_> {
             }
         }
     }
-}
-
-fn id_text(id: &CustomerId) -> String {
-    id.to_string()
 }
 
 /// Quotes a CSV field when it needs it.
