@@ -101,6 +101,9 @@ pub enum ChurnError {
         /// Likely cause.
         reason: String,
     },
+    /// Training the logistic scorer of [`crate::score_customers`] failed.
+    #[error("training the logistic model: {0}")]
+    Training(Box<ChurnError>),
     /// A CLV model (BG/NBD) failed to fit or was given invalid histories.
     #[error("BG/NBD: {0}")]
     Clv(#[from] crm_clv::ClvError),

@@ -12,6 +12,7 @@
 //! | rule scores | [`RuleSet`], [`Rule`], [`Condition`], [`RiskTier`] |
 //! | logistic regression | [`LogisticModel`], [`LogisticOptions`], [`LogisticScore`], [`cross_validated_scores`], [`cross_validated_probabilities`] |
 //! | model scores (crm-clv) | [`fit_bgnbd`], [`bgnbd_scores`] (P(no purchase), P(alive), expected purchases) |
+//! | scoring every customer from transactions | [`score_customers`] with a [`Scorer`] (rules, BG/NBD, logistic), tiers and reasons |
 //! | survival | [`KaplanMeier`], [`lifetimes_from_transactions`], [`lifetimes_from_subscriptions`] |
 //! | evaluation | [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier_score`], [`calibration_table`], [`cumulative_gains`], [`top_decile_lift`], [`precision_at_k`], [`evaluate`] |
 //!
@@ -60,6 +61,7 @@ pub mod labels;
 pub mod logistic;
 pub mod model_scores;
 pub mod rules;
+pub mod score;
 pub mod survival;
 
 pub use crm_clv as clv;
@@ -81,6 +83,10 @@ pub use logistic::{
 };
 pub use model_scores::{BgNbdScore, DAYS_PER_WEEK, bgnbd_scores, fit_bgnbd};
 pub use rules::{Condition, RiskTier, Rule, RuleScore, RuleSet};
+pub use score::{
+    CustomerScore, LOGISTIC_FEATURES, ScoreNote, ScoreOptions, ScoreReasons, Scored, Scorer,
+    score_customers,
+};
 pub use survival::{
     ConfidenceBand, KaplanMeier, KmStep, Lifetime, lifetimes_from_subscriptions,
     lifetimes_from_transactions,

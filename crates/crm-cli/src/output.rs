@@ -41,6 +41,58 @@ pub fn write_err(path: Option<&PathBuf>) -> impl Fn(std::io::Error) -> CliError 
 
 pub use crm_analytics::report::text::{num, table};
 
+/// Opens the output, lets `f` write to it and flushes it; errors name the destination.
+pub fn write_with(
+    path: Option<&PathBuf>,
+    f: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> CliResult<()> {
+    let mut w = open(path)?;
+    let werr = write_err(path);
+    f(&mut w).map_err(&werr)?;
+    w.flush().map_err(&werr)
+}
+
+/// Writes `value` as pretty JSON and a newline.
+pub fn json(w: &mut dyn Write, value: &impl serde::Serialize) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, value)?;
+    w.write_all(b"\n")
+}
+
+/// Writes `value` as JSON when `as_json`, else the text `text()`.
+pub fn json_or_text(
+    path: Option<&PathBuf>,
+    as_json: bool,
+    value: &impl serde::Serialize,
+    text: impl FnOnce() -> String,
+) -> CliResult<()> {
+    write_with(path, |w| {
+        if as_json {
+            json(w, value)
+        } else {
+            w.write_all(text().as_bytes())
+        }
+    })
+}
+
+/// Writes result rows: a Parquet table when `path` ends in `.parquet`, else CSV or JSON of the
+/// rows, or the table text `table()`.
+pub fn rows<T: serde::Serialize + Sync>(
+    path: Option<&PathBuf>,
+    format: Format,
+    rows: &[T],
+    table: impl FnOnce() -> String,
+) -> CliResult<()> {
+    use crm_analytics::io::{OutputFormat, write_rows};
+    if parquet(path, rows)? {
+        return Ok(());
+    }
+    write_with(path, |w| match format {
+        Format::Csv => write_rows(w, OutputFormat::Csv, rows),
+        Format::Json => write_rows(w, OutputFormat::Json, rows),
+        Format::Table => w.write_all(table().as_bytes()),
+    })
+}
+
 /// When `path` names a Parquet file (`.parquet`, any case), writes `rows` to it as a Parquet
 /// table (one column per field) and returns true; otherwise writes nothing and returns false.
 pub fn parquet<T: serde::Serialize + Sync>(path: Option<&PathBuf>, rows: &[T]) -> CliResult<bool> {

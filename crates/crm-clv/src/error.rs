@@ -63,6 +63,17 @@ pub enum ClvError {
         /// Gradient norm (of the mean objective, in log-parameter space) at the last point.
         gradient_norm: f64,
     },
+    /// A saved parameter file (JSON) that cannot be used: invalid JSON, parameters of another
+    /// model, a parameter missing or not a number.
+    #[error("{message}")]
+    ParamsFile {
+        /// Line of the JSON error, when known.
+        line: Option<u64>,
+        /// The field at fault (`"model"` or a parameter name), when known.
+        field: Option<String>,
+        /// What is wrong.
+        message: String,
+    },
     /// A numerical routine failed (overflow, a series that did not converge, a failed line search).
     #[error("numerical failure in {what}: {reason}")]
     Numerical {

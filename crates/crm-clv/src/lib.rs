@@ -61,6 +61,7 @@ mod pareto;
 mod purchase;
 pub mod rng;
 mod rows;
+mod saved;
 mod sbg;
 mod special;
 mod tabulate;
@@ -77,6 +78,9 @@ pub use optim::{FitOptions, FitReport, Fitted};
 pub use pareto::ParetoNbd;
 pub use purchase::{Prediction, PurchaseModel};
 pub use rows::{ClvRow, PredictionRow, predict_clv_rows, predict_rows};
+pub use saved::{
+    FitSummary, InputPrediction, ModelKind, NamedParams, PurchaseParams, SummaryInput,
+};
 pub use sbg::Sbg;
 
 pub use crm_model as model;

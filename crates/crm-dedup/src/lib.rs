@@ -105,6 +105,7 @@ pub mod phonetic;
 pub mod pipeline;
 pub mod prepare;
 pub mod schema;
+pub mod settings;
 pub mod synth;
 
 pub use cluster::ClusterRow;

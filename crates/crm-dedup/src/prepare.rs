@@ -206,6 +206,42 @@ impl Prepared {
             .position(|x| x == id)
             .ok_or_else(|| DedupError::UnknownRecord(id.to_string()))
     }
+
+    /// The phonetic keys of records `a` and `b`, per field where either has one (empty: no
+    /// key), and whether they agree ([`crate::phonetic::codes_agree`]): the keys behind the
+    /// name-field levels of an explained pair.
+    ///
+    /// # Errors
+    /// [`DedupError::UnknownRecord`] for an id that is not present.
+    pub fn phonetic_keys(&self, a: &str, b: &str) -> Result<Vec<PhoneticKeys>> {
+        let (i, j) = (self.position(a)?, self.position(b)?);
+        let keys = |f: &PreparedField, k: usize| f.keys.get(k).cloned().unwrap_or_default();
+        Ok(self
+            .fields
+            .iter()
+            .map(|f| (f, keys(f, i), keys(f, j)))
+            .filter(|(_, l, r)| !(l.is_empty() && r.is_empty()))
+            .map(|(f, left, right)| PhoneticKeys {
+                field: f.spec.name.clone(),
+                agree: crate::phonetic::codes_agree(&left, &right),
+                left,
+                right,
+            })
+            .collect())
+    }
+}
+
+/// The phonetic keys of one field of two records ([`Prepared::phonetic_keys`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PhoneticKeys {
+    /// Field name.
+    pub field: String,
+    /// Key of the first record (empty: none).
+    pub left: String,
+    /// Key of the second record (empty: none).
+    pub right: String,
+    /// Whether the keys agree.
+    pub agree: bool,
 }
 
 /// Normalises every value of `records` (in parallel over records), computes phonetic keys and
@@ -374,5 +410,28 @@ impl Prepared {
             ids: rows.iter().map(|&i| self.ids[i].clone()).collect(),
             fields,
         }
+    }
+}
+
+#[cfg(test)]
+mod phonetic_key_tests {
+    use super::*;
+
+    #[test]
+    fn keys_of_two_records_per_name_field() {
+        let schema = Schema::new([
+            FieldSpec::new("name", FieldKind::Name),
+            FieldSpec::new("email", FieldKind::Email),
+        ]);
+        let records = [
+            Record::new("a", ["John Smith", "js@example.com"]),
+            Record::new("b", ["John Smith", "jon@example.com"]),
+        ];
+        let p = prepare(&schema, &records, &NormalizeOptions::default()).unwrap();
+        let k = p.phonetic_keys("a", "b").unwrap();
+        assert_eq!(k.len(), 1, "{k:?}");
+        assert_eq!(k[0].field, "name");
+        assert!(k[0].agree);
+        assert!(p.phonetic_keys("a", "zz").is_err());
     }
 }

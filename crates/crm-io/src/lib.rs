@@ -78,6 +78,7 @@ mod options;
 mod parse;
 #[cfg(feature = "parquet")]
 mod pq;
+mod summary_file;
 mod table;
 mod transactions;
 mod write;
@@ -96,6 +97,9 @@ pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]
 pub use pq::transactions_from_batches;
+pub use summary_file::{
+    SummaryColumns, SummaryField, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
+};
 pub use table::{Row, Skipped, Table};
 pub use transactions::{LoadedTransactions, load_transactions};
 pub use write::{OutputFormat, write_rows, write_table};

@@ -69,7 +69,8 @@ pub use money::{
 pub use mrr::{MrrMovement, MrrMovementKind, MrrMovementRecord};
 pub use summary::{
     CustomerGroups, HoldoutSummaries, HoldoutSummary, LateEvents, MonetaryBasis, PurchaseSummaries,
-    PurchaseSummary, SameDayPurchases, SummaryOptions, summarize, summarize_with_holdout,
+    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, summarize,
+    summarize_with_holdout,
 };
 pub use survey::{
     CesScore, CesVersion, CsatScale, CsatScore, NpsCategory, NpsScore, SurveyAnswer, SurveyResponse,

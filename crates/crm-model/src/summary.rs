@@ -42,7 +42,7 @@ use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{ModelError, Result};
-use crate::{Currency, CurrencyGuard, CustomerKey, TimeUnit, Transaction};
+use crate::{Currency, CurrencyGuard, CustomerInterner, CustomerKey, TimeUnit, Transaction};
 
 /// How purchases on the same calendar day count.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, Serialize, Deserialize)]
@@ -387,6 +387,85 @@ fn check_inputs(
         }
     }
     Ok((late, non_purchases, guard.currency()))
+}
+
+/// One customer's purchase summary as a flat table row, for CSV, JSON or Parquet output (the
+/// rows of `crm summary`): customer id, x, t_x, T, monetary value and, for a holdout summary,
+/// the holdout purchases, spend and duration. Money is exact decimal text (at most 6 decimals);
+/// without amounts in the input it is empty.
+///
+/// ```
+/// use crm_analytics::model::{CustomerInterner, SummaryOptions, SummaryRow, TimeUnit, Transaction, summarize};
+/// use crm_analytics::model::{chrono::NaiveDate, rust_decimal::Decimal};
+/// let mut ids = CustomerInterner::new();
+/// let k = ids.intern("C-1")?;
+/// let d = |m| NaiveDate::from_ymd_opt(2024, m, 1).unwrap();
+/// let tx = [Transaction::purchase(k, d(1), Decimal::new(10, 0))?, Transaction::purchase(k, d(3), Decimal::new(255, 1))?];
+/// let s = summarize(&tx, &SummaryOptions::new(d(6), TimeUnit::Month))?;
+/// let row = SummaryRow::new(&s.customers[0], &ids, true);
+/// assert_eq!((row.customer_id.as_str(), row.x, row.t_x, row.t, row.monetary.as_str()), ("C-1", 1, 2.0, 5.0, "25.5"));
+/// # Ok::<(), crm_analytics::model::ModelError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SummaryRow {
+    /// Customer id.
+    pub customer_id: String,
+    /// Repeat purchases.
+    pub x: u32,
+    /// Recency.
+    pub t_x: f64,
+    /// Age.
+    #[serde(rename = "T")]
+    pub t: f64,
+    /// Monetary value (`0` without repeat purchases; empty without amounts).
+    pub monetary: String,
+    /// Holdout purchases (holdout summaries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub x_holdout: Option<u32>,
+    /// Holdout spend (holdout summaries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub spend_holdout: Option<String>,
+    /// Holdout duration (holdout summaries only).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub duration_holdout: Option<f64>,
+}
+
+impl SummaryRow {
+    /// The row of `s`, its id looked up in `ids`; `with_money`: the input had amounts.
+    pub fn new(s: &PurchaseSummary, ids: &CustomerInterner, with_money: bool) -> Self {
+        SummaryRow {
+            customer_id: ids
+                .id(s.customer)
+                .map_or_else(String::new, ToString::to_string),
+            x: s.frequency,
+            t_x: s.recency,
+            t: s.age,
+            monetary: money_text(s.monetary, with_money),
+            x_holdout: None,
+            spend_holdout: None,
+            duration_holdout: None,
+        }
+    }
+
+    /// The row of a holdout summary `h` (calibration columns, then the holdout ones).
+    pub fn with_holdout(h: &HoldoutSummary, ids: &CustomerInterner, with_money: bool) -> Self {
+        SummaryRow {
+            x_holdout: Some(h.holdout_frequency),
+            spend_holdout: Some(money_text(Some(h.holdout_spend), with_money)),
+            duration_holdout: Some(h.holdout_duration),
+            ..SummaryRow::new(&h.calibration, ids, with_money)
+        }
+    }
+}
+
+fn money_text(m: Option<Decimal>, with_money: bool) -> String {
+    if !with_money {
+        return String::new();
+    }
+    m.map_or_else(
+        || "0".to_string(),
+        |v| v.round_dp(6).normalize().to_string(),
+    )
 }
 
 /// Summarises purchases per customer up to `options.observation_end`.

@@ -7,6 +7,8 @@
 //!   renderers;
 //! - [`build`]: turns the loaded inputs into a [`model::Report`];
 //! - [`table`], [`html`] (with [`svg`] charts): renderers; JSON is `serde_json` on the model;
+//! - [`results`]: text tables of single results (a metric, a churn evaluation, an explained
+//!   record pair), as the `crm` commands print them;
 //! - [`shape`]: helpers that turn model outputs into view-model values (grids, bins, top lists).
 
 mod error;
@@ -15,6 +17,7 @@ pub mod json;
 pub mod kpi;
 pub mod model;
 pub mod models;
+pub mod results;
 #[cfg(test)]
 pub mod sample;
 pub mod shape;

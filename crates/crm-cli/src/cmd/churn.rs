@@ -1,17 +1,14 @@
 //! `crm churn`: churn risk scores (`score`) and their honest evaluation (`evaluate`).
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::churn::{
-    ChurnError, CustomerFeatures, Feature, FeatureMatrix, FeatureOptions, LogisticModel,
-    LogisticOptions, RiskTier, RuleSet, bgnbd_scores, compute_features, evaluate, fit_bgnbd,
-    noncontractual_labels_grouped,
+    ChurnError, RiskTier, RuleSet, ScoreNote, ScoreOptions, ScoreReasons, Scorer, evaluate,
+    noncontractual_labels_grouped, score_customers,
 };
-use crm_analytics::clv::FitOptions;
+use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
-use crm_analytics::model::{CustomerGroups, ModelError};
 use serde::Serialize;
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
@@ -19,6 +16,7 @@ use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use crm_analytics::io::{IoError, LoadedTransactions, Table, load_transactions};
+use crm_analytics::report::results;
 
 /// Arguments of `crm churn`.
 #[derive(Debug, Args)]
@@ -135,23 +133,10 @@ fn lib_err(
             ChurnError::Clv(crm_analytics::clv::ClvError::Model(m)) => Some(m),
             _ => None,
         };
-        if let Some(ModelError::AtRecord { index, source }) = model {
-            return CliError::input(
-                path,
-                None,
-                Some(column),
-                format!(
-                    "transaction #{} (customer {}): {source}",
-                    index + 1,
-                    loaded
-                        .transactions
-                        .get(*index)
-                        .and_then(|t| loaded.ids.id(t.customer()))
-                        .map_or_else(|| "?".to_string(), ToString::to_string)
-                ),
-            );
+        match model.and_then(|m| loaded.describe_record_error(m)) {
+            Some(m) => CliError::input(path, None, Some(column), m),
+            None => CliError::Library(e.to_string()),
         }
-        CliError::Library(e.to_string())
     }
 }
 
@@ -162,8 +147,6 @@ struct ScoreRow {
     tier: RiskTier,
     reasons: String,
 }
-
-const LOGISTIC_FEATURES: [Feature; 7] = Feature::PURCHASE;
 
 fn score(a: &ScoreArgs) -> CliResult<()> {
     if a.horizon == 0 {
@@ -200,168 +183,92 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
     };
     let loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
     report_skipped(&loaded.skipped);
+    let scorer = match a.model {
+        Model::Rules => Scorer::Rules(rules),
+        Model::Bgnbd => Scorer::BgNbd,
+        Model::Logistic => Scorer::Logistic,
+    };
+    let opts = ScoreOptions {
+        as_of: a.as_of,
+        horizon_days: a.horizon,
+        high_at: a.high_at,
+        medium_at: a.medium_at,
+    };
+    let train_as_of = a.as_of.checked_sub_days(Days::new(u64::from(a.horizon)));
     let err = lib_err(&a.transactions, &loaded, &a.columns.amount_column);
-    let groups =
-        CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
-    let features = compute_features(
-        &loaded.transactions,
-        &[],
-        &[],
-        &FeatureOptions::new(a.as_of),
-    )
-    .map_err(&err)?;
-    if features.is_empty() {
-        return Err(CliError::Usage(format!(
+    let scored = score_customers(&loaded.transactions, &scorer, &opts).map_err(|e| match e {
+        ChurnError::Empty { what: "customers" } => CliError::Usage(format!(
             "no customer has a purchase on or before --as-of {}",
             a.as_of
-        )));
-    }
-    let id = |f: &CustomerFeatures| {
-        loaded
-            .ids
-            .id(f.customer)
-            .map_or_else(String::new, ToString::to_string)
-    };
-    let tier = |p: f64| RiskTier::from_score(p, a.high_at, a.medium_at);
-    let rows: Vec<ScoreRow> = match a.model {
-        Model::Rules => rules
-            .score(&features)
-            .map_err(&err)?
-            .into_iter()
-            .zip(&features)
-            .map(|(s, f)| ScoreRow {
-                customer_id: id(f),
-                score: s.score,
-                tier: s.tier,
-                reasons: s.fired.join(";"),
-            })
-            .collect(),
-        Model::Bgnbd => {
-            // Take the optimiser's best point even if its strict convergence test fails, and
-            // say so: on large data the last digits of the gradient rarely matter for scores.
-            let fit = fit_bgnbd(&features, &FitOptions::default().require_convergence(false))
-                .map_err(&err)?;
-            if !fit.report.converged {
-                eprintln!(
-                    "note: the BG/NBD fit stopped before its convergence test passed (gradient norm {:.2e}); scores use the best parameters found",
-                    fit.report.gradient_norm
-                );
-            }
-            let s =
-                bgnbd_scores(&fit.params, &features, f64::from(a.horizon), true).map_err(&err)?;
-            s.iter()
-                .zip(&features)
-                .map(|(s, f)| ScoreRow {
-                    customer_id: id(f),
-                    score: s.p_no_purchase,
-                    tier: tier(s.p_no_purchase),
-                    reasons: format!(
-                        "p_alive={};expected_purchases={};days_since_last_purchase={}",
-                        output::num(s.p_alive, 3),
-                        output::num(s.expected_purchases, 3),
-                        f.recency_days
-                    ),
-                })
-                .collect()
+        )),
+        ChurnError::Empty {
+            what: "training customers",
+        } => CliError::Usage(format!(
+            "the logistic model trains on customers who bought by {} (--as-of minus --horizon); there are none",
+            train_as_of.unwrap_or(a.as_of)
+        )),
+        ChurnError::InvalidParameter { name: "horizon", .. } => {
+            CliError::Usage("--as-of minus --horizon is out of range".into())
         }
-        Model::Logistic => {
-            let train_as_of = a
-                .as_of
-                .checked_sub_days(Days::new(u64::from(a.horizon)))
-                .ok_or_else(|| CliError::Usage("--as-of minus --horizon is out of range".into()))?;
-            let train = compute_features(
-                &loaded.transactions,
-                &[],
-                &[],
-                &FeatureOptions::new(train_as_of),
-            )
-            .map_err(&err)?;
-            let labels: Vec<bool> = noncontractual_labels_grouped(
-                &loaded.transactions,
-                &groups,
+        ChurnError::Training(e) => CliError::Library(format!(
+            "training on features as of {} with labels up to {}: {e}",
+            train_as_of.unwrap_or(a.as_of),
+            a.as_of
+        )),
+        e => err(e),
+    })?;
+    for note in &scored.notes {
+        match note {
+            ScoreNote::BgNbdNotConverged { gradient_norm } => eprintln!(
+                "note: the BG/NBD fit stopped before its convergence test passed (gradient norm {gradient_norm:.2e}); scores use the best parameters found"
+            ),
+            ScoreNote::LogisticTrained {
+                customers,
+                churned,
                 train_as_of,
-                a.horizon,
-            )
-            .map_err(&err)?
-            .iter()
-            .map(|l| l.churned)
-            .collect();
-            if train.is_empty() {
-                return Err(CliError::Usage(format!(
-                    "the logistic model trains on customers who bought by {train_as_of} (--as-of minus --horizon); there are none"
-                )));
-            }
-            let xtrain = FeatureMatrix::from_features(&train, &LOGISTIC_FEATURES);
-            let m =
-                LogisticModel::fit(&xtrain, &labels, &LogisticOptions::default()).map_err(|e| {
-                    CliError::Library(format!(
-                        "training on features as of {train_as_of} with labels up to {}: {e}",
-                        a.as_of
-                    ))
-                })?;
-            eprintln!(
-                "note: logistic model trained on {} customers as of {train_as_of} ({} churned by {})",
-                train.len(),
-                labels.iter().filter(|&&c| c).count(),
+            } => eprintln!(
+                "note: logistic model trained on {customers} customers as of {train_as_of} ({churned} churned by {})",
                 a.as_of
-            );
-            let x = FeatureMatrix::from_features(&features, &LOGISTIC_FEATURES);
-            let p = m.predict(&x).map_err(&err)?;
-            let mut rows = Vec::with_capacity(p.len());
-            for (i, f) in features.iter().enumerate() {
-                let why = m.top_contributions(&x, i, 3).map_err(&err)?;
-                rows.push(ScoreRow {
-                    customer_id: id(f),
-                    score: p[i],
-                    tier: tier(p[i]),
-                    reasons: why
-                        .iter()
-                        .map(|c| format!("{}(+{})", c.feature, output::num(c.log_odds, 2)))
-                        .collect::<Vec<_>>()
-                        .join(";"),
-                });
-            }
-            rows
-        }
-    };
-    if output::parquet(a.output.as_ref(), &rows)? {
-        return Ok(());
-    }
-    let out_path = a.output.as_ref();
-    let mut w = output::open(out_path)?;
-    let werr = output::write_err(out_path);
-    match a.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut w, &rows).map_err(|e| werr(e.into()))?;
-            writeln!(w).map_err(&werr)?;
-        }
-        Format::Csv => {
-            let mut cw = csv::Writer::from_writer(&mut w);
-            for r in &rows {
-                cw.serialize(r).map_err(|e| werr(e.into()))?;
-            }
-            cw.flush().map_err(&werr)?;
-        }
-        Format::Table => {
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    vec![
-                        r.customer_id.clone(),
-                        output::num(r.score, 4),
-                        r.tier.to_string(),
-                        r.reasons.clone(),
-                    ]
-                })
-                .collect();
-            w.write_all(
-                output::table(&["customer_id", "score", "tier", "reasons"], &body).as_bytes(),
-            )
-            .map_err(&werr)?;
+            ),
         }
     }
-    w.flush().map_err(&werr)?;
-    Ok(())
+    let rows: Vec<ScoreRow> = (scored.scores.iter())
+        .map(|s| ScoreRow {
+            customer_id: (loaded.ids.id(s.customer)).map_or_else(String::new, ToString::to_string),
+            score: s.score,
+            tier: s.tier,
+            reasons: match &s.reasons {
+                ScoreReasons::Rules(fired) => fired.join(";"),
+                ScoreReasons::BgNbd {
+                    p_alive,
+                    expected_purchases,
+                    days_since_last_purchase,
+                } => format!(
+                    "p_alive={};expected_purchases={};days_since_last_purchase={days_since_last_purchase}",
+                    output::num(*p_alive, 3),
+                    output::num(*expected_purchases, 3),
+                ),
+                ScoreReasons::Logistic(why) => (why.iter())
+                    .map(|c| format!("{}(+{})", c.feature, output::num(c.log_odds, 2)))
+                    .collect::<Vec<_>>()
+                    .join(";"),
+            },
+        })
+        .collect();
+    output::rows(a.output.as_ref(), a.format, &rows, || {
+        let body: Vec<Vec<String>> = (rows.iter())
+            .map(|r| {
+                let score = output::num(r.score, 4);
+                vec![
+                    r.customer_id.clone(),
+                    score,
+                    r.tier.to_string(),
+                    r.reasons.clone(),
+                ]
+            })
+            .collect();
+        output::table(&["customer_id", "score", "tier", "reasons"], &body)
+    })
 }
 
 fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
@@ -448,65 +355,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
         );
     }
     let e = evaluate(&scores, &y).map_err(|e| CliError::Library(e.to_string()))?;
-    let out_path = a.output.as_ref();
-    let mut w = output::open(out_path)?;
-    let werr = output::write_err(out_path);
-    match a.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut w, &e).map_err(|e| werr(e.into()))?;
-            writeln!(w).map_err(&werr)?;
-        }
-        Format::Csv | Format::Table => {
-            let opt = |v: Option<f64>| {
-                v.map_or_else(
-                    || "n/a (scores are not probabilities)".into(),
-                    |v| output::num(v, 4),
-                )
-            };
-            let mut s = String::new();
-            s.push_str(&format!(
-                "customers {}  churned {} ({}%)  as of {}  horizon {} days\n",
-                e.n,
-                e.churners,
-                output::num(100.0 * e.churn_rate, 1),
-                a.as_of,
-                a.horizon
-            ));
-            s.push_str(&format!("ROC AUC          {}\n", output::num(e.roc_auc, 4)));
-            s.push_str(&format!("PR AUC           {}\n", output::num(e.pr_auc, 4)));
-            s.push_str(&format!("Brier            {}\n", opt(e.brier)));
-            s.push_str(&format!("log loss         {}\n", opt(e.log_loss)));
-            s.push_str(&format!(
-                "top-decile lift  {}\n\ncalibration by decile (1 = highest scores):\n",
-                output::num(e.top_decile_lift, 3)
-            ));
-            let body: Vec<Vec<String>> = e
-                .calibration
-                .iter()
-                .zip(&e.gains)
-                .map(|(b, g)| {
-                    vec![
-                        b.decile.to_string(),
-                        b.n.to_string(),
-                        output::num(b.mean_score, 4),
-                        output::num(b.observed_rate, 4),
-                        output::num(g.captured, 4),
-                    ]
-                })
-                .collect();
-            s.push_str(&output::table(
-                &[
-                    "decile",
-                    "n",
-                    "mean_score",
-                    "observed_churn",
-                    "cum_captured",
-                ],
-                &body,
-            ));
-            w.write_all(s.as_bytes()).map_err(&werr)?;
-        }
-    }
-    w.flush().map_err(&werr)?;
-    Ok(())
+    output::json_or_text(a.output.as_ref(), a.format == Format::Json, &e, || {
+        results::churn_evaluation(&e, a.as_of, a.horizon)
+    })
 }

@@ -8,15 +8,15 @@ use clap::{Args, Subcommand};
 use crm_analytics::dedup::DedupError;
 use crm_analytics::dedup::eval::{EvalInput, evaluate_cluster_rows};
 use crm_analytics::dedup::golden::golden_records;
-use crm_analytics::dedup::phonetic::{PhoneticCode, codes_agree};
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
 use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
-use serde::Deserialize;
+use crm_analytics::dedup::settings::Settings;
 
 use crate::args::{InputOptions, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crm_analytics::io::{IoError, Table};
+use crm_analytics::report::results;
 
 /// Arguments of `crm dedup`.
 #[derive(Debug, Args)]
@@ -105,35 +105,9 @@ pub struct LinkArgs {
     pub input_opts: InputOptions,
 }
 
-/// The TOML configuration file.
-///
-/// ```toml
-/// id = "rec_id"            # id column (default: inferred: rec_id, record_id, id, customer_id)
-/// threshold = 0.5          # match probability for a link
-/// min_link_density = 0.5   # chaining guard
-/// default_region = "CN"    # phone numbers without country code
-/// fold_gmail = false
-/// phonetic = "soundex"     # name codes: "soundex" (default) or "double_metaphone"
-/// [fields]                 # column = kind; columns not listed are ignored
-/// name = "name"
-/// mobile = "phone"
-/// ```
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    id: Option<String>,
-    threshold: Option<f64>,
-    min_link_density: Option<f64>,
-    default_region: Option<String>,
-    fold_gmail: Option<bool>,
-    phonetic: Option<String>,
-    seed: Option<u64>,
-    fields: Option<HashMap<String, String>>,
-}
-
-fn read_config(path: Option<&PathBuf>) -> CliResult<FileConfig> {
+fn read_config(path: Option<&PathBuf>) -> CliResult<Settings> {
     let Some(p) = path else {
-        return Ok(FileConfig::default());
+        return Ok(Settings::default());
     };
     let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
         file: p.clone(),
@@ -148,7 +122,7 @@ struct Loaded {
     inferred: bool,
 }
 
-fn load_records(path: &Path, cfg: &FileConfig, opts: &InputOptions) -> CliResult<Loaded> {
+fn load_records(path: &Path, cfg: &Settings, opts: &InputOptions) -> CliResult<Loaded> {
     let mut table = Table::open(path, &opts.read())?;
     let header: Vec<String> = (0..).map_while(|i| table_header(&table, i)).collect();
     let id_col = match &cfg.id {
@@ -227,33 +201,16 @@ fn table_header(table: &Table, i: usize) -> Option<String> {
     table.header_name(i)
 }
 
-fn config_for(schema: Schema, cfg: &FileConfig, threshold: Option<f64>) -> CliResult<DedupConfig> {
-    let mut c = DedupConfig::new(schema);
-    if let Some(t) = threshold.or(cfg.threshold) {
-        if !(0.0..=1.0).contains(&t) {
-            return Err(CliError::Usage(format!(
-                "--threshold {t} is not a probability in [0, 1]"
-            )));
-        }
-        c.cluster.threshold = t;
-    }
-    if let Some(d) = cfg.min_link_density {
-        c.cluster.min_link_density = d;
-    }
-    if let Some(r) = &cfg.default_region {
-        c.normalize.default_region = r.clone();
-    }
-    if let Some(f) = cfg.fold_gmail {
-        c.normalize.email.fold_gmail = f;
-    }
-    if let Some(p) = &cfg.phonetic {
-        c.normalize.phonetic = PhoneticCode::parse(p)
-            .map_err(|e| CliError::Usage(format!("config `phonetic`: {e}")))?;
-    }
-    if let Some(s) = cfg.seed {
-        c.seed = s;
-    }
-    Ok(c)
+fn config_for(schema: Schema, cfg: &Settings, threshold: Option<f64>) -> CliResult<DedupConfig> {
+    cfg.config(schema, threshold).map_err(|e| match e {
+        DedupError::InvalidParameter {
+            name: "threshold", ..
+        } => CliError::Usage(format!(
+            "--threshold {} is not a probability in [0, 1]",
+            threshold.or(cfg.threshold).unwrap_or(f64::NAN)
+        )),
+        e => CliError::Usage(format!("config `phonetic`: {e}")),
+    })
 }
 
 fn print_kinds(schema: &Schema) {
@@ -385,77 +342,17 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
     }
     let r = deduplicate(&loaded.records, &config, &mut |_| {}).map_err(lib_err)?;
     let e = r.explain(&a.id1, &a.id2).map_err(lib_err)?;
-    let mut rows = vec![vec![
-        "(prior)".to_string(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        String::new(),
-        output::num(e.prior_weight, 3),
-        output::num(e.prior_weight, 3),
-    ]];
-    let mut cum = e.prior_weight;
-    for f in &e.fields {
-        cum += f.weight;
-        rows.push(vec![
-            f.field.clone(),
-            f.left.clone(),
-            f.right.clone(),
-            f.level.as_str().to_string(),
-            output::num(f.m, 4),
-            output::num(f.u, 6),
-            output::num(f.weight, 3),
-            output::num(cum, 3),
-        ]);
-    }
     let mut out = std::io::stdout().lock();
-    let t = output::table(
-        &[
-            "field",
-            &a.id1,
-            &a.id2,
-            "level",
-            "m",
-            "u",
-            "weight",
-            "cumulative",
-        ],
-        &rows,
-    );
     let we = output::write_err(None);
-    write!(out, "{t}").map_err(&we)?;
-    writeln!(
-        out,
-        "match weight {} bits, match probability {}",
-        output::num(e.match_weight, 3),
-        output::num(e.match_probability, 6)
-    )
-    .map_err(&we)?;
+    let text = results::match_explanation(&e, &a.id1, &a.id2);
+    out.write_all(text.as_bytes()).map_err(&we)?;
     // the phonetic keys behind the name levels (alternatives separated by `|`)
-    let (i, j) = (
-        r.prepared.position(&a.id1).map_err(lib_err)?,
-        r.prepared.position(&a.id2).map_err(lib_err)?,
-    );
-    for f in &r.prepared.fields {
-        let (ki, kj) = (&f.keys[i], &f.keys[j]);
-        if ki.is_empty() && kj.is_empty() {
-            continue;
-        }
-        writeln!(
-            out,
-            "phonetic ({}) {}: {} vs {} ({})",
-            config.normalize.phonetic.as_str(),
-            f.spec.name,
-            if ki.is_empty() { "-" } else { ki },
-            if kj.is_empty() { "-" } else { kj },
-            if codes_agree(ki, kj) {
-                "agree"
-            } else {
-                "differ"
-            }
-        )
-        .map_err(&we)?;
+    let code = config.normalize.phonetic.as_str();
+    for k in r.prepared.phonetic_keys(&a.id1, &a.id2).map_err(lib_err)? {
+        let key = |s: &str| if s.is_empty() { "-" } else { s }.to_string();
+        let verdict = if k.agree { "agree" } else { "differ" };
+        let (l, r) = (key(&k.left), key(&k.right));
+        writeln!(out, "phonetic ({code}) {}: {l} vs {r} ({verdict})", k.field).map_err(&we)?;
     }
     Ok(())
 }

@@ -1,6 +1,5 @@
 //! `crm metrics`: NPS, CSAT, retention, cohort matrices, revenue retention and funnels from CSV.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
@@ -25,6 +24,7 @@ use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output;
+use crm_analytics::report::results;
 
 /// Output format of `crm metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -292,26 +292,14 @@ fn lib(e: MetricsError) -> CliError {
     CliError::Library(e.to_string())
 }
 
-/// Writes `value` as pretty JSON or `table` as an aligned table.
-fn emit(
-    out: &OutputArgs,
-    value: &impl Serialize,
-    header: &[&str],
-    rows: &[Vec<String>],
-) -> CliResult<()> {
-    let path = out.output.as_ref();
-    let mut w = output::open(path)?;
-    let werr = output::write_err(path);
-    match out.format {
-        MetricsFormat::Json => {
-            serde_json::to_writer_pretty(&mut w, value).map_err(|e| werr(e.into()))?;
-            writeln!(w).map_err(&werr)?;
-        }
-        MetricsFormat::Table => w
-            .write_all(output::table(header, rows).as_bytes())
-            .map_err(&werr)?,
-    }
-    w.flush().map_err(&werr)
+/// Writes `value` as pretty JSON or the text `table` (an aligned table).
+fn emit(out: &OutputArgs, value: &impl Serialize, table: impl FnOnce() -> String) -> CliResult<()> {
+    output::json_or_text(
+        out.output.as_ref(),
+        out.format == MetricsFormat::Json,
+        value,
+        table,
+    )
 }
 
 /// Reads one column of small integers, with file:line:column errors or skips.
@@ -373,53 +361,9 @@ fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
         ci_low: ci.low,
         ci_high: ci.high,
     };
-    let pct = |c: u64| output::num(100.0 * c as f64 / n.n as f64, 1);
-    let rows = vec![
-        vec!["respondents".into(), n.n.to_string(), "100".into()],
-        vec![
-            "promoters (9-10)".into(),
-            n.promoters.to_string(),
-            pct(n.promoters),
-        ],
-        vec![
-            "passives (7-8)".into(),
-            n.passives.to_string(),
-            pct(n.passives),
-        ],
-        vec![
-            "detractors (0-6)".into(),
-            n.detractors.to_string(),
-            pct(n.detractors),
-        ],
-        vec!["NPS".into(), output::num(n.score, 2), String::new()],
-        vec![
-            "standard error".into(),
-            output::num(n.standard_error, 2),
-            String::new(),
-        ],
-        vec![
-            format!(
-                "{}% CI low ({})",
-                output::num(100.0 * a.confidence, 2),
-                method_name(a.method)
-            ),
-            output::num(ci.low, 2),
-            String::new(),
-        ],
-        vec![
-            format!("{}% CI high", output::num(100.0 * a.confidence, 2)),
-            output::num(ci.high, 2),
-            String::new(),
-        ],
-    ];
-    emit(&a.out, &value, &["metric", "value", "share %"], &rows)
-}
-
-fn method_name(m: Method) -> &'static str {
-    match m {
-        Method::AdjustedWald => "adjusted-Wald",
-        Method::Wald => "Wald",
-    }
+    emit(&a.out, &value, || {
+        results::nps(&n, &ci, a.confidence, method)
+    })
 }
 
 fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
@@ -450,33 +394,7 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
         "mean_ci_low": t.map(|t| t.low), "mean_ci_high": t.map(|t| t.high),
         "confidence": a.confidence,
     });
-    let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| output::num(v, 3));
-    let rows = vec![
-        vec![
-            "respondents".into(),
-            c.n.to_string(),
-            String::new(),
-            String::new(),
-        ],
-        vec![
-            "top-2-box share".into(),
-            output::num(c.top_two_box, 4),
-            output::num(w.low, 4),
-            output::num(w.high, 4),
-        ],
-        vec![
-            "mean".into(),
-            output::num(c.mean, 3),
-            opt(t.map(|t| t.low)),
-            opt(t.map(|t| t.high)),
-        ],
-    ];
-    emit(
-        &a.out,
-        &value,
-        &["metric", "value", "ci_low", "ci_high"],
-        &rows,
-    )
+    emit(&a.out, &value, || results::csat(&c, &w, t.as_ref()))
 }
 
 fn period(start: NaiveDate, end_inclusive: NaiveDate) -> CliResult<Period> {
@@ -545,26 +463,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         "count_retention": r.count_retention, "cohort_retention": r.cohort_retention,
         "churn": churn, "joiners": format!("{joiners:?}").to_lowercase(),
     });
-    let rows = vec![
-        vec!["customers at start (S)".into(), c.start.to_string()],
-        vec!["customers at end (E)".into(), c.end.to_string()],
-        vec!["new in period (N)".into(), c.new.to_string()],
-        vec!["retained from start (R)".into(), c.retained.to_string()],
-        vec!["joined and left (J)".into(), c.joined_and_left.to_string()],
-        vec![
-            "retention, count form (E-N)/S".into(),
-            output::num(r.count_retention, 4),
-        ],
-        vec![
-            "retention, cohort form R/S".into(),
-            output::num(r.cohort_retention, 4),
-        ],
-        vec![
-            format!("churn (joiners {})", format!("{joiners:?}").to_lowercase()),
-            output::num(churn, 4),
-        ],
-    ];
-    emit(&a.out, &value, &["metric", "value"], &rows)
+    emit(&a.out, &value, || results::retention(&r, joiners))
 }
 
 fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
@@ -586,7 +485,6 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
             format!("{e} (no purchases in the file)"),
         )
     })?;
-    let width = m.cohorts.first().map_or(0, |c| c.active.len());
     let value = json!({
         "period": format!("{period:?}").to_lowercase(),
         "retention": format!("{kind:?}").to_lowercase(),
@@ -595,27 +493,7 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
             "rates": c.rates(kind),
         })).collect::<Vec<_>>(),
     });
-    let mut header: Vec<String> = vec!["cohort".into(), "size".into()];
-    header.extend((0..width).map(|k| k.to_string()));
-    let rows: Vec<Vec<String>> = m
-        .cohorts
-        .iter()
-        .map(|c| {
-            let mut r = vec![c.start.to_string(), c.size.to_string()];
-            if a.counts {
-                let v = match kind {
-                    CohortRetention::Classic => &c.active,
-                    CohortRetention::Rolling => &c.rolling,
-                };
-                r.extend(v.iter().map(u64::to_string));
-            } else {
-                r.extend(c.rates(kind).iter().map(|x| output::num(100.0 * x, 1)));
-            }
-            r
-        })
-        .collect();
-    let h: Vec<&str> = header.iter().map(String::as_str).collect();
-    emit(&a.out, &value, &h, &rows)
+    emit(&a.out, &value, || results::cohorts(&m, kind, a.counts))
 }
 
 fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
@@ -657,7 +535,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
         }
         other => lib(other),
     })?;
-    let money = |d: Decimal| d.round_dp(2).normalize().to_string();
+    let money = results::money;
     let tt = r.totals;
     let value = json!({
         "period_start": a.start, "period_end": a.end,
@@ -667,26 +545,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
         "gross_mrr_churn": r.gross_mrr_churn, "net_mrr_churn": r.net_mrr_churn,
         "grr": r.grr, "nrr": r.nrr, "quick_ratio": r.quick_ratio,
     });
-    let pct = |x: f64| format!("{}%", output::num(100.0 * x, 2));
-    let rows = vec![
-        vec!["starting MRR".into(), money(r.starting_mrr)],
-        vec!["+ new".into(), money(tt.new)],
-        vec!["+ expansion".into(), money(tt.expansion)],
-        vec!["+ reactivation".into(), money(tt.reactivation)],
-        vec!["- contraction".into(), money(tt.contraction)],
-        vec!["- churn".into(), money(tt.churn)],
-        vec!["ending MRR".into(), money(r.ending_mrr)],
-        vec!["gross MRR churn".into(), pct(r.gross_mrr_churn)],
-        vec!["net MRR churn".into(), pct(r.net_mrr_churn)],
-        vec!["GRR".into(), pct(r.grr)],
-        vec!["NRR".into(), pct(r.nrr)],
-        vec![
-            "quick ratio".into(),
-            r.quick_ratio
-                .map_or_else(|| "n/a (nothing lost)".into(), |q| output::num(q, 2)),
-        ],
-    ];
-    emit(&a.out, &value, &["metric", "value"], &rows)
+    emit(&a.out, &value, || results::revenue(&r))
 }
 
 fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
@@ -738,34 +597,5 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         Order::Any => FunnelOrder::AnyOrder,
     };
     let r = st.finish(ord).map_err(lib)?;
-    let opt = |x: Option<f64>, scale: f64, d: usize| {
-        x.map_or_else(|| "n/a".to_string(), |v| output::num(scale * v, d))
-    };
-    let rows: Vec<Vec<String>> = r
-        .steps
-        .iter()
-        .map(|s| {
-            vec![
-                s.stage.clone(),
-                s.reached.to_string(),
-                opt(s.step_conversion, 100.0, 1),
-                opt(s.overall_conversion, 100.0, 1),
-                s.drop_off.to_string(),
-                opt(s.median_hours_from_previous, 1.0, 2),
-            ]
-        })
-        .collect();
-    emit(
-        &a.out,
-        &r,
-        &[
-            "stage",
-            "reached",
-            "step %",
-            "overall %",
-            "drop_off",
-            "median_hours",
-        ],
-        &rows,
-    )
+    emit(&a.out, &r, || results::funnel(&r))
 }

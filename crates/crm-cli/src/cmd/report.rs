@@ -1,7 +1,6 @@
 //! `crm report`: one overview (KPIs, segments, CLV, churn, duplicates, cohorts, funnel, NPS) of
 //! whatever CRM files are given, as a table, JSON, and optionally a self-contained HTML file.
 
-use std::io::Write;
 use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
@@ -177,22 +176,14 @@ pub fn write_outputs(a: &ReportArgs, report: &Report) -> CliResult<()> {
             source,
         })?;
     }
-    let out_path = a.output.as_ref();
-    let mut w = output::open(out_path)?;
-    let werr = output::write_err(out_path);
-    match a.format {
-        ReportFormat::Json => {
-            serde_json::to_writer_pretty(&mut w, report).map_err(|e| werr(e.into()))?;
-            writeln!(w).map_err(&werr)?;
-        }
+    output::write_with(a.output.as_ref(), |w| match a.format {
+        ReportFormat::Json => output::json(w, report),
         ReportFormat::Table => {
-            w.write_all(report::table::render(report).as_bytes())
-                .map_err(&werr)?;
-            if let Some(h) = &a.html {
-                writeln!(w, "\nHTML report: {}", h.display()).map_err(&werr)?;
+            w.write_all(report::table::render(report).as_bytes())?;
+            match &a.html {
+                Some(h) => writeln!(w, "\nHTML report: {}", h.display()),
+                None => Ok(()),
             }
         }
-    }
-    w.flush().map_err(&werr)?;
-    Ok(())
+    })
 }

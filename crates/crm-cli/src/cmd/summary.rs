@@ -5,10 +5,9 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{
-    LateEvents, MonetaryBasis, SameDayPurchases, SummaryOptions, TimeUnit, summarize,
-    summarize_with_holdout,
+    LateEvents, ModelError, MonetaryBasis, SameDayPurchases, SummaryOptions, SummaryRow, TimeUnit,
+    summarize, summarize_with_holdout,
 };
-use serde::Serialize;
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::error::{CliError, CliResult};
@@ -78,22 +77,6 @@ pub fn parse_day(s: &str) -> Result<NaiveDate, String> {
     crm_analytics::model::parse_date("date", s).map_err(|e| e.to_string())
 }
 
-#[derive(Serialize)]
-struct Row {
-    customer_id: String,
-    x: u32,
-    t_x: f64,
-    #[serde(rename = "T")]
-    t: f64,
-    monetary: String,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    x_holdout: Option<u32>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    spend_holdout: Option<String>,
-    #[serde(skip_serializing_if = "Option::is_none")]
-    duration_holdout: Option<f64>,
-}
-
 /// Runs `crm summary`.
 pub fn run(a: &SummaryArgs) -> CliResult<()> {
     if let Some(h) = a.holdout_end {
@@ -122,87 +105,41 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
         opts = opts.late_events(LateEvents::Exclude);
     }
     // Map a record index back to its file position for errors.
-    let lib_err = |e: crm_analytics::model::ModelError| match e {
-        crm_analytics::model::ModelError::AtRecord { index, source } => CliError::input(
-            &a.transactions,
-            None,
-            Some(&a.columns.date_column),
-            format!(
-                "transaction #{} (customer {}): {source}{}",
-                index + 1,
-                loaded
-                    .transactions
-                    .get(index)
-                    .and_then(|t| loaded.ids.id(t.customer()))
-                    .map_or_else(|| "?".to_string(), ToString::to_string),
-                if matches!(
-                    *source,
-                    crm_analytics::model::ModelError::AfterObservationEnd { .. }
-                ) {
+    let lib_err = |e: ModelError| match loaded.describe_record_error(&e) {
+        Some(m) => {
+            let hint = match e {
+                ModelError::AtRecord { source, .. }
+                    if matches!(*source, ModelError::AfterObservationEnd { .. }) =>
+                {
                     " (use --exclude-after-end to leave such rows out)"
-                } else {
-                    ""
                 }
-            ),
-        ),
-        other => CliError::Library(other.to_string()),
-    };
-    let id = |k| {
-        loaded
-            .ids
-            .id(k)
-            .map_or_else(String::new, ToString::to_string)
-    };
-    let money = |m: Option<crm_analytics::model::rust_decimal::Decimal>| {
-        if !loaded.has_amounts {
-            return String::new();
+                _ => "",
+            };
+            CliError::input(
+                &a.transactions,
+                None,
+                Some(&a.columns.date_column),
+                m + hint,
+            )
         }
-        m.map_or_else(
-            || "0".to_string(),
-            |v| v.round_dp(6).normalize().to_string(),
-        )
+        None => CliError::Library(e.to_string()),
     };
+    let money = loaded.has_amounts;
     let (rows, excluded, non_purchases, first_in_holdout) = match a.holdout_end {
         None => {
             let s = summarize(&loaded.transactions, &opts).map_err(lib_err)?;
-            let rows: Vec<Row> = s
-                .customers
-                .iter()
-                .map(|c| Row {
-                    customer_id: id(c.customer),
-                    x: c.frequency,
-                    t_x: c.recency,
-                    t: c.age,
-                    monetary: money(c.monetary),
-                    x_holdout: None,
-                    spend_holdout: None,
-                    duration_holdout: None,
-                })
+            let rows: Vec<SummaryRow> = (s.customers.iter())
+                .map(|c| SummaryRow::new(c, &loaded.ids, money))
                 .collect();
             (rows, s.excluded_after_end, s.non_purchases, 0)
         }
         Some(h) => {
             let s = summarize_with_holdout(&loaded.transactions, &opts, h).map_err(lib_err)?;
-            let rows: Vec<Row> = s
-                .customers
-                .iter()
-                .map(|c| Row {
-                    customer_id: id(c.calibration.customer),
-                    x: c.calibration.frequency,
-                    t_x: c.calibration.recency,
-                    t: c.calibration.age,
-                    monetary: money(c.calibration.monetary),
-                    x_holdout: Some(c.holdout_frequency),
-                    spend_holdout: Some(money(Some(c.holdout_spend))),
-                    duration_holdout: Some(c.holdout_duration),
-                })
+            let rows: Vec<SummaryRow> = (s.customers.iter())
+                .map(|c| SummaryRow::with_holdout(c, &loaded.ids, money))
                 .collect();
-            (
-                rows,
-                s.excluded_after_end,
-                s.non_purchases,
-                s.first_seen_in_holdout,
-            )
+            let first = s.first_seen_in_holdout;
+            (rows, s.excluded_after_end, s.non_purchases, first)
         }
     };
     if excluded > 0 {
@@ -218,51 +155,26 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
             "note: {first_in_holdout} customer(s) first bought in the holdout window and are not summarised"
         );
     }
-    if output::parquet(a.output.as_ref(), &rows)? {
-        return Ok(());
-    }
-    let out_path = a.output.as_ref();
-    let mut w = output::open(out_path)?;
-    let werr = output::write_err(out_path);
-    match a.format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut w, &rows).map_err(|e| werr(e.into()))?;
-            writeln!(w).map_err(&werr)?;
+    output::rows(a.output.as_ref(), a.format, &rows, || {
+        let mut header = vec!["customer_id", "x", "t_x", "T", "monetary"];
+        if a.holdout_end.is_some() {
+            header.extend(["x_holdout", "spend_holdout"]);
         }
-        Format::Csv => {
-            let mut cw = csv::Writer::from_writer(&mut w);
-            for r in &rows {
-                cw.serialize(r).map_err(|e| werr(e.into()))?;
-            }
-            cw.flush().map_err(&werr)?;
-        }
-        Format::Table => {
-            let mut header = vec!["customer_id", "x", "t_x", "T", "monetary"];
-            if a.holdout_end.is_some() {
-                header.extend(["x_holdout", "spend_holdout"]);
-            }
-            let body: Vec<Vec<String>> = rows
-                .iter()
-                .map(|r| {
-                    let mut v = vec![
-                        r.customer_id.clone(),
-                        r.x.to_string(),
-                        output::num(r.t_x, 2),
-                        output::num(r.t, 2),
-                        r.monetary.clone(),
-                    ];
-                    if let (Some(x), Some(s)) = (r.x_holdout, &r.spend_holdout) {
-                        v.extend([x.to_string(), s.clone()]);
-                    }
-                    v
-                })
-                .collect();
-            w.write_all(output::table(&header, &body).as_bytes())
-                .map_err(&werr)?;
-        }
-    }
-    w.flush().map_err(&werr)?;
-    Ok(())
+        let body: Vec<Vec<String>> = (rows.iter())
+            .map(|r| {
+                let mut v = vec![
+                    r.customer_id.clone(),
+                    r.x.to_string(),
+                    output::num(r.t_x, 2),
+                    output::num(r.t, 2),
+                    r.monetary.clone(),
+                ];
+                if let (Some(x), Some(s)) = (r.x_holdout, &r.spend_holdout) {
+                    v.extend([x.to_string(), s.clone()]);
+                }
+                v
+            })
+            .collect();
+        output::table(&header, &body)
+    })
 }
-
-use std::io::Write;

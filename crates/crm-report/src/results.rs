@@ -1,0 +1,419 @@
+//! Aligned text tables of single results (one metric, one evaluation, one explained pair), as
+//! the `crm` commands print them for a terminal. Numbers are rounded for reading; the JSON of
+//! each result keeps full precision.
+
+use crm_churn::eval::Evaluation;
+use crm_dedup::model::Explanation;
+use crm_metrics::engagement::{CohortMatrix, CohortRetention, FunnelReport};
+use crm_metrics::retention::{Retention, SamePeriodJoiners};
+use crm_metrics::revenue::RevenueMetrics;
+use crm_metrics::satisfaction::{Csat, Nps, NpsInterval};
+use crm_metrics::stats::Interval;
+use crm_model::chrono::NaiveDate;
+use crm_model::rust_decimal::Decimal;
+
+use crate::text::{num, table};
+
+/// An amount of money as shown in results: rounded to cents, trailing zeros dropped.
+///
+/// ```
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// assert_eq!(crm_analytics::report::results::money(Decimal::new(12_3456, 4)), "12.35");
+/// assert_eq!(crm_analytics::report::results::money(Decimal::new(1_200, 2)), "12");
+/// ```
+pub fn money(d: Decimal) -> String {
+    d.round_dp(2).normalize().to_string()
+}
+
+/// Display name of an NPS interval method (`adjusted-Wald`, `Wald`).
+pub fn nps_method_name(m: NpsInterval) -> &'static str {
+    match m {
+        NpsInterval::AdjustedWald => "adjusted-Wald",
+        NpsInterval::Wald => "Wald",
+    }
+}
+
+/// NPS: respondents, the three groups with their shares, the score, its standard error and
+/// the interval `ci` at level `confidence` computed with `method`.
+///
+/// ```
+/// use crm_analytics::metrics::satisfaction::{NpsInterval, NpsState};
+/// let mut s = NpsState::new();
+/// s.push_raw(&[10, 9, 8, 3])?;
+/// let n = s.finish()?;
+/// let ci = n.interval(0.95, NpsInterval::Wald)?;
+/// let t = crm_analytics::report::results::nps(&n, &ci, 0.95, NpsInterval::Wald);
+/// assert!(t.starts_with("metric"));
+/// assert!(t.lines().any(|l| l.split_whitespace().eq(["promoters", "(9-10)", "2", "50"])));
+/// assert!(t.contains("95% CI low (Wald)"));
+/// # Ok::<(), crm_analytics::metrics::MetricsError>(())
+/// ```
+pub fn nps(n: &Nps, ci: &Interval, confidence: f64, method: NpsInterval) -> String {
+    let pct = |c: u64| num(100.0 * c as f64 / n.n as f64, 1);
+    let level = num(100.0 * confidence, 2);
+    let row = |a: String, b: String, c: String| vec![a, b, c];
+    let rows = vec![
+        row("respondents".into(), n.n.to_string(), "100".into()),
+        row(
+            "promoters (9-10)".into(),
+            n.promoters.to_string(),
+            pct(n.promoters),
+        ),
+        row(
+            "passives (7-8)".into(),
+            n.passives.to_string(),
+            pct(n.passives),
+        ),
+        row(
+            "detractors (0-6)".into(),
+            n.detractors.to_string(),
+            pct(n.detractors),
+        ),
+        row("NPS".into(), num(n.score, 2), String::new()),
+        row(
+            "standard error".into(),
+            num(n.standard_error, 2),
+            String::new(),
+        ),
+        row(
+            format!("{level}% CI low ({})", nps_method_name(method)),
+            num(ci.low, 2),
+            String::new(),
+        ),
+        row(format!("{level}% CI high"), num(ci.high, 2), String::new()),
+    ];
+    table(&["metric", "value", "share %"], &rows)
+}
+
+/// CSAT: respondents, the top-2-box share with its interval `top2`, the mean with its
+/// interval `mean` (`n/a` when there is none, e.g. with one answer).
+///
+/// ```
+/// use crm_analytics::metrics::satisfaction::CsatState;
+/// use crm_analytics::model::{CsatScale, CsatScore};
+/// let mut s = CsatState::new(CsatScale::OneToFive);
+/// for v in [5, 4, 2] { s.push(CsatScore::new(v, CsatScale::OneToFive)?)?; }
+/// let c = s.finish()?;
+/// let t = crm_analytics::report::results::csat(&c, &c.top_two_box_interval(0.95)?, c.mean_interval(0.95).ok().as_ref());
+/// assert!(t.lines().any(|l| l.starts_with("mean") && l.contains(" 3.667 ")));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn csat(c: &Csat, top2: &Interval, mean: Option<&Interval>) -> String {
+    let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| num(v, 3));
+    let rows = vec![
+        vec![c.n.to_string(), String::new(), String::new()],
+        vec![num(c.top_two_box, 4), num(top2.low, 4), num(top2.high, 4)],
+        vec![
+            num(c.mean, 3),
+            opt(mean.map(|t| t.low)),
+            opt(mean.map(|t| t.high)),
+        ],
+    ];
+    let rows: Vec<Vec<String>> = ["respondents", "top-2-box share", "mean"]
+        .iter()
+        .zip(rows)
+        .map(|(name, r)| std::iter::once((*name).to_string()).chain(r).collect())
+        .collect();
+    table(&["metric", "value", "ci_low", "ci_high"], &rows)
+}
+
+/// Customer retention: the counts S, E, N, R, J, both retention forms and churn with the
+/// `joiners` variant.
+///
+/// ```
+/// use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
+/// use crm_analytics::model::{CustomerKey, Period, chrono::NaiveDate};
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let mut s = RetentionState::new(Period::new(d(1, 1), d(2, 1))?);
+/// s.push(&CustomerSpan::new(CustomerKey::from_index(0), NaiveDate::from_ymd_opt(2023, 12, 1).unwrap(), None)?);
+/// let t = crm_analytics::report::results::retention(&s.finish()?, SamePeriodJoiners::Exclude);
+/// assert!(t.contains("churn (joiners exclude)"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn retention(r: &Retention, joiners: SamePeriodJoiners) -> String {
+    let c = r.counts;
+    let rows = vec![
+        vec!["customers at start (S)".into(), c.start.to_string()],
+        vec!["customers at end (E)".into(), c.end.to_string()],
+        vec!["new in period (N)".into(), c.new.to_string()],
+        vec!["retained from start (R)".into(), c.retained.to_string()],
+        vec!["joined and left (J)".into(), c.joined_and_left.to_string()],
+        vec![
+            "retention, count form (E-N)/S".into(),
+            num(r.count_retention, 4),
+        ],
+        vec![
+            "retention, cohort form R/S".into(),
+            num(r.cohort_retention, 4),
+        ],
+        vec![
+            format!("churn (joiners {})", format!("{joiners:?}").to_lowercase()),
+            num(r.churn(joiners), 4),
+        ],
+    ];
+    table(&["metric", "value"], &rows)
+}
+
+/// Revenue retention: the MRR bridge from start to end, gross and net MRR churn, GRR, NRR
+/// (percent) and the quick ratio.
+pub fn revenue(r: &RevenueMetrics) -> String {
+    let pct = |x: f64| format!("{}%", num(100.0 * x, 2));
+    let t = r.totals;
+    let rows = vec![
+        vec!["starting MRR".into(), money(r.starting_mrr)],
+        vec!["+ new".into(), money(t.new)],
+        vec!["+ expansion".into(), money(t.expansion)],
+        vec!["+ reactivation".into(), money(t.reactivation)],
+        vec!["- contraction".into(), money(t.contraction)],
+        vec!["- churn".into(), money(t.churn)],
+        vec!["ending MRR".into(), money(r.ending_mrr)],
+        vec!["gross MRR churn".into(), pct(r.gross_mrr_churn)],
+        vec!["net MRR churn".into(), pct(r.net_mrr_churn)],
+        vec!["GRR".into(), pct(r.grr)],
+        vec!["NRR".into(), pct(r.nrr)],
+        vec![
+            "quick ratio".into(),
+            r.quick_ratio
+                .map_or_else(|| "n/a (nothing lost)".into(), |q| num(q, 2)),
+        ],
+    ];
+    table(&["metric", "value"], &rows)
+}
+
+/// A cohort matrix: one row per cohort (start, size) and one column per period since the
+/// start: retention rates in percent of `kind`, or with `counts` the active customers.
+///
+/// ```
+/// use crm_analytics::metrics::engagement::{CohortPeriod, CohortRetention, cohort_matrix};
+/// use crm_analytics::model::{CustomerKey, Transaction, chrono::NaiveDate, rust_decimal::Decimal};
+/// let d = |m| NaiveDate::from_ymd_opt(2024, m, 5).unwrap();
+/// let tx: Vec<Transaction> = [(0, 1), (0, 2), (1, 1)]
+///     .iter()
+///     .map(|&(c, m)| Transaction::purchase(CustomerKey::from_index(c), d(m), Decimal::ONE))
+///     .collect::<Result<_, _>>()?;
+/// let m = cohort_matrix(&tx, CohortPeriod::Month)?;
+/// let t = crm_analytics::report::results::cohorts(&m, CohortRetention::Classic, false);
+/// assert_eq!(t.lines().nth(2), Some("2024-01-01     2  100  50"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn cohorts(m: &CohortMatrix, kind: CohortRetention, counts: bool) -> String {
+    let width = m.cohorts.first().map_or(0, |c| c.active.len());
+    let mut header: Vec<String> = vec!["cohort".into(), "size".into()];
+    header.extend((0..width).map(|k| k.to_string()));
+    let rows: Vec<Vec<String>> = m
+        .cohorts
+        .iter()
+        .map(|c| {
+            let mut r = vec![c.start.to_string(), c.size.to_string()];
+            if counts {
+                let v = match kind {
+                    CohortRetention::Classic => &c.active,
+                    CohortRetention::Rolling => &c.rolling,
+                };
+                r.extend(v.iter().map(u64::to_string));
+            } else {
+                r.extend(c.rates(kind).iter().map(|x| num(100.0 * x, 1)));
+            }
+            r
+        })
+        .collect();
+    let h: Vec<&str> = header.iter().map(String::as_str).collect();
+    table(&h, &rows)
+}
+
+/// A funnel: per stage the subjects who reached it, step and overall conversion (percent),
+/// drop-off and the median hours from the previous stage (`n/a` when undefined).
+pub fn funnel(r: &FunnelReport) -> String {
+    let opt = |x: Option<f64>, scale: f64, d: usize| {
+        x.map_or_else(|| "n/a".to_string(), |v| num(scale * v, d))
+    };
+    let rows: Vec<Vec<String>> = r
+        .steps
+        .iter()
+        .map(|s| {
+            vec![
+                s.stage.clone(),
+                s.reached.to_string(),
+                opt(s.step_conversion, 100.0, 1),
+                opt(s.overall_conversion, 100.0, 1),
+                s.drop_off.to_string(),
+                opt(s.median_hours_from_previous, 1.0, 2),
+            ]
+        })
+        .collect();
+    let header = [
+        "stage",
+        "reached",
+        "step %",
+        "overall %",
+        "drop_off",
+        "median_hours",
+    ];
+    table(&header, &rows)
+}
+
+/// A churn-score evaluation: the headline (customers, churners, as-of date, horizon in days),
+/// ROC and PR AUC, Brier score and log loss (when the scores are probabilities), top-decile
+/// lift and the calibration/gains table by decile.
+///
+/// ```
+/// let e = crm_analytics::churn::evaluate(&[0.9, 0.8, 0.3, 0.1], &[true, true, false, false])?;
+/// let as_of = crm_analytics::model::chrono::NaiveDate::from_ymd_opt(2024, 9, 30).unwrap();
+/// let t = crm_analytics::report::results::churn_evaluation(&e, as_of, 90);
+/// assert!(t.starts_with("customers 4  churned 2 (50%)  as of 2024-09-30  horizon 90 days\nROC AUC          1\n"));
+/// # Ok::<(), crm_analytics::churn::ChurnError>(())
+/// ```
+pub fn churn_evaluation(e: &Evaluation, as_of: NaiveDate, horizon_days: u32) -> String {
+    let opt = |v: Option<f64>| {
+        v.map_or_else(
+            || "n/a (scores are not probabilities)".into(),
+            |v| num(v, 4),
+        )
+    };
+    let mut s = format!(
+        "customers {}  churned {} ({}%)  as of {as_of}  horizon {horizon_days} days\n",
+        e.n,
+        e.churners,
+        num(100.0 * e.churn_rate, 1),
+    );
+    s.push_str(&format!("ROC AUC          {}\n", num(e.roc_auc, 4)));
+    s.push_str(&format!("PR AUC           {}\n", num(e.pr_auc, 4)));
+    s.push_str(&format!("Brier            {}\n", opt(e.brier)));
+    s.push_str(&format!("log loss         {}\n", opt(e.log_loss)));
+    s.push_str(&format!(
+        "top-decile lift  {}\n\ncalibration by decile (1 = highest scores):\n",
+        num(e.top_decile_lift, 3)
+    ));
+    let body: Vec<Vec<String>> = e
+        .calibration
+        .iter()
+        .zip(&e.gains)
+        .map(|(b, g)| {
+            vec![
+                b.decile.to_string(),
+                b.n.to_string(),
+                num(b.mean_score, 4),
+                num(b.observed_rate, 4),
+                num(g.captured, 4),
+            ]
+        })
+        .collect();
+    let header = [
+        "decile",
+        "n",
+        "mean_score",
+        "observed_churn",
+        "cum_captured",
+    ];
+    s.push_str(&table(&header, &body));
+    s
+}
+
+/// The match-weight waterfall of two records `id1` and `id2`: the prior, then per field the two
+/// values, the agreement level, m, u, the weight and the running total; then the match weight
+/// and probability.
+pub fn match_explanation(e: &Explanation, id1: &str, id2: &str) -> String {
+    let prior = num(e.prior_weight, 3);
+    let mut rows = vec![vec![
+        "(prior)".to_string(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        String::new(),
+        prior.clone(),
+        prior,
+    ]];
+    let mut cum = e.prior_weight;
+    for f in &e.fields {
+        cum += f.weight;
+        rows.push(vec![
+            f.field.clone(),
+            f.left.clone(),
+            f.right.clone(),
+            f.level.as_str().to_string(),
+            num(f.m, 4),
+            num(f.u, 6),
+            num(f.weight, 3),
+            num(cum, 3),
+        ]);
+    }
+    let header = ["field", id1, id2, "level", "m", "u", "weight", "cumulative"];
+    format!(
+        "{}match weight {} bits, match probability {}\n",
+        table(&header, &rows),
+        num(e.match_weight, 3),
+        num(e.match_probability, 6)
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crm_metrics::engagement::{FunnelOrder, FunnelState};
+    use crm_metrics::revenue::RevenueState;
+    use crm_model::{CustomerKey, Funnel, FunnelEvent, MrrMovement, MrrMovementKind, Period};
+
+    fn day(m: u32, d: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, m, d).unwrap()
+    }
+
+    #[test]
+    fn money_rounds_to_cents() {
+        assert_eq!(money(Decimal::new(-126, 3)), "-0.13");
+        assert_eq!(money(Decimal::ZERO), "0");
+    }
+
+    #[test]
+    fn revenue_bridge_and_quick_ratio() {
+        let mut s = RevenueState::new(Period::new(day(1, 1), day(2, 1)).unwrap());
+        let m = MrrMovement::new(
+            CustomerKey::from_index(0),
+            day(1, 5),
+            MrrMovementKind::New,
+            Decimal::new(100, 0),
+        )
+        .unwrap();
+        s.push(&m).unwrap();
+        let r = s.finish(Decimal::new(1000, 0)).unwrap();
+        let t = revenue(&r);
+        let words: Vec<String> = (t.lines())
+            .map(|l| l.split_whitespace().collect::<Vec<_>>().join(" "))
+            .collect();
+        for want in [
+            "starting MRR 1000",
+            "ending MRR 1100",
+            "NRR 100%",
+            "quick ratio n/a (nothing lost)",
+        ] {
+            assert!(words.iter().any(|w| w == want), "{want}: {t}");
+        }
+    }
+
+    #[test]
+    fn funnel_rows_per_stage() {
+        let f = Funnel::new(["visit", "buy"]).unwrap();
+        let mut s = FunnelState::new(f);
+        let at = |h| day(1, 1).and_hms_opt(h, 0, 0).unwrap();
+        for (c, stage, h) in [(0, "visit", 1), (0, "buy", 3), (1, "visit", 2)] {
+            s.push(&FunnelEvent::new(CustomerKey::from_index(c), stage, at(h)).unwrap())
+                .unwrap();
+        }
+        let t = funnel(&s.finish(FunnelOrder::Sequential).unwrap());
+        let lines: Vec<&str> = t.lines().collect();
+        assert_eq!(
+            lines[0],
+            "stage  reached  step %  overall %  drop_off  median_hours"
+        );
+        assert_eq!(
+            lines[3],
+            "buy          1      50         50         1             2"
+        );
+    }
+
+    #[test]
+    fn nps_method_names() {
+        assert_eq!(nps_method_name(NpsInterval::AdjustedWald), "adjusted-Wald");
+        assert_eq!(nps_method_name(NpsInterval::Wald), "Wald");
+    }
+}
