@@ -102,6 +102,24 @@ fn evaluate_reads_scores_and_reports() {
     let auc = v["roc_auc"].as_f64().unwrap();
     assert!(auc > 0.5 && auc <= 1.0);
     assert_eq!(v["n"].as_u64(), Some(40));
+    // A window past the data (its last purchase is in December 2024) is refused, unless the
+    // data is said to cover it.
+    let late = |extra: &[&str]| {
+        crm()
+            .args(["churn", "evaluate", "--scores"])
+            .arg(&scores)
+            .arg("--transactions")
+            .arg(data())
+            .args(["--as-of", "2024-12-01", "--horizon", "90"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = late(&[]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("runs past the data, observed until"), "{err}");
+    assert!(late(&["--observed-until", "2025-03-31"]).status.success());
     // A bad score names file, line and column.
     std::fs::write(&scores, "customer_id,score\nC001,0.5\nC002,high\n").unwrap();
     let out = eval(&[]);

@@ -4,8 +4,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::churn::{
-    ChurnError, RiskTier, RuleSet, ScoreNote, ScoreOptions, ScoreReasons, Scorer, evaluate,
-    noncontractual_labels_grouped, score_customers,
+    ChurnError, RiskTier, RuleSet, ScoreNote, ScoreOptions, ScoreReasons, Scorer,
+    check_window_observed, evaluate, last_observed_day, noncontractual_labels_grouped,
+    score_customers,
 };
 use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
@@ -103,6 +104,11 @@ pub struct EvaluateArgs {
     /// Churn horizon in days.
     #[arg(long)]
     pub horizon: u32,
+    /// Last day the transaction file covers (default: its latest date): the window (as-of,
+    /// as-of + horizon] must end by it, or customers who bought after the data ends would count
+    /// as churned.
+    #[arg(long, value_parser = parse_day)]
+    pub observed_until: Option<NaiveDate>,
     /// Output format (table, or json with every figure).
     #[arg(long, value_enum, default_value = "table")]
     pub format: Format,
@@ -278,6 +284,16 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
     let loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
     report_skipped(&loaded.skipped);
     let err = lib_err(&a.transactions, &loaded, &a.columns.date_column);
+    let observed = a
+        .observed_until
+        .or_else(|| last_observed_day(&loaded.transactions))
+        .unwrap_or(a.as_of);
+    check_window_observed(a.as_of, a.horizon, observed).map_err(|e| {
+        CliError::Usage(format!(
+            "{e} (--as-of {} --horizon {}; --observed-until D if the data covers later days)",
+            a.as_of, a.horizon
+        ))
+    })?;
     let groups =
         CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
     let labels = noncontractual_labels_grouped(&loaded.transactions, &groups, a.as_of, a.horizon)
