@@ -64,7 +64,7 @@ pub enum DedupError {
     #[error("{}: record id {id:?} appears twice (rows {first} and {second})", input.as_str())]
     DuplicateEvalId {
         /// The input (clusters or truth).
-        input: crate::eval::EvalInput,
+        input: EvalInput,
         /// The id.
         id: String,
         /// 0-based row of its first occurrence.
@@ -87,3 +87,22 @@ pub enum DedupError {
 
 /// Result alias for this crate.
 pub type Result<T, E = DedupError> = std::result::Result<T, E>;
+
+/// Which input of [`crate::eval::evaluate_cluster_rows`] an error is about.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum EvalInput {
+    /// The `(record id, cluster id)` rows.
+    Clusters,
+    /// The `(record id, entity id)` rows.
+    Truth,
+}
+
+impl EvalInput {
+    /// `"clusters"` or `"truth"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EvalInput::Clusters => "clusters",
+            EvalInput::Truth => "truth",
+        }
+    }
+}

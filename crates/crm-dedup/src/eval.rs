@@ -80,24 +80,7 @@ where
     Ok(metrics(tp, pred, true_pairs))
 }
 
-/// Which input of [`evaluate_cluster_rows`] an error is about.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub enum EvalInput {
-    /// The `(record id, cluster id)` rows.
-    Clusters,
-    /// The `(record id, entity id)` rows.
-    Truth,
-}
-
-impl EvalInput {
-    /// `"clusters"` or `"truth"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EvalInput::Clusters => "clusters",
-            EvalInput::Truth => "truth",
-        }
-    }
-}
+pub use crate::error::EvalInput;
 
 /// Pairwise precision, recall and F1 of clusters given as `(record id, cluster id)` rows
 /// against truth given as `(record id, entity id)` rows (the truth may hold more records).

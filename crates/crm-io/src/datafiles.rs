@@ -28,7 +28,8 @@ use crm_model::{
 use crate::error::{IoError, IoResult};
 use crate::options::ReadOptions;
 use crate::parse::{AmountFormat, DateParser, parse_amount};
-use crate::table::{Row, Skipped, Table};
+use crate::rows::{Row, Skipped};
+use crate::table::Table;
 
 /// The columns of `customers.csv` after `customer_id`, in file order: written by the demo,
 /// read (each optional) by the report.

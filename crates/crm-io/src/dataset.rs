@@ -14,7 +14,7 @@ use crate::datafiles::{
 };
 use crate::error::{IoError, IoResult};
 use crate::options::{ReadOptions, TransactionColumns};
-use crate::table::Skipped;
+use crate::rows::Skipped;
 use crate::transactions::load_transactions;
 
 /// The files of a data set: transactions are required, every other kind is optional.

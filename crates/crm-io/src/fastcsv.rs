@@ -26,7 +26,7 @@ use rayon::prelude::*;
 use crate::decode;
 use crate::error::{IoError, IoResult, Position};
 use crate::options::{Delimiter, Encoding, ReadOptions};
-use crate::table::Skipped;
+use crate::rows::Skipped;
 
 /// Bytes a part reads from its file at a time.
 const BLOCK_BYTES: usize = 1 << 20;
@@ -427,7 +427,7 @@ impl<const N: usize> Line<'_, N> {
     /// sequential reader reports it; readers check it before parsing the fields.
     pub fn width_error(&self, path: &Path) -> Option<IoError> {
         self.too_wide
-            .map(|(n, w)| crate::table::too_wide(path, self.has_header, self.line, n, w))
+            .map(|(n, w)| crate::rows::too_wide(path, self.has_header, self.line, n, w))
     }
 
     /// Do all fields of the line trim to nothing? (The sequential reader skips such rows

@@ -9,25 +9,15 @@ use std::path::Path;
 
 use crm_model::chrono::NaiveDate;
 use crm_model::rust_decimal::Decimal;
-use crm_model::{CustomerInterner, CustomerKey, PurchaseFold};
+use crm_model::{CustomerKey, PurchaseFold};
 
 use crate::error::{IoError, IoResult};
 use crate::fastcsv::{self, Ids, Part};
+use crate::folded::{Folded, merge_part};
 use crate::options::{Delimiter, ReadOptions, TransactionColumns};
 use crate::parse::{AmountFormat, DateParser, parse_amount};
-use crate::table::{Skipped, Table};
+use crate::table::Table;
 use crate::transactions::load_transactions;
-
-/// What [`fold_purchases`] returns: the merged state, the customer ids (key `k` is
-/// `ids.id(k)`) and the rows skipped under [`ReadOptions::skip_invalid`].
-pub struct Folded<S> {
-    /// The merged state.
-    pub state: S,
-    /// Customer ids, numbered by first appearance in the file.
-    pub ids: CustomerInterner,
-    /// Rows skipped, with the first reasons.
-    pub skipped: Skipped,
-}
 
 /// Streams the purchases of a transaction file into states made by `init`, one per part read
 /// on the current rayon pool (`parts`: how many; `None`: one per pool thread, at most 8), and
@@ -96,26 +86,6 @@ pub fn fold_purchases<S: PurchaseFold>(
         ids: ids.interner,
         skipped,
     })
-}
-
-/// Merges the next part's ids and state into `acc`, in file order: the first part becomes the
-/// accumulator; a later part's keys are re-interned (numbering customers by first appearance)
-/// and its state merged through the key map. Shared by the CSV and Parquet folds.
-pub(crate) fn merge_part<S: PurchaseFold>(
-    acc: &mut Option<(Ids, S)>,
-    (part_ids, part_state): (Ids, S),
-    path: &Path,
-) -> IoResult<()> {
-    match acc.as_mut() {
-        None => *acc = Some((part_ids, part_state)),
-        Some((ids, state)) => {
-            let map = ids.remap(&part_ids.interner)?;
-            state
-                .merge_remapped(part_state, &map)
-                .map_err(|e| IoError::input(path, None, None, e.to_string()))?;
-        }
-    }
-    Ok(())
 }
 
 /// Whitespace files and files that need the sequential reader: load, then push in order.

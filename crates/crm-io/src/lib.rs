@@ -74,10 +74,13 @@ mod decode;
 mod error;
 mod fastcsv;
 mod fold;
+mod folded;
+mod loaded;
 mod options;
 mod parse;
 #[cfg(feature = "parquet")]
 mod pq;
+mod rows;
 mod summary_file;
 mod table;
 mod transactions;
@@ -92,14 +95,17 @@ pub use datafiles::{
 pub use dataset::{DataFiles, DataSet, FileRead, ReadEvent, read_data_set};
 pub use error::{IoError, IoResult, Position};
 pub use fastcsv::fast_int_id;
-pub use fold::{Folded, fold_purchases};
+pub use fold::fold_purchases;
+pub use folded::Folded;
+pub use loaded::LoadedTransactions;
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]
 pub use pq::transactions_from_batches;
+pub use rows::{Row, Skipped};
 pub use summary_file::{
     SummaryColumns, SummaryField, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
 };
-pub use table::{Row, Skipped, Table};
-pub use transactions::{LoadedTransactions, load_transactions};
+pub use table::Table;
+pub use transactions::load_transactions;
 pub use write::{OutputFormat, write_rows, write_table};

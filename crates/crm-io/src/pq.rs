@@ -34,11 +34,11 @@ use rayon::prelude::*;
 
 use crate::error::{IoError, IoResult, Position};
 use crate::fastcsv::{self, Ids};
-use crate::fold::Folded;
+use crate::folded::{Folded, merge_part};
+use crate::loaded::LoadedTransactions;
 use crate::options::{ReadOptions, TransactionColumns};
 use crate::parse::{DateParser, parse_amount};
-use crate::table::{Row, Skipped};
-use crate::transactions::LoadedTransactions;
+use crate::rows::{Row, Skipped};
 use crm_model::PurchaseFold;
 
 /// Rows per decoded batch.
@@ -1127,9 +1127,7 @@ pub(crate) fn fold_file<S: PurchaseFold>(
         fold_part(&src, &spec, range, opts.skip_invalid, &init)
     });
     let mut acc: Option<(Ids, S)> = None;
-    let skipped = merge_logs(results, |_, part| {
-        crate::fold::merge_part(&mut acc, part, path)
-    })?;
+    let skipped = merge_logs(results, |_, part| merge_part(&mut acc, part, path))?;
     let (ids, state) = acc.unwrap_or_else(|| (Ids::default(), init()));
     Ok(Folded {
         state,

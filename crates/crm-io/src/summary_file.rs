@@ -5,7 +5,8 @@ use std::path::Path;
 
 use crate::error::{IoError, IoResult};
 use crate::options::ReadOptions;
-use crate::table::{Skipped, Table};
+use crate::rows::Skipped;
+use crate::table::Table;
 
 /// Column names of a summary file. Each name falls back to common alternatives when the file
 /// has no such column: `x` to `frequency`; `t_x` to `recency`; `T` to `age`, `periods`; `zbar`

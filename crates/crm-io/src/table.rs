@@ -11,42 +11,7 @@ use std::rc::Rc;
 use crate::decode;
 use crate::error::{IoError, IoResult, Position};
 use crate::options::{Delimiter, Encoding, ReadOptions};
-
-/// Rows skipped under `--skip-invalid`, with the first few reasons.
-#[derive(Debug, Default)]
-pub struct Skipped {
-    /// Number of rows skipped.
-    pub count: u64,
-    /// The first reasons, formatted as errors.
-    pub first: Vec<String>,
-}
-
-impl Skipped {
-    /// How many reasons are kept.
-    pub const KEEP: usize = 5;
-
-    /// Records one skipped row.
-    pub fn push(&mut self, e: &impl std::fmt::Display) {
-        self.count += 1;
-        if self.first.len() < Self::KEEP {
-            self.first.push(e.to_string());
-        }
-    }
-}
-
-impl std::fmt::Display for Skipped {
-    /// `skipped N invalid row(s); first reasons:` and one reason a line (nothing when none).
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.count == 0 {
-            return Ok(());
-        }
-        write!(f, "skipped {} invalid row(s); first reasons:", self.count)?;
-        for r in &self.first {
-            write!(f, "\n  {r}")?;
-        }
-        Ok(())
-    }
-}
+use crate::rows::{Row, Skipped, too_wide};
 
 /// Is `path` a Parquet file? (Extension `.parquet`, any case.)
 pub(crate) fn is_parquet(path: &Path) -> bool {
@@ -90,34 +55,6 @@ pub struct Table {
     skip_invalid: bool,
     #[cfg(feature = "parquet")]
     parquet: Option<crate::pq::PqRows>,
-}
-
-/// One row of a [`Table`] with its line number.
-pub struct Row<'a> {
-    /// 1-based line number in a text file; in a Parquet file, the 1-based row number in the file.
-    pub line: u64,
-    fields: Vec<&'a str>,
-    at: Position,
-}
-
-impl<'a> Row<'a> {
-    /// A row of a Parquet file or of record batches: its cells as text and its position.
-    #[cfg(feature = "parquet")]
-    pub(crate) fn cells(line: u64, fields: Vec<&'a str>, at: Position) -> Self {
-        Row { line, fields, at }
-    }
-
-    /// Where the row is: its line in a text file, its row group and row in a Parquet file.
-    pub fn position(&self) -> Position {
-        self.at
-    }
-}
-
-impl Row<'_> {
-    /// Field at column index `i` (trimmed), or "" when the row is short.
-    pub fn get(&self, i: usize) -> &str {
-        self.fields.get(i).map_or("", |s| s.trim())
-    }
 }
 
 /// `line` without its `\n` or `\r\n` terminator (as [`BufRead::lines`] strips it).
@@ -591,25 +528,6 @@ fn first_row(path: &Path, encoding: Encoding) -> std::io::Result<Option<String>>
         }
     }
     Ok(None)
-}
-
-/// The error for a row of `n` fields at `line`, wider than `w` (the header's width, or without a
-/// header the first row's). Shared by the sequential and the parallel readers.
-pub(crate) fn too_wide(path: &Path, has_header: bool, line: u64, n: usize, w: usize) -> IoError {
-    let reference = if has_header {
-        "the header"
-    } else {
-        "the first row"
-    };
-    IoError::input(
-        path,
-        Some(line),
-        Some(&(w + 1).to_string()),
-        format!(
-            "the row has {n} fields but {reference} has {w}: a field holding the delimiter must \
-             be quoted (as in \"Smith, John\")"
-        ),
-    )
 }
 
 /// Width of the first non-blank record of a file without a header (`None`: no such record).
