@@ -161,14 +161,57 @@ fn open_meta(path: &Path) -> IoResult<ArrowReaderMetadata> {
     // corrupt entry (found by fuzzing), and the Parquet logical types carry everything the
     // readers accept (integers, strings, Date32, UTC timestamps, decimals, floats).
     let options = ArrowReaderOptions::new().with_skip_arrow_metadata(true);
-    ArrowReaderMetadata::load(&file, options).map_err(|e| {
+    let meta = ArrowReaderMetadata::load(&file, options).map_err(|e| {
         IoError::input(
             path,
             None,
             None,
             format!("not a readable Parquet file: {e}"),
         )
-    })
+    })?;
+    let len = file
+        .metadata()
+        .map_err(|source| IoError::Io {
+            file: path.to_path_buf(),
+            source,
+        })?
+        .len();
+    check_chunks(&meta, len).map_err(|m| {
+        IoError::input(
+            path,
+            None,
+            None,
+            format!("not a readable Parquet file: {m}"),
+        )
+    })?;
+    Ok(meta)
+}
+
+/// Checks that every column chunk of the footer lies inside the file: the `parquet` crate asserts
+/// (panics) on a negative offset or length when it reads the chunk (found by fuzzing), so a
+/// corrupt footer is refused here, naming the row group and column.
+fn check_chunks(meta: &ArrowReaderMetadata, file_len: u64) -> Result<(), String> {
+    for (g, rg) in meta.metadata().row_groups().iter().enumerate() {
+        for (c, col) in rg.columns().iter().enumerate() {
+            let start = col
+                .dictionary_page_offset()
+                .unwrap_or_else(|| col.data_page_offset());
+            let size = col.compressed_size();
+            let inside = u64::try_from(start)
+                .ok()
+                .zip(u64::try_from(size).ok())
+                .and_then(|(a, b)| a.checked_add(b))
+                .is_some_and(|end| end <= file_len);
+            if !inside || col.data_page_offset() < 0 {
+                return Err(format!(
+                    "row group {} column {} claims bytes {start}..+{size}, outside the file of {file_len} bytes",
+                    g + 1,
+                    c + 1
+                ));
+            }
+        }
+    }
+    Ok(())
 }
 
 /// Index of the column `name` (case-insensitive, as CSV headers), with the CSV reader's message.

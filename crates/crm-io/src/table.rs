@@ -166,15 +166,22 @@ impl Table {
                 .from_reader(watched);
             if t.has_header {
                 let mut rec = csv::StringRecord::new();
-                let got = r.read_record(&mut rec).map_err(|e| match e.kind() {
-                    csv::ErrorKind::Utf8 { pos, err } => {
-                        let line = pos.as_ref().map_or(1, csv::Position::line);
-                        t.invalid_text(line, err.field())
+                // The header is the first line that is not blank (bounded: every pass reads a
+                // record or ends).
+                loop {
+                    let got = r.read_record(&mut rec).map_err(|e| match e.kind() {
+                        csv::ErrorKind::Utf8 { pos, err } => {
+                            let line = pos.as_ref().map_or(1, csv::Position::line);
+                            t.invalid_text(line, err.field())
+                        }
+                        _ => t.csv_error(&e),
+                    })?;
+                    if !got {
+                        return Err(empty());
                     }
-                    _ => t.csv_error(&e),
-                })?;
-                if !got {
-                    return Err(empty());
+                    if !rec.iter().all(|f| f.trim().is_empty()) {
+                        break;
+                    }
                 }
                 t.unclosed_quote(&r)?;
                 t.line_no = rec.position().map_or(1, csv::Position::line);
@@ -598,8 +605,18 @@ enum Q {
 /// A reader passing its input on to the csv reader while following its quoting, so that a quote
 /// left open at the end of the file (which the lenient csv crate accepts, reading every line after
 /// it as one field) is detected and named by the line where it opened.
+///
+/// It also writes a space into every empty line outside quotes: csv-core skips empty lines but
+/// takes a record's position before skipping them, so every record after an empty line would be
+/// numbered too low. A line holding one space is a record of one blank field, which the readers
+/// skip as they skip any blank row, at its true line number.
 struct QuoteWatch<R> {
     inner: R,
+    /// Input bytes read and not yet passed on (at most one: a newline after its inserted space).
+    held: Option<u8>,
+    /// The last byte passed on ended a line outside quotes (true at the start of the input).
+    line_start: bool,
+    scratch: Vec<u8>,
     delim: u8,
     state: Q,
     line: u64,
@@ -613,6 +630,9 @@ impl<R: Read> QuoteWatch<R> {
     fn new(inner: R, delim: u8, out: Rc<Cell<QuoteState>>) -> Self {
         QuoteWatch {
             inner,
+            held: None,
+            line_start: true,
+            scratch: Vec::new(),
             delim,
             state: Q::Start,
             line: 1,
@@ -624,32 +644,94 @@ impl<R: Read> QuoteWatch<R> {
     }
 }
 
+impl<R: Read> QuoteWatch<R> {
+    /// Follows the quoting state over one input byte.
+    fn follow(&mut self, b: u8) {
+        if b == b'\n' {
+            self.line += 1;
+        }
+        self.state = match self.state {
+            Q::Quoted if b == b'"' => Q::QuoteInQuoted,
+            Q::Quoted => Q::Quoted,
+            Q::QuoteInQuoted if b == b'"' => Q::Quoted,
+            _ if b == b'\n' || b == b'\r' => {
+                self.field = 0;
+                Q::Start
+            }
+            _ if b == self.delim => {
+                self.field += 1;
+                Q::Start
+            }
+            Q::Start if b == b'"' => {
+                self.opened = (self.line, self.field);
+                Q::Quoted
+            }
+            _ => Q::Field,
+        };
+    }
+}
+
 impl<R: Read> Read for QuoteWatch<R> {
     fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        let n = self.inner.read(buf)?;
-        for &b in &buf[..n] {
-            if b == b'\n' {
-                self.line += 1;
-            }
-            self.state = match self.state {
-                Q::Quoted if b == b'"' => Q::QuoteInQuoted,
-                Q::Quoted => Q::Quoted,
-                Q::QuoteInQuoted if b == b'"' => Q::Quoted,
-                _ if b == b'\n' || b == b'\r' => {
-                    self.field = 0;
-                    Q::Start
-                }
-                _ if b == self.delim => {
-                    self.field += 1;
-                    Q::Start
-                }
-                Q::Start if b == b'"' => {
-                    self.opened = (self.line, self.field);
-                    Q::Quoted
-                }
-                _ => Q::Field,
-            };
+        if buf.is_empty() {
+            return Ok(0);
         }
+        let mut o = 0;
+        if let Some(b) = self.held.take() {
+            buf[0] = b;
+            o = 1;
+            self.line_start = true;
+        }
+        // Each input byte becomes at most two output bytes.
+        let want = (buf.len() - o) / 2;
+        let n = if want == 0 {
+            0
+        } else {
+            self.scratch.resize(want, 0);
+            self.inner.read(&mut self.scratch[..want])?
+        };
+        for i in 0..n {
+            let b = self.scratch[i];
+            let blank = b == b'\n' && self.line_start && self.state != Q::Quoted;
+            self.follow(b);
+            if blank {
+                buf[o] = b' ';
+                o += 1;
+            }
+            buf[o] = b;
+            o += 1;
+            self.line_start = b == b'\n' && self.state != Q::Quoted;
+        }
+        if o > 0 {
+            self.total += o as u64;
+            let mut q = self.out.get();
+            q.total = self.total;
+            self.out.set(q);
+            return Ok(o);
+        }
+        if want == 0 {
+            // A one-byte buffer: pass the input on byte by byte.
+            let mut one = [0u8; 1];
+            if self.inner.read(&mut one)? == 1 {
+                let b = one[0];
+                let blank = b == b'\n' && self.line_start && self.state != Q::Quoted;
+                self.follow(b);
+                self.line_start = b == b'\n' && self.state != Q::Quoted;
+                if blank {
+                    buf[0] = b' ';
+                    self.held = Some(b);
+                    self.line_start = false;
+                } else {
+                    buf[0] = b;
+                }
+                self.total += 1;
+                let mut q = self.out.get();
+                q.total = self.total;
+                self.out.set(q);
+                return Ok(1);
+            }
+        }
+        let n = 0usize;
         self.total += n as u64;
         let mut q = self.out.get();
         q.total = self.total;

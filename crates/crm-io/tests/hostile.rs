@@ -464,3 +464,87 @@ fn block_scanner_agrees_with_the_sequential_reader() {
     assert_eq!(fast.skipped.first, slow.skipped.first);
     assert_eq!(fast.skipped.count, 3, "{:?}", fast.skipped.first);
 }
+
+/// Found by `fuzz/csv_transactions` (input in tests/fuzz-crashes/): csv-core skips empty lines
+/// but takes a record's position before skipping them, so the sequential reader numbered every
+/// record after an empty line too low (here: a leading empty line, an error reported on line 1
+/// instead of 2). The reader now passes empty lines on as blank records, skipped at their true
+/// line numbers.
+#[test]
+fn empty_lines_do_not_shift_line_numbers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "tx.csv",
+        b"\ncustomer_id,date,amount\n1,2024-01-01,1\n\n\n2,2024-01-0x,1\n\n3,bad,1\n",
+    );
+    for encoding in [Encoding::Utf8, Encoding::Gbk] {
+        let l = load(&p, &ReadOptions { encoding, ..skip() });
+        assert_eq!(l.transactions.len(), 1);
+        assert!(
+            l.skipped.first[0].contains("tx.csv:6: column date"),
+            "{:?}",
+            l.skipped.first
+        );
+        assert!(
+            l.skipped.first[1].contains("tx.csv:8: column date"),
+            "{:?}",
+            l.skipped.first
+        );
+    }
+    // The fuzz input: a tab file without a header whose first line is empty.
+    let crash = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fuzz-crashes/csv_transactions-blank-first-line");
+    let data = std::fs::read(crash).unwrap();
+    let p = write(dir.path(), "crash.csv", &data[1..]);
+    let cols = TransactionColumns {
+        customer: "1".into(),
+        date: "2".into(),
+        amount: Some("3".into()),
+        date_format: Some("%d/%m/%Y".into()),
+        amount_optional: true,
+    };
+    let errs: Vec<String> = [Encoding::Utf8, Encoding::Gbk]
+        .into_iter()
+        .map(|encoding| {
+            let o = ReadOptions {
+                delimiter: Delimiter::Tab,
+                has_header: false,
+                encoding,
+                ..ReadOptions::default()
+            };
+            load_transactions(&p, &cols, &o).err().unwrap().to_string()
+        })
+        .collect();
+    assert!(errs[0].contains("crash.csv:2: column 1"), "{errs:?}");
+    assert_eq!(errs[0], errs[1]);
+}
+
+/// Found by `fuzz/parquet_bytes`: a footer whose column chunk has a negative offset or size made
+/// the `parquet` crate panic (an assertion in `ColumnChunkMetaData::byte_range`) when the chunk
+/// was read. The readers now check every chunk against the file when they open it.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_chunks_outside_the_file_are_errors() {
+    for (name, want) in [
+        (
+            "parquet-negative-chunk-offset.parquet",
+            "row group 1 column 2 claims bytes -2..+72",
+        ),
+        (
+            "parquet-negative-chunk-size.parquet",
+            "row group 1 column 3 claims bytes 124..+-57",
+        ),
+    ] {
+        let p = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("tests/fuzz-crashes")
+            .join(name);
+        for o in [ReadOptions::default(), skip()] {
+            let e = load_transactions(&p, &TransactionColumns::default(), &o)
+                .err()
+                .unwrap()
+                .to_string();
+            assert!(e.contains(want), "{e}");
+        }
+    }
+}
