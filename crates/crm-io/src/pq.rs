@@ -120,16 +120,26 @@ impl Source<'_> {
                     file: path.to_path_buf(),
                     source,
                 })?;
-                let reader = ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
-                    .with_row_groups(vec![chunk])
-                    .with_projection(mask.clone())
-                    .with_batch_size(BATCH_ROWS)
-                    .build()
+                let build = || {
+                    ParquetRecordBatchReaderBuilder::new_with_metadata(file, meta.clone())
+                        .with_row_groups(vec![chunk])
+                        .with_projection(mask.clone())
+                        .with_batch_size(BATCH_ROWS)
+                        .build()
+                };
+                let mut reader = contained(build)
+                    .map_err(|m| bad_parquet(path, Some(self.pos(chunk, 1)), &m))?
                     .map_err(|e| bad_parquet(path, Some(self.pos(chunk, 1)), &e))?;
                 let mut before = 0u64;
-                for batch in reader {
-                    let batch = batch
-                        .map_err(|e| bad_parquet(path, Some(self.pos(chunk, before + 1)), &e))?;
+                // Bounded: the reader yields the batches of one row group.
+                loop {
+                    let at = Some(self.pos(chunk, before + 1));
+                    let Some(batch) =
+                        contained(|| reader.next()).map_err(|m| bad_parquet(path, at, &m))?
+                    else {
+                        break;
+                    };
+                    let batch = batch.map_err(|e| bad_parquet(path, at, &e))?;
                     if f(&batch, before)? {
                         return Ok(true);
                     }
@@ -139,6 +149,22 @@ impl Source<'_> {
             }
         }
     }
+}
+
+/// Runs a call into the `parquet` crate, turning a panic into an error message: on corrupt
+/// data the crate sometimes asserts instead of returning an error (fuzzing found panics in its
+/// footer and page decoders, e.g. apache/arrow-rs#6255), and a reader of uploaded files must
+/// not take the process down. (A binary built with `panic = "abort"` still aborts; the panic
+/// hook still prints the crate's message.)
+fn contained<T>(f: impl FnOnce() -> T) -> Result<T, String> {
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(f)).map_err(|p| {
+        let what = p
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| p.downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "a panic".into());
+        format!("the parquet decoder failed on corrupt data ({what})")
+    })
 }
 
 fn bad_parquet(path: &Path, at: Option<Position>, e: &dyn std::fmt::Display) -> IoError {
@@ -192,7 +218,7 @@ fn open_meta(path: &Path) -> IoResult<ArrowReaderMetadata> {
 /// corrupt footer is refused here, naming the row group and column.
 fn check_chunks(meta: &ArrowReaderMetadata, file_len: u64) -> Result<(), String> {
     for (g, rg) in meta.metadata().row_groups().iter().enumerate() {
-        for (c, col) in rg.columns().iter().enumerate() {
+        for col in rg.columns() {
             let start = col
                 .dictionary_page_offset()
                 .unwrap_or_else(|| col.data_page_offset());
@@ -204,9 +230,8 @@ fn check_chunks(meta: &ArrowReaderMetadata, file_len: u64) -> Result<(), String>
                 .is_some_and(|end| end <= file_len);
             if !inside || col.data_page_offset() < 0 {
                 return Err(format!(
-                    "row group {} column {} claims bytes {start}..+{size}, outside the file of {file_len} bytes",
-                    g + 1,
-                    c + 1
+                    "row group {g}, column {} claims bytes {start}..+{size}, outside the file of {file_len} bytes",
+                    col.column_path().string()
                 ));
             }
         }

@@ -529,11 +529,11 @@ fn parquet_chunks_outside_the_file_are_errors() {
     for (name, want) in [
         (
             "parquet-negative-chunk-offset.parquet",
-            "row group 1 column 2 claims bytes -2..+72",
+            "row group 0, column date claims bytes -2..+72",
         ),
         (
             "parquet-negative-chunk-size.parquet",
-            "row group 1 column 3 claims bytes 124..+-57",
+            "row group 0, column amount claims bytes 124..+-57",
         ),
     ] {
         let p = Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -546,5 +546,83 @@ fn parquet_chunks_outside_the_file_are_errors() {
                 .to_string();
             assert!(e.contains(want), "{e}");
         }
+    }
+}
+
+/// Found by `fuzz/parquet_bytes` (second campaign): a data page whose dictionary-index bit width
+/// is larger than 32 made the `parquet` crate's bit reader assert (`num_bits <= T::BIT_CAPACITY`)
+/// inside `RecordBatchReader::next`. The test writes a valid file, sets that byte to 40 and checks
+/// that reading it is an error naming the row group, not a panic.
+#[cfg(feature = "parquet")]
+#[test]
+fn parquet_decoder_panics_are_errors() {
+    use arrow_array::{RecordBatch, StringArray};
+    use arrow_schema::{DataType, Field, Schema};
+    use parquet::file::reader::{FileReader, SerializedFileReader};
+    use std::sync::Arc;
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("tx.parquet");
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer_id", DataType::Utf8, false),
+        Field::new("date", DataType::Utf8, false),
+        Field::new("amount", DataType::Utf8, false),
+    ]));
+    let n = 64;
+    let ids: Vec<String> = (0..n).map(|i| format!("C{}", i % 5)).collect();
+    let batch = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(StringArray::from(ids)),
+            Arc::new(StringArray::from(vec!["2024-01-01"; n])),
+            Arc::new(StringArray::from(vec!["1"; n])),
+        ],
+    )
+    .unwrap();
+    let mut w =
+        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
+            .unwrap();
+    w.write(&batch).unwrap();
+    w.close().unwrap();
+    // The valid file reads.
+    let ok = load_transactions(
+        &path,
+        &TransactionColumns::default(),
+        &ReadOptions::default(),
+    );
+    assert_eq!(ok.unwrap().transactions.len(), n);
+
+    // The first byte of the id column's (uncompressed, version 1) data page is the bit width of
+    // its dictionary indices; find the page's bytes in the file and make the width 40.
+    let reader = SerializedFileReader::new(std::fs::File::open(&path).unwrap()).unwrap();
+    let mut pages = reader
+        .get_row_group(0)
+        .unwrap()
+        .get_column_page_reader(0)
+        .unwrap();
+    let mut data_page = None;
+    while let Some(page) = pages.get_next_page().unwrap() {
+        if matches!(page.page_type(), parquet::basic::PageType::DATA_PAGE) {
+            data_page = Some(page.buffer().to_vec());
+            break;
+        }
+    }
+    let data_page = data_page.expect("a dictionary-encoded data page");
+    let mut bytes = std::fs::read(&path).unwrap();
+    let at = bytes
+        .windows(data_page.len())
+        .position(|w| w == data_page.as_slice())
+        .expect("the page's bytes are in the file");
+    assert!(bytes[at] > 0 && bytes[at] <= 8, "bit width {}", bytes[at]);
+    bytes[at] = 40;
+    std::fs::write(&path, &bytes).unwrap();
+    for o in [ReadOptions::default(), skip()] {
+        let e = load_transactions(&path, &TransactionColumns::default(), &o)
+            .err()
+            .expect("a corrupt page is an error")
+            .to_string();
+        assert!(
+            e.contains("tx.parquet: row group 0, row 1:") && e.contains("parquet decoder failed"),
+            "{e}"
+        );
     }
 }
