@@ -9,6 +9,9 @@
 //! - [`table`], [`html`] (with [`svg`] charts): renderers; JSON is `serde_json` on the model;
 //! - [`results`]: text tables of single results (a metric, a churn evaluation, an explained
 //!   record pair), as the `crm` commands print them;
+//! - [`listings`]: per-customer result rows under their ids (RFM, CLV predictions, churn
+//!   scores) and the text forms of row results (segment report, dedup clusters, links, golden
+//!   records);
 //! - [`shape`]: helpers that turn model outputs into view-model values (grids, bins, top lists).
 
 mod error;
@@ -16,6 +19,7 @@ pub mod html;
 pub mod json;
 pub mod kpi;
 pub mod model;
+pub mod listings;
 pub mod models;
 pub mod results;
 #[cfg(test)]

@@ -52,6 +52,67 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
     out
 }
 
+/// A table of text cells under a header, rendered as an aligned table ([`TextTable::aligned`])
+/// or as CSV ([`TextTable::write_csv`]).
+///
+/// ```
+/// use crm_analytics::report::text::TextTable;
+/// let t = TextTable {
+///     header: vec!["name".into(), "n".into()],
+///     rows: vec![vec!["Smith, John".into(), "2".into()]],
+/// };
+/// assert_eq!(t.csv(), "name,n\n\"Smith, John\",2\n");
+/// assert_eq!(t.aligned(), "name         n\n-----------  -\nSmith, John  2\n");
+/// ```
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct TextTable {
+    /// Column names.
+    pub header: Vec<String>,
+    /// Rows of cells (a row may be shorter than the header).
+    pub rows: Vec<Vec<String>>,
+}
+
+impl TextTable {
+    /// The aligned table (numbers right-aligned), as [`table`].
+    #[must_use]
+    pub fn aligned(&self) -> String {
+        let header: Vec<&str> = self.header.iter().map(String::as_str).collect();
+        table(&header, &self.rows)
+    }
+
+    /// Writes the table as CSV: a header line, then one line per row; a cell holding a comma,
+    /// a quote, CR or LF is quoted (quotes doubled), as RFC 4180 has it.
+    ///
+    /// # Errors
+    /// The writer's.
+    pub fn write_csv(&self, w: &mut dyn std::io::Write) -> std::io::Result<()> {
+        let line = |w: &mut dyn std::io::Write, cells: &[String]| -> std::io::Result<()> {
+            for (i, c) in cells.iter().enumerate() {
+                if i > 0 {
+                    w.write_all(b",")?;
+                }
+                if c.contains([',', '"', '\n', '\r']) {
+                    write!(w, "\"{}\"", c.replace('"', "\"\""))?;
+                } else {
+                    w.write_all(c.as_bytes())?;
+                }
+            }
+            w.write_all(b"\n")
+        };
+        line(w, &self.header)?;
+        self.rows.iter().try_for_each(|r| line(w, r))
+    }
+
+    /// [`TextTable::write_csv`] into a string.
+    #[must_use]
+    pub fn csv(&self) -> String {
+        let mut out = Vec::new();
+        // Writing to a Vec cannot fail; the cells are UTF-8.
+        let _ = self.write_csv(&mut out);
+        String::from_utf8(out).unwrap_or_default()
+    }
+}
+
 /// Formats an `f64` compactly (up to `digits` decimals, trailing zeros removed). A value that
 /// rounds to zero prints as `0`, never `-0` (also with `digits == 0`: `num(-0.0, 0)` and
 /// `num(-0.4, 0)` are `"0"`).

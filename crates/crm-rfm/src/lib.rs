@@ -106,7 +106,7 @@ mod values;
 pub use crm_model as model;
 pub use error::{Result, RfmError};
 pub use report::{ReportAccumulator, SegmentReport, SegmentStats, segment_report};
-pub use rows::{RfmRow, RfmRows, analyze_rows};
+pub use rows::{RfmCustomer, RfmRow, RfmRows, analyze_rows};
 pub use score::{CutPoints, MAX_BINS, MIN_BINS, RfmModel, RfmScore, TiePolicy, score};
 pub use segment::{ScoreRange, SegmentMap, SegmentRule, Segmenter};
 pub use values::{

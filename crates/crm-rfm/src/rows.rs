@@ -1,7 +1,8 @@
 //! Per-customer RFM results as rows that carry the customer's key.
 
-use crm_model::CustomerKey;
 use crm_model::rust_decimal::Decimal;
+use crm_model::{CustomerId, CustomerKey};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 use crate::error::Result;
@@ -60,7 +61,80 @@ pub struct RfmRows {
     pub report: SegmentReport,
 }
 
+/// One customer's RFM result under its id: what `crm rfm` writes per customer, and the shape
+/// for a service's response. Made by [`RfmRows::with_ids`].
+///
+/// Fields serialise in this order (`customer_id,recency_days,frequency,monetary,r,f,m,segment`);
+/// `monetary` is normalised (`12.50` is written `12.5`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RfmCustomer<'a> {
+    /// The customer's id.
+    pub customer_id: &'a CustomerId,
+    /// Whole days from the last purchase to the as-of date.
+    pub recency_days: u32,
+    /// Number of purchases (or purchase days when same-day purchases are merged).
+    pub frequency: u32,
+    /// Total or mean spend per purchase (normalised).
+    pub monetary: Decimal,
+    /// Recency score.
+    pub r: u8,
+    /// Frequency score.
+    pub f: u8,
+    /// Monetary score.
+    pub m: u8,
+    /// Segment name.
+    pub segment: &'a str,
+}
+
 impl RfmRows {
+    /// The rows under their customers' ids: `ids[i]` is the id of `rows[i]` (as
+    /// [`crate::sort_by_customer_id`] returns them). Rows whose id is `None` (a key the interner
+    /// did not issue) are left out; pairs beyond the shorter of the two slices too.
+    ///
+    /// ```
+    /// use crm_analytics::model::chrono::NaiveDate;
+    /// use crm_analytics::model::rust_decimal::Decimal;
+    /// use crm_analytics::model::{CustomerInterner, Transaction};
+    /// use crm_analytics::rfm::{RfmOptions, SegmentMap, TiePolicy, analyze_rows, rfm_values,
+    ///     sort_by_customer_id};
+    /// let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
+    /// let mut ids = CustomerInterner::new();
+    /// let (b, a) = (ids.intern("b")?, ids.intern("a")?);
+    /// let tx = [
+    ///     Transaction::purchase(b, d(28), Decimal::from(40))?,
+    ///     Transaction::purchase(a, d(2), Decimal::from(120))?,
+    ///     Transaction::purchase(a, d(3), Decimal::from(80))?,
+    /// ];
+    /// let mut values = rfm_values(&tx, &RfmOptions::new(d(31)))?.customers;
+    /// let sorted_ids = sort_by_customer_id(&mut values, &ids); // "a" first
+    /// let result = analyze_rows(&values, 5, &TiePolicy::ValueBased, &SegmentMap::tiers())?;
+    /// let rows = result.with_ids(&sorted_ids);
+    /// assert_eq!(rows[0].customer_id.to_string(), "a");
+    /// assert_eq!((rows[0].recency_days, rows[0].frequency, rows[0].monetary), (28, 2, Decimal::from(200)));
+    /// assert!(rows[0].r < rows[1].r && rows[0].f > rows[1].f);
+    /// assert_eq!(rows[1].segment, result.segment_name(&result.rows[1]));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn with_ids<'a>(&'a self, ids: &'a [Option<CustomerId>]) -> Vec<RfmCustomer<'a>> {
+        self.rows
+            .par_iter()
+            .zip(ids)
+            .filter_map(|(row, id)| {
+                Some(RfmCustomer {
+                    customer_id: id.as_ref()?,
+                    recency_days: row.recency_days,
+                    frequency: row.frequency,
+                    monetary: row.monetary.normalize(),
+                    r: row.r,
+                    f: row.f,
+                    m: row.m,
+                    segment: self.segment_name(row),
+                })
+            })
+            .collect()
+    }
+
     /// The name of `row`'s segment (`""` for an index this result does not know, i.e. a row
     /// from another analysis).
     #[must_use]

@@ -170,6 +170,24 @@ impl Default for SegmentMap {
 }
 
 impl SegmentMap {
+    /// The built-in map named `name`: `default` ([`SegmentMap::standard`]), `with-lost`
+    /// ([`SegmentMap::with_lost`]) or `tiers` ([`SegmentMap::tiers`]); `None` for any other name.
+    ///
+    /// ```
+    /// use crm_analytics::rfm::SegmentMap;
+    /// assert_eq!(SegmentMap::preset("tiers"), Some(SegmentMap::tiers()));
+    /// assert_eq!(SegmentMap::preset("segments.json"), None);
+    /// ```
+    #[must_use]
+    pub fn preset(name: &str) -> Option<Self> {
+        match name {
+            "default" => Some(Self::standard()),
+            "with-lost" => Some(Self::with_lost()),
+            "tiers" => Some(Self::tiers()),
+            _ => None,
+        }
+    }
+
     /// The 10-segment R-by-F map (default). See [`SegmentMap`].
     #[must_use]
     pub fn standard() -> Self {

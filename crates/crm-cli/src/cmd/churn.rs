@@ -4,20 +4,19 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::churn::{
-    ChurnError, RiskTier, RuleSet, ScoreNote, ScoreOptions, ScoreReasons, Scorer,
+    ChurnError, RuleSet, ScoreNote, ScoreOptions, Scorer,
     check_window_observed, evaluate, last_observed_day, noncontractual_labels_grouped,
     score_customers,
 };
 use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
-use serde::Serialize;
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use crm_analytics::io::{IoError, LoadedTransactions, Table, load_transactions};
-use crm_analytics::report::results;
+use crm_analytics::report::{listings, results};
 
 /// Arguments of `crm churn`.
 #[derive(Debug, Args)]
@@ -146,14 +145,6 @@ fn lib_err(
     }
 }
 
-#[derive(Serialize)]
-struct ScoreRow {
-    customer_id: String,
-    score: f64,
-    tier: RiskTier,
-    reasons: String,
-}
-
 fn score(a: &ScoreArgs) -> CliResult<()> {
     if a.horizon == 0 {
         return Err(CliError::Usage("--horizon must be at least 1 day".into()));
@@ -238,42 +229,9 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
             ),
         }
     }
-    let rows: Vec<ScoreRow> = (scored.scores.iter())
-        .map(|s| ScoreRow {
-            customer_id: (loaded.ids.id(s.customer)).map_or_else(String::new, ToString::to_string),
-            score: s.score,
-            tier: s.tier,
-            reasons: match &s.reasons {
-                ScoreReasons::Rules(fired) => fired.join(";"),
-                ScoreReasons::BgNbd {
-                    p_alive,
-                    expected_purchases,
-                    days_since_last_purchase,
-                } => format!(
-                    "p_alive={};expected_purchases={};days_since_last_purchase={days_since_last_purchase}",
-                    output::num(*p_alive, 3),
-                    output::num(*expected_purchases, 3),
-                ),
-                ScoreReasons::Logistic(why) => (why.iter())
-                    .map(|c| format!("{}(+{})", c.feature, output::num(c.log_odds, 2)))
-                    .collect::<Vec<_>>()
-                    .join(";"),
-            },
-        })
-        .collect();
+    let rows = listings::churn_score_rows(&scored.scores, &loaded.ids);
     output::rows(a.output.as_ref(), a.format, &rows, || {
-        let body: Vec<Vec<String>> = (rows.iter())
-            .map(|r| {
-                let score = output::num(r.score, 4);
-                vec![
-                    r.customer_id.clone(),
-                    score,
-                    r.tier.to_string(),
-                    r.reasons.clone(),
-                ]
-            })
-            .collect();
-        output::table(&["customer_id", "score", "tier", "reasons"], &body)
+        listings::churn_scores(&rows)
     })
 }
 

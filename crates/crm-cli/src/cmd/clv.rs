@@ -12,7 +12,8 @@ use crm_analytics::io::{
 };
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{SummaryOptions, TimeUnit, summarize};
-use serde::Serialize;
+
+use crm_analytics::report::listings;
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::{Unit, parse_day};
@@ -321,26 +322,7 @@ fn fit(a: &FitArgs) -> CliResult<()> {
             other => lib(other),
         })?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &out, || {
-        let se = out.standard_errors.as_ref();
-        let body: Vec<Vec<String>> = (out.params.0.iter().enumerate())
-            .map(|(i, (k, v))| {
-                let se = se
-                    .and_then(|s| s.0.get(i))
-                    .map_or_else(|| "-".into(), |s| output::num(s.1, 6));
-                vec![(*k).to_string(), output::num(*v, 6), se]
-            })
-            .collect();
-        format!(
-            "model {}  (time unit: {})\n{}log-likelihood {:.4}  iterations {}  gradient norm {:.2e}  converged {}  customers {}\n",
-            out.model,
-            out.unit,
-            output::table(&["parameter", "estimate", "std_error"], &body),
-            out.log_likelihood,
-            out.iterations,
-            out.gradient_norm,
-            out.converged,
-            out.customers
-        )
+        listings::clv_fit(&out)
     })
 }
 
@@ -358,16 +340,6 @@ fn read_params(path: &Path, model: ModelKind) -> CliResult<Vec<f64>> {
         } => CliError::input(path, line, field.as_deref(), message),
         other => lib(other),
     })
-}
-
-#[derive(Serialize)]
-struct PredRow {
-    customer_id: String,
-    p_alive: f64,
-    expected_purchases: f64,
-    p_no_purchase: f64,
-    expected_spend: Option<f64>,
-    clv: Option<f64>,
 }
 
 fn predict(a: &PredictArgs) -> CliResult<()> {
@@ -418,40 +390,8 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
     let preds = m
         .predict(&inputs(&rows), gg.as_ref(), &clv_opts)
         .map_err(lib)?;
-    let out: Vec<PredRow> = rows
-        .iter()
-        .zip(preds)
-        .map(|(r, p)| PredRow {
-            customer_id: r.id.clone(),
-            p_alive: p.p_alive,
-            expected_purchases: p.expected_purchases,
-            p_no_purchase: p.p_no_purchase,
-            expected_spend: p.expected_spend,
-            clv: p.clv,
-        })
-        .collect();
+    let out = listings::clv_prediction_rows(&rows, &preds);
     output::rows(a.output.as_ref(), a.format, &out, || {
-        let opt = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| output::num(v, 2));
-        let body: Vec<Vec<String>> = (out.iter())
-            .map(|r| {
-                vec![
-                    r.customer_id.clone(),
-                    output::num(r.p_alive, 4),
-                    output::num(r.expected_purchases, 4),
-                    output::num(r.p_no_purchase, 4),
-                    opt(r.expected_spend),
-                    opt(r.clv),
-                ]
-            })
-            .collect();
-        let header = [
-            "customer_id",
-            "p_alive",
-            "expected_purchases",
-            "p_no_purchase",
-            "expected_spend",
-            "clv",
-        ];
-        output::table(&header, &body)
+        listings::clv_predictions(&out)
     })
 }

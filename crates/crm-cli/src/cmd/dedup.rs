@@ -16,7 +16,7 @@ use crate::args::{InputOptions, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crm_analytics::io::{IoError, Table};
-use crm_analytics::report::results;
+use crm_analytics::report::{listings, results};
 
 /// Arguments of `crm dedup`.
 #[derive(Debug, Args)]
@@ -266,13 +266,9 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
     let config = config_for(loaded.schema, &cfg, a.threshold)?;
     let mut progress = progress_bar();
     let r = deduplicate(&loaded.records, &config, &mut progress).map_err(lib_err)?;
-    let mut w = output::open(Some(out_path))?;
-    let we = output::write_err(Some(out_path));
-    writeln!(w, "record_id,cluster_id").map_err(&we)?;
-    for (rec, l) in loaded.records.iter().zip(&r.clustering.labels) {
-        writeln!(w, "{},{l}", csv_cell(&rec.id)).map_err(&we)?;
-    }
-    w.flush().map_err(&we)?;
+    let ids = loaded.records.iter().map(|rec| rec.id.as_str());
+    let clusters = listings::dedup_clusters(ids, &r.clustering.labels);
+    output::write_with(Some(out_path), |w| clusters.write_csv(w))?;
     eprintln!(
         "{} records, {} candidate pairs (reduction ratio {}), {} clusters, {} links, {} merges refused by the chaining guard",
         loaded.records.len(),
@@ -292,35 +288,10 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
     }
     if let Some(gp) = &a.golden {
         let golden = golden_records(&r.prepared, &loaded.records, &r.clustering.labels, &[]);
-        let mut w = output::open(Some(gp))?;
-        let we = output::write_err(Some(gp));
-        let mut head = vec!["cluster_id".to_string(), "members".to_string()];
-        for f in &config.schema.fields {
-            head.push(f.name.clone());
-            head.push(format!("{}_source", f.name));
-        }
-        writeln!(w, "{}", head.join(",")).map_err(&we)?;
-        for g in &golden {
-            let mut row = vec![g.cluster.to_string(), csv_cell(&g.members.join(";"))];
-            for f in &g.fields {
-                let vals: Vec<&str> = f.values.iter().map(|v| v.value.as_str()).collect();
-                let srcs: Vec<String> = f.values.iter().map(|v| v.sources.join("|")).collect();
-                row.push(csv_cell(&vals.join(";")));
-                row.push(csv_cell(&srcs.join(";")));
-            }
-            writeln!(w, "{}", row.join(",")).map_err(&we)?;
-        }
-        w.flush().map_err(&we)?;
+        let table = listings::golden_records(&config.schema, &golden);
+        output::write_with(Some(gp), |w| table.write_csv(w))?;
     }
     Ok(())
-}
-
-fn csv_cell(s: &str) -> String {
-    if s.contains([',', '"', '\n']) {
-        format!("\"{}\"", s.replace('"', "\"\""))
-    } else {
-        s.to_string()
-    }
 }
 
 fn explain(a: &ExplainArgs) -> CliResult<()> {
@@ -447,20 +418,8 @@ pub fn run_link(a: &LinkArgs) -> CliResult<()> {
     let config = config_for(left.schema, &cfg, a.threshold)?;
     let mut progress = progress_bar();
     let r = link(&left.records, &right.records, &config, &mut progress).map_err(lib_err)?;
-    let mut w = output::open(Some(&a.output))?;
-    let we = output::write_err(Some(&a.output));
-    writeln!(w, "left_id,right_id,match_probability").map_err(&we)?;
-    for l in &r.links {
-        writeln!(
-            w,
-            "{},{},{}",
-            csv_cell(&l.left_id),
-            csv_cell(&l.right_id),
-            output::num(l.probability, 6)
-        )
-        .map_err(&we)?;
-    }
-    w.flush().map_err(&we)?;
+    let table = listings::dedup_links(&r.links);
+    output::write_with(Some(&a.output), |w| table.write_csv(w))?;
     eprintln!("{} links", r.links.len());
     Ok(())
 }

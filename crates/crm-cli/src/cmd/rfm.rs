@@ -3,21 +3,17 @@
 //! The file is streamed straight into a per-customer accumulator by
 //! `crm_analytics::io::fold_purchases` (parallel parts, no transaction list is kept).
 
-use std::borrow::Cow;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{
-    CustomerId, CustomerInterner, LateEvents, ModelError, SameDayPurchases,
-};
+use crm_analytics::model::{CustomerInterner, LateEvents, ModelError, SameDayPurchases};
+use crm_analytics::report::listings;
 use crm_analytics::rfm::{
-    MonetaryValue, RfmAccumulator, RfmModel, RfmRows, RfmTable, SegmentMap, TiePolicy,
-    analyze_rows, sort_by_customer_id,
+    MonetaryValue, RfmAccumulator, RfmCustomer, RfmModel, RfmTable, SegmentMap, SegmentReport,
+    TiePolicy, analyze_rows, sort_by_customer_id,
 };
-use rayon::prelude::*;
 use serde::Serialize;
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
@@ -103,12 +99,10 @@ pub struct RfmArgs {
 }
 
 fn segment_map(spec: &str) -> CliResult<SegmentMap> {
-    Ok(match spec {
-        "default" => SegmentMap::standard(),
-        "with-lost" => SegmentMap::with_lost(),
-        "tiers" => SegmentMap::tiers(),
-        path => {
-            let p = Path::new(path);
+    Ok(match SegmentMap::preset(spec) {
+        Some(map) => map,
+        None => {
+            let p = Path::new(spec);
             let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
                 file: p.to_path_buf(),
                 source,
@@ -192,11 +186,8 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
         analyze_rows(&values, a.bins, &ties, &map).map_err(|e| CliError::Library(e.to_string()))?;
     drop(seg);
     drop(values);
-    let rows = Rows {
-        res: &res,
-        ids: &sorted_ids,
-    };
-    if !a.report_only && output::parquet(a.output.as_ref(), &rows.json())? {
+    let rows = res.with_ids(&sorted_ids);
+    if !a.report_only && output::parquet(a.output.as_ref(), &rows)? {
         if let Some(rp) = &a.report_output {
             let mut rw = output::open(Some(rp))?;
             write_report(&mut rw, a.format, &res.report).map_err(output::write_err(Some(rp)))?;
@@ -210,7 +201,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     if a.report_only {
         write_report(&mut w, a.format, &res.report).map_err(&werr)?;
     } else if let Some(rp) = &a.report_output {
-        rows.write(&mut w, a.format).map_err(&werr)?;
+        write_customers(&mut w, a.format, &rows).map_err(&werr)?;
         let mut rw = output::open(Some(rp))?;
         write_report(&mut rw, a.format, &res.report).map_err(output::write_err(Some(rp)))?;
         rw.flush().map_err(output::write_err(Some(rp)))?;
@@ -219,116 +210,38 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
             Format::Json => {
                 #[derive(Serialize)]
                 struct Both<'a> {
-                    customers: Vec<JsonRow<'a>>,
+                    customers: &'a [RfmCustomer<'a>],
                     report: &'a crm_analytics::rfm::SegmentReport,
                 }
                 let both = Both {
-                    customers: rows.json(),
+                    customers: &rows,
                     report: &res.report,
                 };
                 serde_json::to_writer_pretty(&mut w, &both).map_err(|e| werr(e.into()))?;
                 writeln!(w).map_err(&werr)?;
             }
             Format::Csv | Format::Table => {
-                rows.write(&mut w, a.format).map_err(&werr)?;
+                write_customers(&mut w, a.format, &rows).map_err(&werr)?;
                 writeln!(w).map_err(&werr)?;
                 write_report(&mut w, a.format, &res.report).map_err(&werr)?;
             }
         }
     } else {
-        rows.write(&mut w, a.format).map_err(&werr)?;
+        write_customers(&mut w, a.format, &rows).map_err(&werr)?;
     }
     w.flush().map_err(&werr)?;
     Ok(())
 }
 
-/// The per-customer rows (scores and segment) and their ids, in output order.
-struct Rows<'a> {
-    res: &'a RfmRows,
-    /// The id of each row, in the same order.
-    ids: &'a [Option<CustomerId>],
-}
-
-/// One per-customer row of the output.
-#[derive(Serialize)]
-struct JsonRow<'a> {
-    customer_id: &'a CustomerId,
-    recency_days: u32,
-    frequency: u32,
-    monetary: Decimal,
-    r: u8,
-    f: u8,
-    m: u8,
-    segment: &'a str,
-}
-
-impl Rows<'_> {
-    fn json(&self) -> Vec<JsonRow<'_>> {
-        let res = self.res;
-        res.rows
-            .par_iter()
-            .zip(self.ids)
-            .filter_map(|(row, id)| {
-                Some(JsonRow {
-                    customer_id: id.as_ref()?,
-                    recency_days: row.recency_days,
-                    frequency: row.frequency,
-                    monetary: row.monetary.normalize(),
-                    r: row.r,
-                    f: row.f,
-                    m: row.m,
-                    segment: res.segment_name(row),
-                })
-            })
-            .collect()
-    }
-
-    fn write(&self, w: &mut dyn Write, format: Format) -> std::io::Result<()> {
-        match format {
-            Format::Csv => write_rows(w, OutputFormat::Csv, &self.json()),
-            Format::Json => {
-                serde_json::to_writer_pretty(&mut *w, &self.json())?;
-                writeln!(w)
-            }
-            Format::Table => {
-                let body: Vec<Vec<String>> = self
-                    .json()
-                    .iter()
-                    .map(|r| {
-                        vec![
-                            r.customer_id.to_string(),
-                            r.recency_days.to_string(),
-                            r.frequency.to_string(),
-                            r.monetary.to_string(),
-                            r.r.to_string(),
-                            r.f.to_string(),
-                            r.m.to_string(),
-                            r.segment.to_string(),
-                        ]
-                    })
-                    .collect();
-                let header = [
-                    "customer_id",
-                    "recency_days",
-                    "frequency",
-                    "monetary",
-                    "r",
-                    "f",
-                    "m",
-                    "segment",
-                ];
-                w.write_all(output::table(&header, &body).as_bytes())
-            }
-        }
-    }
-}
-
-/// Quotes a CSV field when it needs it.
-fn csv_field(s: &str) -> Cow<'_, str> {
-    if s.contains([',', '"', '\n', '\r']) {
-        Cow::Owned(format!("\"{}\"", s.replace('"', "\"\"")))
-    } else {
-        Cow::Borrowed(s)
+fn write_customers(
+    w: &mut dyn Write,
+    format: Format,
+    rows: &[RfmCustomer<'_>],
+) -> std::io::Result<()> {
+    match format {
+        Format::Csv => write_rows(w, OutputFormat::Csv, rows),
+        Format::Json => output::json(w, &rows),
+        Format::Table => w.write_all(listings::rfm_customers(rows).as_bytes()),
     }
 }
 
@@ -348,52 +261,11 @@ fn notes(t: &RfmTable) {
     }
 }
 
-fn write_report(
-    w: &mut dyn Write,
-    format: Format,
-    r: &crm_analytics::rfm::SegmentReport,
-) -> std::io::Result<()> {
-    let opt = |x: Option<f64>, d: usize| x.map_or_else(String::new, |v| output::num(v, d));
-    let header = [
-        "segment",
-        "customers",
-        "customer_share",
-        "revenue",
-        "revenue_share",
-        "mean_recency_days",
-        "mean_frequency",
-        "mean_monetary",
-    ];
-    let rows: Vec<Vec<String>> = r
-        .segments
-        .iter()
-        .map(|s| {
-            vec![
-                s.segment.clone(),
-                s.customers.to_string(),
-                output::num(s.customer_share, 4),
-                s.revenue.normalize().to_string(),
-                opt(s.revenue_share, 4),
-                opt(s.mean_recency_days, 2),
-                opt(s.mean_frequency, 2),
-                opt(s.mean_monetary, 2),
-            ]
-        })
-        .collect();
+fn write_report(w: &mut dyn Write, format: Format, r: &SegmentReport) -> std::io::Result<()> {
     match format {
-        Format::Json => {
-            serde_json::to_writer_pretty(&mut *w, r)?;
-            writeln!(w)
-        }
-        Format::Csv => {
-            writeln!(w, "{}", header.join(","))?;
-            for row in rows {
-                let cells: Vec<Cow<'_, str>> = row.iter().map(|c| csv_field(c)).collect();
-                writeln!(w, "{}", cells.join(","))?;
-            }
-            Ok(())
-        }
-        Format::Table => w.write_all(output::table(&header, &rows).as_bytes()),
+        Format::Json => output::json(w, r),
+        Format::Csv => listings::rfm_segments(r).write_csv(w),
+        Format::Table => w.write_all(listings::rfm_segments(r).aligned().as_bytes()),
     }
 }
 

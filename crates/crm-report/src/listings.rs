@@ -1,0 +1,290 @@
+//! Row listings of results, as the `crm` commands write them: per-customer rows under their
+//! customers' ids (RFM, CLV predictions, churn scores) ready to serialise to CSV, JSON or
+//! Parquet, and text forms (aligned tables, CSV) of those rows, of the RFM segment report and of
+//! the deduplication outputs (clusters, links, golden records).
+//!
+//! Text tables round numbers for reading; the serialised rows keep full precision.
+
+use crm_churn::{CustomerScore, RiskTier, ScoreReasons};
+use crm_clv::InputPrediction;
+use crm_clv::FitSummary;
+use crm_dedup::golden::GoldenRecord;
+use crm_dedup::pipeline::Link;
+use crm_dedup::schema::Schema;
+use crm_io::SummaryRecord;
+use crm_model::CustomerInterner;
+use crm_rfm::{RfmCustomer, SegmentReport};
+use serde::Serialize;
+
+use crate::text::{TextTable, num, table};
+
+/// The per-customer RFM rows as an aligned table (every value as written to CSV).
+pub fn rfm_customers(rows: &[RfmCustomer<'_>]) -> String {
+    let body: Vec<Vec<String>> = rows
+        .iter()
+        .map(|r| {
+            vec![
+                r.customer_id.to_string(),
+                r.recency_days.to_string(),
+                r.frequency.to_string(),
+                r.monetary.to_string(),
+                r.r.to_string(),
+                r.f.to_string(),
+                r.m.to_string(),
+                r.segment.to_string(),
+            ]
+        })
+        .collect();
+    let header = [
+        "customer_id",
+        "recency_days",
+        "frequency",
+        "monetary",
+        "r",
+        "f",
+        "m",
+        "segment",
+    ];
+    table(&header, &body)
+}
+
+/// The RFM segment report: one row per segment with customers, revenue and their shares, and
+/// the mean recency, frequency and monetary value (shares to 4 decimals, means to 2; empty when
+/// undefined).
+pub fn rfm_segments(r: &SegmentReport) -> TextTable {
+    let opt = |x: Option<f64>, d: usize| x.map_or_else(String::new, |v| num(v, d));
+    TextTable {
+        header: [
+            "segment",
+            "customers",
+            "customer_share",
+            "revenue",
+            "revenue_share",
+            "mean_recency_days",
+            "mean_frequency",
+            "mean_monetary",
+        ]
+        .map(String::from)
+        .to_vec(),
+        rows: r
+            .segments
+            .iter()
+            .map(|s| {
+                vec![
+                    s.segment.clone(),
+                    s.customers.to_string(),
+                    num(s.customer_share, 4),
+                    s.revenue.normalize().to_string(),
+                    opt(s.revenue_share, 4),
+                    opt(s.mean_recency_days, 2),
+                    opt(s.mean_frequency, 2),
+                    opt(s.mean_monetary, 2),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// A fitted model as text: parameters with standard errors, log-likelihood and convergence.
+pub fn clv_fit(out: &FitSummary) -> String {
+    let se = out.standard_errors.as_ref();
+    let body: Vec<Vec<String>> = (out.params.0.iter().enumerate())
+        .map(|(i, (k, v))| {
+            let se = se
+                .and_then(|s| s.0.get(i))
+                .map_or_else(|| "-".into(), |s| num(s.1, 6));
+            vec![(*k).to_string(), num(*v, 6), se]
+        })
+        .collect();
+    format!(
+        "model {}  (time unit: {})\n{}log-likelihood {:.4}  iterations {}  gradient norm {:.2e}  converged {}  customers {}\n",
+        out.model,
+        out.unit,
+        table(&["parameter", "estimate", "std_error"], &body),
+        out.log_likelihood,
+        out.iterations,
+        out.gradient_norm,
+        out.converged,
+        out.customers
+    )
+}
+
+/// One customer's CLV-model predictions under the customer's id: a row of
+/// [`clv_prediction_rows`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClvPredictionRow {
+    /// The customer's id (the summary row's id).
+    pub customer_id: String,
+    /// P(alive at T).
+    pub p_alive: f64,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: f64,
+    /// P(no purchase over the horizon).
+    pub p_no_purchase: f64,
+    /// Expected spend per purchase, with a spend model.
+    pub expected_spend: Option<f64>,
+    /// Expected discounted CLV, with a spend model.
+    pub clv: Option<f64>,
+}
+
+/// Pairs each summary row with its prediction (`predictions[i]` is `records[i]`'s, as
+/// `PurchaseParams::predict` returns them for the records' inputs).
+pub fn clv_prediction_rows(
+    records: &[SummaryRecord],
+    predictions: &[InputPrediction],
+) -> Vec<ClvPredictionRow> {
+    records
+        .iter()
+        .zip(predictions)
+        .map(|(r, p)| ClvPredictionRow {
+            customer_id: r.id.clone(),
+            p_alive: p.p_alive,
+            expected_purchases: p.expected_purchases,
+            p_no_purchase: p.p_no_purchase,
+            expected_spend: p.expected_spend,
+            clv: p.clv,
+        })
+        .collect()
+}
+
+/// CLV predictions as an aligned table (probabilities and purchases to 4 decimals, money to 2,
+/// `-` without a spend model).
+pub fn clv_predictions(rows: &[ClvPredictionRow]) -> String {
+    let opt = |v: Option<f64>| v.map_or_else(|| "-".into(), |v| num(v, 2));
+    let body: Vec<Vec<String>> = (rows.iter())
+        .map(|r| {
+            vec![
+                r.customer_id.clone(),
+                num(r.p_alive, 4),
+                num(r.expected_purchases, 4),
+                num(r.p_no_purchase, 4),
+                opt(r.expected_spend),
+                opt(r.clv),
+            ]
+        })
+        .collect();
+    let header = [
+        "customer_id",
+        "p_alive",
+        "expected_purchases",
+        "p_no_purchase",
+        "expected_spend",
+        "clv",
+    ];
+    table(&header, &body)
+}
+
+/// One customer's churn score under the customer's id, with the reasons as one text cell: a row
+/// of [`churn_score_rows`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChurnScoreRow {
+    /// The customer's id.
+    pub customer_id: String,
+    /// The score (rule points, or a probability of churn).
+    pub score: f64,
+    /// Risk tier.
+    pub tier: RiskTier,
+    /// Why, `;`-separated: the rules that fired; `p_alive=..;expected_purchases=..;
+    /// days_since_last_purchase=..` (BG/NBD); the top features with their log-odds
+    /// contributions, `recency(+1.2)` (logistic).
+    pub reasons: String,
+}
+
+/// The scores under their customers' ids (`ids` is the interner that issued the keys).
+pub fn churn_score_rows(scores: &[CustomerScore], ids: &CustomerInterner) -> Vec<ChurnScoreRow> {
+    (scores.iter())
+        .map(|s| ChurnScoreRow {
+            customer_id: (ids.id(s.customer)).map_or_else(String::new, ToString::to_string),
+            score: s.score,
+            tier: s.tier,
+            reasons: reasons_text(&s.reasons),
+        })
+        .collect()
+}
+
+fn reasons_text(reasons: &ScoreReasons) -> String {
+    match reasons {
+        ScoreReasons::Rules(fired) => fired.join(";"),
+        ScoreReasons::BgNbd {
+            p_alive,
+            expected_purchases,
+            days_since_last_purchase,
+        } => format!(
+            "p_alive={};expected_purchases={};days_since_last_purchase={days_since_last_purchase}",
+            num(*p_alive, 3),
+            num(*expected_purchases, 3),
+        ),
+        ScoreReasons::Logistic(why) => (why.iter())
+            .map(|c| format!("{}(+{})", c.feature, num(c.log_odds, 2)))
+            .collect::<Vec<_>>()
+            .join(";"),
+    }
+}
+
+/// Churn scores as an aligned table (scores to 4 decimals).
+pub fn churn_scores(rows: &[ChurnScoreRow]) -> String {
+    let body: Vec<Vec<String>> = (rows.iter())
+        .map(|r| {
+            vec![
+                r.customer_id.clone(),
+                num(r.score, 4),
+                r.tier.to_string(),
+                r.reasons.clone(),
+            ]
+        })
+        .collect();
+    table(&["customer_id", "score", "tier", "reasons"], &body)
+}
+
+/// Deduplication clusters: `record_id,cluster_id`, one row per record (`labels[i]` is
+/// `ids[i]`'s cluster).
+pub fn dedup_clusters<'a>(ids: impl IntoIterator<Item = &'a str>, labels: &[u32]) -> TextTable {
+    TextTable {
+        header: vec!["record_id".into(), "cluster_id".into()],
+        rows: (ids.into_iter().zip(labels))
+            .map(|(id, l)| vec![id.to_string(), l.to_string()])
+            .collect(),
+    }
+}
+
+/// Links between two files: `left_id,right_id,match_probability` (6 decimals).
+pub fn dedup_links(links: &[Link]) -> TextTable {
+    TextTable {
+        header: ["left_id", "right_id", "match_probability"]
+            .map(String::from)
+            .to_vec(),
+        rows: (links.iter())
+            .map(|l| {
+                vec![
+                    l.left_id.clone(),
+                    l.right_id.clone(),
+                    num(l.probability, 6),
+                ]
+            })
+            .collect(),
+    }
+}
+
+/// Golden records: `cluster_id,members` then, per field of `schema`, the surviving values and
+/// their sources (`FIELD,FIELD_source`). Members and values are `;`-separated; the sources of
+/// one value `|`-separated.
+pub fn golden_records(schema: &Schema, golden: &[GoldenRecord]) -> TextTable {
+    let mut header = vec!["cluster_id".to_string(), "members".to_string()];
+    for f in &schema.fields {
+        header.push(f.name.clone());
+        header.push(format!("{}_source", f.name));
+    }
+    let rows = (golden.iter())
+        .map(|g| {
+            let mut row = vec![g.cluster.to_string(), g.members.join(";")];
+            for f in &g.fields {
+                let vals: Vec<&str> = f.values.iter().map(|v| v.value.as_str()).collect();
+                let srcs: Vec<String> = f.values.iter().map(|v| v.sources.join("|")).collect();
+                row.push(vals.join(";"));
+                row.push(srcs.join(";"));
+            }
+            row
+        })
+        .collect();
+    TextTable { header, rows }
+}
