@@ -14,10 +14,11 @@
 //! | model scores (crm-clv) | [`fit_bgnbd`], [`bgnbd_scores`] (P(no purchase), P(alive), expected purchases) |
 //! | scoring every customer from transactions | [`score_customers`] with a [`Scorer`] (rules, BG/NBD, logistic), tiers and reasons |
 //! | survival | [`KaplanMeier`], [`lifetimes_from_transactions`], [`lifetimes_from_subscriptions`] |
+//! | scores from elsewhere, by customer | [`ScoreMatcher`] pairs them with labels into [`MatchedScores`] |
 //! | evaluation | [`roc_auc`], [`pr_auc`], [`log_loss`], [`brier_score`], [`calibration_table`], [`cumulative_gains`], [`top_decile_lift`], [`precision_at_k`], [`evaluate`] |
 //!
 //! Each module's documentation carries the definitions and formulas ([`labels`], [`features`],
-//! [`rules`], [`logistic`], [`model_scores`], [`survival`], [`eval`]); everything is also
+//! [`rules`], [`logistic`], [`model_scores`], [`survival`], [`matching`], [`eval`]); everything is also
 //! re-exported at the crate root.
 //!
 //! Per-customer results are rows that carry the customer's key, in input order:
@@ -59,6 +60,7 @@ pub mod eval;
 pub mod features;
 pub mod labels;
 pub mod logistic;
+pub mod matching;
 pub mod model_scores;
 pub mod rules;
 pub mod score;
@@ -81,6 +83,7 @@ pub use logistic::{
     Contribution, LogisticModel, LogisticOptions, LogisticScore, cross_validated_probabilities,
     cross_validated_scores,
 };
+pub use matching::{MatchedScores, ScoreMatcher, ScoredTwice};
 pub use model_scores::{BgNbdScore, DAYS_PER_WEEK, bgnbd_scores, fit_bgnbd};
 pub use rules::{Condition, RiskTier, Rule, RuleScore, RuleSet};
 pub use score::{

@@ -39,7 +39,7 @@ pub fn write_err(path: Option<&PathBuf>) -> impl Fn(std::io::Error) -> CliError 
     }
 }
 
-pub use crm_analytics::report::text::{num, table};
+pub use crm_analytics::report::text::num;
 
 /// Opens the output, lets `f` write to it and flushes it; errors name the destination.
 pub fn write_with(

@@ -31,7 +31,9 @@
 //! ## Data directories
 //!
 //! A data directory holds one file per kind of record, named as in [`names`]; [`DataDirWriter`]
-//! writes one, the `read_*` functions read each file.
+//! writes one, the `read_*` functions read each file. Two smaller inputs have readers too:
+//! [`read_spans`] (one active span per customer, for period retention) and
+//! [`read_customer_values`] (one number per customer id, such as scores made elsewhere).
 //!
 //! ```
 //! use crm_analytics::io::{load_transactions, ReadOptions, TransactionColumns};
@@ -68,6 +70,7 @@
 #![forbid(unsafe_code)]
 
 mod csv_rows;
+mod customer_values;
 mod datafiles;
 mod dataset;
 mod decode;
@@ -81,12 +84,14 @@ mod parse;
 #[cfg(feature = "parquet")]
 mod pq;
 mod rows;
+mod spans;
 mod summary_file;
 mod table;
 mod transactions;
 mod write;
 
 pub use crm_model::PurchaseFold;
+pub use customer_values::read_customer_values;
 pub use datafiles::{
     DataDirWriter, FunnelColumns, Loaded, MrrColumns, names, parse_mrr_kind, read_customers,
     read_funnel, read_funnel_columns, read_interactions, read_mrr, read_mrr_columns, read_scores,
@@ -103,9 +108,10 @@ pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]
 pub use pq::transactions_from_batches;
 pub use rows::{Row, Skipped};
+pub use spans::{SpanColumns, read_spans};
 pub use summary_file::{
     SummaryColumns, SummaryField, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
 };
 pub use table::Table;
 pub use transactions::load_transactions;
-pub use write::{OutputFormat, write_rows, write_table};
+pub use write::{OutputFormat, row_cells, write_rows, write_table};

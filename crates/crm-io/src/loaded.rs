@@ -1,8 +1,9 @@
 //! What [`crate::load_transactions`] returns: the transactions, their ids and the skip report.
 
-use crm_model::{CustomerInterner, ModelError, Transaction};
+use crm_model::{CustomerInterner, ModelError, SummaryOptions, Transaction, summarize, to_f64};
 
 use crate::rows::Skipped;
+use crate::summary_file::SummaryRecord;
 
 /// Transactions loaded from a file, with the id interner and the skip report.
 pub struct LoadedTransactions {
@@ -51,5 +52,52 @@ impl LoadedTransactions {
             "transaction #{} (customer {customer}): {source}",
             index + 1
         ))
+    }
+
+    /// Every customer's purchase summary ([`crm_model::summarize`] under `opts`) as the rows a
+    /// summary file would hold, under the customers' ids, in first-purchase order: repeat
+    /// purchases `x`, recency `t_x` and age `t` in `opts`' time unit, and the mean repeat spend
+    /// `zbar` when the file had amounts (`None` otherwise: count models need none). `line` is 0
+    /// and `weight` 1.
+    ///
+    /// ```
+    /// use crm_analytics::io::{LoadedTransactions, Skipped};
+    /// use crm_analytics::model::{CustomerInterner, SummaryOptions, TimeUnit, Transaction};
+    /// use crm_analytics::model::{chrono::NaiveDate, rust_decimal::Decimal};
+    /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+    /// let mut ids = CustomerInterner::new();
+    /// let k = ids.intern("C-7")?;
+    /// let loaded = LoadedTransactions {
+    ///     transactions: vec![
+    ///         Transaction::purchase(k, d(1, 1), Decimal::from(10))?,
+    ///         Transaction::purchase(k, d(1, 8), Decimal::from(30))?,
+    ///     ],
+    ///     ids,
+    ///     skipped: Skipped::default(),
+    ///     has_amounts: true,
+    /// };
+    /// let rows = loaded.summary_records(&SummaryOptions::new(d(1, 29), TimeUnit::Week))?;
+    /// assert_eq!((rows[0].id.as_str(), rows[0].x, rows[0].t_x, rows[0].t), ("C-7", 1, 1.0, 4.0));
+    /// assert_eq!(rows[0].zbar, Some(30.0));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`crm_model::summarize`]'s (a purchase after the observation end under
+    /// `LateEvents::Reject`, an overflowing sum), as [`ModelError::AtRecord`] where a record is
+    /// to blame ([`LoadedTransactions::describe_record_error`] words it).
+    pub fn summary_records(&self, opts: &SummaryOptions) -> Result<Vec<SummaryRecord>, ModelError> {
+        let s = summarize(&self.transactions, opts)?;
+        Ok((s.customers.iter())
+            .map(|c| SummaryRecord {
+                id: (self.ids.id(c.customer)).map_or_else(String::new, ToString::to_string),
+                line: 0,
+                x: c.frequency,
+                t_x: c.recency,
+                t: c.age,
+                zbar: c.monetary.filter(|_| self.has_amounts).map(to_f64),
+                weight: 1.0,
+            })
+            .collect())
     }
 }

@@ -310,3 +310,32 @@ mod parquet_out {
         Ok(())
     }
 }
+
+/// The header and the cells of `rows` exactly as [`write_rows`] writes them as CSV (unquoted):
+/// the text of a flat result table, for renderers that lay it out themselves (an aligned table,
+/// say).
+///
+/// ```
+/// use crm_analytics::io::row_cells;
+/// #[derive(serde::Serialize)]
+/// struct Row<'a> { customer: u64, segment: &'a str, share: f64 }
+/// let (header, cells) = row_cells(&[Row { customer: 7, segment: "At risk, soon", share: 0.25 }])?;
+/// assert_eq!(header, ["customer", "segment", "share"]);
+/// assert_eq!(cells, [["7", "At risk, soon", "0.25"]]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// A row does not serialise as a flat record (`ErrorKind::InvalidData`).
+pub fn row_cells<T: serde::Serialize + Sync>(
+    rows: &[T],
+) -> std::io::Result<(Vec<String>, Vec<Vec<String>>)> {
+    let mut text = Vec::new();
+    write_rows(&mut text, OutputFormat::Csv, rows)?;
+    let mut rd = csv::ReaderBuilder::new().from_reader(text.as_slice());
+    let header = rd.headers()?.iter().map(str::to_string).collect();
+    let cells = (rd.records())
+        .map(|r| Ok(r?.iter().map(str::to_string).collect()))
+        .collect::<std::io::Result<_>>()?;
+    Ok((header, cells))
+}

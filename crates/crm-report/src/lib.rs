@@ -18,8 +18,8 @@ mod error;
 pub mod html;
 pub mod json;
 pub mod kpi;
-pub mod model;
 pub mod listings;
+pub mod model;
 pub mod models;
 pub mod results;
 #[cfg(test)]

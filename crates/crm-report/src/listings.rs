@@ -1,18 +1,22 @@
 //! Row listings of results, as the `crm` commands write them: per-customer rows under their
-//! customers' ids (RFM, CLV predictions, churn scores) ready to serialise to CSV, JSON or
+//! customers' ids (RFM, CLV predictions, churn scores, lifecycle stages) and the lifecycle
+//! counts, series and transitions, ready to serialise to CSV, JSON or
 //! Parquet, and text forms (aligned tables, CSV) of those rows, of the RFM segment report and of
 //! the deduplication outputs (clusters, links, golden records).
 //!
 //! Text tables round numbers for reading; the serialised rows keep full precision.
 
 use crm_churn::{CustomerScore, RiskTier, ScoreReasons};
-use crm_clv::InputPrediction;
 use crm_clv::FitSummary;
+use crm_clv::InputPrediction;
 use crm_dedup::golden::GoldenRecord;
 use crm_dedup::pipeline::Link;
 use crm_dedup::schema::Schema;
 use crm_io::SummaryRecord;
-use crm_model::CustomerInterner;
+use crm_metrics::lifecycle::{Stage, StageCount, StageRow, Transitions};
+use crm_model::chrono::NaiveDate;
+use crm_model::rust_decimal::Decimal;
+use crm_model::{CustomerInterner, SummaryRow};
 use crm_rfm::{RfmCustomer, SegmentReport};
 use serde::Serialize;
 
@@ -45,6 +49,31 @@ pub fn rfm_customers(rows: &[RfmCustomer<'_>]) -> String {
         "m",
         "segment",
     ];
+    table(&header, &body)
+}
+
+/// Purchase summaries as an aligned table: `customer_id, x, t_x, T, monetary` (recency and age
+/// to 2 decimals), and with `holdout` the holdout columns `x_holdout, spend_holdout`.
+pub fn purchase_summaries(rows: &[SummaryRow], holdout: bool) -> String {
+    let mut header = vec!["customer_id", "x", "t_x", "T", "monetary"];
+    if holdout {
+        header.extend(["x_holdout", "spend_holdout"]);
+    }
+    let body: Vec<Vec<String>> = (rows.iter())
+        .map(|r| {
+            let mut v = vec![
+                r.customer_id.clone(),
+                r.x.to_string(),
+                num(r.t_x, 2),
+                num(r.t, 2),
+                r.monetary.clone(),
+            ];
+            if let (Some(x), Some(s)) = (r.x_holdout, &r.spend_holdout) {
+                v.extend([x.to_string(), s.clone()]);
+            }
+            v
+        })
+        .collect();
     table(&header, &body)
 }
 
@@ -254,13 +283,7 @@ pub fn dedup_links(links: &[Link]) -> TextTable {
             .map(String::from)
             .to_vec(),
         rows: (links.iter())
-            .map(|l| {
-                vec![
-                    l.left_id.clone(),
-                    l.right_id.clone(),
-                    num(l.probability, 6),
-                ]
-            })
+            .map(|l| vec![l.left_id.clone(), l.right_id.clone(), num(l.probability, 6)])
             .collect(),
     }
 }
@@ -287,4 +310,153 @@ pub fn golden_records(schema: &Schema, golden: &[GoldenRecord]) -> TextTable {
         })
         .collect();
     TextTable { header, rows }
+}
+
+/// Any flat result rows as a [`TextTable`] whose cells are the CSV text of
+/// [`crm_io::write_rows`] (full precision; an aligned table of them reads like the CSV).
+///
+/// # Errors
+/// A row does not serialise as a flat record (`ErrorKind::InvalidData`).
+pub fn serde_table<T: Serialize + Sync>(rows: &[T]) -> std::io::Result<TextTable> {
+    let (header, rows) = crm_io::row_cells(rows)?;
+    Ok(TextTable { header, rows })
+}
+
+/// One customer's lifecycle stage under the customer's id: a row of [`lifecycle_customers`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct LifecycleCustomerRow {
+    /// The customer's id.
+    pub customer_id: String,
+    /// Stage name ([`Stage::name`]).
+    pub stage: &'static str,
+    /// First purchase on or before the as-of date.
+    pub first_purchase: Option<NaiveDate>,
+    /// Last purchase on or before the as-of date.
+    pub last_purchase: Option<NaiveDate>,
+    /// Whole days from the last purchase to the as-of date.
+    pub days_since_last: Option<u32>,
+    /// Days with a purchase.
+    pub purchase_days: u32,
+    /// Revenue up to the as-of date (normalised).
+    pub revenue: Decimal,
+}
+
+/// Stage rows under their customers' ids, in customer-id order (numeric ids by value, then
+/// text), as the other per-customer outputs.
+pub fn lifecycle_customers(
+    stages: &[StageRow],
+    ids: &CustomerInterner,
+) -> Vec<LifecycleCustomerRow> {
+    let mut order: Vec<&StageRow> = stages.iter().collect();
+    order.sort_by(|x, y| match (ids.id(x.customer), ids.id(y.customer)) {
+        (Some(p), Some(q)) => p.natural_cmp(q),
+        _ => x.customer.cmp(&y.customer),
+    });
+    (order.into_iter())
+        .map(|r| LifecycleCustomerRow {
+            customer_id: (ids.id(r.customer))
+                .map(ToString::to_string)
+                .unwrap_or_default(),
+            stage: r.stage.name(),
+            first_purchase: r.first_purchase,
+            last_purchase: r.last_purchase,
+            days_since_last: r.days_since_last,
+            purchase_days: r.purchase_days,
+            revenue: r.revenue.normalize(),
+        })
+        .collect()
+}
+
+/// One stage's customers, share and revenue: a row of [`lifecycle_counts`].
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct LifecycleCountRow {
+    /// Stage name.
+    pub stage: &'static str,
+    /// Customers in the stage.
+    pub customers: u64,
+    /// Share of all customers.
+    pub share: f64,
+    /// Their revenue (normalised).
+    pub revenue: Decimal,
+}
+
+/// Stage counts as rows.
+pub fn lifecycle_counts(counts: &[StageCount]) -> Vec<LifecycleCountRow> {
+    (counts.iter())
+        .map(|c| LifecycleCountRow {
+            stage: c.stage.name(),
+            customers: c.customers,
+            share: c.share,
+            revenue: c.revenue.normalize(),
+        })
+        .collect()
+}
+
+/// Customers per stage at one date: a row of [`lifecycle_series`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LifecycleDateRow {
+    /// The date the stages are taken at.
+    pub date: NaiveDate,
+    /// Leads.
+    pub lead: u64,
+    /// New customers.
+    pub new: u64,
+    /// Reactivated customers.
+    pub reactivated: u64,
+    /// Active customers.
+    pub active: u64,
+    /// Silent customers.
+    pub silent: u64,
+    /// Churned customers.
+    pub churned: u64,
+}
+
+/// Stage counts over time (the output of `stage_counts_at`, counts in [`Stage::ALL`] order)
+/// as rows.
+pub fn lifecycle_series(series: &[(NaiveDate, [u64; 6])]) -> Vec<LifecycleDateRow> {
+    (series.iter())
+        .map(|&(date, c)| LifecycleDateRow {
+            date,
+            lead: c[0],
+            new: c[1],
+            reactivated: c[2],
+            active: c[3],
+            silent: c[4],
+            churned: c[5],
+        })
+        .collect()
+}
+
+/// Customers who moved from one stage to another: a row of [`lifecycle_transitions`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct LifecycleTransitionRow {
+    /// Stage at the first date (`none`: not yet a customer or lead).
+    pub from_stage: &'static str,
+    /// Stage at the second date.
+    pub to_stage: &'static str,
+    /// Customers.
+    pub customers: u64,
+}
+
+/// The transition matrix as rows: every pair of stages in [`Stage::ALL`] order, then the
+/// entries from `none`.
+pub fn lifecycle_transitions(t: &Transitions) -> Vec<LifecycleTransitionRow> {
+    let mut rows = Vec::new();
+    for (i, before) in Stage::ALL.iter().enumerate() {
+        for (j, after) in Stage::ALL.iter().enumerate() {
+            rows.push(LifecycleTransitionRow {
+                from_stage: before.name(),
+                to_stage: after.name(),
+                customers: t.counts[i][j],
+            });
+        }
+    }
+    for (j, after) in Stage::ALL.iter().enumerate() {
+        rows.push(LifecycleTransitionRow {
+            from_stage: "none",
+            to_stage: after.name(),
+            customers: t.entered[j],
+        });
+    }
+    rows
 }

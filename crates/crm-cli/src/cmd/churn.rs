@@ -4,9 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::churn::{
-    ChurnError, RuleSet, ScoreNote, ScoreOptions, Scorer,
-    check_window_observed, evaluate, last_observed_day, noncontractual_labels_grouped,
-    score_customers,
+    ChurnError, RuleSet, ScoreMatcher, ScoreNote, ScoreOptions, Scorer, check_window_observed,
+    evaluate, last_observed_day, noncontractual_labels_grouped, score_customers,
 };
 use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
@@ -15,7 +14,7 @@ use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{IoError, LoadedTransactions, Table, load_transactions};
+use crm_analytics::io::{IoError, LoadedTransactions, load_transactions, read_customer_values};
 use crm_analytics::report::{listings, results};
 
 /// Arguments of `crm churn`.
@@ -256,79 +255,40 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
         CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
     let labels = noncontractual_labels_grouped(&loaded.transactions, &groups, a.as_of, a.horizon)
         .map_err(&err)?;
-    // Label by key index (None = not in the population: no purchase by as-of).
-    let mut label_of: Vec<Option<bool>> = vec![None; loaded.ids.len()];
-    for l in &labels {
-        if let Some(s) = label_of.get_mut(l.customer.index()) {
-            *s = Some(l.churned);
-        }
-    }
-    let mut table = Table::open(&a.scores, &a.input.read())?;
-    let ci = table.column("customer_id")?;
-    let si = table.column(&a.score_column)?;
-    let (mut scores, mut y) = (Vec::new(), Vec::new());
-    let mut seen = vec![false; loaded.ids.len()];
-    let (mut unknown, mut outside) = (0usize, 0usize);
-    let path = a.scores.clone();
-    let skipped = table.for_each_record(|row| {
-        let parsed = (|| {
-            let text = row.get(si);
-            let v: f64 = text
-                .parse()
-                .ok()
-                .filter(|v: &f64| v.is_finite())
-                .ok_or_else(|| {
-                    IoError::input(
-                        &path,
-                        Some(row.line),
-                        Some(&a.score_column),
-                        format!("cannot parse {text:?} as a finite number"),
-                    )
-                })?;
-            Ok::<_, IoError>((row.get(ci).to_string(), v))
-        })();
-        let (cid, v) = parsed?;
-        let Some(k) = loaded.ids.get(&cid) else {
-            unknown += 1;
-            return Ok(());
-        };
-        match label_of.get(k.index()).copied().flatten() {
-            Some(l) => {
-                if seen[k.index()] {
-                    return Err(IoError::input(
-                        &path,
-                        Some(row.line),
-                        Some("customer_id"),
-                        format!("customer {cid} is scored twice"),
-                    ));
-                }
-                seen[k.index()] = true;
-                scores.push(v);
-                y.push(l);
-            }
-            None => outside += 1,
-        }
-        Ok(())
-    })?;
+    let mut matcher = ScoreMatcher::new(&labels);
+    let skipped = read_customer_values(
+        &a.scores,
+        "customer_id",
+        &a.score_column,
+        &a.input.read(),
+        |id, v| {
+            (matcher.push(loaded.ids.get(id), v))
+                .map_err(|_| format!("customer {id} is scored twice"))
+        },
+    )?;
     report_skipped(&skipped);
-    if unknown > 0 {
-        eprintln!("note: {unknown} scored customer(s) never appear in the transactions; left out");
-    }
-    if outside > 0 {
+    let m = matcher.finish();
+    if m.unknown > 0 {
         eprintln!(
-            "note: {outside} scored customer(s) had no purchase on or before {}; left out",
-            a.as_of
+            "note: {} scored customer(s) never appear in the transactions; left out",
+            m.unknown
         );
     }
-    let missing = labels.len() - scores.len();
-    if missing > 0 {
+    if m.outside > 0 {
         eprintln!(
-            "note: {missing} customer(s) who bought by {} have no score; evaluated on the {} scored",
+            "note: {} scored customer(s) had no purchase on or before {}; left out",
+            m.outside, a.as_of
+        );
+    }
+    if m.unscored > 0 {
+        eprintln!(
+            "note: {} customer(s) who bought by {} have no score; evaluated on the {} scored",
+            m.unscored,
             a.as_of,
-            scores.len()
+            m.scores.len()
         );
     }
-    let e = evaluate(&scores, &y).map_err(|e| CliError::Library(e.to_string()))?;
+    let e = evaluate(&m.scores, &m.churned).map_err(|e| CliError::Library(e.to_string()))?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &e, || {
         results::churn_evaluation(&e, a.as_of, a.horizon)
     })

@@ -11,7 +11,7 @@ use crm_analytics::io::{
     read_summary_file,
 };
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{SummaryOptions, TimeUnit, summarize};
+use crm_analytics::model::{SummaryOptions, TimeUnit};
 
 use crm_analytics::report::listings;
 
@@ -255,27 +255,7 @@ impl SummarySource {
         }
         let opts = SummaryOptions::new(end, TimeUnit::from(unit))
             .late_events(crm_analytics::model::LateEvents::Exclude);
-        let s =
-            summarize(&loaded.transactions, &opts).map_err(|e| CliError::Library(e.to_string()))?;
-        let rows = s
-            .customers
-            .iter()
-            .map(|c| SummaryRecord {
-                id: loaded
-                    .ids
-                    .id(c.customer)
-                    .map_or_else(String::new, ToString::to_string),
-                line: 0,
-                x: c.frequency,
-                t_x: c.recency,
-                t: c.age,
-                zbar: c
-                    .monetary
-                    .filter(|_| loaded.has_amounts)
-                    .map(crm_analytics::model::to_f64),
-                weight: 1.0,
-            })
-            .collect();
+        let rows = (loaded.summary_records(&opts)).map_err(|e| CliError::Library(e.to_string()))?;
         Ok((rows, loaded.skipped))
     }
 }

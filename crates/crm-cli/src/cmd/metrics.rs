@@ -17,7 +17,7 @@ use serde::Serialize;
 use serde_json::json;
 
 use crm_analytics::io::{
-    self as io, DateParser, FunnelColumns, IoError, MrrColumns, Skipped, Table, load_transactions,
+    self as io, FunnelColumns, IoError, MrrColumns, Skipped, SpanColumns, load_transactions,
 };
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
@@ -406,48 +406,24 @@ fn period(start: NaiveDate, end_inclusive: NaiveDate) -> CliResult<Period> {
 
 fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
     let p = period(a.start, a.end)?;
-    let mut t = Table::open(&a.subscriptions, &opts.read())?;
-    let (ci, si, ei) = (
-        t.column(&a.customer_column)?,
-        t.column(&a.start_column)?,
-        t.column(&a.end_column)?,
-    );
-    let dates = DateParser::new(None);
-    let mut ids = CustomerInterner::new();
-    let mut seen: Vec<bool> = Vec::new();
+    let cols = SpanColumns {
+        customer: a.customer_column.clone(),
+        start: a.start_column.clone(),
+        end: a.end_column.clone(),
+    };
     let mut state = RetentionState::new(p);
-    let path = a.subscriptions.clone();
-    let skipped = t.for_each_record(|row| {
-        let err = |col: &str, m: String| IoError::input(&path, Some(row.line), Some(col), m);
-        let k = ids
-            .intern(row.get(ci))
-            .map_err(|e| err(&a.customer_column, e.to_string()))?;
-        let start = dates
-            .parse(row.get(si))
-            .map_err(|m| err(&a.start_column, m))?
-            .0;
-        let end = match row.get(ei) {
-            "" => None,
-            s => Some(dates.parse(s).map_err(|m| err(&a.end_column, m))?.0),
-        };
-        if seen.get(k.index()).copied().unwrap_or(false) {
-            return Err(err(
-                &a.customer_column,
-                format!(
-                    "customer {} appears twice (one span per customer: merge spans first)",
-                    row.get(ci)
-                ),
-            ));
-        }
-        let span =
-            CustomerSpan::new(k, start, end).map_err(|e| err(&a.end_column, e.to_string()))?;
-        if seen.len() <= k.index() {
-            seen.resize(k.index() + 1, false);
-        }
-        seen[k.index()] = true;
-        state.push(&span);
-        Ok(())
-    })?;
+    let mut ids = CustomerInterner::new();
+    let skipped = io::read_spans(
+        &a.subscriptions,
+        &cols,
+        &opts.read(),
+        &mut ids,
+        |k, s, e| {
+            let span = CustomerSpan::new(k, s, e).map_err(|e| e.to_string())?;
+            state.push(&span);
+            Ok(())
+        },
+    )?;
     report_skipped(&skipped);
     let r = state.finish().map_err(lib)?;
     let joiners = match a.joiners {

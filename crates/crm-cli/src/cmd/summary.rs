@@ -13,6 +13,7 @@ use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use crm_analytics::io::load_transactions;
+use crm_analytics::report::listings;
 
 /// Time unit of t_x and T.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -156,25 +157,6 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
         );
     }
     output::rows(a.output.as_ref(), a.format, &rows, || {
-        let mut header = vec!["customer_id", "x", "t_x", "T", "monetary"];
-        if a.holdout_end.is_some() {
-            header.extend(["x_holdout", "spend_holdout"]);
-        }
-        let body: Vec<Vec<String>> = (rows.iter())
-            .map(|r| {
-                let mut v = vec![
-                    r.customer_id.clone(),
-                    r.x.to_string(),
-                    output::num(r.t_x, 2),
-                    output::num(r.t, 2),
-                    r.monetary.clone(),
-                ];
-                if let (Some(x), Some(s)) = (r.x_holdout, &r.spend_holdout) {
-                    v.extend([x.to_string(), s.clone()]);
-                }
-                v
-            })
-            .collect();
-        output::table(&header, &body)
+        listings::purchase_summaries(&rows, a.holdout_end.is_some())
     })
 }
