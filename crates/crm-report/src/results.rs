@@ -417,3 +417,244 @@ mod tests {
         assert_eq!(nps_method_name(NpsInterval::Wald), "Wald");
     }
 }
+
+/// `crm metrics nps` as data: the counts, the NPS (-100 to 100), its standard error and interval.
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct NpsFigures {
+    /// Answers.
+    pub n: u64,
+    /// Scores 9-10.
+    pub promoters: u64,
+    /// Scores 7-8.
+    pub passives: u64,
+    /// Scores 0-6.
+    pub detractors: u64,
+    /// The NPS.
+    pub nps: f64,
+    /// Its standard error.
+    pub standard_error: f64,
+    /// Lower end of the interval.
+    pub ci_low: f64,
+    /// Upper end of the interval.
+    pub ci_high: f64,
+}
+
+impl NpsFigures {
+    /// The figures of `n` with the interval `ci`.
+    #[must_use]
+    pub fn new(n: &Nps, ci: &Interval) -> Self {
+        NpsFigures {
+            n: n.n,
+            promoters: n.promoters,
+            passives: n.passives,
+            detractors: n.detractors,
+            nps: n.score,
+            standard_error: n.standard_error,
+            ci_low: ci.low,
+            ci_high: ci.high,
+        }
+    }
+}
+
+/// `crm metrics csat` as data (fields in alphabetical order, the key order of its JSON).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CsatFigures {
+    /// Confidence level of both intervals.
+    pub confidence: f64,
+    /// Mean score.
+    pub mean: f64,
+    /// Upper end of the mean's t interval (undefined for fewer than two answers).
+    pub mean_ci_high: Option<f64>,
+    /// Lower end of the mean's t interval.
+    pub mean_ci_low: Option<f64>,
+    /// Answers.
+    pub n: u64,
+    /// Answers in the top two boxes.
+    pub satisfied: u64,
+    /// Standard deviation of the scores.
+    pub std_dev: Option<f64>,
+    /// Top-2-box share.
+    pub top_two_box: f64,
+    /// Upper end of its Wilson interval.
+    pub top_two_box_ci_high: f64,
+    /// Lower end of its Wilson interval.
+    pub top_two_box_ci_low: f64,
+}
+
+impl CsatFigures {
+    /// The figures of `c` with the top-2-box interval `top2` and the mean's interval `mean`, at
+    /// level `confidence`.
+    #[must_use]
+    pub fn new(c: &Csat, top2: &Interval, mean: Option<&Interval>, confidence: f64) -> Self {
+        CsatFigures {
+            confidence,
+            mean: c.mean,
+            mean_ci_high: mean.map(|t| t.high),
+            mean_ci_low: mean.map(|t| t.low),
+            n: c.n,
+            satisfied: c.satisfied,
+            std_dev: c.std_dev,
+            top_two_box: c.top_two_box,
+            top_two_box_ci_high: top2.high,
+            top_two_box_ci_low: top2.low,
+        }
+    }
+}
+
+/// `crm metrics retention` as data (fields in alphabetical order, the key order of its JSON).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RetentionFigures {
+    /// Customer churn under `joiners`.
+    pub churn: f64,
+    /// Cohort retention.
+    pub cohort_retention: f64,
+    /// Count retention.
+    pub count_retention: f64,
+    /// Customers active at the end.
+    pub customers_end: u64,
+    /// Customers active at the start.
+    pub customers_start: u64,
+    /// Customers who joined and left inside the period.
+    pub joined_and_left: u64,
+    /// The same-period joiners variant (`exclude` or `include`).
+    pub joiners: String,
+    /// Customers who joined in the period.
+    pub new: u64,
+    /// Last day of the period (inclusive).
+    pub period_end: NaiveDate,
+    /// First day of the period.
+    pub period_start: NaiveDate,
+    /// Customers active at both ends.
+    pub retained: u64,
+}
+
+impl RetentionFigures {
+    /// The figures of `r` over `start..=end_inclusive`, churn under `joiners`.
+    #[must_use]
+    pub fn new(
+        r: &Retention,
+        joiners: SamePeriodJoiners,
+        start: NaiveDate,
+        end_inclusive: NaiveDate,
+    ) -> Self {
+        let c = r.counts;
+        RetentionFigures {
+            churn: r.churn(joiners),
+            cohort_retention: r.cohort_retention,
+            count_retention: r.count_retention,
+            customers_end: c.end,
+            customers_start: c.start,
+            joined_and_left: c.joined_and_left,
+            joiners: format!("{joiners:?}").to_lowercase(),
+            new: c.new,
+            period_end: end_inclusive,
+            period_start: start,
+            retained: c.retained,
+        }
+    }
+}
+
+/// `crm metrics revenue` as data: money as text rounded to cents ([`money`]); fields in
+/// alphabetical order, the key order of its JSON.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RevenueFigures {
+    /// Churned MRR.
+    pub churn: String,
+    /// Contraction MRR.
+    pub contraction: String,
+    /// MRR at the end.
+    pub ending_mrr: String,
+    /// Expansion MRR.
+    pub expansion: String,
+    /// Gross MRR churn rate.
+    pub gross_mrr_churn: f64,
+    /// Gross revenue retention.
+    pub grr: f64,
+    /// Net MRR churn rate.
+    pub net_mrr_churn: f64,
+    /// New MRR.
+    pub new: String,
+    /// Net revenue retention.
+    pub nrr: f64,
+    /// Last day of the period (inclusive).
+    pub period_end: NaiveDate,
+    /// First day of the period.
+    pub period_start: NaiveDate,
+    /// SaaS quick ratio (undefined without lost MRR).
+    pub quick_ratio: Option<f64>,
+    /// Reactivation MRR.
+    pub reactivation: String,
+    /// MRR at the start.
+    pub starting_mrr: String,
+}
+
+impl RevenueFigures {
+    /// The figures of `r` over `start..=end_inclusive`.
+    #[must_use]
+    pub fn new(r: &RevenueMetrics, start: NaiveDate, end_inclusive: NaiveDate) -> Self {
+        let t = r.totals;
+        RevenueFigures {
+            churn: money(t.churn),
+            contraction: money(t.contraction),
+            ending_mrr: money(r.ending_mrr),
+            expansion: money(t.expansion),
+            gross_mrr_churn: r.gross_mrr_churn,
+            grr: r.grr,
+            net_mrr_churn: r.net_mrr_churn,
+            new: money(t.new),
+            nrr: r.nrr,
+            period_end: end_inclusive,
+            period_start: start,
+            quick_ratio: r.quick_ratio,
+            reactivation: money(t.reactivation),
+            starting_mrr: money(r.starting_mrr),
+        }
+    }
+}
+
+/// `crm metrics cohorts` as data: the matrix with each cohort's rates under one retention
+/// variant.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CohortFigures {
+    /// The cohorts in time order.
+    pub cohorts: Vec<CohortFigure>,
+    /// `week` or `month`.
+    pub period: String,
+    /// `classic` or `rolling`.
+    pub retention: String,
+}
+
+/// One cohort of [`CohortFigures`] (fields in alphabetical order).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct CohortFigure {
+    /// Classic counts by period offset.
+    pub active: Vec<u64>,
+    /// Rates by period offset under the chosen variant.
+    pub rates: Vec<f64>,
+    /// Rolling counts by period offset.
+    pub rolling: Vec<u64>,
+    /// Customers acquired.
+    pub size: u64,
+    /// First day of the acquisition period.
+    pub start: NaiveDate,
+}
+
+impl CohortFigures {
+    /// The figures of `m`, rates under `kind`.
+    #[must_use]
+    pub fn new(m: &CohortMatrix, kind: CohortRetention) -> Self {
+        CohortFigures {
+            cohorts: (m.cohorts.iter())
+                .map(|c| CohortFigure {
+                    active: c.active.clone(),
+                    rates: c.rates(kind),
+                    rolling: c.rolling.clone(),
+                    size: c.size,
+                    start: c.start,
+                })
+                .collect(),
+            period: format!("{:?}", m.period).to_lowercase(),
+            retention: format!("{kind:?}").to_lowercase(),
+        }
+    }
+}

@@ -14,7 +14,6 @@ use crm_analytics::model::chrono::{Days, NaiveDate};
 use crm_analytics::model::rust_decimal::Decimal;
 use crm_analytics::model::{CsatScale, CsatScore, CustomerInterner, Funnel, Period};
 use serde::Serialize;
-use serde_json::json;
 
 use crm_analytics::io::{
     self as io, FunnelColumns, IoError, MrrColumns, Skipped, SpanColumns, load_transactions,
@@ -314,19 +313,6 @@ fn read_scores(
     Ok(skipped)
 }
 
-/// The JSON shape of `crm metrics nps` (field order as documented).
-#[derive(Serialize)]
-struct NpsJson {
-    n: u64,
-    promoters: u64,
-    passives: u64,
-    detractors: u64,
-    nps: f64,
-    standard_error: f64,
-    ci_low: f64,
-    ci_high: f64,
-}
-
 fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
     let mut scores: Vec<u8> = Vec::new();
     read_scores(&a.input, &a.column, opts, |v| {
@@ -351,16 +337,7 @@ fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
         Method::Wald => NpsInterval::Wald,
     };
     let ci = n.interval(a.confidence, method).map_err(lib)?;
-    let value = NpsJson {
-        n: n.n,
-        promoters: n.promoters,
-        passives: n.passives,
-        detractors: n.detractors,
-        nps: n.score,
-        standard_error: n.standard_error,
-        ci_low: ci.low,
-        ci_high: ci.high,
-    };
+    let value = results::NpsFigures::new(&n, &ci);
     emit(&a.out, &value, || {
         results::nps(&n, &ci, a.confidence, method)
     })
@@ -387,13 +364,7 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
     })?;
     let w = c.top_two_box_interval(a.confidence).map_err(lib)?;
     let t = c.mean_interval(a.confidence).ok();
-    let value = json!({
-        "n": c.n, "satisfied": c.satisfied, "top_two_box": c.top_two_box,
-        "top_two_box_ci_low": w.low, "top_two_box_ci_high": w.high,
-        "mean": c.mean, "std_dev": c.std_dev,
-        "mean_ci_low": t.map(|t| t.low), "mean_ci_high": t.map(|t| t.high),
-        "confidence": a.confidence,
-    });
+    let value = results::CsatFigures::new(&c, &w, t.as_ref(), a.confidence);
     emit(&a.out, &value, || results::csat(&c, &w, t.as_ref()))
 }
 
@@ -430,15 +401,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         Joiners::Exclude => SamePeriodJoiners::Exclude,
         Joiners::Include => SamePeriodJoiners::Include,
     };
-    let churn = r.churn(joiners);
-    let c = r.counts;
-    let value = json!({
-        "period_start": a.start, "period_end": a.end,
-        "customers_start": c.start, "customers_end": c.end, "new": c.new,
-        "retained": c.retained, "joined_and_left": c.joined_and_left,
-        "count_retention": r.count_retention, "cohort_retention": r.cohort_retention,
-        "churn": churn, "joiners": format!("{joiners:?}").to_lowercase(),
-    });
+    let value = results::RetentionFigures::new(&r, joiners, a.start, a.end);
     emit(&a.out, &value, || results::retention(&r, joiners))
 }
 
@@ -461,14 +424,7 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
             format!("{e} (no purchases in the file)"),
         )
     })?;
-    let value = json!({
-        "period": format!("{period:?}").to_lowercase(),
-        "retention": format!("{kind:?}").to_lowercase(),
-        "cohorts": m.cohorts.iter().map(|c| json!({
-            "start": c.start, "size": c.size, "active": c.active, "rolling": c.rolling,
-            "rates": c.rates(kind),
-        })).collect::<Vec<_>>(),
-    });
+    let value = results::CohortFigures::new(&m, kind);
     emit(&a.out, &value, || results::cohorts(&m, kind, a.counts))
 }
 
@@ -511,16 +467,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
         }
         other => lib(other),
     })?;
-    let money = results::money;
-    let tt = r.totals;
-    let value = json!({
-        "period_start": a.start, "period_end": a.end,
-        "starting_mrr": money(r.starting_mrr), "ending_mrr": money(r.ending_mrr),
-        "new": money(tt.new), "expansion": money(tt.expansion), "contraction": money(tt.contraction),
-        "churn": money(tt.churn), "reactivation": money(tt.reactivation),
-        "gross_mrr_churn": r.gross_mrr_churn, "net_mrr_churn": r.net_mrr_churn,
-        "grr": r.grr, "nrr": r.nrr, "quick_ratio": r.quick_ratio,
-    });
+    let value = results::RevenueFigures::new(&r, a.start, a.end);
     emit(&a.out, &value, || results::revenue(&r))
 }
 
