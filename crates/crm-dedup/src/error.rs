@@ -83,6 +83,22 @@ pub enum DedupError {
     /// No candidate pair survived blocking, so no model can be trained.
     #[error("blocking produced no candidate pairs; add or loosen blocking rules")]
     NoCandidatePairs,
+    /// No column of a table looks like a record id (see [`crate::schema::ColumnPlan::new`]).
+    #[error(
+        "no id column found (expected rec_id, record_id, id or customer_id; set `id` in the config)"
+    )]
+    NoIdColumn,
+    /// No column of a table is compared (see [`crate::schema::ColumnPlan::new`]).
+    #[error("no column to compare")]
+    NoColumnToCompare,
+    /// A column's configured field kind is not one of [`crate::schema::FieldKind::ALL`].
+    #[error("{source}")]
+    ColumnKind {
+        /// The column.
+        column: String,
+        /// What is wrong with its kind.
+        source: Box<DedupError>,
+    },
 }
 
 /// Result alias for this crate.

@@ -206,6 +206,88 @@ impl Schema {
     }
 }
 
+/// The columns a run reads from a table, by position in its header: the record id and the
+/// compared fields. Made by [`ColumnPlan::new`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct ColumnPlan {
+    /// Position of the id column.
+    pub id: usize,
+    /// Positions of the compared columns, in header order: `schema.fields[i]` describes
+    /// `columns[i]`, so a record's values are the cells at these positions.
+    pub columns: Vec<usize>,
+    /// The compared fields, named after their columns.
+    pub schema: Schema,
+    /// Whether the kinds were inferred from the column names (no configured fields).
+    pub inferred: bool,
+}
+
+impl ColumnPlan {
+    /// Plans the columns of a table whose header names `header` (in order). `id` and `fields`
+    /// are the configured id column and compared columns with their kind names
+    /// ([`crate::settings::Settings::id`] and `fields`), as positions the caller looked up in
+    /// its table (which knows how names match). Without `id`, the id is the first column
+    /// whose name infers no kind (`rec_id`, `record_id`, `id`, `customer_id`, ...); without
+    /// `fields`, every other column whose name infers a kind ([`FieldKind::infer`]) is compared.
+    ///
+    /// ```
+    /// use crm_analytics::dedup::schema::{ColumnPlan, FieldKind};
+    /// let header: Vec<String> = ["rec_id", "given_name", "surname", "notes_id"].map(String::from).to_vec();
+    /// let p = ColumnPlan::new(&header, None, None)?;
+    /// assert_eq!((p.id, p.columns.as_slice(), p.inferred), (0, &[1, 2, 3][..], true));
+    /// assert_eq!(p.schema.fields[0].kind, FieldKind::GivenName);
+    /// let p = ColumnPlan::new(&header, Some(0), Some(&[(2, "surname"), (1, "name")]))?;
+    /// assert_eq!((p.columns.as_slice(), p.schema.fields[0].kind), (&[1, 2][..], FieldKind::Name));
+    /// assert!(ColumnPlan::new(&header, Some(0), Some(&[(1, "nickname")])).is_err());
+    /// # Ok::<(), crm_analytics::dedup::DedupError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DedupError::NoIdColumn`], [`DedupError::NoColumnToCompare`], and
+    /// [`DedupError::ColumnKind`] for a kind name [`FieldKind::parse`] does not know.
+    pub fn new(
+        header: &[String],
+        id: Option<usize>,
+        fields: Option<&[(usize, &str)]>,
+    ) -> Result<ColumnPlan> {
+        let id = match id {
+            Some(i) => i,
+            None => (header.iter())
+                .position(|h| FieldKind::infer(h).is_none())
+                .ok_or(DedupError::NoIdColumn)?,
+        };
+        let name = |i: usize| header.get(i).cloned().unwrap_or_default();
+        let mut cols: Vec<(usize, FieldSpec)> = Vec::new();
+        match fields {
+            Some(list) => {
+                for &(i, kind) in list {
+                    let kind = FieldKind::parse(kind).map_err(|e| DedupError::ColumnKind {
+                        column: name(i),
+                        source: Box::new(e),
+                    })?;
+                    cols.push((i, FieldSpec::new(name(i), kind)));
+                }
+                cols.sort_by_key(|c| c.0);
+            }
+            None => {
+                for (i, h) in header.iter().enumerate() {
+                    if let Some(k) = FieldKind::infer(h).filter(|_| i != id) {
+                        cols.push((i, FieldSpec::new(h.clone(), k)));
+                    }
+                }
+            }
+        }
+        if cols.is_empty() {
+            return Err(DedupError::NoColumnToCompare);
+        }
+        Ok(ColumnPlan {
+            id,
+            columns: cols.iter().map(|c| c.0).collect(),
+            schema: Schema::new(cols.into_iter().map(|c| c.1)),
+            inferred: fields.is_none(),
+        })
+    }
+}
+
 /// One input record: an id, one raw value per schema field (empty = missing), and the metadata
 /// survivorship rules may use.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]

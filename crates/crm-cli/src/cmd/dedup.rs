@@ -9,7 +9,7 @@ use crm_analytics::dedup::DedupError;
 use crm_analytics::dedup::eval::{EvalInput, evaluate_cluster_rows};
 use crm_analytics::dedup::golden::golden_records;
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
-use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
+use crm_analytics::dedup::schema::{ColumnPlan, Record, Schema};
 use crm_analytics::dedup::settings::Settings;
 
 use crate::args::{InputOptions, report_skipped};
@@ -124,47 +124,20 @@ struct Loaded {
 
 fn load_records(path: &Path, cfg: &Settings, opts: &InputOptions) -> CliResult<Loaded> {
     let mut table = Table::open(path, &opts.read())?;
-    let header: Vec<String> = (0..).map_while(|i| table_header(&table, i)).collect();
-    let id_col = match &cfg.id {
-        Some(c) => table.column(c)?,
-        None => header
-            .iter()
-            .position(|h| FieldKind::infer(h).is_none())
-            .ok_or_else(|| {
-                IoError::input(
-                    path,
-                    Some(1),
-                    None,
-                    "no id column found (expected rec_id, record_id, id or customer_id; set `id` in the config)",
-                )
-            })?,
-    };
-    let mut cols: Vec<(usize, FieldSpec)> = Vec::new();
-    let inferred = cfg.fields.is_none();
-    match &cfg.fields {
-        Some(map) => {
-            for (col, kind) in map {
-                let i = table.column(col)?;
-                let kind = FieldKind::parse(kind)
-                    .map_err(|e| IoError::input(path, None, Some(col), e.to_string()))?;
-                cols.push((i, FieldSpec::new(header[i].clone(), kind)));
-            }
-            cols.sort_by_key(|c| c.0);
+    let header: Vec<String> = (0..).map_while(|i| table.header_name(i)).collect();
+    // Configured names are looked up by the table (its errors list the header).
+    let id = cfg.id.as_deref().map(|c| table.column(c)).transpose()?;
+    let fields = (cfg.fields.as_ref())
+        .map(|m| (m.iter()).map(|(c, k)| Ok((table.column(c)?, k.as_str()))))
+        .map(Iterator::collect::<Result<Vec<_>, IoError>>)
+        .transpose()?;
+    let plan = ColumnPlan::new(&header, id, fields.as_deref()).map_err(|e| match e {
+        DedupError::ColumnKind { column, source } => {
+            CliError::input(path, None, Some(&column), source.to_string())
         }
-        None => {
-            for (i, h) in header.iter().enumerate() {
-                if i == id_col {
-                    continue;
-                }
-                if let Some(k) = FieldKind::infer(h) {
-                    cols.push((i, FieldSpec::new(h.clone(), k)));
-                }
-            }
-        }
-    }
-    if cols.is_empty() {
-        return Err(CliError::input(path, Some(1), None, "no column to compare"));
-    }
+        e => CliError::input(path, Some(1), None, e.to_string()),
+    })?;
+    let id_col = plan.id;
     let mut records = Vec::new();
     let mut seen: HashMap<String, u64> = HashMap::new();
     let id_name = header.get(id_col).cloned().unwrap_or_default();
@@ -186,19 +159,15 @@ fn load_records(path: &Path, cfg: &Settings, opts: &InputOptions) -> CliResult<L
                 format!("record id {id:?} already used on line {first}"),
             ));
         }
-        records.push(Record::new(id, cols.iter().map(|(i, _)| row.get(*i))));
+        records.push(Record::new(id, plan.columns.iter().map(|i| row.get(*i))));
         Ok(())
     })?;
     report_skipped(&skipped);
     Ok(Loaded {
-        schema: Schema::new(cols.into_iter().map(|c| c.1)),
+        schema: plan.schema,
         records,
-        inferred,
+        inferred: plan.inferred,
     })
-}
-
-fn table_header(table: &Table, i: usize) -> Option<String> {
-    table.header_name(i)
 }
 
 fn config_for(schema: Schema, cfg: &Settings, threshold: Option<f64>) -> CliResult<DedupConfig> {
