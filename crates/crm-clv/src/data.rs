@@ -35,34 +35,26 @@ impl History {
         History { x, t_x, t }
     }
 
-    /// Validates `0 <= t_x <= T`, finiteness, and `t_x = 0` when `x = 0`; `index` names the
-    /// record in errors.
+    /// Validates `0 <= t_x <= T`, finiteness, and `t_x = 0` when `x = 0`
+    /// ([`crm_model::check_history`]); `index` names the record in errors.
     ///
     /// # Errors
     /// [`ClvError::InvalidRecord`].
     pub fn check(&self, index: usize) -> Result<()> {
-        let bad = |field, value, reason| {
-            Err(ClvError::InvalidRecord {
+        match crm_model::check_history(self.x, self.t_x, self.t) {
+            Err(crm_model::ModelError::InvalidHistory {
+                field,
+                value,
+                reason,
+            }) => Err(ClvError::InvalidRecord {
                 index,
                 field,
                 value,
                 reason,
-            })
-        };
-        if !self.t.is_finite() || self.t < 0.0 {
-            return bad("T", self.t, "age must be finite and >= 0");
+            }),
+            Err(other) => Err(other.into()),
+            Ok(()) => Ok(()),
         }
-        if !self.t_x.is_finite() || self.t_x < 0.0 {
-            return bad("t_x", self.t_x, "recency must be finite and >= 0");
-        }
-        // Allow rounding noise of summaries printed to 2 decimals.
-        if self.t_x > self.t * (1.0 + 1e-12) + 1e-9 {
-            return bad("t_x", self.t_x, "recency exceeds the age T");
-        }
-        if self.x == 0 && self.t_x != 0.0 {
-            return bad("t_x", self.t_x, "recency must be 0 when x = 0");
-        }
-        Ok(())
     }
 }
 

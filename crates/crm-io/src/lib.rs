@@ -110,7 +110,7 @@ pub use pq::transactions_from_batches;
 pub use rows::{Row, Skipped};
 pub use spans::{SpanColumns, read_spans};
 pub use summary_file::{
-    SummaryColumns, SummaryField, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
+    SummaryColumns, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
 };
 pub use table::Table;
 pub use transactions::load_transactions;

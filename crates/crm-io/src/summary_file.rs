@@ -40,17 +40,6 @@ impl Default for SummaryColumns {
     }
 }
 
-/// A column of a summary row, as named by a validation error.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum SummaryField {
-    /// Repeat purchases.
-    X,
-    /// Recency.
-    TX,
-    /// Age.
-    T,
-}
-
 /// Which columns a caller needs from a summary file.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub struct SummaryNeeds {
@@ -87,16 +76,17 @@ fn find(table: &Table, names: &[&str]) -> Option<usize> {
 }
 
 /// Reads a summary file: every number finite, x a whole number >= 0, weights >= 0. When
-/// `needs.history`, each (x, t_x, T) also passes `check` (e.g. the models' own history test),
-/// whose error names the column at fault; a failing row is an error, or skipped and counted
-/// with `opts.skip_invalid`.
+/// `needs.history`, each (x, t_x, T) also satisfies the history invariants of
+/// [`crm_model::check_history`] (`0 <= t_x <= T`, `t_x = 0` when `x = 0`), an error naming the
+/// column at fault otherwise; a failing row is an error, or skipped and counted with
+/// `opts.skip_invalid`.
 ///
 /// ```
 /// use crm_analytics::io::{read_summary_file, ReadOptions, SummaryColumns, SummaryNeeds};
 /// let path = std::env::temp_dir().join(format!("crm-io-summary-{}.csv", std::process::id()));
 /// std::fs::write(&path, "id,frequency,recency,T\nc1,2,30.5,38\nc2,0,0,38\n")?;
 /// let needs = SummaryNeeds { history: true, zbar: false };
-/// let (rows, skipped) = read_summary_file(&path, &SummaryColumns::default(), &ReadOptions::default(), needs, |_, _, _| Ok(()))?;
+/// let (rows, skipped) = read_summary_file(&path, &SummaryColumns::default(), &ReadOptions::default(), needs)?;
 /// assert_eq!((rows.len(), skipped.count), (2, 0));
 /// assert_eq!((rows[0].id.as_str(), rows[0].x, rows[0].t_x, rows[0].t, rows[0].weight), ("c1", 2, 30.5, 38.0, 1.0));
 /// # std::fs::remove_file(&path)?;
@@ -111,7 +101,6 @@ pub fn read_summary_file(
     cols: &SummaryColumns,
     opts: &ReadOptions,
     needs: SummaryNeeds,
-    check: impl Fn(u32, f64, f64) -> Result<(), (SummaryField, String)>,
 ) -> IoResult<SummaryFile> {
     let mut table = Table::open(path, opts)?;
     let req = |names: &[&str], what: &str| {
@@ -165,13 +154,12 @@ pub fn read_summary_file(
         let t_x = txi.map(|i| num(i, &cols.t_x)).transpose()?.unwrap_or(0.0);
         let t = ti.map(|i| num(i, &cols.t)).transpose()?.unwrap_or(0.0);
         if needs.history {
-            check(x, t_x, t).map_err(|(field, msg)| {
-                let col = match field {
-                    SummaryField::X => &cols.x,
-                    SummaryField::TX => &cols.t_x,
-                    SummaryField::T => &cols.t,
+            crm_model::check_history(x, t_x, t).map_err(|e| {
+                let col = match &e {
+                    crm_model::ModelError::InvalidHistory { field: "T", .. } => &cols.t,
+                    _ => &cols.t_x,
                 };
-                err(col, msg)
+                err(col, e.to_string())
             })?;
         }
         let zbar = zi.map(|i| num(i, &cols.zbar)).transpose()?;
@@ -209,15 +197,7 @@ mod tests {
             skip_invalid: skip,
             ..ReadOptions::default()
         };
-        read_summary_file(&p, &SummaryColumns::default(), &opts, needs, |x, t_x, t| {
-            if t_x > t {
-                Err((SummaryField::TX, format!("t_x {t_x} > T {t}")))
-            } else if x == 0 && t_x != 0.0 {
-                Err((SummaryField::X, "x = 0 with t_x > 0".into()))
-            } else {
-                Ok(())
-            }
-        })
+        read_summary_file(&p, &SummaryColumns::default(), &opts, needs)
     }
 
     const HISTORY: SummaryNeeds = SummaryNeeds {
@@ -258,7 +238,11 @@ mod tests {
     #[test]
     fn errors_name_line_and_column() {
         let e = read("x,t_x,T\n1,5,3\n", HISTORY, false).unwrap_err();
-        assert!(e.to_string().contains("t_x 5 > T 3"), "{e}");
+        assert!(
+            e.to_string()
+                .contains("column t_x: t_x = 5: recency exceeds the age T"),
+            "{e}"
+        );
         assert!(e.to_string().contains("t_x"), "{e}");
         let e = read("x,t_x,T\n1.5,1,3\n", HISTORY, false).unwrap_err();
         assert!(

@@ -162,6 +162,17 @@ pub enum ModelError {
     /// More distinct customers than a [`crate::CustomerKey`] can index (2^32 - 1).
     #[error("too many distinct customers for a 32-bit key")]
     TooManyCustomers,
+    /// A purchase history (x, t_x, T) that breaks the summary invariants (see
+    /// [`crate::check_history`]).
+    #[error("{field} = {value}: {reason}")]
+    InvalidHistory {
+        /// The field at fault: `"t_x"` or `"T"`.
+        field: &'static str,
+        /// Its value.
+        value: f64,
+        /// Which invariant it breaks.
+        reason: &'static str,
+    },
     /// The error happened at record `index` of the input slice.
     #[error("record {index}: {source}")]
     AtRecord {

@@ -69,7 +69,7 @@ pub use money::{
 pub use mrr::{MrrMovement, MrrMovementKind, MrrMovementRecord};
 pub use summary::{
     CustomerGroups, HoldoutSummaries, HoldoutSummary, LateEvents, MonetaryBasis, PurchaseSummaries,
-    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, summarize,
+    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, check_history, summarize,
     summarize_with_holdout,
 };
 pub use survey::{

@@ -128,6 +128,44 @@ impl SummaryOptions {
     }
 }
 
+/// Checks the invariants of a purchase history as the count models read it: x repeat
+/// purchases, recency `t_x` and age `t` finite with `0 <= t_x <= T` (allowing the rounding noise
+/// of summaries printed to 2 decimals), and `t_x = 0` when `x = 0`. Every summary
+/// [`summarize`] makes passes; a summary read from a file may not.
+///
+/// ```
+/// use crm_analytics::model::{ModelError, check_history};
+/// assert!(check_history(2, 30.5, 38.0).is_ok());
+/// let e = check_history(0, 3.0, 38.0).unwrap_err();
+/// assert_eq!(e.to_string(), "t_x = 3: recency must be 0 when x = 0");
+/// assert!(matches!(check_history(1, 40.0, 38.0), Err(ModelError::InvalidHistory { field: "t_x", .. })));
+/// ```
+///
+/// # Errors
+/// [`ModelError::InvalidHistory`] naming the field at fault.
+pub fn check_history(x: u32, t_x: f64, t: f64) -> Result<()> {
+    let bad = |field, value, reason| {
+        Err(ModelError::InvalidHistory {
+            field,
+            value,
+            reason,
+        })
+    };
+    if !t.is_finite() || t < 0.0 {
+        return bad("T", t, "age must be finite and >= 0");
+    }
+    if !t_x.is_finite() || t_x < 0.0 {
+        return bad("t_x", t_x, "recency must be finite and >= 0");
+    }
+    if t_x > t * (1.0 + 1e-12) + 1e-9 {
+        return bad("t_x", t_x, "recency exceeds the age T");
+    }
+    if x == 0 && t_x != 0.0 {
+        return bad("t_x", t_x, "recency must be 0 when x = 0");
+    }
+    Ok(())
+}
+
 /// One customer's purchase summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PurchaseSummary {

@@ -4,11 +4,10 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::clv::{
-    ClvError, ClvOptions, FitOptions, GammaGamma, History, ModelKind, SummaryInput, unit_ratio,
+    ClvError, ClvOptions, FitOptions, GammaGamma, ModelKind, SummaryInput, unit_ratio,
 };
 use crm_analytics::io::{
-    self as io, Skipped, SummaryField, SummaryNeeds, SummaryRecord, load_transactions,
-    read_summary_file,
+    self as io, Skipped, SummaryNeeds, SummaryRecord, load_transactions, read_summary_file,
 };
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{SummaryOptions, TimeUnit};
@@ -204,25 +203,7 @@ impl SummarySource {
                     weights: c.weights_column.clone(),
                     id: c.id_column.clone(),
                 };
-                let check = |x, t_x, t| {
-                    History::new(x, t_x, t).check(0).map_err(|e| match e {
-                        ClvError::InvalidRecord {
-                            field,
-                            value,
-                            reason,
-                            ..
-                        } => {
-                            let col = if field == "T" {
-                                SummaryField::T
-                            } else {
-                                SummaryField::TX
-                            };
-                            (col, format!("{field} = {value}: {reason}"))
-                        }
-                        other => (SummaryField::X, other.to_string()),
-                    })
-                };
-                Ok(read_summary_file(p, &cols, &input.read(), needs, check)?)
+                Ok(read_summary_file(p, &cols, &input.read(), needs)?)
             }
             (None, Some(p), Some(end)) => {
                 self.summarize_transactions(p, input, end, unit, need_amounts)
