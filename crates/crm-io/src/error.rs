@@ -90,6 +90,32 @@ impl IoError {
         }
     }
 
+    /// What was wrong with the input ([`IoError::Input`]'s message), without file and position.
+    #[must_use]
+    pub fn message(&self) -> Option<&str> {
+        match self {
+            IoError::Input { message, .. } => Some(message),
+            _ => None,
+        }
+    }
+
+    /// The same error with `note` appended to an input error's message in parentheses (a way
+    /// out, say); other errors unchanged.
+    ///
+    /// ```
+    /// use crm_analytics::io::IoError;
+    /// let e = IoError::input("tx.csv", Some(3), Some("date"), "date 2025-01-02 is late");
+    /// let e = e.with_note("leave such rows out with --exclude-after-as-of");
+    /// assert_eq!(e.to_string(), "tx.csv:3: column date: date 2025-01-02 is late (leave such rows out with --exclude-after-as-of)");
+    /// ```
+    #[must_use]
+    pub fn with_note(mut self, note: &str) -> Self {
+        if let IoError::Input { message, .. } = &mut self {
+            *message = format!("{message} ({note})");
+        }
+        self
+    }
+
     /// The 1-based line of a text-file error, when there is one.
     pub fn line(&self) -> Option<u64> {
         match self {

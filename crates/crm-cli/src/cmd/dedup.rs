@@ -1,7 +1,7 @@
 //! `crm dedup`, `crm dedup explain`, `crm dedup evaluate` and `crm link`.
 
 use std::collections::HashMap;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -191,22 +191,13 @@ fn print_kinds(schema: &Schema) {
 
 /// A progress callback drawing a bar on stderr when it is a terminal (and nothing otherwise).
 fn progress_bar() -> impl FnMut(Progress) {
-    let bar = std::io::stderr().is_terminal().then(|| {
-        let b = indicatif::ProgressBar::new(0);
-        b.set_style(
-            indicatif::ProgressStyle::with_template("{msg:>10} [{bar:40}] {pos}/{len} {elapsed}")
-                .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar()),
-        );
-        b
-    });
+    let bar = crate::progress::Progress::new(false).bar(0, "");
     move |p: Progress| {
-        if let Some(b) = &bar {
-            b.set_message(format!("{:?}", p.stage));
-            b.set_length(p.total);
-            b.set_position(p.done);
-            if p.stage == Stage::Cluster && p.done == p.total {
-                b.finish_and_clear();
-            }
+        bar.set_message(format!("{:?}", p.stage));
+        bar.set_length(p.total);
+        bar.set_position(p.done);
+        if p.stage == Stage::Cluster && p.done == p.total {
+            bar.finish_and_clear();
         }
     }
 }

@@ -295,30 +295,17 @@ fn load(
 
 /// Adds the way out to an error about a purchase after `--as-of`.
 fn late_hint(e: IoError) -> CliError {
-    let late = ModelError::AfterObservationEnd {
+    let late = (ModelError::AfterObservationEnd {
         date: NaiveDate::MIN,
         end: NaiveDate::MIN,
-    }
+    })
     .to_string();
-    // The message's fixed words, e.g. "is after the observation end".
-    let words = late
-        .split(' ')
-        .skip(2)
-        .take(5)
-        .collect::<Vec<_>>()
-        .join(" ");
-    match e {
-        IoError::Input {
-            file,
-            at,
-            column,
-            message,
-        } if message.contains(&words) => CliError::Read(IoError::Input {
-            file,
-            at,
-            column,
-            message: format!("{message} (use --exclude-after-as-of to leave such rows out)"),
-        }),
-        other => CliError::Read(other),
+    // The fixed words of that message: "is after the observation end".
+    let words = late.split(' ').skip(2).take(5).collect::<Vec<_>>();
+    if e.message().is_some_and(|m| m.contains(&words.join(" "))) {
+        return e
+            .with_note("use --exclude-after-as-of to leave such rows out")
+            .into();
     }
+    e.into()
 }
