@@ -18,10 +18,25 @@ use crm_clv::{
 use input::Input;
 use libfuzzer_sys::fuzz_target;
 
+#[track_caller]
 fn finite(what: &str, v: f64) {
     assert!(v.is_finite(), "{what} is not finite: {v}");
 }
 
+/// The raw `f64` methods (no `Result`): an expectation is never NaN nor negative; it may be
+/// +inf only where the true value exceeds the f64 range (e.g. r / alpha = 1e600).
+#[track_caller]
+fn expectation(what: &str, v: f64) {
+    assert!(v >= 0.0, "{what} is NaN or negative: {v}");
+}
+
+/// A raw log-likelihood: never NaN nor +inf (-inf where the likelihood underflows).
+#[track_caller]
+fn log_lik(what: &str, v: f64) {
+    assert!(v < f64::INFINITY, "{what} is NaN or +inf: {v}");
+}
+
+#[track_caller]
 fn probability(what: &str, v: f64) {
     assert!((0.0..=1.0).contains(&v), "{what} is not a probability: {v}");
 }
@@ -71,12 +86,12 @@ fn purchase_model<M: PurchaseModel + Sync>(
     let name = m.name();
     // The model's own predictions for new customers.
     if t.is_finite() && t >= 0.0 {
-        finite(name, m.expected_purchases_new(t));
+        expectation(name, m.expected_purchases_new(t));
         for n in [0, 1, 7] {
             probability(name, m.p_purchases_new(n, t));
         }
         let curve = m.expected_cumulative_repeat(&[0.0, t / 2.0], &[t, 2.0 * t]);
-        curve.iter().for_each(|&v| finite(name, v));
+        curve.iter().for_each(|&v| expectation(name, v));
     }
     let valid: Vec<History> = hs
         .iter()
@@ -87,14 +102,14 @@ fn purchase_model<M: PurchaseModel + Sync>(
     if t.is_finite() && t >= 0.0 {
         for h in &valid {
             probability(name, m.p_alive(h));
-            finite(name, m.expected_purchases_if_alive(t, h));
+            expectation(name, m.expected_purchases_if_alive(t, h));
             probability(name, m.p_purchase_if_alive(t, h));
-            finite(name, m.conditional_expected_purchases(t, h));
+            expectation(name, m.conditional_expected_purchases(t, h));
             probability(name, m.p_no_purchase(t, h));
         }
         for p in m.predict_batch(&valid, t) {
             probability(name, p.p_alive);
-            finite(name, p.expected_purchases);
+            expectation(name, p.expected_purchases);
             probability(name, p.p_no_purchase);
         }
     }
@@ -115,14 +130,14 @@ fn purchase_model<M: PurchaseModel + Sync>(
         return;
     };
     for h in &valid {
-        finite(name, expected_clv(m, h, 1.0, opts));
-        finite(name, discounted_purchases_if_alive(m, h, opts));
+        expectation(name, expected_clv(m, h, 1.0, opts));
+        expectation(name, discounted_purchases_if_alive(m, h, opts));
     }
     for c in predict_clv_batch(m, &valid, opts) {
-        finite(name, c.clv_per_spend);
+        expectation(name, c.clv_per_spend);
     }
     for d in m.discounted_purchases_if_alive_batch(&valid, opts) {
-        finite(name, d);
+        expectation(name, d);
     }
     if let Ok(rows) = predict_clv_rows(m, &summaries, gg, opts) {
         for r in rows {
@@ -148,7 +163,14 @@ fuzz_target!(|data: &[u8]| {
         .map(|_| (inp.byte() & 1 == 0).then(|| inp.amount()))
         .collect();
     let t = inp.f64();
-    let opts = ClvOptions::new(inp.f64(), inp.f64(), inp.f64()).ok();
+    // Mostly a modest number of discounting periods (the CLV sums cost one model evaluation per
+    // period, up to the 2^20 `ClvOptions::new` allows); sometimes any three numbers.
+    let (horizon, rate) = (inp.f64(), inp.f64());
+    let period = match inp.byte() {
+        0..=31 => inp.f64(),
+        k => horizon / f64::from(k - 31),
+    };
+    let opts = ClvOptions::new(horizon, rate, period).ok();
     let [a, b, c, d] = params;
 
     let data = Histories::from_slices(
@@ -174,7 +196,7 @@ fuzz_target!(|data: &[u8]| {
             .collect();
         if let Ok(sp) = Spends::from_slices(&x, &zbar, None) {
             if !sp.is_empty() {
-                finite("gamma-gamma log-likelihood", g.log_likelihood(&sp));
+                log_lik("gamma-gamma log-likelihood", g.log_likelihood(&sp));
             }
             if sel & 2 != 0 {
                 if let Ok(f) = GammaGamma::fit(&sp, &fit_options(&mut inp)) {
@@ -189,19 +211,19 @@ fuzz_target!(|data: &[u8]| {
 
     if let Ok(m) = BgNbd::new(a, b, c, d) {
         if let Some(h) = &data {
-            finite("bgnbd log-likelihood", m.log_likelihood(h));
+            log_lik("bgnbd log-likelihood", m.log_likelihood(h));
         }
         purchase_model(&m, &hs, t, opts.as_ref(), gg.as_ref(), &spends);
     }
     if let Ok(m) = MbgNbd::new(a, b, c, d) {
         if let Some(h) = &data {
-            finite("mbgnbd log-likelihood", m.log_likelihood(h));
+            log_lik("mbgnbd log-likelihood", m.log_likelihood(h));
         }
         purchase_model(&m, &hs, t, opts.as_ref(), gg.as_ref(), &spends);
     }
     if let Ok(m) = ParetoNbd::new(a, b, c, d) {
         if let Some(h) = &data {
-            finite("pnbd log-likelihood", m.log_likelihood(h));
+            log_lik("pnbd log-likelihood", m.log_likelihood(h));
         }
         purchase_model(&m, &hs, t, opts.as_ref(), gg.as_ref(), &spends);
     }
@@ -251,26 +273,32 @@ fuzz_target!(|data: &[u8]| {
                 };
                 History::new(x as u32, t_x, n)
             })
+            .enumerate()
+            .filter(|(i, h)| h.check(*i).is_ok())
+            .map(|(_, h)| h)
             .collect();
         let n_star = inp.count();
         for h in &bh {
             probability("bgbb p_alive", m.p_alive(h));
-            finite(
+            expectation(
                 "bgbb expected",
                 m.conditional_expected_transactions(n_star, h),
             );
             probability("bgbb p_no_purchase", m.p_no_purchase(n_star, h));
+            // Documented: a negative or non-finite rate gives NaN.
             let rate = inp.f64();
-            finite(
-                "bgbb discounted",
-                m.discounted_expected_transactions(n_star, rate, h),
-            );
+            let v = m.discounted_expected_transactions(n_star, rate, h);
+            if rate >= 0.0 && rate.is_finite() {
+                expectation("bgbb discounted", v);
+            } else {
+                assert!(v.is_nan(), "bgbb discounted with rate {rate}: {v}");
+            }
         }
-        finite("bgbb new", m.expected_transactions_new(n_star));
+        expectation("bgbb new", m.expected_transactions_new(n_star));
         probability("bgbb p new", m.p_transactions_new(inp.count() % 64, n_star));
         if let Ok(h) = Histories::from_weighted(bh.iter().map(|h| (*h, 1.0))) {
             if !h.is_empty() {
-                finite("bgbb log-likelihood", m.log_likelihood(&h));
+                log_lik("bgbb log-likelihood", m.log_likelihood(&h));
                 if sel & 8 != 0 {
                     if let Ok(f) = BgBb::fit(&h, &fit_options(&mut inp)) {
                         f.params
@@ -291,7 +319,7 @@ fuzz_target!(|data: &[u8]| {
             survivors.push(last * f64::from(inp.byte()) / 255.0);
         }
         if survivors.len() >= 2 {
-            finite("sbg log-likelihood", m.log_likelihood(&survivors));
+            log_lik("sbg log-likelihood", m.log_likelihood(&survivors));
         }
         let k = inp.count();
         probability("sbg churn", m.churn_probability(k));
@@ -303,7 +331,7 @@ fuzz_target!(|data: &[u8]| {
             .for_each(|&v| probability("sbg curve", v));
         m.project(1000.0, horizon)
             .iter()
-            .for_each(|&v| finite("sbg project", v));
+            .for_each(|&v| expectation("sbg project", v));
         if let Ok(v) = m.derl(inp.f64(), inp.count()) {
             finite("sbg derl", v);
         }
