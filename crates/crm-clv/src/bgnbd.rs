@@ -11,7 +11,7 @@ use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, chunk_sums, for_each_share};
 use crate::purchase::{Prediction, PurchaseModel, XtCache, or_per_customer};
 use crate::rng::Rng;
-use crate::special::{digamma, ln_beta, ln_gamma};
+use crate::special::{digamma, ln_beta, ln_gamma, xlny};
 use crate::tabulate::MIN_SHARED;
 
 /// BG/NBD parameters.
@@ -426,7 +426,7 @@ impl PurchaseModel for BgNbd {
         let q = t / (alpha + t);
         let ln_nb = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
             + r * (alpha / (alpha + t)).ln()
-            + nf * q.ln();
+            + xlny(nf, q);
         let mut p = (ln_beta(a, b + nf) - lb + ln_nb).exp();
         if n > 0 {
             // P(NB >= n) = I_q(n, r), the regularised incomplete beta function.

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::History;
-use crate::discount::{ClvOptions, discounted_sum};
+use crate::discount::{ClvOptions, discounted_sum, non_negative, period_count};
 use crate::purchase::{Prediction, PurchaseModel};
 
 /// Expected discounted value of a customer's future purchases over the horizon:
@@ -33,7 +33,7 @@ pub fn expected_clv<M: PurchaseModel + ?Sized>(
     spend: f64,
     options: &ClvOptions,
 ) -> f64 {
-    let k_max = (options.horizon / options.period).ceil().max(1.0) as u64;
+    let k_max = period_count(options);
     let mut prev = 0.0;
     let mut value = 0.0;
     let mut disc = 1.0;
@@ -44,7 +44,7 @@ pub fn expected_clv<M: PurchaseModel + ?Sized>(
         value += (e - prev) * disc;
         prev = e;
     }
-    spend * value
+    spend * non_negative(value)
 }
 
 /// Discounted expected purchases of a customer known to be alive, the CLV sum of
@@ -253,7 +253,14 @@ mod tests {
             )
             .is_none()
         );
-        let o = ClvOptions::new(1e7, 0.01, 1.0).unwrap();
+        // More than 2^20 periods: refused by `new`; built field by field, the batch paths
+        // fall back to the (bounded) loop.
+        assert!(ClvOptions::new(1e7, 0.01, 1.0).is_err());
+        let o = ClvOptions {
+            horizon: 1e7,
+            discount_rate: 0.01,
+            period: 1.0,
+        };
         assert!(Periods::new(&o).is_none());
         let d = m.discounted_purchases_if_alive_batch(
             &hs[..3],

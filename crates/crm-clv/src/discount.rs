@@ -49,7 +49,8 @@ impl ClvOptions {
     ///
     /// # Errors
     /// [`ClvError::InvalidParameter`] for a horizon or period that is not > 0 or a negative
-    /// discount rate.
+    /// discount rate, or a horizon of more than 2^20 (1,048,576) periods (the CLV sums
+    /// evaluate the model once per period: a period of 1e-300 made them loop for ever).
     pub fn new(horizon: f64, discount_rate: f64, period: f64) -> Result<Self> {
         if !(horizon > 0.0) || !horizon.is_finite() {
             return Err(ClvError::InvalidParameter {
@@ -70,6 +71,13 @@ impl ClvOptions {
                 name: "discount_rate",
                 value: discount_rate,
                 reason: "must be finite and >= 0",
+            });
+        }
+        if !((horizon / period).ceil() <= MAX_PERIODS) {
+            return Err(ClvError::InvalidParameter {
+                name: "period",
+                value: period,
+                reason: "the horizon holds more than 2^20 (1,048,576) periods",
             });
         }
         Ok(ClvOptions {
@@ -95,8 +103,20 @@ impl ClvOptions {
     }
 }
 
-/// Largest number of discounting periods evaluated by the batch paths ([`Periods`]).
+/// Largest number of discounting periods: [`ClvOptions::new`] refuses more, and the sums
+/// ([`crate::expected_clv`], [`discounted_sum`], [`Periods`]) stop there for options built
+/// field by field.
 const MAX_PERIODS: f64 = 1_048_576.0;
+
+/// K = ceil(H / P), at least 1 and at most [`MAX_PERIODS`] (bounded work whatever the fields).
+pub(crate) fn period_count(options: &ClvOptions) -> u64 {
+    let k = (options.horizon / options.period).ceil();
+    if k <= MAX_PERIODS {
+        k.max(1.0) as u64
+    } else {
+        MAX_PERIODS as u64
+    }
+}
 
 /// The period ends t_k = min(kP, H) and cumulative discount factors (1+d)^-k of
 /// [`crate::expected_clv`], k = 1..K, computed exactly as there.
@@ -116,7 +136,7 @@ impl Periods {
         if !(k_max <= MAX_PERIODS) {
             return None;
         }
-        let k_max = k_max as u64;
+        let k_max = period_count(options);
         let mut disc = 1.0;
         let ends = (1..=k_max)
             .map(|k| {
@@ -138,7 +158,7 @@ impl Periods {
             value += (v - prev) * disc;
             prev = v;
         }
-        value
+        non_negative(value)
     }
 }
 
@@ -150,7 +170,7 @@ pub(crate) fn discounted_sum(options: &ClvOptions, mut e: impl FnMut(f64) -> f64
     if options.discount_rate == 0.0 {
         return e(options.horizon);
     }
-    let k_max = (options.horizon / options.period).ceil().max(1.0) as u64;
+    let k_max = period_count(options);
     let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
     for k in 1..=k_max {
         let t = (k as f64 * options.period).min(options.horizon);
@@ -159,5 +179,12 @@ pub(crate) fn discounted_sum(options: &ClvOptions, mut e: impl FnMut(f64) -> f64
         value += (v - prev) * disc;
         prev = v;
     }
-    value
+    non_negative(value)
+}
+
+/// The discounted sums of increments of a non-decreasing expectation are >= 0; rounding of the
+/// differences can leave a value like -1.6e-86 (found by fuzzing): that is 0. NaN stays NaN.
+#[inline]
+pub(crate) fn non_negative(v: f64) -> f64 {
+    if v < 0.0 { 0.0 } else { v }
 }

@@ -12,7 +12,7 @@ use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, for_each_share};
 use crate::purchase::{Prediction, PurchaseModel, or_per_customer};
 use crate::rng::Rng;
-use crate::special::{ln_beta, ln_gamma};
+use crate::special::{ln_beta, ln_gamma, xlny};
 use crate::tabulate::MIN_SHARED;
 
 /// MBG/NBD parameters.
@@ -274,7 +274,7 @@ impl PurchaseModel for MbgNbd {
         let q = t / (alpha + t);
         let ln_nb = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0)
             + r * (alpha / (alpha + t)).ln()
-            + nf * q.ln();
+            + xlny(nf, q);
         let tail = if n == 0 { 1.0 } else { beta_reg(nf, r, q) };
         let p = (ln_beta(a, b + nf + 1.0) - lb + ln_nb).exp()
             + (ln_beta(a + 1.0, b + nf) - lb).exp() * tail;

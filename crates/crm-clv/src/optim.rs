@@ -474,15 +474,22 @@ fn spd_inverse(a: &[Vec<f64>]) -> Option<Vec<Vec<f64>>> {
     Some(inv)
 }
 
-/// Checks a model parameter is finite and > 0.
+/// Smallest parameter a model constructor accepts (see [`positive`]).
+pub(crate) const MIN_PARAM: f64 = 1e-8;
+/// Largest parameter a model constructor accepts (see [`positive`]).
+pub(crate) const MAX_PARAM: f64 = 1e8;
+
+/// Checks a model parameter is finite and within the supported range [1e-8, 1e8]: beyond it the
+/// Gamma and Beta functions of the likelihoods and predictions overflow (ln Gamma(1e300) is
+/// infinite, so r = 1e300 made P(X(t) = n) NaN), and no fit to real data lands there.
 pub(crate) fn positive(name: &'static str, value: f64) -> Result<()> {
-    if value.is_finite() && value > 0.0 {
+    if (MIN_PARAM..=MAX_PARAM).contains(&value) {
         Ok(())
     } else {
         Err(ClvError::InvalidParameter {
             name,
             value,
-            reason: "must be finite and > 0",
+            reason: "must be finite and within the supported range [1e-8, 1e8]",
         })
     }
 }

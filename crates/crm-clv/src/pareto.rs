@@ -9,7 +9,7 @@ use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, for_each_share};
 use crate::purchase::{Prediction, PurchaseModel, or_per_customer};
 use crate::rng::Rng;
-use crate::special::{GL20, ln_gamma, ln_hyp2f1_pos, log_add_exp, log_sub_exp};
+use crate::special::{GL20, ln_gamma, ln_hyp2f1_pos, log_add_exp, log_sub_exp, xlny};
 use crate::tabulate::{MIN_SHARED, Smooth};
 
 mod lik;
@@ -227,7 +227,8 @@ impl PurchaseModel for ParetoNbd {
         }
         let xf = f64::from(h.x);
         let bt = self.beta + h.t;
-        (self.r + xf) * bt / (self.alpha + h.t) * expm1_ratio(self.s - 1.0, t, bt)
+        // (beta+T)/(alpha+T) first: (r+x)(beta+T) overflows for T near f64::MAX.
+        (self.r + xf) * (bt / (self.alpha + h.t)) * expm1_ratio(self.s - 1.0, t, bt)
     }
 
     /// ```text
@@ -318,7 +319,7 @@ impl PurchaseModel for ParetoNbd {
             if y <= 0.0 {
                 return if n == 0 { 0.0 } else { f64::NEG_INFINITY };
             }
-            c + r * (alpha / (alpha + y)).ln() + nf * (y / (alpha + y)).ln()
+            c + r * (alpha / (alpha + y)).ln() + xlny(nf, y / (alpha + y))
         };
         let mut p = (ln_nb(t) - s * (t / beta).ln_1p()).exp();
         let panels = 16;
@@ -356,7 +357,7 @@ pub(crate) fn discounted_batch(
     let (r, alpha, s, beta) = (m.r, m.alpha, m.s, m.beta);
     let key = |h: &History| {
         let bt = beta + h.t;
-        (0, bt, (r + f64::from(h.x)) * bt / (alpha + h.t))
+        (0, bt, (r + f64::from(h.x)) * (bt / (alpha + h.t)))
     };
     let exact = |_: &mut (), _: u32, bt: f64| periods.discounted(|t| expm1_ratio(s - 1.0, t, bt));
     Some(

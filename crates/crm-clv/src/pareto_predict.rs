@@ -203,7 +203,7 @@ fn if_alive_from(p: &Post, t_age: f64, t: f64, f_t: f64, f_tt: f64) -> Option<(f
     let la = ln1p_pos(t / at);
     let lb = ln1p_pos(t / bt);
     let q = f_t - (-(p.a * la + p.b * lb)).exp() * f_tt;
-    let e = p.a * bt / at * expm1_ratio_ln(p.b - 1.0, lb);
+    let e = p.a * (bt / at) * expm1_ratio_ln(p.b - 1.0, lb);
     // e is +inf for t = inf and s <= 1 (the expectation diverges), a value, not a failure.
     (q.is_finite() && !e.is_nan()).then_some((e, q.clamp(0.0, 1.0)))
 }

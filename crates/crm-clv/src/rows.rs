@@ -74,7 +74,8 @@ fn histories(summaries: &[PurchaseSummary]) -> Result<Vec<History>> {
 /// # Errors
 /// [`ClvError::InvalidParameter`] for a `t` that is negative or not finite;
 /// [`ClvError::InvalidRecord`] naming the first summary whose (x, t_x, T) is invalid (see
-/// [`History::check`]).
+/// [`History::check`]); [`ClvError::Numerical`] naming the first record whose prediction is not
+/// finite.
 ///
 /// ```
 /// use crm_analytics::clv::model::chrono::NaiveDate;
@@ -109,16 +110,36 @@ pub fn predict_rows<M: PurchaseModel + Sync>(
         });
     }
     let hs = histories(summaries)?;
-    Ok(summaries
+    summaries
         .iter()
         .zip(model.predict_batch(&hs, t))
-        .map(|(s, p)| PredictionRow {
-            customer: s.customer,
-            p_alive: p.p_alive,
-            expected_purchases: p.expected_purchases,
-            p_no_purchase: p.p_no_purchase,
+        .enumerate()
+        .map(|(i, (s, p))| {
+            Ok(PredictionRow {
+                customer: s.customer,
+                p_alive: finite(i, "p_alive", p.p_alive)?,
+                expected_purchases: finite(i, "expected_purchases", p.expected_purchases)?,
+                p_no_purchase: finite(i, "p_no_purchase", p.p_no_purchase)?,
+            })
         })
-        .collect())
+        .collect()
+}
+
+/// `value` when finite, else [`ClvError::Numerical`] naming the record and the figure: an age
+/// or horizon near the f64 limit (T = 1e308) can make a prediction overflow, and a row must
+/// not carry inf or NaN.
+fn finite(index: usize, field: &'static str, value: f64) -> Result<f64> {
+    if value.is_finite() {
+        Ok(value)
+    } else {
+        Err(ClvError::Numerical {
+            what: "prediction",
+            reason: format!(
+                "record {index}: {field} = {value} is not a finite number (the age, recency or \
+                 horizon is too large for f64 arithmetic)"
+            ),
+        })
+    }
 }
 
 /// [`crate::predict_clv_batch`] for purchase summaries, as rows that carry the customer: the
@@ -140,7 +161,8 @@ pub fn predict_rows<M: PurchaseModel + Sync>(
 /// # Errors
 /// [`ClvError::InvalidRecord`] naming the first summary whose (x, t_x, T) is invalid (see
 /// [`History::check`]); with a `spend` model, [`ClvError::InvalidRecord`] naming the first
-/// repeat buyer whose mean spend (monetary) is not positive (see [`GammaGamma::expected_spend`]).
+/// repeat buyer whose mean spend (monetary) is not positive (see [`GammaGamma::expected_spend`]);
+/// [`ClvError::Numerical`] naming the first record whose prediction is not finite.
 ///
 /// ```
 /// use crm_analytics::clv::model::chrono::NaiveDate;
@@ -198,20 +220,29 @@ pub fn predict_clv_rows<M: PurchaseModel + Sync>(
                 }),
         })
         .collect::<Result<Vec<_>>>()?;
-    Ok(summaries
+    summaries
         .iter()
         .zip(predict_clv_batch(model, &hs, options))
         .zip(spends)
-        .map(|((s, c), expected_spend)| ClvRow {
-            customer: s.customer,
-            p_alive: c.prediction.p_alive,
-            expected_purchases: c.prediction.expected_purchases,
-            p_no_purchase: c.prediction.p_no_purchase,
-            clv_per_spend: c.clv_per_spend,
-            expected_spend,
-            clv: expected_spend.map(|e| e * c.clv_per_spend),
+        .enumerate()
+        .map(|(i, ((s, c), expected_spend))| {
+            Ok(ClvRow {
+                customer: s.customer,
+                p_alive: finite(i, "p_alive", c.prediction.p_alive)?,
+                expected_purchases: finite(
+                    i,
+                    "expected_purchases",
+                    c.prediction.expected_purchases,
+                )?,
+                p_no_purchase: finite(i, "p_no_purchase", c.prediction.p_no_purchase)?,
+                clv_per_spend: finite(i, "clv_per_spend", c.clv_per_spend)?,
+                expected_spend,
+                clv: expected_spend
+                    .map(|e| finite(i, "clv", e * c.clv_per_spend))
+                    .transpose()?,
+            })
         })
-        .collect())
+        .collect()
 }
 
 #[cfg(test)]

@@ -9,6 +9,12 @@ pub(crate) fn ln_beta(a: f64, b: f64) -> f64 {
     ln_gamma(a) + ln_gamma(b) - ln_gamma(a + b)
 }
 
+/// x ln(y) with 0 ln(0) = 0 (the convention of the binomial and negative binomial
+/// probabilities: a zero count contributes nothing even when y underflows to 0).
+pub(crate) fn xlny(x: f64, y: f64) -> f64 {
+    if x == 0.0 { 0.0 } else { x * y.ln() }
+}
+
 /// ln(e^a + e^b) without overflow.
 #[inline]
 pub(crate) fn log_add_exp(a: f64, b: f64) -> f64 {
