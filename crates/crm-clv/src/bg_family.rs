@@ -9,6 +9,10 @@ use crate::special::{integrate_adaptive, ln_beta};
 /// The largest ratio of the expectation series' biggest term to its result that the series is
 /// trusted with (about 4 of 16 digits lost); beyond it the expectation is integrated.
 pub(crate) const SERIES_MAX_CANCELLATION: f64 = 1e4;
+
+/// The most terms the expectation series may take (z near 1 converges slowly); beyond, the
+/// expectation is integrated.
+const SERIES_MAX_TERMS: f64 = 20_000.0;
 use crate::tabulate::Smooth;
 
 /// E over p ~ Beta(a, bb) of (1/p) (1 - (at / (at + p t))^rx): the expected number of purchases
@@ -52,22 +56,22 @@ pub(crate) fn bg_alive_expected(t: f64, rx: f64, at: f64, a: f64, bb: f64) -> f6
         let mut sum = term;
         let mut biggest = term.abs();
         let mut k = 1.0f64;
-        while k < 1e6 {
+        let mut converged = false;
+        // Bounded: past SERIES_MAX_TERMS terms (z near 1) the integral answers instead.
+        while k < SERIES_MAX_TERMS {
             let ratio = (big_a + k) * (a + k - 1.0) * z / ((c + k) * (k + 1.0));
             term *= ratio;
             sum += term;
             biggest = biggest.max(term.abs());
             k += 1.0;
-            if term.abs() <= 1e-16 * sum.abs().max(1e-300) && ratio.abs() < 1.0 {
-                break;
-            }
-            if term == 0.0 {
+            if (term.abs() <= 1e-16 * sum.abs().max(1e-300) && ratio.abs() < 1.0) || term == 0.0 {
+                converged = true;
                 break;
             }
         }
         let v = c * (first - (am1 * l).exp() * sum);
         let size = c * first.abs().max((am1 * l).exp() * biggest);
-        if v.is_finite() && v >= 0.0 && size <= SERIES_MAX_CANCELLATION * v {
+        if converged && v.is_finite() && v >= 0.0 && size <= SERIES_MAX_CANCELLATION * v {
             return v;
         }
     }
