@@ -19,14 +19,6 @@ use crm_model::{CustomerKey, Limits, Period, TimeUnit, Transaction};
 use input::Input;
 use libfuzzer_sys::fuzz_target;
 
-const UNITS: [TimeUnit; 5] = [
-    TimeUnit::Day,
-    TimeUnit::Week,
-    TimeUnit::Month,
-    TimeUnit::Quarter,
-    TimeUnit::Year,
-];
-
 fuzz_target!(|data: &[u8]| {
     let mut inp = Input::new(data);
     let sel = inp.byte();
@@ -95,7 +87,7 @@ fuzz_target!(|data: &[u8]| {
         if let Ok(rows) = lifecycle_stages(&tx, as_of, &rules, known) {
             let _ = stage_counts(&rows);
         }
-        let every = UNITS[usize::from(sel >> 1) % 5];
+        let every = TimeUnit::ALL[usize::from(sel >> 1) % 5];
         if let Ok(ends) = period_ends(d1, as_of, every, &Limits::default()) {
             let _ = stage_counts_at(&tx, &ends, &rules, known);
         }

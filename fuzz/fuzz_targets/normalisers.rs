@@ -9,22 +9,6 @@ use crm_dedup::phonetic;
 use crm_dedup::prepare::{NormalizeOptions, normalize_value, phonetic_key, phonetic_key_with};
 use libfuzzer_sys::fuzz_target;
 
-const FIELD_KINDS: [FieldKind; 13] = [
-    FieldKind::Name,
-    FieldKind::GivenName,
-    FieldKind::Surname,
-    FieldKind::Email,
-    FieldKind::Phone,
-    FieldKind::Company,
-    FieldKind::Address,
-    FieldKind::Postcode,
-    FieldKind::City,
-    FieldKind::State,
-    FieldKind::Date,
-    FieldKind::Exact,
-    FieldKind::Text,
-];
-
 fn idempotent(name: &str, f: impl Fn(&str) -> String, s: &str) {
     let once = f(s);
     let twice = f(&once);
@@ -86,7 +70,7 @@ fuzz_target!(|data: &[u8]| {
         email: email_opts,
         ..NormalizeOptions::default()
     };
-    for kind in FIELD_KINDS {
+    for kind in FieldKind::ALL {
         idempotent(kind.as_str(), |v| normalize_value(kind, v, &opts), s);
         let _ = phonetic_key(kind, s);
     }

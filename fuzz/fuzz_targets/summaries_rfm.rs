@@ -17,14 +17,6 @@ use crm_rfm::{
 use input::Input;
 use libfuzzer_sys::fuzz_target;
 
-const UNITS: [TimeUnit; 5] = [
-    TimeUnit::Day,
-    TimeUnit::Week,
-    TimeUnit::Month,
-    TimeUnit::Quarter,
-    TimeUnit::Year,
-];
-
 fuzz_target!(|data: &[u8]| {
     let mut inp = Input::new(data);
     let sel = inp.byte();
@@ -54,7 +46,7 @@ fuzz_target!(|data: &[u8]| {
         tx.push(t);
     }
 
-    let unit = UNITS[usize::from(sel % 5)];
+    let unit = TimeUnit::ALL[usize::from(sel % 5)];
     let options = SummaryOptions::new(as_of, unit)
         .same_day(if sel & 8 != 0 {
             SameDayPurchases::Separate
