@@ -279,6 +279,15 @@ fn duplicate_header_names_are_errors_on_open() {
     );
 }
 
+/// Writes one record batch to a Parquet file.
+#[cfg(feature = "parquet")]
+fn write_parquet(path: &Path, batch: &arrow_array::RecordBatch) {
+    let file = std::fs::File::create(path).unwrap();
+    let mut w = parquet::arrow::ArrowWriter::try_new(file, batch.schema(), None).unwrap();
+    w.write(batch).unwrap();
+    w.close().unwrap();
+}
+
 #[cfg(feature = "parquet")]
 #[test]
 fn duplicate_parquet_columns_are_errors() {
@@ -303,11 +312,7 @@ fn duplicate_parquet_columns_are_errors() {
         ],
     )
     .unwrap();
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_parquet(&path, &batch);
     let e = load_err(&path, &ReadOptions::default());
     assert!(
         e.contains("column amount: the schema names this column twice"),
@@ -578,11 +583,7 @@ fn parquet_decoder_panics_are_errors() {
         ],
     )
     .unwrap();
-    let mut w =
-        parquet::arrow::ArrowWriter::try_new(std::fs::File::create(&path).unwrap(), schema, None)
-            .unwrap();
-    w.write(&batch).unwrap();
-    w.close().unwrap();
+    write_parquet(&path, &batch);
     // The valid file reads.
     let ok = load_transactions(
         &path,
