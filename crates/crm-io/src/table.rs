@@ -606,7 +606,8 @@ enum Q {
 /// left open at the end of the file (which the lenient csv crate accepts, reading every line after
 /// it as one field) is detected and named by the line where it opened.
 ///
-/// It also writes a space into every empty line outside quotes: csv-core skips empty lines but
+/// It also writes a space into every empty line outside quotes (a line end, `\n` or a bare `\r`,
+/// right after another): csv-core skips empty lines but
 /// takes a record's position before skipping them, so every record after an empty line would be
 /// numbered too low. A line holding one space is a record of one blank field, which the readers
 /// skip as they skip any blank row, at its true line number.
@@ -644,7 +645,20 @@ impl<R: Read> QuoteWatch<R> {
     }
 }
 
+/// A byte that ends a record for csv-core outside quotes: `\n`, or a bare `\r` (the `\r\n`
+/// pairs are already `\n` by [`crate::decode::CrlfAsLf`]; one that is left, from `\r\r\n`, is a
+/// bare `\r` and then an empty line).
+fn is_line_end(b: u8) -> bool {
+    b == b'\n' || b == b'\r'
+}
+
 impl<R: Read> QuoteWatch<R> {
+    /// `b` ends an empty record (it follows the end of a record, or is the first byte) outside
+    /// quotes: csv-core would skip it after taking the next record's position.
+    fn ends_empty_line(&self, b: u8) -> bool {
+        is_line_end(b) && self.line_start && self.state != Q::Quoted
+    }
+
     /// Follows the quoting state over one input byte.
     fn follow(&mut self, b: u8) {
         if b == b'\n' {
@@ -692,7 +706,7 @@ impl<R: Read> Read for QuoteWatch<R> {
         };
         for i in 0..n {
             let b = self.scratch[i];
-            let blank = b == b'\n' && self.line_start && self.state != Q::Quoted;
+            let blank = self.ends_empty_line(b);
             self.follow(b);
             if blank {
                 buf[o] = b' ';
@@ -700,7 +714,7 @@ impl<R: Read> Read for QuoteWatch<R> {
             }
             buf[o] = b;
             o += 1;
-            self.line_start = b == b'\n' && self.state != Q::Quoted;
+            self.line_start = is_line_end(b) && self.state != Q::Quoted;
         }
         if o > 0 {
             self.total += o as u64;
@@ -714,9 +728,9 @@ impl<R: Read> Read for QuoteWatch<R> {
             let mut one = [0u8; 1];
             if self.inner.read(&mut one)? == 1 {
                 let b = one[0];
-                let blank = b == b'\n' && self.line_start && self.state != Q::Quoted;
+                let blank = self.ends_empty_line(b);
                 self.follow(b);
-                self.line_start = b == b'\n' && self.state != Q::Quoted;
+                self.line_start = is_line_end(b) && self.state != Q::Quoted;
                 if blank {
                     buf[0] = b' ';
                     self.held = Some(b);

@@ -627,3 +627,39 @@ fn parquet_decoder_panics_are_errors() {
         );
     }
 }
+
+/// Found by `fuzz/csv_transactions`: bare CRs (`\r\r\n`, a lone `\r` at the end) in a
+/// semicolon-separated file without a header, read with `skip_invalid`. The parallel and the
+/// sequential reader must number the skipped records alike.
+#[test]
+fn bare_cr_line_numbers_agree_between_readers() {
+    let dir = tempfile::tempdir().unwrap();
+    let p = write(
+        dir.path(),
+        "tx.csv",
+        b"\r\n\0\0\0\0\0\0\0\r\r\r\n\0\0\0\0\0\0\0\r",
+    );
+    let cols = TransactionColumns {
+        customer: "1".into(),
+        date: "2".into(),
+        amount: Some("3".into()),
+        ..TransactionColumns::default()
+    };
+    let mut seen = Vec::new();
+    for encoding in [Encoding::Utf8, Encoding::Gbk] {
+        let o = ReadOptions {
+            encoding,
+            delimiter: Delimiter::Semicolon,
+            has_header: false,
+            ..skip()
+        };
+        let l = load_transactions(&p, &cols, &o).unwrap();
+        seen.push((l.skipped.count, l.skipped.first.clone()));
+    }
+    assert_eq!(seen[0], seen[1]);
+    assert!(
+        seen[0].1[1].contains("tx.csv:3: column 1"),
+        "{:?}",
+        seen[0].1
+    );
+}
