@@ -182,16 +182,31 @@ pub(crate) fn analyze_with<T: Send>(
     let (rows, report) = match score::model_for(values, bins, ties)? {
         Some(model) => {
             let scorer = model.scorer();
-            let parts: Vec<Result<(Vec<T>, ReportAccumulator)>> = values
+            // Rows and segments by indexed iterators, collected in place; the report from
+            // chunks of both, merged in order (exact sums).
+            let (mut rows, mut groups) = (Vec::new(), Vec::new());
+            values
+                .par_iter()
+                .map(|v| {
+                    let s = scorer.score(v);
+                    let g = seg.classify(&s) as u16;
+                    (row(v, s, g), g)
+                })
+                .unzip_into_vecs(&mut rows, &mut groups);
+            let parts: Vec<Result<ReportAccumulator>> = values
                 .par_chunks(ANALYZE_CHUNK)
-                .map(|c| part(c, &mut c.iter().map(|v| scorer.score(v))))
+                .zip(groups.par_chunks(ANALYZE_CHUNK))
+                .map(|(v, g)| {
+                    let mut report = ReportAccumulator::new(segments);
+                    for (v, &g) in v.iter().zip(g) {
+                        report.push(v, usize::from(g))?;
+                    }
+                    Ok(report)
+                })
                 .collect();
-            let mut rows = Vec::with_capacity(values.len());
             let mut report = ReportAccumulator::new(segments);
             for p in parts {
-                let (r, acc) = p?;
-                rows.extend(r);
-                report.merge(&acc)?;
+                report.merge(&p?)?;
             }
             (rows, report)
         }

@@ -117,22 +117,33 @@ impl RfmRows {
     /// ```
     #[must_use]
     pub fn with_ids<'a>(&'a self, ids: &'a [Option<CustomerId>]) -> Vec<RfmCustomer<'a>> {
-        self.rows
-            .par_iter()
-            .zip(ids)
-            .filter_map(|(row, id)| {
-                Some(RfmCustomer {
-                    customer_id: id.as_ref()?,
-                    recency_days: row.recency_days,
-                    frequency: row.frequency,
-                    monetary: row.monetary.normalize(),
-                    r: row.r,
-                    f: row.f,
-                    m: row.m,
-                    segment: self.segment_name(row),
-                })
-            })
-            .collect()
+        let customer = |row: &'a RfmRow, id: &'a CustomerId| RfmCustomer {
+            customer_id: id,
+            recency_days: row.recency_days,
+            frequency: row.frequency,
+            monetary: row.monetary.normalize(),
+            r: row.r,
+            f: row.f,
+            m: row.m,
+            segment: self.segment_name(row),
+        };
+        let n = self.rows.len().min(ids.len());
+        if ids.par_iter().take(n).all(Option::is_some) {
+            // Indexed, so collected in place (a filtering collect copies its parts once more);
+            // every id is known here, the placeholder is never used.
+            static UNUSED: CustomerId = CustomerId::Int(0);
+            self.rows
+                .par_iter()
+                .zip(ids)
+                .map(|(row, id)| customer(row, id.as_ref().unwrap_or(&UNUSED)))
+                .collect()
+        } else {
+            self.rows
+                .par_iter()
+                .zip(ids)
+                .filter_map(|(row, id)| Some(customer(row, id.as_ref()?)))
+                .collect()
+        }
     }
 
     /// The name of `row`'s segment (`""` for an index this result does not know, i.e. a row

@@ -805,30 +805,35 @@ pub fn sort_by_customer_id(
     values: &mut Vec<RfmValues>,
     ids: &CustomerInterner,
 ) -> Vec<Option<CustomerId>> {
-    let int_ids: Option<Vec<(u64, u32)>> = values
-        .par_iter()
-        .enumerate()
-        .map(|(i, v)| match ids.id(v.customer) {
-            Some(CustomerId::Int(n)) => u32::try_from(i).ok().map(|i| (*n, i)),
-            _ => None,
-        })
-        .collect();
-    match int_ids {
+    // Indexed parallel iterators only: rayon collects them straight into the output vector (a
+    // filtering collect builds a list of parts and copies them once more, into fresh pages).
+    let int_id = |v: &RfmValues| match ids.id(v.customer) {
+        Some(CustomerId::Int(n)) => Some(*n),
+        _ => None,
+    };
+    let all_int =
+        u32::try_from(values.len()).is_ok() && values.par_iter().all(|v| int_id(v).is_some());
+    if all_int {
         // All ids are integers: sort plain (id, position) pairs, then gather.
-        Some(mut keys) => {
-            if !keys.windows(2).all(|w| w[0].0 <= w[1].0) {
-                keys.par_sort_unstable();
-                let old = std::mem::take(values);
-                *values = keys
-                    .par_iter()
-                    .filter_map(|&(_, i)| old.get(i as usize).cloned())
-                    .collect();
-            }
-            keys.par_iter()
-                .map(|&(n, _)| Some(CustomerId::Int(n)))
-                .collect()
+        let mut keys: Vec<(u64, u32)> = values
+            .par_iter()
+            .enumerate()
+            .map(|(i, v)| (int_id(v).unwrap_or(0), i as u32))
+            .collect();
+        if !keys.windows(2).all(|w| w[0].0 <= w[1].0) {
+            keys.par_sort_unstable();
+            let old = std::mem::take(values);
+            // Every position comes from `enumerate` over `old`: the index is in bounds.
+            *values = keys
+                .par_iter()
+                .map(|&(_, i)| old[i as usize].clone())
+                .collect();
         }
-        None => {
+        keys.par_iter()
+            .map(|&(n, _)| Some(CustomerId::Int(n)))
+            .collect()
+    } else {
+        {
             let order =
                 |x: &RfmValues, y: &RfmValues| match (ids.id(x.customer), ids.id(y.customer)) {
                     (Some(a), Some(b)) => a.natural_cmp(b),
