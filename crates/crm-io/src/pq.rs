@@ -42,7 +42,7 @@ use crate::rows::{Row, Skipped};
 use crm_model::PurchaseFold;
 
 /// Rows per decoded batch.
-const BATCH_ROWS: usize = 8 * 1024;
+const BATCH_ROWS: usize = 64 * 1024;
 
 /// The file name used in errors about in-memory record batches.
 pub(crate) const BATCHES: &str = "<record batches>";
