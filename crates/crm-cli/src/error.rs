@@ -32,6 +32,11 @@ impl CliError {
         }
     }
 
+    /// A library error not tied to one input line.
+    pub fn lib(e: impl fmt::Display) -> Self {
+        CliError::Library(e.to_string())
+    }
+
     /// An input error.
     pub fn input(
         file: impl Into<PathBuf>,

@@ -303,3 +303,57 @@ fn funnel_conversion() {
         "{e}"
     );
 }
+
+/// A survey file mixing questions (the demo's `surveys.csv` layout): each command uses only
+/// the rows of its own `type` and says how many others it left out.
+#[test]
+fn survey_types_are_kept_apart() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut text = String::from("customer_id,date,type,score\n");
+    // NPS: 3 promoters, 1 passive, 1 detractor = +40; CSAT 1-5: 4, 5, 2; CES v2: 7, 6, 2.
+    for (t, s) in [
+        ("nps", 10),
+        ("csat", 4),
+        ("nps", 9),
+        ("ces", 7),
+        ("NPS", 9),
+        ("csat", 5),
+        ("nps", 8),
+        ("ces", 6),
+        ("nps", 0),
+        ("csat", 2),
+        ("ces", 2),
+    ] {
+        text.push_str(&format!("1,2024-01-02,{t},{s}\n"));
+    }
+    let f = write(&dir, "surveys.csv", &text);
+    let nps = crm(&["nps", "--input", &f]);
+    let v = json(&nps);
+    assert_eq!((v["n"].as_u64(), v["nps"].as_f64()), (Some(5), Some(40.0)));
+    let note = String::from_utf8(nps.stderr).unwrap();
+    assert!(
+        note.contains("5 nps answer(s), rows with type = nps; left out 6 row(s)"),
+        "{note}"
+    );
+    let csat = json(&crm(&["csat", "--input", &f]));
+    assert_eq!(csat["n"], 3);
+    assert!((csat["top_two_box"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    let ces = json(&crm(&["ces", "--input", &f]));
+    assert_eq!((ces["n"].as_u64(), ces["mean"].as_f64()), (Some(3), Some(5.0)));
+    assert_eq!(ces["version"], "v2");
+    assert_eq!(ces["higher_is_better"], true);
+    assert!((ces["low_effort_share"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
+    // t interval: 5 -/+ 4.3027 * sqrt(7) / sqrt(3)
+    assert!((ces["mean_ci_low"].as_f64().unwrap() + 1.5724).abs() < 1e-3, "{ces}");
+    // Without the type column every row is an answer: a CSAT 4 is a valid NPS detractor,
+    // so the file's owner must name the column that tells the questions apart.
+    let g = json(&crm(&["nps", "--input", &f, "--type-column", "kind"]));
+    assert_eq!(g["n"], 11);
+    // v1 answers run 1-5: the v2 answers 7 and 6 are errors naming line and column.
+    let e = common::err(&crm(&["ces", "--input", &f, "--question", "v1"]));
+    assert!(e.contains("surveys.csv:5: column score"), "{e}");
+    // No answers of the type: an error naming the file.
+    let only_csat = write(&dir, "csat.csv", "type,score\ncsat,4\n");
+    let e = common::err(&crm(&["nps", "--input", &only_csat]));
+    assert!(e.contains("csat.csv: column score") && e.contains("no scores"), "{e}");
+}

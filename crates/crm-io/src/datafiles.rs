@@ -730,26 +730,6 @@ pub fn read_funnel_columns(
     read_rows(t, tick, parse)
 }
 
-/// Reads one column of small whole-number scores (survey answers), calling `accept` on each
-/// (its error is the row's error); returns what was skipped under
-/// [`ReadOptions::skip_invalid`].
-pub fn read_scores(
-    path: &Path,
-    column: &str,
-    opts: &ReadOptions,
-    mut accept: impl FnMut(u8) -> Result<(), String>,
-) -> IoResult<Skipped> {
-    let mut t = Table::open(path, opts)?;
-    let ci = t.column(column)?;
-    t.for_each_record(|row| {
-        let text = row.get(ci);
-        text.parse::<u8>()
-            .map_err(|_| format!("cannot parse {text:?} as a whole-number score"))
-            .and_then(&mut accept)
-            .map_err(|m| IoError::input(path, Some(row.line), Some(column), m))
-    })
-}
-
 /// Reads `spend.csv`.
 pub fn read_spend(
     path: &Path,

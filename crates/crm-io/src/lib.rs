@@ -78,12 +78,14 @@ mod error;
 mod fastcsv;
 mod fold;
 mod folded;
+mod keyed;
 mod loaded;
 mod options;
 mod parse;
 #[cfg(feature = "parquet")]
 mod pq;
 mod rows;
+mod scores;
 mod spans;
 mod summary_file;
 mod table;
@@ -94,20 +96,22 @@ pub use crm_model::PurchaseFold;
 pub use customer_values::read_customer_values;
 pub use datafiles::{
     DataDirWriter, FunnelColumns, Loaded, MrrColumns, names, parse_mrr_kind, read_customers,
-    read_funnel, read_funnel_columns, read_interactions, read_mrr, read_mrr_columns, read_scores,
-    read_spend, read_surveys,
+    read_funnel, read_funnel_columns, read_interactions, read_mrr, read_mrr_columns, read_spend,
+    read_surveys,
 };
 pub use dataset::{DataFiles, DataSet, FileRead, ReadEvent, read_data_set};
 pub use error::{IoError, IoResult, Position};
 pub use fastcsv::fast_int_id;
 pub use fold::fold_purchases;
 pub use folded::Folded;
+pub use keyed::{KeyedRow, KeyedRows, read_keyed_rows};
 pub use loaded::LoadedTransactions;
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]
 pub use pq::transactions_from_batches;
 pub use rows::{Row, Skipped};
+pub use scores::{ScoreColumns, ScoresRead, read_scores, read_survey_scores};
 pub use spans::{SpanColumns, read_spans};
 pub use summary_file::{
     SummaryColumns, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,

@@ -6,7 +6,7 @@ use std::path::Path;
 use crate::error::{IoError, Position};
 
 /// Rows skipped under `--skip-invalid`, with the first few reasons.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct Skipped {
     /// Number of rows skipped.
     pub count: u64,

@@ -39,6 +39,8 @@ use crate::error::{MetricsError, Result};
 pub struct RevenueState {
     period: Period,
     totals: MrrTotals,
+    /// Net (signed) MRR of the movements dated before the period.
+    before: Decimal,
     currency: CurrencyGuard,
 }
 
@@ -66,6 +68,7 @@ impl RevenueState {
         RevenueState {
             period,
             totals: MrrTotals::default(),
+            before: Decimal::ZERO,
             currency: CurrencyGuard::new(),
         }
     }
@@ -78,6 +81,10 @@ impl RevenueState {
     pub fn push(&mut self, m: &MrrMovement) -> Result<()> {
         self.currency.check(m.currency())?;
         if !self.period.contains(m.date()) {
+            if m.date() < self.period.start() {
+                self.before =
+                    checked_amount_add(self.before, m.signed_amount(), "MRR before the period")?;
+            }
             self.totals.outside_period += 1;
             return Ok(());
         }
@@ -115,8 +122,10 @@ impl RevenueState {
             reactivation: add(a.reactivation, b.reactivation)?,
             outside_period: a.outside_period.saturating_add(b.outside_period),
         };
+        let before = checked_amount_add(self.before, o.before, "MRR before the period")?;
         self.currency.check(o.currency.currency())?;
         self.totals = sum;
+        self.before = before;
         Ok(())
     }
     /// The totals so far.
@@ -130,6 +139,28 @@ impl RevenueState {
     /// As [`RevenueMetrics::from_totals`].
     pub fn finish(&self, starting_mrr: Decimal) -> Result<RevenueMetrics> {
         RevenueMetrics::from_totals(starting_mrr, self.totals)
+    }
+    /// The MRR at the start of the period as the movements tell it: the net of every movement
+    /// dated before the period (new, expansion and reactivation add, contraction and churn
+    /// subtract). Only right when the movements go back to the first subscription.
+    ///
+    /// ```
+    /// use crm_analytics::metrics::revenue::RevenueState;
+    /// use crm_analytics::model::{CustomerKey, MrrMovement, MrrMovementKind, Period};
+    /// use crm_analytics::model::{chrono::NaiveDate, rust_decimal::Decimal};
+    /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+    /// let mut s = RevenueState::new(Period::new(d(2, 1), d(3, 1))?);
+    /// let c = CustomerKey::from_index(0);
+    /// s.push(&MrrMovement::new(c, d(1, 5), MrrMovementKind::New, Decimal::from(100))?)?;
+    /// s.push(&MrrMovement::new(c, d(1, 20), MrrMovementKind::Contraction, Decimal::from(30))?)?;
+    /// s.push(&MrrMovement::new(c, d(2, 10), MrrMovementKind::Expansion, Decimal::from(10))?)?;
+    /// assert_eq!(s.mrr_before_period(), Decimal::from(70));
+    /// assert_eq!(s.finish(s.mrr_before_period())?.ending_mrr, Decimal::from(80));
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    #[must_use]
+    pub fn mrr_before_period(&self) -> Decimal {
+        self.before
     }
 }
 

@@ -53,6 +53,31 @@ impl Funnel {
     pub fn stages(&self) -> &[String] {
         &self.stages
     }
+
+    /// A funnel whose stages are the stage names of `events` in order of first appearance
+    /// (what a funnel export without a stage list implies).
+    ///
+    /// ```
+    /// use crm_analytics::model::{CustomerKey, Funnel, FunnelEvent};
+    /// use crm_analytics::model::chrono::NaiveDate;
+    /// let at = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap().and_hms_opt(9, 0, 0).unwrap();
+    /// let e = |c, s| FunnelEvent::new(CustomerKey::from_index(c), s, at);
+    /// let events = [e(0, "visit")?, e(0, "signup")?, e(1, "visit")?, e(1, "buy")?];
+    /// assert_eq!(Funnel::in_order_of_appearance(&events)?.stages(), ["visit", "signup", "buy"]);
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// As [`Funnel::new`]: no events (no stages).
+    pub fn in_order_of_appearance(events: &[FunnelEvent]) -> Result<Self> {
+        let mut order: Vec<&str> = Vec::new();
+        for e in events {
+            if !order.contains(&e.stage()) {
+                order.push(e.stage());
+            }
+        }
+        Funnel::new(order)
+    }
     /// Position of a stage.
     #[must_use]
     pub fn stage_index(&self, name: &str) -> Option<usize> {

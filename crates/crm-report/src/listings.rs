@@ -8,7 +8,7 @@
 
 use crm_churn::{CustomerScore, RiskTier, ScoreReasons};
 use crm_clv::FitSummary;
-use crm_clv::InputPrediction;
+use crm_clv::{InputPrediction, SummaryInput};
 use crm_dedup::golden::GoldenRecord;
 use crm_dedup::pipeline::Link;
 use crm_dedup::schema::Schema;
@@ -154,6 +154,22 @@ pub struct ClvPredictionRow {
     pub expected_spend: Option<f64>,
     /// Expected discounted CLV, with a spend model.
     pub clv: Option<f64>,
+}
+
+/// The model inputs of summary rows read from a file (same order): what
+/// [`crm_clv::ModelKind::fit`] and `PurchaseParams::predict` take.
+#[must_use]
+pub fn summary_inputs(records: &[SummaryRecord]) -> Vec<SummaryInput> {
+    records
+        .iter()
+        .map(|r| SummaryInput {
+            x: r.x,
+            t_x: r.t_x,
+            t: r.t,
+            zbar: r.zbar,
+            weight: r.weight,
+        })
+        .collect()
 }
 
 /// Pairs each summary row with its prediction (`predictions[i]` is `records[i]`'s, as

@@ -7,7 +7,7 @@ use crm_dedup::model::Explanation;
 use crm_metrics::engagement::{CohortMatrix, CohortRetention, FunnelReport};
 use crm_metrics::retention::{Retention, SamePeriodJoiners};
 use crm_metrics::revenue::RevenueMetrics;
-use crm_metrics::satisfaction::{Csat, Nps, NpsInterval};
+use crm_metrics::satisfaction::{Ces, Csat, Nps, NpsInterval};
 use crm_metrics::stats::Interval;
 use crm_model::chrono::NaiveDate;
 use crm_model::rust_decimal::Decimal;
@@ -115,6 +115,49 @@ pub fn csat(c: &Csat, top2: &Interval, mean: Option<&Interval>) -> String {
         .map(|(name, r)| std::iter::once((*name).to_string()).chain(r).collect())
         .collect();
     table(&["metric", "value", "ci_low", "ci_high"], &rows)
+}
+
+/// Customer Effort Score: respondents, the low-effort share and the mean with its t interval
+/// (`n/a` for fewer than two answers), and which direction is better.
+///
+/// ```
+/// use crm_analytics::metrics::satisfaction::CesState;
+/// use crm_analytics::model::{CesScore, CesVersion};
+/// let mut s = CesState::new(CesVersion::V2);
+/// for v in [7, 6, 2] { s.push(CesScore::new(v, CesVersion::V2)?)?; }
+/// let c = s.finish()?;
+/// let t = crm_analytics::report::results::ces(&c, c.mean_interval(0.95).ok().as_ref());
+/// // mean 5, sd sqrt(7), t(0.975, 2) = 4.3027: 5 -/+ 6.572
+/// assert!(t.lines().any(|l| l.starts_with("mean") && l.ends_with(" 5  -1.572   11.572")), "{t}");
+/// assert!(t.ends_with("CES v2 (scale 1-7, higher is better)\n"));
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+pub fn ces(c: &Ces, mean: Option<&Interval>) -> String {
+    let opt = |x: Option<f64>| x.map_or_else(|| "n/a".to_string(), |v| num(v, 3));
+    let blank = || (String::new(), String::new());
+    let (lo, hi) = (opt(mean.map(|t| t.low)), opt(mean.map(|t| t.high)));
+    let rows: Vec<Vec<String>> = [
+        ("respondents", c.n.to_string(), blank()),
+        ("low-effort share", num(c.low_effort_share, 4), blank()),
+        ("mean", num(c.mean, 3), (lo, hi)),
+    ]
+    .into_iter()
+    .map(|(name, v, (l, h))| vec![name.to_string(), v, l, h])
+    .collect();
+    let direction = if c.higher_is_better {
+        "higher is better"
+    } else {
+        "lower is better"
+    };
+    let version = match c.version {
+        crm_model::CesVersion::V1 => "v1",
+        crm_model::CesVersion::V2 => "v2",
+    };
+    format!(
+        "{}CES {version} (scale 1-{}, {direction})\n",
+        table(&["metric", "value", "ci_low", "ci_high"], &rows),
+        c.version.max()
+    )
 }
 
 /// Customer retention: the counts S, E, N, R, J, both retention forms and churn with the
@@ -497,6 +540,47 @@ impl CsatFigures {
             top_two_box: c.top_two_box,
             top_two_box_ci_high: top2.high,
             top_two_box_ci_low: top2.low,
+        }
+    }
+}
+
+/// `crm metrics ces` as data (fields in alphabetical order, the key order of its JSON).
+#[derive(Debug, Clone, Copy, PartialEq, serde::Serialize)]
+pub struct CesFigures {
+    /// Confidence level of the mean's interval.
+    pub confidence: f64,
+    /// Direction of the scale: true for v2 (higher = easier).
+    pub higher_is_better: bool,
+    /// Share of answers reporting low effort (v1: 1-2; v2: 5-7).
+    pub low_effort_share: f64,
+    /// Mean answer.
+    pub mean: f64,
+    /// Upper end of the mean's t interval (undefined for fewer than two answers).
+    pub mean_ci_high: Option<f64>,
+    /// Lower end of the mean's t interval.
+    pub mean_ci_low: Option<f64>,
+    /// Answers.
+    pub n: u64,
+    /// Standard deviation of the answers.
+    pub std_dev: Option<f64>,
+    /// Question version (`v1`: 1-5, lower is better; `v2`: 1-7, higher is better).
+    pub version: crm_model::CesVersion,
+}
+
+impl CesFigures {
+    /// The figures of `c` with the mean's interval `mean` at level `confidence`.
+    #[must_use]
+    pub fn new(c: &Ces, mean: Option<&Interval>, confidence: f64) -> Self {
+        CesFigures {
+            confidence,
+            higher_is_better: c.higher_is_better,
+            low_effort_share: c.low_effort_share,
+            mean: c.mean,
+            mean_ci_high: mean.map(|t| t.high),
+            mean_ci_low: mean.map(|t| t.low),
+            n: c.n,
+            std_dev: c.std_dev,
+            version: c.version,
         }
     }
 }

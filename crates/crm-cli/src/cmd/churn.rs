@@ -251,8 +251,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
             a.as_of, a.horizon
         ))
     })?;
-    let groups =
-        CustomerGroups::new(&loaded.transactions).map_err(|e| CliError::Library(e.to_string()))?;
+    let groups = CustomerGroups::new(&loaded.transactions).map_err(CliError::lib)?;
     let labels = noncontractual_labels_grouped(&loaded.transactions, &groups, a.as_of, a.horizon)
         .map_err(&err)?;
     let mut matcher = ScoreMatcher::new(&labels);
@@ -288,7 +287,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
             m.scores.len()
         );
     }
-    let e = evaluate(&m.scores, &m.churned).map_err(|e| CliError::Library(e.to_string()))?;
+    let e = evaluate(&m.scores, &m.churned).map_err(CliError::lib)?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &e, || {
         results::churn_evaluation(&e, a.as_of, a.horizon)
     })

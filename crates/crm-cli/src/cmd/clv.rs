@@ -3,9 +3,7 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use crm_analytics::clv::{
-    ClvError, ClvOptions, FitOptions, GammaGamma, ModelKind, SummaryInput, unit_ratio,
-};
+use crm_analytics::clv::{ClvError, ClvOptions, FitOptions, GammaGamma, ModelKind, unit_ratio};
 use crm_analytics::io::{
     self as io, Skipped, SummaryNeeds, SummaryRecord, load_transactions, read_summary_file,
 };
@@ -178,10 +176,6 @@ pub fn run(a: &ClvArgs) -> CliResult<()> {
     }
 }
 
-fn lib(e: ClvError) -> CliError {
-    CliError::Library(e.to_string())
-}
-
 impl SummarySource {
     /// The summary rows: read from the summary file, or summarised (in `unit`, up to
     /// --calibration-end) from the transaction file; `need_amounts` names what needs amounts.
@@ -236,21 +230,9 @@ impl SummarySource {
         }
         let opts = SummaryOptions::new(end, TimeUnit::from(unit))
             .late_events(crm_analytics::model::LateEvents::Exclude);
-        let rows = (loaded.summary_records(&opts)).map_err(|e| CliError::Library(e.to_string()))?;
+        let rows = (loaded.summary_records(&opts)).map_err(CliError::lib)?;
         Ok((rows, loaded.skipped))
     }
-}
-
-fn inputs(rows: &[SummaryRecord]) -> Vec<SummaryInput> {
-    rows.iter()
-        .map(|r| SummaryInput {
-            x: r.x,
-            t_x: r.t_x,
-            t: r.t,
-            zbar: r.zbar,
-            weight: r.weight,
-        })
-        .collect()
 }
 
 fn fit(a: &FitArgs) -> CliResult<()> {
@@ -264,7 +246,7 @@ fn fit(a: &FitArgs) -> CliResult<()> {
     report_skipped(&skipped);
     let opts = FitOptions::default().penalty(a.penalty);
     let out = ModelKind::from(a.model)
-        .fit(&inputs(&rows), &opts, a.unit.into())
+        .fit(&listings::summary_inputs(&rows), &opts, a.unit.into())
         .map_err(|e| match e {
             ClvError::InvalidRecord {
                 index,
@@ -280,7 +262,7 @@ fn fit(a: &FitArgs) -> CliResult<()> {
                 Some(&a.source.columns.zbar_column),
                 format!("{field} = {value}: {reason}"),
             ),
-            other => lib(other),
+            other => CliError::lib(other),
         })?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &out, || {
         listings::clv_fit(&out)
@@ -299,7 +281,7 @@ fn read_params(path: &Path, model: ModelKind) -> CliResult<Vec<f64>> {
             field,
             message,
         } => CliError::input(path, line, field.as_deref(), message),
-        other => lib(other),
+        other => CliError::lib(other),
     })
 }
 
@@ -349,8 +331,8 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
         )));
     }
     let preds = m
-        .predict(&inputs(&rows), gg.as_ref(), &clv_opts)
-        .map_err(lib)?;
+        .predict(&listings::summary_inputs(&rows), gg.as_ref(), &clv_opts)
+        .map_err(CliError::lib)?;
     let out = listings::clv_prediction_rows(&rows, &preds);
     output::rows(a.output.as_ref(), a.format, &out, || {
         listings::clv_predictions(&out)

@@ -1,6 +1,5 @@
 //! `crm dedup`, `crm dedup explain`, `crm dedup evaluate` and `crm link`.
 
-use std::collections::HashMap;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
@@ -15,7 +14,7 @@ use crm_analytics::dedup::settings::Settings;
 use crate::args::{InputOptions, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output;
-use crm_analytics::io::{IoError, Table};
+use crm_analytics::io::{self as io, IoError, Table};
 use crm_analytics::report::{listings, results};
 
 /// Arguments of `crm dedup`.
@@ -123,7 +122,7 @@ struct Loaded {
 }
 
 fn load_records(path: &Path, cfg: &Settings, opts: &InputOptions) -> CliResult<Loaded> {
-    let mut table = Table::open(path, &opts.read())?;
+    let table = Table::open(path, &opts.read())?;
     let header: Vec<String> = (0..).map_while(|i| table.header_name(i)).collect();
     // Configured names are looked up by the table (its errors list the header).
     let id = cfg.id.as_deref().map(|c| table.column(c)).transpose()?;
@@ -137,31 +136,13 @@ fn load_records(path: &Path, cfg: &Settings, opts: &InputOptions) -> CliResult<L
         }
         e => CliError::input(path, Some(1), None, e.to_string()),
     })?;
-    let id_col = plan.id;
-    let mut records = Vec::new();
-    let mut seen: HashMap<String, u64> = HashMap::new();
-    let id_name = header.get(id_col).cloned().unwrap_or_default();
-    let skipped = table.for_each_record(|row| {
-        let id = row.get(id_col).to_string();
-        if id.is_empty() {
-            return Err(IoError::input(
-                path,
-                Some(row.line),
-                Some(&id_name),
-                "record id is empty",
-            ));
-        }
-        if let Some(first) = seen.insert(id.clone(), row.line) {
-            return Err(IoError::input(
-                path,
-                Some(row.line),
-                Some(&id_name),
-                format!("record id {id:?} already used on line {first}"),
-            ));
-        }
-        records.push(Record::new(id, plan.columns.iter().map(|i| row.get(*i))));
-        Ok(())
-    })?;
+    let read = io::read_keyed_rows(path, table, plan.id, &plan.columns)?;
+    let records = read
+        .rows
+        .into_iter()
+        .map(|r| Record::new(r.id, r.fields))
+        .collect();
+    let skipped = read.skipped;
     report_skipped(&skipped);
     Ok(Loaded {
         schema: plan.schema,
@@ -202,10 +183,6 @@ fn progress_bar() -> impl FnMut(Progress) {
     }
 }
 
-fn lib_err(e: impl std::fmt::Display) -> CliError {
-    CliError::Library(e.to_string())
-}
-
 /// Runs `crm dedup` (and its subcommands).
 pub fn run(a: &DedupArgs) -> CliResult<()> {
     match &a.action {
@@ -225,7 +202,7 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
     }
     let config = config_for(loaded.schema, &cfg, a.threshold)?;
     let mut progress = progress_bar();
-    let r = deduplicate(&loaded.records, &config, &mut progress).map_err(lib_err)?;
+    let r = deduplicate(&loaded.records, &config, &mut progress).map_err(CliError::lib)?;
     let ids = loaded.records.iter().map(|rec| rec.id.as_str());
     let clusters = listings::dedup_clusters(ids, &r.clustering.labels);
     output::write_with(Some(out_path), |w| clusters.write_csv(w))?;
@@ -271,15 +248,19 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
             ));
         }
     }
-    let r = deduplicate(&loaded.records, &config, &mut |_| {}).map_err(lib_err)?;
-    let e = r.explain(&a.id1, &a.id2).map_err(lib_err)?;
+    let r = deduplicate(&loaded.records, &config, &mut |_| {}).map_err(CliError::lib)?;
+    let e = r.explain(&a.id1, &a.id2).map_err(CliError::lib)?;
     let mut out = std::io::stdout().lock();
     let we = output::write_err(None);
     let text = results::match_explanation(&e, &a.id1, &a.id2);
     out.write_all(text.as_bytes()).map_err(&we)?;
     // the phonetic keys behind the name levels (alternatives separated by `|`)
     let code = config.normalize.phonetic.as_str();
-    for k in r.prepared.phonetic_keys(&a.id1, &a.id2).map_err(lib_err)? {
+    for k in r
+        .prepared
+        .phonetic_keys(&a.id1, &a.id2)
+        .map_err(CliError::lib)?
+    {
         let key = |s: &str| if s.is_empty() { "-" } else { s }.to_string();
         let verdict = if k.agree { "agree" } else { "differ" };
         let (l, r) = (key(&k.left), key(&k.right));
@@ -339,7 +320,7 @@ fn evaluate(a: &EvaluateArgs) -> CliResult<()> {
                     line(&cluster_lines, *index).map_or("?".into(), |l| l.to_string())
                 ),
             ),
-            _ => lib_err(e),
+            _ => CliError::lib(e),
         }
     })?;
     let f = |x: Option<f64>| x.map_or("-".into(), |v| output::num(v, 4));
@@ -377,7 +358,7 @@ pub fn run_link(a: &LinkArgs) -> CliResult<()> {
     }
     let config = config_for(left.schema, &cfg, a.threshold)?;
     let mut progress = progress_bar();
-    let r = link(&left.records, &right.records, &config, &mut progress).map_err(lib_err)?;
+    let r = link(&left.records, &right.records, &config, &mut progress).map_err(CliError::lib)?;
     let table = listings::dedup_links(&r.links);
     output::write_with(Some(&a.output), |w| table.write_csv(w))?;
     eprintln!("{} links", r.links.len());

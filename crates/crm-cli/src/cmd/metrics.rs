@@ -1,6 +1,6 @@
-//! `crm metrics`: NPS, CSAT, retention, cohort matrices, revenue retention and funnels from CSV.
+//! `crm metrics`: NPS, CSAT, CES, retention, cohort matrices, revenue retention and funnels from CSV.
 
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::metrics::MetricsError;
@@ -9,14 +9,16 @@ use crm_analytics::metrics::engagement::{
 };
 use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
 use crm_analytics::metrics::revenue::RevenueState;
-use crm_analytics::metrics::satisfaction::{CsatState, NpsInterval, NpsState};
+use crm_analytics::metrics::satisfaction::{CesState, CsatState, NpsInterval, NpsState};
 use crm_analytics::model::chrono::{Days, NaiveDate};
 use crm_analytics::model::rust_decimal::Decimal;
-use crm_analytics::model::{CsatScale, CsatScore, CustomerInterner, Funnel, Period};
+use crm_analytics::model::{
+    CesScore, CesVersion, CsatScale, CsatScore, CustomerInterner, Funnel, NpsScore, Period,
+};
 use serde::Serialize;
 
 use crm_analytics::io::{
-    self as io, FunnelColumns, IoError, MrrColumns, Skipped, SpanColumns, load_transactions,
+    self as io, FunnelColumns, IoError, MrrColumns, SpanColumns, load_transactions,
 };
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
@@ -50,6 +52,8 @@ pub enum MetricsCommand {
     Nps(NpsArgs),
     /// CSAT: top-2-box share (Wilson interval) and mean (t interval).
     Csat(CsatArgs),
+    /// Customer Effort Score: mean (t interval) and low-effort share.
+    Ces(CesArgs),
     /// Customer retention (count and cohort forms) and churn over a period, from customer spans.
     Retention(RetentionArgs),
     /// Cohort retention matrix by first-purchase week or month.
@@ -80,15 +84,26 @@ pub enum Method {
     Wald,
 }
 
+/// The survey file of `nps`, `csat` and `ces`.
+#[derive(Debug, Args)]
+pub struct SurveyInput {
+    /// Survey file (CSV with a header unless --no-header, or Parquet).
+    #[arg(long)]
+    pub input: PathBuf,
+    /// Column holding the answer.
+    #[arg(long, default_value = "score")]
+    pub column: String,
+    /// Column naming the question (nps, csat, ces): when the file has it, only this command's
+    /// rows are answers.
+    #[arg(long, default_value = "type")]
+    pub type_column: String,
+}
+
 /// Arguments of `crm metrics nps`.
 #[derive(Debug, Args)]
 pub struct NpsArgs {
-    /// Survey file (CSV with a header unless --no-header).
-    #[arg(long)]
-    pub input: PathBuf,
-    /// Column holding the 0-10 answer.
-    #[arg(long, default_value = "score")]
-    pub column: String,
+    #[command(flatten)]
+    pub survey: SurveyInput,
     /// Confidence level of the interval.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
@@ -102,16 +117,27 @@ pub struct NpsArgs {
 /// Arguments of `crm metrics csat`.
 #[derive(Debug, Args)]
 pub struct CsatArgs {
-    /// Survey file.
-    #[arg(long)]
-    pub input: PathBuf,
-    /// Column holding the answer.
-    #[arg(long, default_value = "score")]
-    pub column: String,
+    #[command(flatten)]
+    pub survey: SurveyInput,
     /// Scale of the answers.
     #[arg(long, value_enum, default_value = "1-5")]
     pub scale: Scale,
     /// Confidence level of the intervals.
+    #[arg(long, default_value_t = 0.95)]
+    pub confidence: f64,
+    #[command(flatten)]
+    pub out: OutputArgs,
+}
+
+/// Arguments of `crm metrics ces`.
+#[derive(Debug, Args)]
+pub struct CesArgs {
+    #[command(flatten)]
+    pub survey: SurveyInput,
+    /// Question version: v2 (1-7, higher is easier) or v1 (1-5, lower is less effort).
+    #[arg(long, value_parser = ["v1", "v2"], default_value = "v2")]
+    pub question: String,
+    /// Confidence level of the mean's interval.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
     #[command(flatten)]
@@ -280,15 +306,12 @@ pub fn run(a: &MetricsArgs) -> CliResult<()> {
     match &a.command {
         MetricsCommand::Nps(x) => nps(x, &a.input),
         MetricsCommand::Csat(x) => csat(x, &a.input),
+        MetricsCommand::Ces(x) => ces(x, &a.input),
         MetricsCommand::Retention(x) => retention(x, &a.input),
         MetricsCommand::Cohorts(x) => cohorts(x, &a.input),
         MetricsCommand::Revenue(x) => revenue(x, &a.input),
         MetricsCommand::Funnel(x) => funnel(x, &a.input),
     }
-}
-
-fn lib(e: MetricsError) -> CliError {
-    CliError::Library(e.to_string())
 }
 
 /// Writes `value` as pretty JSON or the text `table` (an aligned table).
@@ -301,42 +324,55 @@ fn emit(out: &OutputArgs, value: &impl Serialize, table: impl FnOnce() -> String
     )
 }
 
-/// Reads one column of small integers, with file:line:column errors or skips.
-fn read_scores(
-    path: &Path,
-    column: &str,
+/// Reads the answers to the question `kind`, with file:line:column errors or skips; says which
+/// rows were left out as other questions.
+fn answers(
+    s: &SurveyInput,
+    kind: &str,
     opts: &InputOptions,
     accept: impl FnMut(u8) -> Result<(), String>,
-) -> CliResult<Skipped> {
-    let skipped = io::read_scores(path, column, &opts.read(), accept)?;
-    report_skipped(&skipped);
-    Ok(skipped)
+) -> CliResult<()> {
+    let cols = io::ScoreColumns {
+        score: s.column.clone(),
+        type_column: Some((s.type_column.clone(), kind.to_string())),
+    };
+    let read = io::read_survey_scores(&s.input, &cols, &opts.read(), accept)?;
+    report_skipped(&read.skipped);
+    if let Some((col, other)) = &read.other_types {
+        eprintln!(
+            "note: {} {kind} answer(s), rows with {col} = {kind}; left out {other} row(s) of other questions",
+            read.answers
+        );
+    }
+    Ok(())
+}
+
+/// The error of a metric on no answers.
+fn none(s: &SurveyInput, what: &str) -> impl Fn(MetricsError) -> IoError {
+    move |e| {
+        IoError::input(
+            &s.input,
+            None,
+            Some(&s.column),
+            format!("{e} (no {what} in the file)"),
+        )
+    }
 }
 
 fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
-    let mut scores: Vec<u8> = Vec::new();
-    read_scores(&a.input, &a.column, opts, |v| {
-        if v > 10 {
-            return Err(format!("NPS score {v} is outside 0..=10"));
-        }
-        scores.push(v);
-        Ok(())
-    })?;
     let mut s = NpsState::new();
-    s.push_raw(&scores).map_err(lib)?;
-    let n = s.finish().map_err(|e| {
-        IoError::input(
-            &a.input,
-            None,
-            Some(&a.column),
-            format!("{e} (no scores in the file)"),
-        )
+    answers(&a.survey, "nps", opts, |v| match v {
+        0..=10 => NpsScore::new(v)
+            .map(|v| s.push(v))
+            .map_err(|e| e.to_string()),
+        _ => Err(format!("NPS score {v} is outside 0..=10")),
     })?;
+    let n = s.finish().map_err(none(&a.survey, "scores"))?;
     let method = match a.method {
         Method::AdjustedWald => NpsInterval::AdjustedWald,
         Method::Wald => NpsInterval::Wald,
     };
-    let ci = n.interval(a.confidence, method).map_err(lib)?;
+    let ci = n.interval(a.confidence, method).map_err(CliError::lib)?;
     let value = results::NpsFigures::new(&n, &ci);
     emit(&a.out, &value, || {
         results::nps(&n, &ci, a.confidence, method)
@@ -350,22 +386,37 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
         Scale::Ten => CsatScale::OneToTen,
     };
     let mut s = CsatState::new(scale);
-    read_scores(&a.input, &a.column, opts, |v| {
+    let accept = |v| {
         let score = CsatScore::new(v, scale).map_err(|e| e.to_string())?;
         s.push(score).map_err(|e| e.to_string())
-    })?;
-    let c = s.finish().map_err(|e| {
-        IoError::input(
-            &a.input,
-            None,
-            Some(&a.column),
-            format!("{e} (no answers in the file)"),
-        )
-    })?;
-    let w = c.top_two_box_interval(a.confidence).map_err(lib)?;
+    };
+    answers(&a.survey, "csat", opts, accept)?;
+    let c = s.finish().map_err(none(&a.survey, "answers"))?;
+    let w = c
+        .top_two_box_interval(a.confidence)
+        .map_err(CliError::lib)?;
     let t = c.mean_interval(a.confidence).ok();
     let value = results::CsatFigures::new(&c, &w, t.as_ref(), a.confidence);
     emit(&a.out, &value, || results::csat(&c, &w, t.as_ref()))
+}
+
+fn ces(a: &CesArgs, opts: &InputOptions) -> CliResult<()> {
+    let v = if a.question == "v1" {
+        CesVersion::V1
+    } else {
+        CesVersion::V2
+    };
+    let mut s = CesState::new(v);
+    let accept = |x| {
+        CesScore::new(x, v)
+            .map_err(|e| e.to_string())
+            .and_then(|x| s.push(x).map_err(|e| e.to_string()))
+    };
+    answers(&a.survey, "ces", opts, accept)?;
+    let c = s.finish().map_err(none(&a.survey, "answers"))?;
+    let t = c.mean_interval(a.confidence).ok();
+    let value = results::CesFigures::new(&c, t.as_ref(), a.confidence);
+    emit(&a.out, &value, || results::ces(&c, t.as_ref()))
 }
 
 fn period(start: NaiveDate, end_inclusive: NaiveDate) -> CliResult<Period> {
@@ -396,7 +447,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         },
     )?;
     report_skipped(&skipped);
-    let r = state.finish().map_err(lib)?;
+    let r = state.finish().map_err(CliError::lib)?;
     let joiners = match a.joiners {
         Joiners::Exclude => SamePeriodJoiners::Exclude,
         Joiners::Include => SamePeriodJoiners::Include,
@@ -440,24 +491,14 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let loaded = io::read_mrr_columns(&a.movements, &cols, &opts.read(), &mut ids, || {})?;
     let skipped = loaded.skipped;
     let mut state = RevenueState::new(p);
-    let mut before = Decimal::ZERO;
     for (i, m) in loaded.rows.iter().enumerate() {
-        if m.date() < a.start {
-            before = before.checked_add(m.signed_amount()).ok_or_else(|| {
-                CliError::Library(format!("movement #{}: MRR sum overflows", i + 1))
-            })?;
-        }
         state.push(m).map_err(|e| {
-            CliError::input(
-                &a.movements,
-                None,
-                Some(&a.amount_column),
-                format!("movement #{}: {e}", i + 1),
-            )
+            let m = format!("movement #{}: {e}", i + 1);
+            CliError::input(&a.movements, None, Some(&a.amount_column), m)
         })?;
     }
     report_skipped(&skipped);
-    let start_mrr = a.starting_mrr.unwrap_or(before);
+    let start_mrr = a.starting_mrr.unwrap_or(state.mrr_before_period());
     let r = state.finish(start_mrr).map_err(|e| match e {
         MetricsError::ZeroDenominator { .. } if a.starting_mrr.is_none() => {
             CliError::Usage(format!(
@@ -465,7 +506,7 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
                 a.start
             ))
         }
-        other => lib(other),
+        other => CliError::lib(other),
     })?;
     let value = results::RevenueFigures::new(&r, a.start, a.end);
     emit(&a.out, &value, || results::revenue(&r))
@@ -487,23 +528,16 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         || {},
     )?;
     let (events, skipped) = (loaded.rows, loaded.skipped);
-    let mut order: Vec<String> = Vec::new();
-    for e in &events {
-        if !order.iter().any(|s| s == e.stage()) {
-            order.push(e.stage().to_string());
-        }
-    }
     report_skipped(&skipped);
-    let stages = if a.stages.is_empty() {
-        eprintln!(
-            "note: funnel stages in order of first appearance: {}",
-            order.join(" > ")
-        );
-        order
-    } else {
-        a.stages.clone()
+    let f = match a.stages.is_empty() {
+        true => Funnel::in_order_of_appearance(&events),
+        false => Funnel::new(a.stages.clone()),
     };
-    let f = Funnel::new(stages).map_err(|e| CliError::Usage(format!("--stages: {e}")))?;
+    let f = f.map_err(|e| CliError::Usage(format!("--stages: {e}")))?;
+    if a.stages.is_empty() {
+        let order = f.stages().join(" > ");
+        eprintln!("note: funnel stages in order of first appearance: {order}");
+    }
     let mut st = FunnelState::new(f);
     for (i, e) in events.iter().enumerate() {
         st.push(e).map_err(|err| {
@@ -519,6 +553,6 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         Order::Sequential => FunnelOrder::Sequential,
         Order::Any => FunnelOrder::AnyOrder,
     };
-    let r = st.finish(ord).map_err(lib)?;
+    let r = st.finish(ord).map_err(CliError::lib)?;
     emit(&a.out, &r, || results::funnel(&r))
 }

@@ -175,15 +175,14 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     let mut values = table.customers;
     let sorted_ids = sort_by_customer_id(&mut values, &ids);
     if let Some(p) = &a.save_cut_points {
-        let m = RfmModel::fit(&values, a.bins).map_err(|e| CliError::Library(e.to_string()))?;
-        let j = serde_json::to_string_pretty(&m).map_err(|e| CliError::Library(e.to_string()))?;
+        let m = RfmModel::fit(&values, a.bins).map_err(CliError::lib)?;
+        let j = serde_json::to_string_pretty(&m).map_err(CliError::lib)?;
         std::fs::write(p, j + "\n").map_err(|source| CliError::Io {
             file: p.clone(),
             source,
         })?;
     }
-    let res =
-        analyze_rows(&values, a.bins, &ties, &map).map_err(|e| CliError::Library(e.to_string()))?;
+    let res = analyze_rows(&values, a.bins, &ties, &map).map_err(CliError::lib)?;
     drop(seg);
     drop(values);
     let rows = res.with_ids(&sorted_ids);
