@@ -69,7 +69,7 @@ pub fn grid(header: &[&str], rows: &[Vec<String>]) -> String {
     let mut width = vec![0usize; cols];
     let mut right = vec![true; cols];
     for (i, h) in header.iter().enumerate() {
-        width[i] = h.chars().count();
+        width[i] = display_width(h);
     }
     for r in rows {
         for (i, c) in r.iter().enumerate() {
@@ -170,20 +170,18 @@ fn cut(s: &str, width: usize) -> String {
     out
 }
 
-/// Terminal columns a string occupies: CJK and full-width characters take two.
+/// Terminal columns a string occupies (Unicode East Asian Width: CJK and full-width characters
+/// take two, combining marks none).
+///
+/// ```
+/// use crm_analytics::report::table::display_width;
+/// assert_eq!(display_width("王博士"), 6);
+/// assert_eq!(display_width("１２３"), 6);
+/// assert_eq!(display_width("José"), 4);
+/// assert_eq!(display_width("e\u{301}"), 1);
+/// ```
 pub fn display_width(s: &str) -> usize {
-    s.chars()
-        .map(|c| match c as u32 {
-            0x1100..=0x115F
-            | 0x2E80..=0xA4CF
-            | 0xAC00..=0xD7A3
-            | 0xF900..=0xFAFF
-            | 0xFE30..=0xFE4F
-            | 0xFF00..=0xFF60
-            | 0xFFE0..=0xFFE6 => 2,
-            _ => 1,
-        })
-        .sum()
+    unicode_width::UnicodeWidthStr::width(s)
 }
 
 /// Wraps `text` at spaces so no line is wider than `width` columns (continuation lines indented

@@ -1,17 +1,22 @@
 //! Plain-text building blocks of the text rendering: aligned tables and compact numbers.
 
+use crate::table::display_width;
+
 /// Renders rows as an aligned text table (numbers right-aligned).
 ///
 /// ```
 /// let t = crm_analytics::report::text::table(&["segment", "n"], &[vec!["Champions".into(), "12".into()]]);
 /// assert_eq!(t, "segment    n\n---------  --\nChampions  12\n");
+/// // CJK text takes two terminal columns per character: the columns still line up.
+/// let t = crm_analytics::report::text::table(&["name", "n"], &[vec!["王博".into(), "1".into()], vec!["Ann".into(), "2".into()]]);
+/// assert_eq!(t, "name  n\n----  -\n王博  1\nAnn   2\n");
 /// ```
 pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
-    let mut width: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
+    let mut width: Vec<usize> = header.iter().map(|h| display_width(h)).collect();
     for r in rows {
         for (i, c) in r.iter().enumerate() {
             if let Some(w) = width.get_mut(i) {
-                *w = (*w).max(c.chars().count());
+                *w = (*w).max(display_width(c));
             }
         }
     }
@@ -23,7 +28,7 @@ pub fn table(header: &[&str], rows: &[Vec<String>]) -> String {
             .enumerate()
             .map(|(i, c)| {
                 let w = width.get(i).copied().unwrap_or(0);
-                let pad = w.saturating_sub(c.chars().count());
+                let pad = w.saturating_sub(display_width(c));
                 if numeric(c) {
                     format!("{}{c}", " ".repeat(pad))
                 } else {
