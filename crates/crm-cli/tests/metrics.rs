@@ -339,12 +339,18 @@ fn survey_types_are_kept_apart() {
     assert_eq!(csat["n"], 3);
     assert!((csat["top_two_box"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     let ces = json(&crm(&["ces", "--input", &f]));
-    assert_eq!((ces["n"].as_u64(), ces["mean"].as_f64()), (Some(3), Some(5.0)));
+    assert_eq!(
+        (ces["n"].as_u64(), ces["mean"].as_f64()),
+        (Some(3), Some(5.0))
+    );
     assert_eq!(ces["version"], "v2");
     assert_eq!(ces["higher_is_better"], true);
     assert!((ces["low_effort_share"].as_f64().unwrap() - 2.0 / 3.0).abs() < 1e-12);
     // t interval: 5 -/+ 4.3027 * sqrt(7) / sqrt(3)
-    assert!((ces["mean_ci_low"].as_f64().unwrap() + 1.5724).abs() < 1e-3, "{ces}");
+    assert!(
+        (ces["mean_ci_low"].as_f64().unwrap() + 1.5724).abs() < 1e-3,
+        "{ces}"
+    );
     // Without the type column every row is an answer: a CSAT 4 is a valid NPS detractor,
     // so the file's owner must name the column that tells the questions apart.
     let g = json(&crm(&["nps", "--input", &f, "--type-column", "kind"]));
@@ -355,5 +361,8 @@ fn survey_types_are_kept_apart() {
     // No answers of the type: an error naming the file.
     let only_csat = write(&dir, "csat.csv", "type,score\ncsat,4\n");
     let e = common::err(&crm(&["nps", "--input", &only_csat]));
-    assert!(e.contains("csat.csv: column score") && e.contains("no scores"), "{e}");
+    assert!(
+        e.contains("csat.csv: column score") && e.contains("no scores"),
+        "{e}"
+    );
 }

@@ -390,8 +390,9 @@ pub fn funnel(steps: &[FunnelStep]) -> String {
 pub fn segment_color(name: &str) -> &'static str {
     const KNOWN: [(&str, &str); 12] = [
         ("champion", "#1b7837"),
-        ("loyal", "#5aae61"),
+        // Before "loyal": "Potential Loyalists" is not "Loyal Customers".
         ("potential", "#4393c3"),
+        ("loyal", "#5aae61"),
         ("new", "#2166ac"),
         ("recent", "#2166ac"),
         ("promising", "#35978f"),
@@ -606,6 +607,20 @@ mod tests {
         assert_eq!(segment_color("At Risk"), "#d6604d");
         assert_eq!(text_on("#ffffff"), "#10202c");
         assert_eq!(text_on("#1b7837"), "#ffffff");
+    }
+
+    /// Every segment of every preset map has its own colour in the RFM grid and its legend.
+    #[test]
+    fn preset_segments_have_distinct_colours() {
+        for preset in ["default", "with-lost", "tiers"] {
+            let map = crm_rfm::SegmentMap::preset(preset).unwrap();
+            let seg = map.compile(5).unwrap();
+            let names = seg.names();
+            let mut colours: Vec<&str> = names.iter().map(|n| segment_color(n)).collect();
+            colours.sort_unstable();
+            colours.dedup();
+            assert_eq!(colours.len(), names.len(), "{preset}: {names:?}");
+        }
     }
 
     #[test]
