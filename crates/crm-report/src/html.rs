@@ -179,13 +179,8 @@ pub fn render(r: &Report) -> String {
                 .map(|r| r.retention.iter().map(|v| Some(*v)).collect())
                 .collect(),
         };
-        let hi = c
-            .rows
-            .iter()
-            .flat_map(|r| r.retention.iter().skip(1))
-            .copied()
-            .fold(0.0, f64::max);
-        svg::heatmap(&grid, 0.0, if hi > 0.0 { hi } else { 1.0 }, &pct)
+        // One scale for every report: 0 to 100% (period 0 is 100% by definition).
+        svg::heatmap(&grid, 0.0, 1.0, &pct)
     });
     figure(
         &mut o,

@@ -162,7 +162,9 @@ pub fn heatmap(grid: &HeatGrid, lo: f64, hi: f64, fmt: &dyn Fn(f64) -> String) -
     let cw = plot.w / cols as f64;
     let ch = plot.h / rows as f64;
     let span = if hi > lo { hi - lo } else { 1.0 };
-    let show_text = cw >= 26.0 && ch >= 13.0;
+    // Numbers in the cells whenever a short label ("100%") fits: smaller type in narrow cells.
+    let font = if cw >= 26.0 { 9.0 } else { 7.0 };
+    let show_text = cw >= 17.0 && ch >= 10.0;
     for (r, row) in grid.values.iter().enumerate() {
         for (c, v) in row.iter().enumerate() {
             let x = plot.x0 + c as f64 * cw;
@@ -185,9 +187,9 @@ pub fn heatmap(grid: &HeatGrid, lo: f64, hi: f64, fmt: &dyn Fn(f64) -> String) -
                 let fill = if luminance_dark(t) { "#fff" } else { "#123" };
                 o.push_str(&text(
                     x + cw / 2.0,
-                    y + ch / 2.0 + 3.5,
+                    y + ch / 2.0 + font * 0.4,
                     "middle",
-                    &format!("font-size=\"9\" fill=\"{fill}\""),
+                    &format!("font-size=\"{font}\" fill=\"{fill}\""),
                     &fmt(*v),
                 ));
             }
