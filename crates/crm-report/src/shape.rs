@@ -14,10 +14,15 @@ pub fn model_grid(
     unit: &str,
     f: impl Fn(u32, f64, f64) -> f64,
 ) -> HeatGrid {
-    let rows = rows.max(2);
-    let recency: Vec<f64> = (0..rows)
-        .map(|i| age * (1.0 - i as f64 / (rows - 1) as f64))
-        .collect();
+    // Recency on round steps (0, 10, 20, ... up to the age), latest at the top: about `rows`
+    // rows.
+    let step = crate::svg::nice_step(age, rows.max(2).saturating_sub(1) as f64);
+    let top = if age > 0.0 {
+        (age / step).floor() as usize
+    } else {
+        0
+    };
+    let recency: Vec<f64> = (0..=top).rev().map(|k| k as f64 * step).collect();
     HeatGrid {
         x_label: "repeat purchases x".into(),
         y_label: format!("recency t_x ({unit}s after the first purchase)"),

@@ -105,7 +105,8 @@ pub fn short(v: f64) -> String {
     } else if a >= 1e4 {
         format!("{:.0}k", v / 1e3)
     } else if a >= 1e3 {
-        format!("{:.1}k", v / 1e3)
+        // 1.2k, 2k (not 2.0k)
+        format!("{:.1}k", v / 1e3).replace(".0k", "k")
     } else if a >= 10.0 || v == v.round() {
         format!("{v:.0}")
     } else {
@@ -564,8 +565,9 @@ pub fn calibration(points: &[CalibrationPoint]) -> String {
     o
 }
 
-/// Equal-width histogram bins over `[min, max]` of `values` (`n` bins; empty for no values).
-/// Non-finite values are ignored.
+/// Equal-width histogram bins covering `[min, max]` of `values`, at most `n` of them, with a
+/// round width (1, 2 or 5 times a power of ten) and edges on multiples of it, so that the bin
+/// labels read 0, 200, 400, ... (empty for no values). Non-finite values are ignored.
 pub fn histogram_bins(values: &[f64], n: usize) -> Vec<HistogramBin> {
     let finite: Vec<f64> = values.iter().copied().filter(|v| v.is_finite()).collect();
     let (Some(lo), Some(hi)) = (
@@ -575,17 +577,27 @@ pub fn histogram_bins(values: &[f64], n: usize) -> Vec<HistogramBin> {
         return Vec::new();
     };
     let n = n.max(1);
-    let width = if hi > lo { (hi - lo) / n as f64 } else { 1.0 };
-    let mut bins: Vec<HistogramBin> = (0..n)
+    let (width, start, count) = if hi > lo {
+        let width = nice_step(hi - lo, n as f64);
+        let start = (lo / width).floor() * width;
+        // At most n + 1 bins when `start` lies below `lo`; `hi` goes into the last one.
+        let count = (((hi - start) / width).ceil() as usize).clamp(1, n + 1);
+        (width, start, count)
+    } else {
+        (1.0, lo, 1)
+    };
+    let mut bins: Vec<HistogramBin> = (0..count)
         .map(|i| HistogramBin {
-            lo: lo + i as f64 * width,
-            hi: lo + (i + 1) as f64 * width,
+            lo: start + i as f64 * width,
+            hi: start + (i + 1) as f64 * width,
             count: 0,
         })
         .collect();
     for v in finite {
-        let i = (((v - lo) / width) as usize).min(n - 1);
-        bins[i].count += 1;
+        let i = (((v - start) / width) as usize).min(count - 1);
+        if let Some(b) = bins.get_mut(i) {
+            b.count += 1;
+        }
     }
     bins
 }
@@ -600,6 +612,7 @@ mod tests {
         assert_eq!(nice_step(7.0, 5.0), 2.0);
         assert_eq!(nice_step(0.0, 5.0), 1.0);
         assert_eq!(short(1234.0), "1.2k");
+        assert_eq!(short(2000.0), "2k");
         assert_eq!(short(12.0), "12");
         assert_eq!(short(0.25), "0.25");
         assert_eq!(esc("<a & \"b\">"), "&lt;a &amp; &quot;b&quot;&gt;");
@@ -630,6 +643,19 @@ mod tests {
         let b = histogram_bins(&[0.0, 1.0, 2.0, 3.0, 4.0, f64::NAN], 2);
         assert_eq!(b.iter().map(|b| b.count).collect::<Vec<_>>(), vec![2, 3]);
         assert_eq!((b[0].lo, b[1].hi), (0.0, 4.0));
+        // Round edges: 20 bins over 3.7 .. 3,791 are 200 wide from 0.
+        let b = histogram_bins(&[3.7, 150.0, 1999.0, 3791.0], 20);
+        let edges: Vec<f64> = b.iter().map(|b| b.lo).collect();
+        assert_eq!(edges.len(), 19);
+        assert!(
+            edges
+                .iter()
+                .enumerate()
+                .all(|(i, e)| *e == 200.0 * i as f64),
+            "{edges:?}"
+        );
+        assert_eq!(b.iter().map(|b| b.count).sum::<u64>(), 4);
+        assert_eq!((b[0].count, b[9].count, b[18].count), (2, 1, 1));
         assert!(histogram_bins(&[], 3).is_empty());
         assert_eq!(histogram_bins(&[5.0, 5.0], 3)[0].count, 2);
     }
