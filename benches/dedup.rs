@@ -37,7 +37,7 @@ fn people(style: PeopleStyle, records: usize) -> (Schema, Vec<Record>) {
     };
     let data = generate(&opts).unwrap();
     let recs = (data.iter())
-        .map(|r| Record::new(r.id.as_str(), r.values.iter().map(String::as_str)))
+        .map(|r| Record::new(&r.id, &r.values))
         .collect();
     (Schema::infer(style.columns()).unwrap(), recs)
 }

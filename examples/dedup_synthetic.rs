@@ -38,7 +38,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     }
     // The records as crm-dedup sees them: kinds inferred from the column names.
     let records: Vec<Record> = (people.iter())
-        .map(|r| Record::new(r.id.as_str(), r.values.iter().map(String::as_str)))
+        .map(|r| Record::new(&r.id, &r.values))
         .collect();
     let entity: Vec<u64> = people.iter().map(|r| r.entity).collect();
     let mut config = DedupConfig::new(Schema::infer(style.columns())?);

@@ -17,7 +17,7 @@
 //! soc_sec_id never.
 
 use crate::corrupt::{Corruption, Entry};
-use crate::names::coined;
+use crate::names::{SYLLABLES, coined};
 use crate::rng::Rng;
 
 /// The columns (without the record id), in FEBRL's order.
@@ -238,13 +238,6 @@ const SURNAMES: &[&str] = &[
     "pearce",
 ];
 
-/// Syllables of coined surnames, street names, property names and suburbs.
-const SYLLABLES: &[&str] = &[
-    "ber", "ton", "mar", "ley", "kel", "rin", "bur", "wood", "dale", "son", "man", "ri", "ka",
-    "lo", "gan", "el", "ara", "coo", "wong", "ga", "bri", "dun", "mor", "lan", "al", "vern", "yar",
-    "ra", "tal", "bin", "gee", "nor", "ash", "wel", "ham", "field", "brook", "ing", "dor", "o",
-];
-
 const STREETS: &[&str] = &[
     "forbes",
     "sturdee",
@@ -459,8 +452,8 @@ const fn bit(column: usize) -> u16 {
     1 << column
 }
 
-/// FEBRL's corruptions (the mix): typos 42%, missing values 22%, digit changes 25%,
-/// the given name and surname swapped 11% (of the weight; only usable entries are drawn).
+/// FEBRL's corruptions, by weight: typos 42%, missing values 22%, digit changes 25%, the given
+/// name and surname swapped 11% (only entries usable on the record are drawn).
 pub(crate) const MENU: [Entry; 17] = [
     Entry::new(C::Typo, bit(0), 6),
     Entry::new(C::Typo, bit(1), 6),

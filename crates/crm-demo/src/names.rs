@@ -386,11 +386,13 @@ const EN_GIVEN_MORE: &[&str] = &[
     "Zoe",
 ];
 
-/// Syllables of coined English family names in the wide pool (`Kalomer`, `Denstonly`, ...): 24^3
-/// names, so a million people do not share a handful of surnames.
-const EN_SYLLABLES: &[&str] = &[
-    "ka", "lo", "mer", "den", "ston", "ly", "ri", "van", "ber", "tal", "son", "ham", "wick",
-    "ford", "el", "ar", "in", "ton", "ros", "mar", "ley", "dor", "an", "is",
+/// Syllables of coined names (40^2 two-syllable and 40^3 three-syllable words): English family
+/// names in the wide pool (`Kelrinwood`), FEBRL surnames, street, property and suburb names, so a
+/// million people do not share a handful of names.
+pub(crate) const SYLLABLES: &[&str] = &[
+    "ber", "ton", "mar", "ley", "kel", "rin", "bur", "wood", "dale", "son", "man", "ri", "ka",
+    "lo", "gan", "el", "ara", "coo", "wong", "ga", "bri", "dun", "mor", "lan", "al", "vern", "yar",
+    "ra", "tal", "bin", "gee", "nor", "ash", "wel", "ham", "field", "brook", "ing", "dor", "o",
 ];
 
 /// Which name tables a person is drawn from.
@@ -536,7 +538,7 @@ pub(crate) fn person(
             let more_given = if wide { EN_GIVEN_MORE } else { &[] };
             let giv = pick2(rng, EN_GIVEN, more_given, "John");
             let fam = if wide && rng.chance(0.5) {
-                capitalise(&coined(rng, EN_SYLLABLES, 3))
+                capitalise(&coined(rng, SYLLABLES, 3))
             } else {
                 pick(rng, EN_FAMILY).to_string()
             };

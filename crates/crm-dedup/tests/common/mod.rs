@@ -22,7 +22,7 @@ pub fn people(style: PeopleStyle, records: usize, seed: u64) -> Synthetic {
     Synthetic {
         schema: Schema::infer(style.columns()).unwrap(),
         records: (data.iter())
-            .map(|r| Record::new(r.id.as_str(), r.values.iter().map(String::as_str)))
+            .map(|r| Record::new(&r.id, &r.values))
             .collect(),
         entity: data.iter().map(|r| r.entity).collect(),
     }
