@@ -1,10 +1,13 @@
-//! Benchmarks of crm-dedup: normalisers and the whole pipeline on synthetic customers.
+//! Benchmarks of crm-dedup: normalisers and the whole pipeline on synthetic people from
+//! `crm_analytics::demo::people` (CRM contacts at 10,000 records, FEBRL-style people at 200,000)
+//! and on FEBRL 2.
 #![allow(missing_docs, clippy::unwrap_used, clippy::expect_used)]
 
 use criterion::{Criterion, Throughput, criterion_group, criterion_main};
 use crm_analytics::dedup::normalize;
 use crm_analytics::dedup::pipeline::{DedupConfig, deduplicate};
-use crm_analytics::dedup::synth::{SynthOptions, generate};
+use crm_analytics::dedup::schema::{Record, Schema};
+use crm_analytics::demo::people::{PeopleOptions, PeopleStyle, generate};
 use std::hint::black_box;
 
 fn normalisers(c: &mut Criterion) {
@@ -24,25 +27,40 @@ fn normalisers(c: &mut Criterion) {
     g.finish();
 }
 
-fn pipeline(c: &mut Criterion) {
-    let data = generate(SynthOptions {
-        records: 10_000,
+/// `records` synthetic people of `style` (seed 3) as dedup records, kinds inferred from the
+/// column names as `crm dedup` infers them.
+fn people(style: PeopleStyle, records: usize) -> (Schema, Vec<Record>) {
+    let opts = PeopleOptions {
+        records,
         seed: 3,
-        ..SynthOptions::default()
-    });
-    let config = DedupConfig::new(data.schema.clone());
+        ..PeopleOptions::new(style)
+    };
+    let data = generate(&opts).unwrap();
+    let recs = (data.iter())
+        .map(|r| Record::new(&r.id, &r.values))
+        .collect();
+    (Schema::infer(style.columns()).unwrap(), recs)
+}
+
+fn pipeline(c: &mut Criterion) {
     let mut g = c.benchmark_group("dedup");
     g.sample_size(10);
-    g.throughput(Throughput::Elements(data.records.len() as u64));
-    g.bench_function("synthetic_10k", |b| {
-        b.iter(|| deduplicate(black_box(&data.records), &config, &mut |_| {}).unwrap())
-    });
+    for (name, style, n) in [
+        ("synthetic_10k", PeopleStyle::Contact, 10_000),
+        ("febrl_synthetic_200k", PeopleStyle::Febrl, 200_000),
+    ] {
+        let (schema, records) = people(style, n);
+        let config = DedupConfig::new(schema);
+        g.throughput(Throughput::Elements(records.len() as u64));
+        g.bench_function(name, |b| {
+            b.iter(|| deduplicate(black_box(&records), &config, &mut |_| {}).unwrap())
+        });
+    }
     g.finish();
 }
 
 /// FEBRL dataset2 (5000 records), in-process like the peer's timing (CSV parsing excluded).
 fn febrl(c: &mut Criterion) {
-    use crm_analytics::dedup::schema::{FieldKind, FieldSpec, Record, Schema};
     let path =
         std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../shared/data/febrl/dataset2.csv");
     let Ok(text) = std::fs::read_to_string(&path) else {
@@ -51,11 +69,7 @@ fn febrl(c: &mut Criterion) {
     };
     let mut lines = text.lines();
     let header: Vec<&str> = lines.next().unwrap().split(',').map(str::trim).collect();
-    let schema = Schema::new(
-        header[1..]
-            .iter()
-            .map(|h| FieldSpec::new(*h, FieldKind::infer(h).unwrap())),
-    );
+    let schema = Schema::infer(&header[1..]).unwrap();
     let records: Vec<Record> = lines
         .filter(|l| !l.trim().is_empty())
         .map(|l| {

@@ -1,32 +1,47 @@
-//! Deduplicates synthetic customers (Chinese and English, known duplicates) and reports speed and
-//! quality. `cargo run --release --example dedup_synthetic -- 1000000` runs the 1M-record scale
-//! test; without an argument it runs 20 000 records. A second argument chooses the phonetic code
-//! of names (`soundex`, the default, or `double_metaphone`).
+//! Deduplicates synthetic people with known duplicates (`crm_analytics::demo::people`) and reports
+//! speed and quality. `cargo run --release --example dedup_synthetic -- 1000000` runs the
+//! 1M-record scale test; without an argument it runs 20 000 records. A second argument chooses
+//! the phonetic code of names (`soundex`, the default, or `double_metaphone`), a third the style
+//! of people (`contact`, the default: CRM contacts in Chinese and English; or `febrl`).
 
 use std::time::Instant;
 
 use crm_analytics::dedup::eval::{evaluate_clusters, pairs_completeness};
 use crm_analytics::dedup::phonetic::PhoneticCode;
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, deduplicate};
-use crm_analytics::dedup::synth::{SynthOptions, generate};
+use crm_analytics::dedup::schema::{Record, Schema};
+use crm_analytics::demo::people::{PeopleOptions, PeopleStyle, generate};
 
 fn main() -> Result<(), Box<dyn std::error::Error>> {
     let n: usize = match std::env::args().nth(1) {
         Some(a) => a.parse()?,
         None => 20_000,
     };
+    let style = match std::env::args().nth(3) {
+        Some(s) => PeopleStyle::parse(&s)?,
+        None => PeopleStyle::Contact,
+    };
     let t0 = Instant::now();
-    let data = generate(SynthOptions {
+    let opts = PeopleOptions {
         records: n,
         seed: 7,
-        ..SynthOptions::default()
-    });
+        ..PeopleOptions::new(style)
+    };
+    let people = generate(&opts)?;
     let gen_s = t0.elapsed().as_secs_f64();
-    println!("generated {n} records in {gen_s:.2} s; sample:");
-    for r in data.records.iter().take(3) {
+    println!(
+        "generated {n} {} records in {gen_s:.2} s; sample:",
+        style.as_str()
+    );
+    for r in people.iter().take(3) {
         println!("  {} {:?}", r.id, r.values);
     }
-    let mut config = DedupConfig::new(data.schema.clone());
+    // The records as crm-dedup sees them: kinds inferred from the column names.
+    let records: Vec<Record> = (people.iter())
+        .map(|r| Record::new(&r.id, &r.values))
+        .collect();
+    let entity: Vec<u64> = people.iter().map(|r| r.entity).collect();
+    let mut config = DedupConfig::new(Schema::infer(style.columns())?);
     if let Some(code) = std::env::args().nth(2) {
         config.normalize.phonetic = PhoneticCode::parse(&code)?;
     }
@@ -39,10 +54,10 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             last = Some(p.stage);
         }
     };
-    let r = deduplicate(&data.records, &config, &mut progress)?;
+    let r = deduplicate(&records, &config, &mut progress)?;
     let secs = t1.elapsed().as_secs_f64();
-    let m = evaluate_clusters(&r.clustering.labels, &data.entity)?;
-    let pc = pairs_completeness(&r.pairs, &data.entity);
+    let m = evaluate_clusters(&r.clustering.labels, &entity)?;
+    let pc = pairs_completeness(&r.pairs, &entity);
     // `None` only when every cluster is a group of exact duplicates.
     let Some(model) = r.model.as_ref() else {
         println!("no model trained: every cluster is a group of exact duplicates");

@@ -12,7 +12,7 @@
 //! | [`churn`] | `crm-churn` | churn labels, scores, survival curves, evaluation |
 //! | [`io`] | `crm-io` | reading CSV (UTF-8 or GBK), Parquet and Arrow into the model types; writing result tables |
 //! | [`report`] | `crm-report` | the report as typed data and its text, HTML and JSON renderers |
-//! | [`demo`] | `crm-demo` | deterministic synthetic CRM data: customers with planted duplicates, BG/NBD purchases, surveys, tickets, MRR, funnel, spend |
+//! | [`demo`] | `crm-demo` | deterministic synthetic CRM data: customers with planted duplicates, BG/NBD purchases, surveys, tickets, MRR, funnel, spend; synthetic people with known duplicates (CRM contacts, FEBRL style) at any size |
 //!
 //! Depend on `crm-analytics` for everything, or on a single crate for a smaller tree.
 //!

@@ -23,7 +23,9 @@
 //! 7. [`pipeline`]: all of the above in one call ([`pipeline::deduplicate`]), two-source
 //!    [`pipeline::link`] and [`pipeline::match_incremental`] with stable cluster ids.
 //! 8. [`eval`]: precision, recall, F1, pairs completeness from any entity-id truth.
-//! 9. [`synth`]: a generator of synthetic customers with known duplicates.
+//!
+//! Synthetic people with known duplicates to test and benchmark on (CRM contacts in Chinese and
+//! English, FEBRL-style people) come from `crm_analytics::demo::people` (crate `crm-demo`).
 //!
 //! Per-record results are rows that carry the record's id, in input order:
 //! [`pipeline::DedupResult::cluster_rows`] ([`ClusterRow`]: index, id, cluster, cluster size),
@@ -106,7 +108,6 @@ pub mod pipeline;
 pub mod prepare;
 pub mod schema;
 pub mod settings;
-pub mod synth;
 
 pub use cluster::ClusterRow;
 pub use error::{DedupError, Result};

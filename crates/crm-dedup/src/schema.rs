@@ -197,6 +197,41 @@ impl Schema {
         }
     }
 
+    /// A schema of the columns `names`, in order, each with the kind its name infers
+    /// ([`FieldKind::infer`]): the kinds `crm dedup` gives a table's columns when no
+    /// configuration names them.
+    ///
+    /// ```
+    /// use crm_analytics::dedup::schema::{FieldKind, Schema};
+    /// let s = Schema::infer(["given_name", "surname", "soc_sec_id"])?;
+    /// assert_eq!(s.fields[0].kind, FieldKind::GivenName);
+    /// assert_eq!(s.fields[2].kind, FieldKind::Exact);
+    /// assert!(Schema::infer(["rec_id", "surname"]).is_err());
+    /// # Ok::<(), crm_analytics::dedup::DedupError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`DedupError::ColumnKind`] for a name that infers no kind (it looks like a record id);
+    /// [`DedupError::NoColumnToCompare`] for no names.
+    pub fn infer<S: AsRef<str>>(names: impl IntoIterator<Item = S>) -> Result<Schema> {
+        let mut fields = Vec::new();
+        for name in names {
+            let name = name.as_ref();
+            let kind = FieldKind::infer(name).ok_or_else(|| DedupError::ColumnKind {
+                column: name.to_string(),
+                source: Box::new(DedupError::InvalidParameter {
+                    name: "column",
+                    reason: format!("{name:?} looks like a record id, not a field to compare"),
+                }),
+            })?;
+            fields.push(FieldSpec::new(name, kind));
+        }
+        if fields.is_empty() {
+            return Err(DedupError::NoColumnToCompare);
+        }
+        Ok(Schema { fields })
+    }
+
     /// Position of the field called `name` (case-insensitive).
     pub fn index(&self, name: &str) -> Result<usize> {
         self.fields

@@ -2,10 +2,12 @@
 //! Hostile inputs (issue #14): identical records in any number, empty link sources, duplicate
 //! ids in evaluation.
 
+mod common;
+
 use crm_dedup::DedupError;
 use crm_dedup::pipeline::{DedupConfig, deduplicate, link};
 use crm_dedup::schema::{FieldKind, FieldSpec, Record, Schema};
-use crm_dedup::synth::{SynthOptions, generate};
+use crm_demo::people::PeopleStyle;
 
 fn schema() -> Schema {
     Schema::new([
@@ -63,10 +65,7 @@ fn identical_records_form_one_cluster_100000() {
 /// copies neither drive their own values' term frequency to 1 nor u(exact) to 1.
 #[test]
 fn many_copies_among_other_records() {
-    let data = generate(SynthOptions {
-        records: 600,
-        ..SynthOptions::default()
-    });
+    let data = common::people(PeopleStyle::Contact, 600, 1);
     let config = DedupConfig::new(data.schema.clone());
     let base = deduplicate(&data.records, &config, &mut |_| {}).unwrap();
     for n in [3usize, 50, 1000] {
@@ -147,10 +146,7 @@ fn link_with_an_empty_side_names_it() {
 /// Copies within one source are folded and expanded: every left copy links to the right record.
 #[test]
 fn link_expands_copies_within_a_source() {
-    let data = generate(SynthOptions {
-        records: 400,
-        ..SynthOptions::default()
-    });
+    let data = common::people(PeopleStyle::Contact, 400, 1);
     let config = DedupConfig::new(data.schema.clone());
     let (l, r) = data.records.split_at(data.records.len() / 2);
     let mut left = l.to_vec();

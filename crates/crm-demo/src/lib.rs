@@ -40,6 +40,16 @@
 //! spend         per paid channel and month: expected acquisitions x channel CAC x lognormal noise
 //! ```
 //!
+//! ## Synthetic people for deduplication
+//!
+//! [`people`] generates people with known duplicates at any size (streamed: ten million records
+//! in the memory of one shuffle window), in two styles: CRM contacts in Chinese and English, and
+//! FEBRL-style people (`rec_id, given_name, surname, ..., soc_sec_id`, truth in the ids
+//! `rec-N-org` / `rec-N-dup-K`), with CSV and truth-file writers. Its copies and the planted
+//! duplicates above come from one corruption module: typos, missing fields, swaps, changed
+//! digits, full-width digits, phone prefixes, Gmail dots and tags, legal suffixes, name forms and
+//! titles.
+//!
 //! ## Identifiers
 //!
 //! Ids are integers handed out in generation order to customer records and leads alike (a CRM's
@@ -65,7 +75,10 @@
 
 #![forbid(unsafe_code)]
 
+mod corrupt;
+mod febrl;
 mod names;
+pub mod people;
 mod rng;
 
 use chrono::{Datelike, Months, NaiveDate, NaiveDateTime, NaiveTime, TimeDelta};
@@ -226,6 +239,16 @@ pub enum DemoError {
     /// A configuration value is out of its range.
     #[error("demo config: {field} = {value}: {reason}")]
     InvalidConfig {
+        /// The field.
+        field: &'static str,
+        /// Its value, as text.
+        value: String,
+        /// What is required.
+        reason: &'static str,
+    },
+    /// An option of the people generator ([`people::PeopleOptions`]) is out of its range.
+    #[error("people options: {field} = {value}: {reason}")]
+    InvalidPeopleOptions {
         /// The field.
         field: &'static str,
         /// Its value, as text.
@@ -457,7 +480,7 @@ fn person(g: &mut DemoGenerator, index: u64) -> Result<DemoPerson, DemoError> {
     let cfg = g.config.clone();
     let mut rng = Rng::stream(cfg.seed, index, 0);
     let end_of_data = at_time(cfg.end, 23.99);
-    let mut contact = names::person(&mut rng, cfg.company_share);
+    let mut contact = names::person(&mut rng, names::NamePool::Demo, 0.5, cfg.company_share);
     g.claim_email(&mut contact.email, index);
 
     // Acquisition.
@@ -493,8 +516,11 @@ fn person(g: &mut DemoGenerator, index: u64) -> Result<DemoPerson, DemoError> {
     let make = |id: u64, f: &names::RecordFields, on: NaiveDate, source: &str| {
         let mut c = Customer::new(CustomerId::Int(id))
             .with_full_name(f.full_name.clone())
-            .with_names(f.given.clone(), f.family.clone())
-            .with_phone(f.phone.clone())
+            .with_names(f.given.clone(), f.family.clone());
+        if let Some(p) = &f.phone {
+            c = c.with_phone(p.clone());
+        }
+        c = c
             .with_address(address.clone())
             .with_acquisition(on, channel)
             .with_source(source);
@@ -523,7 +549,7 @@ fn person(g: &mut DemoGenerator, index: u64) -> Result<DemoPerson, DemoError> {
     };
     for _ in 0..n_dups {
         let (id, key) = g.take_id()?;
-        let (fields, _variants) = names::duplicate_fields(&mut rng, &contact);
+        let (fields, _variants) = corrupt::demo_duplicate(&mut rng, &contact);
         let left = (cfg.end - acq).num_days().max(0);
         let created = add_days(acq, rng.range(0, left));
         let source = sources[rng.below(sources.len())];

@@ -1,5 +1,6 @@
-//! Contact details: Chinese and English names, emails, phones, companies, addresses, and the
-//! realistic variants a duplicate record carries.
+//! Contact details: Chinese and English names, emails, phones, companies and addresses of a
+//! person, and the fields of the record that writes them down. The variants a duplicate record
+//! carries are in [`crate::corrupt`].
 
 use super::rng::Rng;
 
@@ -58,7 +59,7 @@ pub(crate) const CN_GIVEN: &[(&str, &str)] = &[
 ];
 
 /// Homophones used for Chinese typos (same pinyin, different character).
-const CN_HOMOPHONES: &[(char, char)] = &[
+pub(crate) const CN_HOMOPHONES: &[(char, char)] = &[
     ('伟', '玮'),
     ('芳', '方'),
     ('娜', '那'),
@@ -131,11 +132,13 @@ pub(crate) const EN_FAMILY: &[&str] = &[
     "Green", "Baker", "Adams", "Nelson", "Hill", "Campbell", "Mitchell", "Roberts",
 ];
 
-const CN_EMAIL_DOMAINS: &[&str] = &["qq.com", "163.com", "126.com", "sina.com", "gmail.com"];
-const EN_EMAIL_DOMAINS: &[&str] = &["gmail.com", "outlook.com", "yahoo.com", "example.com"];
+pub(crate) const CN_EMAIL_DOMAINS: &[&str] =
+    &["qq.com", "163.com", "126.com", "sina.com", "gmail.com"];
+pub(crate) const EN_EMAIL_DOMAINS: &[&str] =
+    &["gmail.com", "outlook.com", "yahoo.com", "example.com"];
 
 /// (city, province, postcode prefix, districts of that city).
-const CN_CITIES: &[(&str, &str, &str, &[&str])] = &[
+pub(crate) const CN_CITIES: &[(&str, &str, &str, &[&str])] = &[
     ("北京", "北京市", "100", &["朝阳区", "海淀区", "东城区"]),
     ("上海", "上海市", "200", &["浦东新区", "徐汇区", "静安区"]),
     ("深圳", "广东省", "518", &["南山区", "福田区", "宝安区"]),
@@ -174,7 +177,7 @@ const CN_COMPANY_CORE: &[&str] = &[
     "星辰", "华创", "远航", "蓝海", "金桥", "智云", "恒信", "天成", "鼎盛", "博雅",
 ];
 const CN_COMPANY_TRADE: &[&str] = &["科技", "贸易", "信息技术", "文化传媒", "电子", "物流"];
-const CN_LEGAL: &[&str] = &["有限公司", "股份有限公司", "有限责任公司"];
+pub(crate) const CN_LEGAL: &[&str] = &["有限公司", "股份有限公司", "有限责任公司"];
 const EN_COMPANY_CORE: &[&str] = &[
     "Acme",
     "Northwind",
@@ -195,7 +198,214 @@ const EN_COMPANY_TRADE: &[&str] = &[
     "Consulting",
     "Media",
 ];
-const EN_LEGAL: &[&str] = &["Ltd", "Inc.", "LLC", "Limited", "GmbH", "Pty Ltd"];
+pub(crate) const EN_LEGAL: &[&str] = &["Ltd", "Inc.", "LLC", "Limited", "GmbH", "Pty Ltd"];
+
+/// More surnames (with pinyin) for the wide pool ([`NamePool::Wide`]): the hundred most common.
+const CN_SURNAMES_MORE: &[(&str, &str)] = &[
+    ("郑", "zheng"),
+    ("梁", "liang"),
+    ("谢", "xie"),
+    ("宋", "song"),
+    ("唐", "tang"),
+    ("许", "xu"),
+    ("韩", "han"),
+    ("冯", "feng"),
+    ("邓", "deng"),
+    ("曹", "cao"),
+    ("彭", "peng"),
+    ("曾", "zeng"),
+    ("肖", "xiao"),
+    ("田", "tian"),
+    ("董", "dong"),
+    ("袁", "yuan"),
+    ("潘", "pan"),
+    ("于", "yu"),
+    ("蒋", "jiang"),
+    ("蔡", "cai"),
+    ("余", "yu"),
+    ("杜", "du"),
+    ("叶", "ye"),
+    ("程", "cheng"),
+    ("苏", "su"),
+    ("魏", "wei"),
+    ("吕", "lv"),
+    ("丁", "ding"),
+    ("任", "ren"),
+    ("沈", "shen"),
+    ("姚", "yao"),
+    ("卢", "lu"),
+    ("姜", "jiang"),
+    ("崔", "cui"),
+    ("钟", "zhong"),
+    ("谭", "tan"),
+    ("陆", "lu"),
+    ("汪", "wang"),
+    ("范", "fan"),
+    ("金", "jin"),
+    ("石", "shi"),
+    ("廖", "liao"),
+    ("贾", "jia"),
+    ("夏", "xia"),
+    ("韦", "wei"),
+    ("付", "fu"),
+    ("方", "fang"),
+    ("白", "bai"),
+    ("邹", "zou"),
+    ("孟", "meng"),
+    ("熊", "xiong"),
+    ("秦", "qin"),
+    ("邱", "qiu"),
+    ("江", "jiang"),
+    ("尹", "yin"),
+    ("薛", "xue"),
+    ("闫", "yan"),
+    ("段", "duan"),
+    ("雷", "lei"),
+    ("侯", "hou"),
+    ("龙", "long"),
+    ("史", "shi"),
+    ("陶", "tao"),
+    ("黎", "li"),
+    ("贺", "he"),
+    ("顾", "gu"),
+    ("毛", "mao"),
+    ("郝", "hao"),
+    ("龚", "gong"),
+    ("邵", "shao"),
+    ("万", "wan"),
+    ("钱", "qian"),
+    ("严", "yan"),
+    ("覃", "qin"),
+    ("武", "wu"),
+    ("戴", "dai"),
+    ("莫", "mo"),
+    ("孔", "kong"),
+    ("向", "xiang"),
+    ("汤", "tang"),
+];
+
+/// More given-name characters (with pinyin) for the wide pool; a wide given name has one or two.
+pub(crate) const CN_GIVEN_MORE: &[(&str, &str)] = &[
+    ("玉", "yu"),
+    ("萍", "ping"),
+    ("红", "hong"),
+    ("鹏", "peng"),
+    ("飞", "fei"),
+    ("斌", "bin"),
+    ("宇", "yu"),
+    ("浩", "hao"),
+    ("凯", "kai"),
+    ("国", "guo"),
+    ("文", "wen"),
+    ("晨", "chen"),
+    ("欣", "xin"),
+    ("怡", "yi"),
+    ("涵", "han"),
+    ("轩", "xuan"),
+    ("博", "bo"),
+    ("远", "yuan"),
+    ("嘉", "jia"),
+    ("琪", "qi"),
+    ("佳", "jia"),
+    ("波", "bo"),
+    ("俊", "jun"),
+    ("峰", "feng"),
+    ("瑶", "yao"),
+    ("琳", "lin"),
+    ("颖", "ying"),
+    ("丹", "dan"),
+    ("健", "jian"),
+    ("鑫", "xin"),
+    ("宁", "ning"),
+    ("霞", "xia"),
+    ("兰", "lan"),
+    ("桂", "gui"),
+    ("辉", "hui"),
+    ("刚", "gang"),
+    ("平", "ping"),
+    ("梓", "zi"),
+    ("思", "si"),
+    ("子", "zi"),
+    ("雨", "yu"),
+    ("晓", "xiao"),
+    ("海", "hai"),
+    ("建", "jian"),
+    ("志", "zhi"),
+    ("立", "li"),
+    ("新", "xin"),
+    ("春", "chun"),
+    ("秋", "qiu"),
+    ("云", "yun"),
+    ("成", "cheng"),
+    ("荣", "rong"),
+    ("亮", "liang"),
+    ("彤", "tong"),
+    ("诗", "shi"),
+    ("睿", "rui"),
+    ("泽", "ze"),
+    ("昊", "hao"),
+];
+
+/// More English given names for the wide pool.
+const EN_GIVEN_MORE: &[&str] = &[
+    "Christopher",
+    "Nicholas",
+    "Samuel",
+    "Benjamin",
+    "Jack",
+    "Lucas",
+    "Henry",
+    "Alexander",
+    "Ryan",
+    "Nathan",
+    "Peter",
+    "Andrew",
+    "Edward",
+    "Kevin",
+    "Brian",
+    "Jason",
+    "Laura",
+    "Rachel",
+    "Hannah",
+    "Olivia",
+    "Chloe",
+    "Grace",
+    "Amelia",
+    "Isabella",
+    "Emma",
+    "Rebecca",
+    "Helen",
+    "Anna",
+    "Victoria",
+    "Julia",
+    "Megan",
+    "Lucy",
+    "Katherine",
+    "Claire",
+    "Amy",
+    "Zoe",
+];
+
+/// Syllables of coined names (40^2 two-syllable and 40^3 three-syllable words): English family
+/// names in the wide pool (`Kelrinwood`), FEBRL surnames, street, property and suburb names, so a
+/// million people do not share a handful of names.
+pub(crate) const SYLLABLES: &[&str] = &[
+    "ber", "ton", "mar", "ley", "kel", "rin", "bur", "wood", "dale", "son", "man", "ri", "ka",
+    "lo", "gan", "el", "ara", "coo", "wong", "ga", "bri", "dun", "mor", "lan", "al", "vern", "yar",
+    "ra", "tal", "bin", "gee", "nor", "ash", "wel", "ham", "field", "brook", "ing", "dor", "o",
+];
+
+/// Which name tables a person is drawn from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum NamePool {
+    /// The small tables of `crm demo` (20 Chinese surnames, 26 given names, 36 x 36 English
+    /// names): readable demo data.
+    Demo,
+    /// The demo tables plus 80 more Chinese surnames, one- or two-character given names from 84
+    /// characters, 72 English given names and (for half of the English people) a coined family
+    /// name from three syllables: synthetic people at a million records and more.
+    Wide,
+}
 
 /// Language / locale of a person's contact details.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -221,29 +431,61 @@ pub(crate) struct Contact {
     pub region: String,
     pub postcode: String,
     pub country: String,
+    /// Date of birth (`None` from [`person`]; the caller draws it where it needs one).
+    pub birth: Option<chrono::NaiveDate>,
 }
 
 fn pick<'a>(rng: &mut Rng, items: &'a [&'a str]) -> &'a str {
     rng.pick(items).copied().unwrap_or("")
 }
 
-fn digits(rng: &mut Rng, n: usize) -> String {
+/// One element of `a` followed by `b`, uniformly (the same draw as `rng.pick(a)` when `b` is
+/// empty).
+fn pick2<T: Copy>(rng: &mut Rng, a: &[T], b: &[T], fallback: T) -> T {
+    let i = rng.below(a.len() + b.len());
+    a.get(i)
+        .or_else(|| b.get(i - a.len()))
+        .copied()
+        .unwrap_or(fallback)
+}
+
+pub(crate) fn digits(rng: &mut Rng, n: usize) -> String {
     (0..n)
         .map(|_| char::from(b'0' + rng.below(10) as u8))
         .collect()
 }
 
-/// Draws a new person's contact details.
-pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
-    let locale = if rng.chance(0.5) {
+/// A word made of `n` syllables drawn from `syllables`.
+pub(crate) fn coined(rng: &mut Rng, syllables: &[&str], n: usize) -> String {
+    (0..n).map(|_| pick(rng, syllables)).collect()
+}
+
+/// Draws a new person's contact details: Chinese with probability `chinese_share`, a company
+/// with probability `company_share`.
+pub(crate) fn person(
+    rng: &mut Rng,
+    pool: NamePool,
+    chinese_share: f64,
+    company_share: f64,
+) -> Contact {
+    let wide = pool == NamePool::Wide;
+    let locale = if rng.chance(chinese_share) {
         Locale::Chinese
     } else {
         Locale::English
     };
     match locale {
         Locale::Chinese => {
-            let &(fam, fam_py) = rng.pick(CN_SURNAMES).unwrap_or(&("王", "wang"));
-            let &(giv, giv_py) = rng.pick(CN_GIVEN).unwrap_or(&("伟", "wei"));
+            let more_surnames = if wide { CN_SURNAMES_MORE } else { &[] };
+            let more_given = if wide { CN_GIVEN_MORE } else { &[] };
+            let (fam, fam_py) = pick2(rng, CN_SURNAMES, more_surnames, ("王", "wang"));
+            let (giv, giv_py) = pick2(rng, CN_GIVEN, more_given, ("伟", "wei"));
+            let (mut giv, mut giv_py) = (giv.to_string(), giv_py.to_string());
+            if wide && giv.chars().count() == 1 && rng.chance(0.6) {
+                let (g2, p2) = pick2(rng, CN_GIVEN_MORE, &[], ("华", "hua"));
+                giv.push_str(g2);
+                giv_py.push_str(p2);
+            }
             let domain = pick(rng, CN_EMAIL_DOMAINS);
             let mobile = format!(
                 "1{}{}",
@@ -273,9 +515,9 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
             Contact {
                 locale,
                 full_name: format!("{fam}{giv}"),
-                given: giv.to_string(),
+                latin: (capitalise(&giv_py), capitalise(fam_py)),
+                given: giv,
                 family: fam.to_string(),
-                latin: (capitalise(giv_py), capitalise(fam_py)),
                 email,
                 phone,
                 company,
@@ -289,11 +531,17 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
                 region: province.to_string(),
                 postcode: format!("{pc}{}", digits(rng, 3)),
                 country: "中国".to_string(),
+                birth: None,
             }
         }
         Locale::English => {
-            let giv = pick(rng, EN_GIVEN);
-            let fam = pick(rng, EN_FAMILY);
+            let more_given = if wide { EN_GIVEN_MORE } else { &[] };
+            let giv = pick2(rng, EN_GIVEN, more_given, "John");
+            let fam = if wide && rng.chance(0.5) {
+                capitalise(&coined(rng, SYLLABLES, 3))
+            } else {
+                pick(rng, EN_FAMILY).to_string()
+            };
             let &(city, region, country) =
                 rng.pick(EN_CITIES)
                     .unwrap_or(&("London", "England", "United Kingdom"));
@@ -354,8 +602,8 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
                 locale,
                 full_name: format!("{giv} {fam}"),
                 given: giv.to_string(),
-                family: fam.to_string(),
-                latin: (giv.to_string(), fam.to_string()),
+                latin: (giv.to_string(), fam.clone()),
+                family: fam,
                 email,
                 phone,
                 company,
@@ -369,12 +617,13 @@ pub(crate) fn person(rng: &mut Rng, company_share: f64) -> Contact {
                 region: region.to_string(),
                 postcode,
                 country: country.to_string(),
+                birth: None,
             }
         }
     }
 }
 
-fn capitalise(s: &str) -> String {
+pub(crate) fn capitalise(s: &str) -> String {
     let mut c = s.chars();
     match c.next() {
         Some(f) => f.to_uppercase().chain(c).collect(),
@@ -384,51 +633,37 @@ fn capitalise(s: &str) -> String {
 
 /// The company name as the primary record writes it (with its legal suffix).
 pub(crate) fn company_full(c: &Contact) -> Option<String> {
-    c.company.as_ref().map(|(name, legal)| match c.locale {
+    c.company
+        .as_ref()
+        .map(|(name, legal)| join_company(c.locale, name, legal))
+}
+
+/// A company name with a legal suffix, written the locale's way (`星辰科技有限公司`, `Acme Ltd`).
+pub(crate) fn join_company(locale: Locale, name: &str, legal: &str) -> String {
+    match locale {
         Locale::Chinese => format!("{name}{legal}"),
         Locale::English => format!("{name} {legal}"),
-    })
+    }
 }
 
-/// Which variants a planted duplicate carries (the field kinds that differ from the primary).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Variant {
-    /// Phone digits written full-width (`１３８…`), as Chinese IMEs produce.
-    FullWidthPhone,
-    /// Country prefix dropped or added, separators changed.
-    PhoneFormat,
-    /// Company legal suffix dropped (`有限公司`, `Ltd`).
-    CompanyNoSuffix,
-    /// Email in other case or with the dots of the local part removed.
-    EmailCase,
-    /// A typo in the name (homophone character for Chinese, letter edit for English).
-    NameTypo,
-    /// Name written in Latin letters / other order.
-    NameForm,
-    /// Email left empty.
-    NoEmail,
+/// The date of birth as a primary record writes it (`1987-05-03`).
+pub(crate) fn iso_date(d: chrono::NaiveDate) -> String {
+    d.format("%Y-%m-%d").to_string()
 }
 
-/// In the order they are applied (reformat a phone before writing its digits full-width).
-const VARIANTS: &[Variant] = &[
-    Variant::PhoneFormat,
-    Variant::FullWidthPhone,
-    Variant::CompanyNoSuffix,
-    Variant::EmailCase,
-    Variant::NameTypo,
-    Variant::NameForm,
-    Variant::NoEmail,
-];
-
-/// Fields of one record after variants are applied.
-#[derive(Debug, Clone)]
+/// Fields of one record of a person (primary or duplicate); `None` is an empty field.
+#[derive(Debug, Clone, PartialEq)]
 pub(crate) struct RecordFields {
     pub full_name: String,
     pub given: String,
     pub family: String,
     pub email: Option<String>,
-    pub phone: String,
+    pub phone: Option<String>,
     pub company: Option<String>,
+    /// The street line.
+    pub address: Option<String>,
+    /// The date of birth as written.
+    pub birth: Option<String>,
 }
 
 /// The primary record's fields.
@@ -438,162 +673,11 @@ pub(crate) fn primary_fields(c: &Contact) -> RecordFields {
         given: c.given.clone(),
         family: c.family.clone(),
         email: Some(c.email.clone()),
-        phone: c.phone.clone(),
+        phone: Some(c.phone.clone()),
         company: company_full(c),
+        address: Some(c.street.clone()),
+        birth: c.birth.map(iso_date),
     }
-}
-
-/// A duplicate's fields: one to three variants drawn at random (never identical to the primary).
-pub(crate) fn duplicate_fields(rng: &mut Rng, c: &Contact) -> (RecordFields, Vec<Variant>) {
-    let mut f = primary_fields(c);
-    let mut pool: Vec<Variant> = VARIANTS
-        .iter()
-        .copied()
-        .filter(|v| *v != Variant::CompanyNoSuffix || c.company.is_some())
-        .collect();
-    // Partial Fisher-Yates: the first n of a random permutation.
-    let n = (1 + rng.below(3)).min(pool.len());
-    for i in 0..n {
-        let j = i + rng.below(pool.len() - i);
-        pool.swap(i, j);
-    }
-    pool.truncate(n);
-    pool.sort_by_key(|v| VARIANTS.iter().position(|w| w == v));
-    let chosen = pool;
-    for v in &chosen {
-        apply(rng, c, &mut f, *v);
-    }
-    (f, chosen)
-}
-
-fn phone_digits(phone: &str) -> String {
-    phone.chars().filter(char::is_ascii_digit).collect()
-}
-
-fn apply(rng: &mut Rng, c: &Contact, f: &mut RecordFields, v: Variant) {
-    match v {
-        Variant::FullWidthPhone => {
-            f.phone = f
-                .phone
-                .chars()
-                .map(|ch| match ch {
-                    '0'..='9' => char::from_u32(ch as u32 - '0' as u32 + 0xFF10).unwrap_or(ch),
-                    '+' => '＋',
-                    _ => ch,
-                })
-                .collect();
-        }
-        Variant::PhoneFormat => {
-            let d = phone_digits(&f.phone);
-            f.phone = match (c.locale, rng.below(3)) {
-                // Drop +86 and write the 11-digit mobile number plain or with dashes.
-                (Locale::Chinese, 0) => d.get(2..).unwrap_or(&d).to_string(),
-                (Locale::Chinese, 1) => {
-                    let m = d.get(2..).unwrap_or(&d);
-                    format!(
-                        "{}-{}-{}",
-                        m.get(0..3).unwrap_or(""),
-                        m.get(3..7).unwrap_or(""),
-                        m.get(7..).unwrap_or("")
-                    )
-                }
-                (Locale::Chinese, _) => format!("0086{}", d.get(2..).unwrap_or(&d)),
-                (Locale::English, 0) => format!("+{d}"),
-                (Locale::English, 1) => format!("00{d}"),
-                (Locale::English, _) => format!(
-                    "({}) {}",
-                    d.get(..d.len().min(2)).unwrap_or(""),
-                    d.get(d.len().min(2)..).unwrap_or("")
-                ),
-            };
-        }
-        Variant::CompanyNoSuffix => {
-            f.company = c.company.as_ref().map(|(name, _)| name.clone());
-        }
-        Variant::EmailCase => {
-            if let Some(e) = &f.email {
-                f.email = Some(if rng.chance(0.5) {
-                    let (local, domain) = e.split_once('@').unwrap_or((e, ""));
-                    format!("{}@{}", local.replace('.', ""), domain)
-                } else {
-                    let mut out = String::with_capacity(e.len());
-                    let mut up = true;
-                    for ch in e.chars() {
-                        if up {
-                            out.extend(ch.to_uppercase());
-                        } else {
-                            out.push(ch);
-                        }
-                        up = ch == '.' || ch == '@';
-                    }
-                    out
-                });
-            }
-        }
-        Variant::NameTypo => match c.locale {
-            Locale::Chinese => {
-                let swapped: String = f
-                    .given
-                    .chars()
-                    .map(|ch| {
-                        CN_HOMOPHONES
-                            .iter()
-                            .find(|(a, _)| *a == ch)
-                            .map_or(ch, |(_, b)| *b)
-                    })
-                    .collect();
-                f.given = swapped;
-                f.full_name = format!("{}{}", f.family, f.given);
-            }
-            Locale::English => {
-                f.family = typo(rng, &f.family);
-                f.full_name = format!("{} {}", f.given, f.family);
-            }
-        },
-        Variant::NameForm => match c.locale {
-            Locale::Chinese => {
-                // Pinyin, family name first or last.
-                let (g, fam) = &c.latin;
-                f.given = g.clone();
-                f.family = fam.clone();
-                f.full_name = if rng.chance(0.5) {
-                    format!("{fam} {g}")
-                } else {
-                    format!("{g} {fam}")
-                };
-            }
-            Locale::English => {
-                f.full_name = if rng.chance(0.5) {
-                    format!("{}, {}", f.family, f.given)
-                } else {
-                    format!("{}. {}", f.given.get(..1).unwrap_or(""), f.family)
-                };
-                f.given = f.given.get(..1).unwrap_or("").to_string();
-            }
-        },
-        Variant::NoEmail => f.email = None,
-    }
-}
-
-/// One keyboard-style edit of an ASCII word: swap, drop or double a letter (never the first).
-fn typo(rng: &mut Rng, word: &str) -> String {
-    let mut ch: Vec<char> = word.chars().collect();
-    if ch.len() < 3 {
-        ch.push(ch.last().copied().unwrap_or('e'));
-        return ch.into_iter().collect();
-    }
-    let i = 1 + rng.below(ch.len() - 2);
-    match rng.below(3) {
-        0 => ch.swap(i, i + 1),
-        1 => {
-            ch.remove(i);
-        }
-        _ => {
-            let c = ch[i];
-            ch.insert(i, c);
-        }
-    }
-    ch.into_iter().collect()
 }
 
 #[cfg(test)]
@@ -601,42 +685,27 @@ mod tests {
     use super::*;
 
     #[test]
-    fn duplicates_differ_and_keep_identity_cues() {
-        let mut rng = Rng::stream(3, 0, 0);
-        let mut saw_fullwidth = false;
-        for _ in 0..500 {
-            let c = person(&mut rng, 0.5);
-            let p = primary_fields(&c);
-            let (d, vars) = duplicate_fields(&mut rng, &c);
-            assert!(!vars.is_empty());
-            let same = p.full_name == d.full_name
-                && p.email == d.email
-                && p.phone == d.phone
-                && p.company == d.company
-                && p.given == d.given;
-            // A variant can be a no-op only when a homophone is missing; allow rare cases.
-            if same {
-                assert!(vars.iter().all(|v| *v == Variant::NameTypo), "{vars:?}");
+    fn wide_pool_is_wide_and_demo_pool_is_the_demo_tables() {
+        let mut rng = Rng::stream(5, 0, 0);
+        let mut names = std::collections::HashSet::new();
+        for _ in 0..2_000 {
+            let c = person(&mut rng, NamePool::Demo, 0.5, 0.4);
+            if c.locale == Locale::Chinese {
+                assert!(CN_SURNAMES.iter().any(|s| s.0 == c.family), "{}", c.family);
+                assert!(CN_GIVEN.iter().any(|s| s.0 == c.given), "{}", c.given);
+            } else {
+                assert!(EN_FAMILY.contains(&c.family.as_str()), "{}", c.family);
             }
-            if vars.contains(&Variant::FullWidthPhone) {
-                assert!(d.phone.contains('１') || d.phone.contains('０') || !d.phone.is_ascii());
-                saw_fullwidth = true;
-            }
-            if vars.contains(&Variant::CompanyNoSuffix) {
-                let dc = d.company.clone().unwrap_or_default();
-                assert!(p.company.clone().unwrap_or_default().starts_with(&dc));
-            }
+            names.insert(c.full_name);
         }
-        assert!(saw_fullwidth);
-    }
-
-    #[test]
-    fn typo_changes_word() {
-        let mut rng = Rng::stream(1, 1, 1);
-        for _ in 0..100 {
-            let t = typo(&mut rng, "Johnson");
-            assert!(t.starts_with('J'));
-            assert!((t.len() as i64 - 7).abs() <= 1);
+        let demo = names.len();
+        names.clear();
+        for _ in 0..2_000 {
+            let c = person(&mut rng, NamePool::Wide, 0.5, 1.0);
+            assert!(c.company.is_some());
+            assert!(!c.latin.0.is_empty() && c.latin.1.is_ascii());
+            names.insert(c.full_name);
         }
+        assert!(names.len() > demo + 300, "{} vs {demo}", names.len());
     }
 }
