@@ -5,8 +5,8 @@
 use crm_clv::model::chrono::NaiveDate;
 use crm_clv::model::{CustomerKey, PurchaseSummary};
 use crm_clv::{
-    BgBb, BgNbd, ClvOptions, GammaGamma, History, MbgNbd, ParetoNbd, PurchaseModel, Sbg,
-    expected_clv, predict_clv_rows, predict_rows,
+    BgBb, BgNbd, ClvError, ClvOptions, GammaGamma, Histories, History, MAX_TOTAL_WEIGHT, MbgNbd,
+    ParetoNbd, PurchaseModel, Sbg, Spends, expected_clv, predict_clv_rows, predict_rows,
 };
 
 fn summary(x: u32, t_x: f64, t: f64) -> PurchaseSummary {
@@ -131,4 +131,159 @@ fn clv_of_a_customer_with_no_expected_purchases_is_not_negative() {
         let v = expected_clv(&m, &h, 1.0, &o);
         assert!(v >= 0.0, "{h:?}: {v}");
     }
+}
+
+/// Parameters, histories (x, t_x, T) and weights of a fuzz input.
+type Case = ([f64; 4], Vec<(u32, f64, f64)>, Vec<f64>);
+
+/// A model's log-likelihood at fixed parameters.
+type LogLik = Box<dyn Fn(&Histories) -> f64>;
+
+/// The seven BG/NBD log-likelihood findings of the third campaign (fuzz/corpus/models/
+/// crash-266e8187, -2ff90269, -5732d3a6, -6be18b30, -9247f3f6, -95201ae2, -b6077e2d): a weight of
+/// 1e300 or f64::MAX times a per-customer log-likelihood of magnitude > 1 overflowed to +inf, or
+/// to inf - inf = NaN. Such weights are refused (the total is at most 2^53); with every weight
+/// scaled under the bound the same data give the weighted sum of the per-customer terms.
+#[test]
+fn weights_beyond_2_pow_53_are_errors_and_bounded_weights_give_a_finite_log_likelihood() {
+    let max = f64::MAX;
+    let cases: [Case; 7] = [
+        (
+            [334.1, 1.42, 334.1, 334.1],
+            vec![
+                (130, 170.325_490_196_078_42, 334.1),
+                (130, 3_031_741.62, 3_031_741.62),
+                (180, 0.0, 2_192_880.82),
+                (75, 0.01, 1.798_496_406_652_495e29),
+            ],
+            vec![179.19, 1.42, 2.78, max],
+        ),
+        (
+            [168.49, 316.11, 315.53, 316.11],
+            vec![(24_849_019, 0.0, 0.0), (0, 0.0, 108.75), (120, 0.0, 0.0)],
+            vec![1e300, 0.0, 654.03],
+        ),
+        (
+            [0.5; 4],
+            vec![
+                (29, 0.5, 0.5),
+                (0, 0.0, 23.13),
+                (9, max, max),
+                (9, max, max),
+                (9, max, max),
+            ],
+            vec![max, max, 418.91, 418.91, 418.91],
+        ),
+        (
+            [316.97, 316.11, 295.63, 316.11],
+            vec![
+                (123, 0.0, 0.22),
+                (0, 0.0, 0.0),
+                (0, 0.0, 0.0),
+                (0, 0.0, -0.0),
+                (1_679_326_075, 0.0, 256.0),
+                (0, 0.0, 0.66),
+            ],
+            vec![
+                1e-9,
+                439.47,
+                439.47,
+                1_084_992.427,
+                1e300,
+                3.274_306_646_732_44e-310,
+            ],
+        ),
+        (
+            [316.97, 316.11, 303.31, 316.11],
+            vec![
+                (4_294_967_057, 0.0, 3.79),
+                (32, 0.0, 0.0),
+                (0, 0.0, 0.0),
+                (0, 0.0, -0.0),
+                (9, 0.0, 4_294_967.22),
+                (0, 0.0, 0.0),
+            ],
+            vec![1e300, 0.0, 0.0, 0.0, 1.951_638_4e-317, 0.0],
+        ),
+        (
+            [258.09, 256.0, 0.75, 0.66],
+            vec![
+                (171, 294.703_411_764_705_95, 439.47),
+                (0, 0.0, 437.88),
+                (0, 0.0, 1e300),
+                (2_880_122_623, 294.703_411_764_705_95, 439.47),
+            ],
+            vec![256.0, 1e300, 165.55, 1e300],
+        ),
+        (
+            [168.49, 113.87, 167.63, 316.11],
+            vec![(123, 0.0, -0.0), (25, max, max), (44, max, max)],
+            vec![max, max, -0.0],
+        ),
+    ];
+    for (p, hs, w) in cases {
+        let x: Vec<u32> = hs.iter().map(|h| h.0).collect();
+        let t_x: Vec<f64> = hs.iter().map(|h| h.1).collect();
+        let t: Vec<f64> = hs.iter().map(|h| h.2).collect();
+        let err = Histories::from_slices(&x, &t_x, &t, Some(&w)).unwrap_err();
+        assert!(
+            matches!(
+                err,
+                ClvError::InvalidRecord {
+                    field: "weight",
+                    ..
+                }
+            ),
+            "{err}"
+        );
+        // Every weight under MAX_TOTAL_WEIGHT / n: accepted, and the log-likelihood is the
+        // weighted sum of the one-customer log-likelihoods, for each model.
+        let cap = MAX_TOTAL_WEIGHT / hs.len() as f64;
+        let w: Vec<f64> = w.iter().map(|&v| v.min(cap)).collect();
+        let d = Histories::from_slices(&x, &t_x, &t, Some(&w)).unwrap();
+        let one = |i: usize| Histories::from_slices(&x[i..=i], &t_x[i..=i], &t[i..=i], None);
+        let lls: [(&str, LogLik); 3] = [
+            ("bgnbd", {
+                let m = BgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+                Box::new(move |d| m.log_likelihood(d))
+            }),
+            ("mbgnbd", {
+                let m = MbgNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+                Box::new(move |d| m.log_likelihood(d))
+            }),
+            ("pnbd", {
+                let m = ParetoNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+                Box::new(move |d| m.log_likelihood(d))
+            }),
+        ];
+        for (name, ll) in &lls {
+            let got = ll(&d);
+            let (mut want, mut size) = (0.0, 0.0);
+            for (i, &wi) in w.iter().enumerate() {
+                if wi > 0.0 {
+                    let term = wi * ll(&one(i).unwrap());
+                    want += term;
+                    size += term.abs();
+                }
+            }
+            if name == &"pnbd" && !want.is_finite() {
+                // A Pareto/NBD series that fails is -inf (documented), here as there.
+                assert_eq!(got, want, "{name} {p:?}");
+                continue;
+            }
+            assert!(got.is_finite(), "{name} {p:?}: {got}");
+            assert!(
+                (got - want).abs() <= 1e-12 * size,
+                "{name} {p:?}: {got} vs {want}"
+            );
+        }
+    }
+    // The bound is on the total: two halves are fine, a little more is not.
+    let h = |n| vec![(History::new(1, 1.0, 2.0), MAX_TOTAL_WEIGHT / 2.0); n];
+    assert!(Histories::from_weighted(h(2)).is_ok());
+    let mut rows = h(2);
+    rows.push((History::new(0, 0.0, 2.0), 1e3));
+    assert!(Histories::from_weighted(rows).is_err());
+    assert!(Spends::from_slices(&[1, 2], &[5.0, 6.0], Some(&[1e300, 1.0])).is_err());
+    assert!(Spends::from_slices(&[1, 2], &[5.0, 6.0], Some(&[1e15, 1.0])).is_ok());
 }
