@@ -6,7 +6,8 @@ use crm_clv::model::chrono::NaiveDate;
 use crm_clv::model::{CustomerKey, PurchaseSummary};
 use crm_clv::{
     BgBb, BgNbd, ClvError, ClvOptions, GammaGamma, Histories, History, MAX_TOTAL_WEIGHT, MbgNbd,
-    ParetoNbd, PurchaseModel, Sbg, Spends, expected_clv, predict_clv_rows, predict_rows,
+    ParetoNbd, PurchaseModel, Sbg, Spends, discounted_purchases_if_alive, expected_clv,
+    predict_clv_rows, predict_rows,
 };
 
 fn summary(x: u32, t_x: f64, t: f64) -> PurchaseSummary {
@@ -286,4 +287,135 @@ fn weights_beyond_2_pow_53_are_errors_and_bounded_weights_give_a_finite_log_like
     assert!(Histories::from_weighted(rows).is_err());
     assert!(Spends::from_slices(&[1, 2], &[5.0, 6.0], Some(&[1e300, 1.0])).is_err());
     assert!(Spends::from_slices(&[1, 2], &[5.0, 6.0], Some(&[1e15, 1.0])).is_ok());
+}
+
+/// The four Pareto/NBD P(X(t) = n) findings (crash-22adb305, -6fb36151, -82f402e6, -86e5b8f2):
+/// at t = f64::MAX, 16 equal panels over [0, t] missed every bit of the death density's mass
+/// near 0 and multiplied inf (panel width times s/beta) by 0: NaN. References by mpmath 1.3.0
+/// (40 digits, tanh-sinh quadrature of the same integral over u = the death-time CDF, checked
+/// against geometric splitting in y).
+#[test]
+fn pareto_pmf_at_the_largest_horizon_matches_mpmath() {
+    let t = f64::MAX;
+    for (p, want) in [
+        (
+            [1.2, 0.75, 225.72, 1.0],
+            [
+                0.992_971_638_298_428_8,
+                0.006_938_453_996_504_591,
+                1.599_305_155_464_109_4e-12,
+            ],
+        ),
+        (
+            [316.97, 316.11, 316.11, 1.2],
+            [
+                0.996_196_062_971_258_6,
+                0.003_789_375_935_592_508_6,
+                1.309_713_324_616_833_8e-17,
+            ],
+        ),
+        (
+            [334.1, 334.1, 2_189_591.17, 334.1],
+            [
+                0.999_847_437_716_447_7,
+                0.000_152_538_938_647_037_3,
+                2.047_297_145_465_289_8e-27,
+            ],
+        ),
+        (
+            [316.97, 316.11, 316.11, 1.16],
+            [
+                0.996_322_391_621_185_3,
+                0.003_663_998_351_368_655,
+                1.034_126_834_261_490_3e-17,
+            ],
+        ),
+    ] {
+        let m = ParetoNbd::new(p[0], p[1], p[2], p[3]).unwrap();
+        for (n, want) in [0, 1, 7].into_iter().zip(want) {
+            let got = m.p_purchases_new(n, t);
+            assert!(
+                (got - want).abs() <= 1e-12 * want,
+                "{p:?} n = {n}: {got:e} vs {want:e}"
+            );
+        }
+    }
+    // Ordinary horizons keep their values (mpmath as above; CDNOW parameters).
+    let m = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    for (n, t, want) in [
+        (0, 39.0, 0.593_625_031_602_383_8),
+        (1, 39.0, 0.165_562_947_277_175_5),
+        (7, 39.0, 0.010_707_750_733_514_574),
+        (1, 1e6, 0.134_056_248_235_986_94),
+        (1, 1e300, 0.134_055_769_085_450_92),
+    ] {
+        let got = m.p_purchases_new(n, t);
+        assert!(
+            (got - want).abs() <= 1e-12 * want,
+            "n = {n}, t = {t}: {got:e} vs {want:e}"
+        );
+    }
+}
+
+/// Pareto/NBD with s = 1 and beta + T = 0.47 (crash-6a800424): at t = 1e308, t/(beta+T)
+/// overflowed, ln(1 + t/(beta+T)) and E[Y(t) | alive] were +inf, and the CLV sum took
+/// inf - inf = NaN. The closed form (r+x)(beta+T)/(alpha+T) ln(1 + t/(beta+T)) is finite.
+#[test]
+fn pareto_expectation_at_a_horizon_near_f64_max_is_finite() {
+    let m = ParetoNbd::new(193.2, 1_267_649.483, 1.0, 0.47).unwrap();
+    let o = ClvOptions::new(f64::MAX, 520.24, 1.045_170_427_245_532_3e306).unwrap();
+    for h in [
+        History::new(6912, 5e-324, 5e-324),
+        History::new(56, 0.0, 519.68),
+        History::new(52171, 2_721_896.305_415_686, 3_419_130.827),
+    ] {
+        let (rx, at, bt) = (193.2 + f64::from(h.x), 1_267_649.483 + h.t, 0.47 + h.t);
+        // ln(1 + t/bt) = ln t - ln bt + ln(1 + bt/t), every part finite.
+        let e = |t: f64| rx * (bt / at) * (t.ln() - bt.ln() + (bt / t).ln_1p());
+        for t in [1e306, 1e308, f64::MAX] {
+            let got = m.expected_purchases_if_alive(t, &h);
+            assert!(
+                (got - e(t)).abs() <= 1e-14 * e(t),
+                "{h:?} {t}: {got} vs {}",
+                e(t)
+            );
+        }
+        // The CLV: P(alive) times the discounted increments of the closed form.
+        let (mut want, mut prev, mut disc) = (0.0, 0.0, 1.0);
+        for k in 1..=172 {
+            let t = (f64::from(k) * o.period).min(o.horizon);
+            disc /= 1.0 + o.discount_rate;
+            want += (e(t) - prev) * disc;
+            prev = e(t);
+        }
+        let want = m.p_alive(&h) * want;
+        let got = expected_clv(&m, &h, 1.0, &o);
+        assert!(
+            got.is_finite() && (got - want).abs() <= 1e-12 * want,
+            "{h:?}: {got} vs {want}"
+        );
+        let d = discounted_purchases_if_alive(&m, &h, &o);
+        assert!(d.is_finite(), "{h:?}: {d}");
+    }
+}
+
+/// An expectation beyond the f64 range at several period ends (Pareto/NBD with s = 1e-8:
+/// E(t | alive) ~ (t/(beta+T))^(1-s) = +inf for t > ~1e300) made the discounted sums
+/// inf - inf = NaN, and a discount factor that underflows to 0 times +inf NaN as well; the sums
+/// are +inf (the true value exceeds the f64 range), as the raw expectations are documented to be.
+#[test]
+fn discounted_sums_of_an_expectation_beyond_f64_are_inf_not_nan() {
+    let m = ParetoNbd::new(1.0, 1.0, 1e-8, 1e-8).unwrap();
+    let h = History::new(0, 0.0, 0.0);
+    assert_eq!(m.expected_purchases_if_alive(1e306, &h), f64::INFINITY);
+    for o in [
+        ClvOptions::new(1e308, 0.1, 1e306).unwrap(),
+        ClvOptions::new(1e308, 1e300, 1e306).unwrap(),
+    ] {
+        assert_eq!(
+            discounted_purchases_if_alive(&m, &h, &o),
+            f64::INFINITY,
+            "{o:?}"
+        );
+    }
 }
