@@ -2,6 +2,8 @@
 //! Inputs found by the `models` fuzz target (fuzz/fuzz_targets/models.rs, issue #14): each
 //! failed before its fix.
 
+use std::cell::Cell;
+
 use crm_clv::model::chrono::NaiveDate;
 use crm_clv::model::{CustomerKey, PurchaseSummary};
 use crm_clv::{
@@ -399,6 +401,56 @@ fn pareto_expectation_at_a_horizon_near_f64_max_is_finite() {
     }
 }
 
+/// A model that counts its P(alive) calls.
+struct Counting(ParetoNbd, Cell<u32>);
+
+impl PurchaseModel for Counting {
+    fn name(&self) -> &'static str {
+        "counting"
+    }
+    fn p_alive(&self, h: &History) -> f64 {
+        self.1.set(self.1.get() + 1);
+        self.0.p_alive(h)
+    }
+    fn expected_purchases_if_alive(&self, t: f64, h: &History) -> f64 {
+        self.0.expected_purchases_if_alive(t, h)
+    }
+    fn p_purchase_if_alive(&self, t: f64, h: &History) -> f64 {
+        self.0.p_purchase_if_alive(t, h)
+    }
+    fn expected_purchases_new(&self, t: f64) -> f64 {
+        self.0.expected_purchases_new(t)
+    }
+    fn p_purchases_new(&self, n: u32, t: f64) -> f64 {
+        self.0.p_purchases_new(n, t)
+    }
+}
+
+/// crash-6a800424 also took 5 s: `expected_clv` evaluated P(alive) once per period (172), and
+/// with alpha >> beta each Pareto/NBD P(alive) is a 2F1 series of ~10^5 terms. P(alive) does
+/// not depend on the horizon: one call per customer, the same value (checked here on the
+/// CDNOW estimates, where the series is short).
+#[test]
+fn expected_clv_computes_p_alive_once() {
+    let m = Counting(
+        ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap(),
+        Cell::new(0),
+    );
+    let o = ClvOptions::new(172.0, 0.01, 1.0).unwrap();
+    let h = History::new(56, 3.0, 519.68);
+    let v = expected_clv(&m, &h, 2.0, &o);
+    assert_eq!(m.1.get(), 1);
+    let mut want = 0.0;
+    let (mut prev, mut disc) = (0.0, 1.0);
+    for k in 1..=172 {
+        let e = m.0.conditional_expected_purchases(f64::from(k), &h);
+        disc /= 1.01;
+        want += (e - prev) * disc;
+        prev = e;
+    }
+    assert!((v - 2.0 * want).abs() <= 1e-12 * v, "{v} vs {}", 2.0 * want);
+}
+
 /// An expectation beyond the f64 range at several period ends (Pareto/NBD with s = 1e-8:
 /// E(t | alive) ~ (t/(beta+T))^(1-s) = +inf for t > ~1e300) made the discounted sums
 /// inf - inf = NaN, and a discount factor that underflows to 0 times +inf NaN as well; the sums
@@ -417,5 +469,6 @@ fn discounted_sums_of_an_expectation_beyond_f64_are_inf_not_nan() {
             f64::INFINITY,
             "{o:?}"
         );
+        assert_eq!(expected_clv(&m, &h, 1.0, &o), f64::INFINITY, "{o:?}");
     }
 }
