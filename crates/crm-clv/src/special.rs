@@ -324,25 +324,62 @@ fn gk15(f: &impl Fn(f64) -> f64, lo: f64, hi: f64) -> (f64, f64) {
     (k * h, (k - g).abs() * h)
 }
 
-/// Integral of `f` over [lo, hi] by globally adaptive Gauss-Kronrod (G7/K15): the interval with
-/// the largest error estimate is halved until the estimated error is at most `rel_tol` of the
-/// integral's magnitude (or below 1e-300), or `max_intervals` intervals are in use (bounded
-/// work: at most `15 * (2 * max_intervals - 1)` evaluations). `f` must be finite on the
-/// interval's interior (the nodes never touch the ends).
+/// ln[m^(a-1) (1-m)^b / B(a, b)] at m = a / (a + b): the log of the Beta(a, b) density times
+/// m(1-m) (its density in the logit coordinate, over p) at the logit mode. For a, b >= 10 the
+/// terms of size a ln m and b ln(1-m) cancel against ln B(a, b) analytically (Stirling):
+///
+/// ```text
+/// ln(b (a+b) / a) / 2 - ln sqrt(2 pi) - (rest(a) + rest(b) - rest(a+b))
+/// ```
+///
+/// (rest: [`ln_gamma_stirling_rest`]), so the result keeps full relative precision where the
+/// three terms are each of order 1e8 (a = 1e8: 1e-8 of absolute rounding).
+pub(crate) fn ln_beta_logit_mode(a: f64, b: f64) -> f64 {
+    let s = a + b;
+    if a >= 10.0 && b >= 10.0 {
+        let rest =
+            ln_gamma_stirling_rest(a) + ln_gamma_stirling_rest(b) - ln_gamma_stirling_rest(s);
+        0.5 * (b / a * s).ln() - LN_SQRT_2PI - rest
+    } else {
+        let (ln_m, ln_1m) = ln_shares(a, b);
+        (a - 1.0) * ln_m + b * ln_1m - ln_beta(a, b)
+    }
+}
+
+/// (ln(a/(a+b)), ln(b/(a+b))), each from the smaller share (ln(1 - x) of the larger one would
+/// lose the digits of 1 - x: a = 3, b = 5e6 left 1e-10 of the result).
+pub(crate) fn ln_shares(a: f64, b: f64) -> (f64, f64) {
+    let s = a + b;
+    if a <= b {
+        ((a / s).ln(), (-a / s).ln_1p())
+    } else {
+        ((-b / s).ln_1p(), (b / s).ln())
+    }
+}
+
+/// Integral of `f` over [points[0], points[last]] by globally adaptive Gauss-Kronrod (G7/K15),
+/// starting from the intervals between consecutive `points` (sorted): the interval with the
+/// largest error estimate is halved until the estimated error is at most
+/// `rel_tol * |integral| + abs_tol` (or below 1e-300), or `max_intervals` intervals are in use
+/// (bounded work: at most `15 * (2 * max_intervals - 1)` evaluations). `f` must be finite on
+/// the intervals' interiors (the nodes never touch the ends).
 pub(crate) fn integrate_adaptive(
     f: impl Fn(f64) -> f64,
-    lo: f64,
-    hi: f64,
+    points: &[f64],
     rel_tol: f64,
+    abs_tol: f64,
     max_intervals: usize,
 ) -> f64 {
-    let mut parts: Vec<(f64, f64, f64, f64)> = Vec::with_capacity(max_intervals.max(1));
-    let (v, e) = gk15(&f, lo, hi);
-    parts.push((lo, hi, v, e));
+    let mut parts: Vec<(f64, f64, f64, f64)> = Vec::with_capacity(max_intervals.max(points.len()));
+    for w in points.windows(2) {
+        let (v, e) = gk15(&f, w[0], w[1]);
+        parts.push((w[0], w[1], v, e));
+    }
     loop {
         let total: f64 = parts.iter().map(|p| p.2).sum();
         let err: f64 = parts.iter().map(|p| p.3).sum();
-        if !(err > rel_tol * total.abs()) || err < 1e-300 || parts.len() >= max_intervals {
+        if !(err > rel_tol * total.abs() + abs_tol) || err < 1e-300 || parts.len() >= max_intervals
+        {
             return total;
         }
         let worst = (0..parts.len())
@@ -354,6 +391,16 @@ pub(crate) fn integrate_adaptive(
         let (v2, e2) = gk15(&f, m, b);
         parts.push((a, m, v1, e1));
         parts.push((m, b, v2, e2));
+    }
+}
+
+/// ln(1 + e^x) without overflow or loss of precision for very negative x.
+#[inline]
+pub(crate) fn softplus(x: f64) -> f64 {
+    if x > 0.0 {
+        x + (-x).exp().ln_1p()
+    } else {
+        x.exp().ln_1p()
     }
 }
 
@@ -552,6 +599,26 @@ mod tests {
                     got - want
                 );
             }
+        }
+    }
+
+    #[test]
+    fn ln_beta_logit_mode_matches_mpmath() {
+        // mpmath, (a-1) ln m + b ln(1-m) - ln B(a, b) at m = a/(a+b), 40 digits. At (1e8, 2e8)
+        // each term is ~1e8: the direct form is off by ~1e-8.
+        for (a, b, want) in [
+            (20.0, 30.0, 1.234_528_173_388_716_2),
+            (1e8, 2e8, 9.187_281_572_413_315),
+            (15.0, 12.0, 0.607_996_829_163_823_4),
+            (3000.0, 5.0, -0.130_031_674_737_176_82),
+            (0.5, 0.5, -1.144_729_885_849_400_2),
+            (1e5, 0.01, -4.655_531_529_901_988),
+        ] {
+            let got = ln_beta_logit_mode(a, b);
+            assert!(
+                (got - want).abs() <= 1e-14 * want.abs().max(1.0),
+                "({a}, {b}): {got} vs {want}"
+            );
         }
     }
 
@@ -795,13 +862,25 @@ mod tests {
 
     #[test]
     fn adaptive_quadrature_known_integrals() {
-        let v = integrate_adaptive(f64::exp, 0.0, 1.0, 1e-14, 64);
+        let v = integrate_adaptive(f64::exp, &[0.0, 1.0], 1e-14, 0.0, 64);
         assert!((v - (1f64.exp() - 1.0)).abs() < 1e-14, "{v}");
         // A narrow peak: the integral of 1e4 exp(-1e4 x) over [0, 1] is 1 - exp(-1e4).
-        let v = integrate_adaptive(|x| 1e4 * (-1e4 * x).exp(), 0.0, 1.0, 1e-13, 200);
+        let v = integrate_adaptive(|x| 1e4 * (-1e4 * x).exp(), &[0.0, 1.0], 1e-13, 0.0, 200);
         assert!((v - 1.0).abs() < 1e-12, "{v}");
         // An integrable end-point singularity: x^(-1/2) over [0, 1] is 2.
-        let v = integrate_adaptive(|x| x.powf(-0.5), 0.0, 1.0, 1e-12, 400);
+        let v = integrate_adaptive(|x| x.powf(-0.5), &[0.0, 1.0], 1e-12, 0.0, 400);
         assert!((v - 2.0).abs() < 1e-6, "{v}");
+        // A peak of width 1e-6 at 0.3 falls between the 15 nodes of [0, 1] (the estimate sees
+        // nothing); break points at 0, 1, 4 and 16 widths from it find it: the integral is
+        // sqrt(2 pi) 1e-6.
+        let peak = |x: f64| (-0.5 * ((x - 0.3) / 1e-6).powi(2)).exp();
+        let want = (2.0 * std::f64::consts::PI).sqrt() * 1e-6;
+        assert!(integrate_adaptive(peak, &[0.0, 1.0], 1e-13, 0.0, 200) < 1e-3 * want);
+        let mut points = vec![0.0, 1.0];
+        points.extend([-16.0, -4.0, -1.0, 0.0, 1.0, 4.0, 16.0].map(|d| 0.3 + d * 1e-6));
+        points.sort_by(f64::total_cmp);
+        let v = integrate_adaptive(peak, &points, 1e-13, 0.0, 200);
+        // (x - 0.3) / 1e-6 carries ~1e-10 of rounding: x is known to 5e-17.
+        assert!((v - want).abs() < 1e-10 * want, "{v} vs {want}");
     }
 }
