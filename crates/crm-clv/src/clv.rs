@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::data::History;
-use crate::discount::{ClvOptions, discounted_sum, non_negative, period_count};
+use crate::discount::{ClvOptions, discounted_sum, non_negative};
 use crate::purchase::{Prediction, PurchaseModel};
 
 /// Expected discounted value of a customer's future purchases over the horizon:
@@ -12,6 +12,9 @@ use crate::purchase::{Prediction, PurchaseModel};
 /// CLV = spend * sum_{k=1}^{K} [E(min(kP, H)) - E((k-1)P)] / (1 + d)^k
 /// E(t) = conditional expected purchases in the next t,  P = period, K = ceil(H / P)
 /// ```
+///
+/// computed as `spend * P(alive) * D` with D = [`discounted_purchases_if_alive`] (E(t) is
+/// P(alive) E(t | alive) and P(alive) does not depend on t).
 ///
 /// `spend` is the expected value per purchase (e.g. [`crate::GammaGamma::conditional_expected_spend`]
 /// or a margin). Purchases within a period are discounted at the period's end, as in
@@ -33,18 +36,16 @@ pub fn expected_clv<M: PurchaseModel + ?Sized>(
     spend: f64,
     options: &ClvOptions,
 ) -> f64 {
-    let k_max = period_count(options);
-    let mut prev = 0.0;
-    let mut value = 0.0;
-    let mut disc = 1.0;
-    for k in 1..=k_max {
-        let t = (k as f64 * options.period).min(options.horizon);
-        let e = model.conditional_expected_purchases(t, history);
-        disc /= 1.0 + options.discount_rate;
-        value += (e - prev) * disc;
-        prev = e;
-    }
-    spend * non_negative(value)
+    // P(alive) once, not once per period: for Pareto/NBD with alpha >> beta each P(alive) is a
+    // 2F1 series of ~10^5 terms, and 172 periods took 3 s (found by fuzzing). A customer who
+    // is surely gone buys nothing (and her D may be +inf: 0 * inf is NaN).
+    let pa = model.p_alive(history);
+    let d = if pa == 0.0 {
+        0.0
+    } else {
+        discounted_purchases_if_alive(model, history, options)
+    };
+    spend * non_negative(pa * d)
 }
 
 /// Discounted expected purchases of a customer known to be alive, the CLV sum of

@@ -9,6 +9,36 @@ use crate::error::{ClvError, Result};
 /// Above twice this many groups, fits start from the estimate on a subsample of this size.
 pub(crate) const WARM_START_GROUPS: usize = 50_000;
 
+/// The largest total weight of a data set: 2^53, the largest count of customers an `f64`
+/// holds exactly. A log-likelihood is the weighted sum of per-customer terms of magnitude up
+/// to about 3.2e12 (x up to 2^32, ln(alpha + T) <= 710), so with this bound it stays below
+/// about 3e28; weights like 1e300 made it overflow to +inf or inf - inf = NaN (found by
+/// fuzzing).
+pub const MAX_TOTAL_WEIGHT: f64 = 9_007_199_254_740_992.0;
+
+/// Checks weight `w` of record `index` and adds it to `total`: finite, >= 0, and the running
+/// total at most [`MAX_TOTAL_WEIGHT`].
+pub(crate) fn add_weight(total: &mut f64, index: usize, w: f64) -> Result<()> {
+    if !w.is_finite() || w < 0.0 {
+        return Err(ClvError::InvalidRecord {
+            index,
+            field: "weight",
+            value: w,
+            reason: "weights must be finite and >= 0",
+        });
+    }
+    *total += w;
+    if !(*total <= MAX_TOTAL_WEIGHT) {
+        return Err(ClvError::InvalidRecord {
+            index,
+            field: "weight",
+            value: w,
+            reason: "the weights add up to more than 2^53 (MAX_TOTAL_WEIGHT)",
+        });
+    }
+    Ok(())
+}
+
 /// One customer's calibration history in the model's time unit.
 ///
 /// ```text
@@ -92,7 +122,8 @@ impl Histories {
         )
     }
 
-    /// Groups column slices; `weights` (one per row, > 0; zero rows are dropped) defaults to 1.
+    /// Groups column slices; `weights` (one per row, >= 0, at most [`MAX_TOTAL_WEIGHT`] in
+    /// total; zero rows are dropped) defaults to 1.
     ///
     /// # Errors
     /// [`ClvError::LengthMismatch`], [`ClvError::InvalidRecord`].
@@ -127,21 +158,15 @@ impl Histories {
     /// Groups `(history, weight)` pairs.
     ///
     /// # Errors
-    /// [`ClvError::InvalidRecord`] for an invalid history or a weight that is negative or not
-    /// finite.
+    /// [`ClvError::InvalidRecord`] for an invalid history, a weight that is negative or not
+    /// finite, or weights adding up to more than [`MAX_TOTAL_WEIGHT`].
     pub fn from_weighted(rows: impl IntoIterator<Item = (History, f64)>) -> Result<Self> {
         let mut map: FxHashMap<(u32, u64, u64), usize> = FxHashMap::default();
         let mut out = Histories::default();
+        let mut total = 0.0;
         for (i, (h, w)) in rows.into_iter().enumerate() {
             h.check(i)?;
-            if !w.is_finite() || w < 0.0 {
-                return Err(ClvError::InvalidRecord {
-                    index: i,
-                    field: "weight",
-                    value: w,
-                    reason: "weights must be finite and >= 0",
-                });
-            }
+            add_weight(&mut total, i, w)?;
             if w == 0.0 {
                 continue;
             }

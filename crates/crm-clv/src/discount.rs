@@ -149,13 +149,17 @@ impl Periods {
     }
 
     /// sum_k (e(t_k) - e(t_{k-1})) (1+d)^-k with e(0) = 0, the sum of
-    /// [`crate::discounted_purchases_if_alive`].
+    /// [`crate::discounted_purchases_if_alive`] (stopping where (1+d)^-k underflows to 0, as
+    /// [`discounted_sum`]).
     #[inline]
     pub(crate) fn discounted(&self, mut e: impl FnMut(f64) -> f64) -> f64 {
         let (mut prev, mut value) = (0.0, 0.0);
         for &(t, disc) in &self.ends {
+            if disc == 0.0 {
+                break;
+            }
             let v = e(t);
-            value += (v - prev) * disc;
+            value += increment(v, prev) * disc;
             prev = v;
         }
         non_negative(value)
@@ -164,7 +168,9 @@ impl Periods {
 
 /// sum_{k=1}^{K} (e(min(kP, H)) - e((k-1)P)) (1+d)^-k with e(0) = 0: the sum of
 /// [`crate::discounted_purchases_if_alive`] for the expectation `e` of one customer (with
-/// d = 0 it telescopes to e(H), one evaluation instead of K).
+/// d = 0 it telescopes to e(H), one evaluation instead of K). Where the cumulative discount
+/// factor (1+d)^-k underflows to 0 the sum stops: every later term is 0 (and 0 times an
+/// infinite increment would be NaN).
 #[inline]
 pub(crate) fn discounted_sum(options: &ClvOptions, mut e: impl FnMut(f64) -> f64) -> f64 {
     if options.discount_rate == 0.0 {
@@ -174,12 +180,23 @@ pub(crate) fn discounted_sum(options: &ClvOptions, mut e: impl FnMut(f64) -> f64
     let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
     for k in 1..=k_max {
         let t = (k as f64 * options.period).min(options.horizon);
-        let v = e(t);
         disc /= 1.0 + options.discount_rate;
-        value += (v - prev) * disc;
+        if disc == 0.0 {
+            break;
+        }
+        let v = e(t);
+        value += increment(v, prev) * disc;
         prev = v;
     }
     non_negative(value)
+}
+
+/// e(t_k) - e(t_{k-1}) of a non-decreasing expectation, 0 where both are +inf (an expectation
+/// beyond the f64 range at every later period end: the sum is +inf already, and inf - inf
+/// would make it NaN).
+#[inline]
+fn increment(v: f64, prev: f64) -> f64 {
+    if v == prev { 0.0 } else { v - prev }
 }
 
 /// The discounted sums of increments of a non-decreasing expectation are >= 0; rounding of the

@@ -4,6 +4,7 @@ use crm_model::{PurchaseSummary, to_f64};
 use rustc_hash::FxHashMap;
 use serde::{Deserialize, Serialize};
 
+use crate::data::add_weight;
 use crate::error::{ClvError, Result};
 use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::rng::Rng;
@@ -25,7 +26,8 @@ impl Spends {
     ///
     /// # Errors
     /// [`ClvError::LengthMismatch`]; [`ClvError::InvalidRecord`] for zbar <= 0 or not finite
-    /// when x > 0, or an invalid weight.
+    /// when x > 0, or an invalid weight (negative, not finite, or weights adding up to more
+    /// than [`crate::MAX_TOTAL_WEIGHT`]).
     pub fn from_slices(x: &[u32], zbar: &[f64], weights: Option<&[f64]>) -> Result<Self> {
         if zbar.len() != x.len() {
             return Err(ClvError::LengthMismatch {
@@ -45,16 +47,10 @@ impl Spends {
         }
         let mut out = Spends::default();
         let mut map: FxHashMap<(u32, u64), usize> = FxHashMap::default();
+        let mut total = 0.0;
         for i in 0..x.len() {
             let w = weights.map_or(1.0, |w| w[i]);
-            if !w.is_finite() || w < 0.0 {
-                return Err(ClvError::InvalidRecord {
-                    index: i,
-                    field: "weight",
-                    value: w,
-                    reason: "weights must be finite and >= 0",
-                });
-            }
+            add_weight(&mut total, i, w)?;
             if x[i] == 0 {
                 out.skipped_no_repeat += w;
                 continue;

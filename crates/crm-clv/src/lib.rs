@@ -69,7 +69,7 @@ mod tabulate;
 pub use bgbb::BgBb;
 pub use bgnbd::BgNbd;
 pub use clv::{ClvPrediction, discounted_purchases_if_alive, expected_clv, predict_clv_batch};
-pub use data::{Histories, History};
+pub use data::{Histories, History, MAX_TOTAL_WEIGHT};
 pub use discount::{ClvOptions, unit_ratio};
 pub use error::{ClvError, Result};
 pub use gamma_gamma::{GammaGamma, Spends};

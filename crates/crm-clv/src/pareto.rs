@@ -9,7 +9,9 @@ use crate::optim::{FitOptions, Fitted, LogLik, fit_params, positive};
 use crate::parallel::{MIN_SHARE, for_each_share};
 use crate::purchase::{Prediction, PurchaseModel, or_per_customer};
 use crate::rng::Rng;
-use crate::special::{GL20, ln_gamma, ln_hyp2f1_pos, log_add_exp, log_sub_exp, xlny};
+use crate::special::{
+    integrate_graded, ln_gamma, ln_hyp2f1_pos, ln1p_div, log_add_exp, log_sub_exp, xlny,
+};
 use crate::tabulate::{MIN_SHARED, Smooth};
 
 mod lik;
@@ -306,8 +308,13 @@ impl PurchaseModel for ParetoNbd {
     /// P(X(t)=n) = NB(n; r, alpha/(alpha+t)) (beta/(beta+t))^s
     ///           + int_0^t (s/beta)(beta/(beta+y))^(s+1) NB(n; r, alpha/(alpha+y)) dy
     /// ```
-    /// (alive through t, or dead at y < t), the integral by composite Gauss-Legendre (16 panels
-    /// of 20 points).
+    /// (alive through t, or dead at y < t; Fader & Hardie (2006), "Deriving an expression for
+    /// P(X(t) = x) under the Pareto/NBD model", eq. 3 before integration). The integrand is
+    /// evaluated in log space and integrated by 20-point Gauss-Legendre on geometrically
+    /// graded panels from w = min(alpha/(r+n+1), beta/(s+1))/4 up to t (see
+    /// `special::integrate_graded`): the death density's decay near 0 and the power-law tail
+    /// are resolved for any t up to f64::MAX (16 equal panels over [0, t] missed all the mass
+    /// for t = 1e308 and multiplied inf by 0 there: NaN, found by fuzzing).
     fn p_purchases_new(&self, n: u32, t: f64) -> f64 {
         if !(t > 0.0) {
             return if n == 0 { 1.0 } else { 0.0 };
@@ -315,28 +322,27 @@ impl PurchaseModel for ParetoNbd {
         let (r, alpha, s, beta) = (self.r, self.alpha, self.s, self.beta);
         let nf = f64::from(n);
         let c = ln_gamma(r + nf) - ln_gamma(r) - ln_gamma(nf + 1.0);
+        // ln NB(n; r, alpha/(alpha+y)) = c - r ln(1 + y/alpha) + n ln(y/(alpha+y)).
         let ln_nb = |y: f64| {
             if y <= 0.0 {
                 return if n == 0 { 0.0 } else { f64::NEG_INFINITY };
             }
-            c + r * (alpha / (alpha + y)).ln() + xlny(nf, y / (alpha + y))
+            c - r * ln1p_div(y, alpha) + xlny(nf, y / (alpha + y))
         };
-        let mut p = (ln_nb(t) - s * (t / beta).ln_1p()).exp();
-        let panels = 16;
-        let width = t / f64::from(panels);
-        for k in 0..panels {
-            for (node, w) in GL20 {
-                let y = (f64::from(k) + node) * width;
-                p += w * width * (s / beta) * (ln_nb(y) - (s + 1.0) * (y / beta).ln_1p()).exp();
-            }
-        }
-        p.clamp(0.0, 1.0)
+        let alive = (ln_nb(t) - s * ln1p_div(t, beta)).exp();
+        let ln_density = (s / beta).ln();
+        let dead = |y: f64| (ln_density + ln_nb(y) - (s + 1.0) * ln1p_div(y, beta)).exp();
+        let w = (alpha / (r + nf + 1.0)).min(beta / (s + 1.0)) / 4.0;
+        (alive + integrate_graded(dead, w, t, PMF_SPLIT)).clamp(0.0, 1.0)
     }
 }
 
+/// Parts per graded panel of the Pareto/NBD P(X(t) = n) integral.
+const PMF_SPLIT: u32 = 2;
+
 /// (1 - (b/(b+t))^k) / k, stable as k -> 0 (limit ln(1 + t/b)).
 pub(crate) fn expm1_ratio(k: f64, t: f64, b: f64) -> f64 {
-    let l = (t / b).ln_1p(); // ln((b+t)/b)
+    let l = ln1p_div(t, b); // ln((b+t)/b), finite where t/b overflows
     if k.abs() < 1e-12 {
         l
     } else {

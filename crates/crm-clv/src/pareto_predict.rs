@@ -25,7 +25,7 @@
 use super::ParetoNbd;
 use crate::data::History;
 use crate::purchase::Prediction;
-use crate::special::GL20;
+use crate::special::integrate_graded;
 
 /// Largest series argument handled here (at most ~520 terms for relative precision 1e-16).
 const Z_MAX: f64 = 0.93;
@@ -127,11 +127,19 @@ impl Post {
     }
 }
 
-/// ln(1 + e) for e >= 0: `ln_1p` near 0, the cheaper `ln` of 1 + e elsewhere (where it is
-/// as accurate relative to the result).
+/// ln(1 + t/b) for t >= 0, b > 0: `ln_1p` near 0, the cheaper `ln` of 1 + t/b elsewhere (where
+/// it is as accurate relative to the result), and ln t - ln b where t/b overflows (t = 1e308,
+/// b < 1: +inf made E[Y(t) | alive] infinite and a CLV sum NaN, found by fuzzing).
 #[inline]
-fn ln1p_pos(e: f64) -> f64 {
-    if e < 0.25 { e.ln_1p() } else { (1.0 + e).ln() }
+fn ln1p_pos(t: f64, b: f64) -> f64 {
+    let e = t / b;
+    if e < 0.25 {
+        e.ln_1p()
+    } else if e.is_finite() {
+        (1.0 + e).ln()
+    } else {
+        t.ln() - b.ln()
+    }
 }
 
 /// e^v - 1: `exp_m1` near 0, the cheaper `exp` where |v| > 0.5 (no cancellation there).
@@ -172,7 +180,7 @@ fn p_alive_from(p: &Post, h: &History, g_tx: f64, g_t: f64) -> Option<f64> {
         return Some(1.0);
     }
     let d = h.t - h.t_x;
-    let ln_r = p.a * ln1p_pos(d / (p.alpha + h.t_x)) + p.b * ln1p_pos(d / (p.beta + h.t_x));
+    let ln_r = p.a * ln1p_pos(d, p.alpha + h.t_x) + p.b * ln1p_pos(d, p.beta + h.t_x);
     let pa = if ln_r < 700.0 {
         let excess = expm1_fast(ln_r) * g_tx + (g_tx - g_t);
         1.0 / (1.0 + excess.max(0.0))
@@ -200,8 +208,8 @@ fn if_alive_from(p: &Post, t_age: f64, t: f64, f_t: f64, f_tt: f64) -> Option<(f
         return Some((0.0, 0.0));
     }
     let (at, bt) = (p.alpha + t_age, p.beta + t_age);
-    let la = ln1p_pos(t / at);
-    let lb = ln1p_pos(t / bt);
+    let la = ln1p_pos(t, at);
+    let lb = ln1p_pos(t, bt);
     let q = f_t - (-(p.a * la + p.b * lb)).exp() * f_tt;
     let e = p.a * (bt / at) * expm1_ratio_ln(p.b - 1.0, lb);
     // e is +inf for t = inf and s <= 1 (the expectation diverges), a value, not a failure.
@@ -254,27 +262,11 @@ impl ParetoNbd {
         if !(t > 0.0) {
             return 0.0;
         }
-        let t = t.min(f64::MAX);
         let (a, b) = (self.r + f64::from(h.x), self.s);
         let (at, bt) = (self.alpha + h.t, self.beta + h.t);
         let f = |u: f64| (-(a + 1.0) * (u / at).ln_1p() - b * (u / bt).ln_1p()).exp();
-        let (mut lo, mut hi) = (0.0f64, ((at / (a + 1.0)).min(bt / (b + 1.0)) / 4.0).min(t));
-        let mut integral = 0.0;
-        loop {
-            let width = (hi - lo) / f64::from(split);
-            for k in 0..split {
-                let base = lo + f64::from(k) * width;
-                for (node, wt) in GL20 {
-                    integral += wt * width * f(base + node * width);
-                }
-            }
-            if !(hi < t) {
-                break;
-            }
-            lo = hi;
-            hi = (2.0 * hi).min(t);
-        }
-        (a / at * integral).clamp(0.0, 1.0)
+        let w = (at / (a + 1.0)).min(bt / (b + 1.0)) / 4.0;
+        (a / at * integrate_graded(f, w, t, split)).clamp(0.0, 1.0)
     }
 
     /// The three predictions of one customer from one three-argument series (ages t_x, T,
