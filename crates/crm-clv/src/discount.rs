@@ -149,44 +149,64 @@ impl Periods {
     }
 
     /// sum_k (e(t_k) - e(t_{k-1})) (1+d)^-k with e(0) = 0, the sum of
-    /// [`crate::discounted_purchases_if_alive`] (stopping where (1+d)^-k underflows to 0, as
+    /// [`crate::discounted_purchases_if_alive`] (with the same stopping rules as
     /// [`discounted_sum`]).
     #[inline]
-    pub(crate) fn discounted(&self, mut e: impl FnMut(f64) -> f64) -> f64 {
-        let (mut prev, mut value) = (0.0, 0.0);
-        for &(t, disc) in &self.ends {
-            if disc == 0.0 {
-                break;
-            }
-            let v = e(t);
-            value += increment(v, prev) * disc;
-            prev = v;
+    pub(crate) fn discounted(&self, e: impl FnMut(f64) -> f64) -> f64 {
+        match self.ends.last() {
+            Some(&(h, _)) => sum_increments(self.ends.iter().copied(), h, e),
+            None => 0.0,
         }
-        non_negative(value)
     }
 }
 
 /// sum_{k=1}^{K} (e(min(kP, H)) - e((k-1)P)) (1+d)^-k with e(0) = 0: the sum of
 /// [`crate::discounted_purchases_if_alive`] for the expectation `e` of one customer (with
-/// d = 0 it telescopes to e(H), one evaluation instead of K). Where the cumulative discount
-/// factor (1+d)^-k underflows to 0 the sum stops: every later term is 0 (and 0 times an
-/// infinite increment would be NaN).
+/// d = 0 it telescopes to e(H), one evaluation instead of K). The sum stops early where the
+/// rest cannot change it (see [`sum_increments`]).
 #[inline]
-pub(crate) fn discounted_sum(options: &ClvOptions, mut e: impl FnMut(f64) -> f64) -> f64 {
+pub(crate) fn discounted_sum(options: &ClvOptions, e: impl FnMut(f64) -> f64) -> f64 {
+    let mut e = e;
     if options.discount_rate == 0.0 {
         return e(options.horizon);
     }
-    let k_max = period_count(options);
-    let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
-    for k in 1..=k_max {
-        let t = (k as f64 * options.period).min(options.horizon);
-        disc /= 1.0 + options.discount_rate;
+    let (period, horizon, rate) = (options.period, options.horizon, options.discount_rate);
+    let mut disc = 1.0;
+    let ends = (1..=period_count(options)).map(move |k| {
+        disc /= 1.0 + rate;
+        ((k as f64 * period).min(horizon), disc)
+    });
+    sum_increments(ends, horizon, e)
+}
+
+/// sum over the period ends (t_k, (1+d)^-k) of (e(t_k) - e(t_{k-1})) (1+d)^-k, e(0) = 0,
+/// for a non-decreasing `e` whose last period end is `horizon`.
+///
+/// It stops early, with a proof: the discount factors decrease, so everything after period k
+/// is at most (1+d)^-k (e(H) - e(t_k)); once that bound is below half an ulp of the sum so far
+/// (relative 2^-53), no later term can change the result. With 2^20 monthly periods at 1%
+/// this takes about 3,700 evaluations instead of 1,048,576 (a fuzzing input took 31 s).
+/// Where (1+d)^-k underflows to 0 the sum stops too: every later term is 0 (and 0 times an
+/// infinite increment would be NaN). Costs one extra evaluation, e(H).
+#[inline]
+fn sum_increments(
+    ends: impl Iterator<Item = (f64, f64)>,
+    horizon: f64,
+    mut e: impl FnMut(f64) -> f64,
+) -> f64 {
+    let total = e(horizon);
+    let (mut prev, mut value) = (0.0, 0.0);
+    for (t, disc) in ends {
         if disc == 0.0 {
             break;
         }
-        let v = e(t);
+        let v = if t == horizon { total } else { e(t) };
         value += increment(v, prev) * disc;
         prev = v;
+        // The rest is at most disc * (total - prev); NaN or an infinite total never stops here.
+        if disc * (total - prev) <= value * (f64::EPSILON / 2.0) {
+            break;
+        }
     }
     non_negative(value)
 }
@@ -204,4 +224,77 @@ fn increment(v: f64, prev: f64) -> f64 {
 #[inline]
 pub(crate) fn non_negative(v: f64) -> f64 {
     if v < 0.0 { 0.0 } else { v }
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    /// The full sum of every period, with no early stop (the definition).
+    fn full_sum(options: &ClvOptions, e: impl Fn(f64) -> f64) -> f64 {
+        let (mut prev, mut value, mut disc) = (0.0, 0.0, 1.0);
+        for k in 1..=period_count(options) {
+            let t = (k as f64 * options.period).min(options.horizon);
+            disc /= 1.0 + options.discount_rate;
+            let v = e(t);
+            value += (v - prev) * disc;
+            prev = v;
+        }
+        value
+    }
+
+    /// Expectations of different shapes: linear, concave (saturating), convex.
+    fn shapes() -> [fn(f64) -> f64; 3] {
+        [
+            |t| 0.3 * t,
+            |t| 5.0 * (1.0 - (-t / 400.0).exp()),
+            |t| 1e-6 * t * t,
+        ]
+    }
+
+    #[test]
+    fn the_early_stop_keeps_the_full_sum_and_bounds_the_work() {
+        // 2^20 monthly periods at 1%: the discount factor reaches 2^-53 after ~3,700 periods.
+        let o = ClvOptions::new(1_048_576.0, 0.01, 1.0).unwrap();
+        for e in shapes() {
+            let mut calls = 0u64;
+            let v = discounted_sum(&o, |t| {
+                calls += 1;
+                e(t)
+            });
+            let full = full_sum(&o, e);
+            assert!((v - full).abs() <= 1e-14 * full, "{v} vs {full}");
+            assert!(calls < 10_000, "{calls} evaluations");
+        }
+    }
+
+    #[test]
+    fn the_early_stop_never_cuts_a_sum_that_still_grows() {
+        // A short horizon at a tiny rate: every period counts, and the sum must be the full one.
+        let o = ClvOptions::new(52.0, 1e-6, 1.0).unwrap();
+        for e in shapes() {
+            let mut calls = 0u64;
+            let v = discounted_sum(&o, |t| {
+                calls += 1;
+                e(t)
+            });
+            assert!((v - full_sum(&o, e)).abs() <= 1e-14 * v.abs().max(1e-300));
+            // 52 periods plus the one evaluation of e(H) (reused at the last period end).
+            assert!(calls >= 52, "{calls}");
+        }
+        // The tabulated path stops at the same place as the per-customer path.
+        let o = ClvOptions::new(100_000.0, 0.005, 1.0).unwrap();
+        let p = Periods::new(&o).unwrap();
+        for e in shapes() {
+            assert_eq!(p.discounted(e), discounted_sum(&o, e));
+        }
+    }
+
+    #[test]
+    fn an_infinite_expectation_does_not_make_the_sum_nan() {
+        let o = ClvOptions::new(1000.0, 0.01, 1.0).unwrap();
+        let v = discounted_sum(&o, |t| if t > 10.0 { f64::INFINITY } else { t });
+        assert_eq!(v, f64::INFINITY);
+    }
 }
