@@ -101,12 +101,33 @@ impl History {
 /// assert_eq!(h.total_weight(), 3.0);   // three customers
 /// # Ok::<(), crm_analytics::clv::ClvError>(())
 /// ```
+///
+/// Deserializing checks the data as [`Histories::from_slices`] does (an invalid history,
+/// weight or column length is an error, not a data set that breaks a fit later).
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "HistoryColumns")]
 pub struct Histories {
     pub(crate) x: Vec<u32>,
     pub(crate) t_x: Vec<f64>,
     pub(crate) t: Vec<f64>,
     pub(crate) w: Vec<f64>,
+}
+
+/// The serialized form of [`Histories`], checked on the way in.
+#[derive(Deserialize)]
+struct HistoryColumns {
+    x: Vec<u32>,
+    t_x: Vec<f64>,
+    t: Vec<f64>,
+    w: Vec<f64>,
+}
+
+impl TryFrom<HistoryColumns> for Histories {
+    type Error = ClvError;
+
+    fn try_from(c: HistoryColumns) -> Result<Self> {
+        Histories::from_slices(&c.x, &c.t_x, &c.t, Some(&c.w))
+    }
 }
 
 impl Histories {

@@ -12,12 +12,36 @@ use crate::special::{digamma, ln_gamma};
 
 /// Repeat buyers' spend summaries grouped by identical (x, zbar): x = number of repeat
 /// transactions (> 0), zbar = their mean value (> 0), with weights.
+///
+/// Deserializing checks the data as [`Spends::from_slices`] does.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "SpendColumns")]
 pub struct Spends {
     x: Vec<u32>,
     zbar: Vec<f64>,
     w: Vec<f64>,
     skipped_no_repeat: f64,
+}
+
+/// The serialized form of [`Spends`], checked on the way in.
+#[derive(Deserialize)]
+struct SpendColumns {
+    x: Vec<u32>,
+    zbar: Vec<f64>,
+    w: Vec<f64>,
+    skipped_no_repeat: f64,
+}
+
+impl TryFrom<SpendColumns> for Spends {
+    type Error = ClvError;
+
+    fn try_from(c: SpendColumns) -> Result<Self> {
+        let mut out = Spends::from_slices(&c.x, &c.zbar, Some(&c.w))?;
+        let mut total = out.total_weight() + out.skipped_no_repeat;
+        add_weight(&mut total, c.x.len(), c.skipped_no_repeat)?;
+        out.skipped_no_repeat += c.skipped_no_repeat;
+        Ok(out)
+    }
 }
 
 impl Spends {
