@@ -181,3 +181,65 @@ fn fit_from_transactions_and_grouped_weights() {
     assert_eq!(v["customers"], 40.0);
     assert_eq!(v["unit"], "day");
 }
+
+#[test]
+fn diagnose_reproduces_the_cdnow_holdout_and_writes_charts_and_tables() {
+    let Some(sample) = crm_testdata::shared_file("cdnow/CDNOW_sample.txt") else {
+        return;
+    };
+    // The sample as a CSV of customer_id,date (no amounts: diagnostics need none).
+    let text = std::fs::read_to_string(&sample).unwrap();
+    let mut csv = String::from("customer_id,date\n");
+    for l in text.lines() {
+        let f: Vec<&str> = l.split_whitespace().collect();
+        csv.push_str(&format!("{},{}\n", f[1], f[2]));
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "cdnow.csv", &csv);
+    let html = dir.path().join("d.html");
+    let tables = dir.path().join("tables");
+    let out = crm()
+        .args(["clv", "diagnose", "--transactions"])
+        .arg(&f)
+        .args([
+            "--calibration-end",
+            "1997-09-30",
+            "--format",
+            "json",
+            "--html",
+        ])
+        .arg(&html)
+        .arg("--tables")
+        .arg(&tables)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let d = &v["diagnostics"];
+    // The holdout defaults to the last transaction date (1998-06-30): weeks 40-78.
+    assert_eq!(d["holdout_actual"], 1882);
+    let predicted = d["holdout_predicted"].as_f64().unwrap();
+    assert!((predicted - 1653.0).abs() < 0.02 * 1653.0, "{predicted}");
+    assert_eq!(v["fit"]["model"], "bgnbd");
+    assert_eq!(d["tracking"].as_array().unwrap().len(), 78);
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert_eq!(page.matches("<svg").count(), 4);
+    let tracking = std::fs::read_to_string(tables.join("tracking.csv")).unwrap();
+    assert_eq!(tracking.lines().count(), 79);
+    assert!(tables.join("conditional.csv").is_file() && tables.join("frequency.csv").is_file());
+
+    // Gamma-Gamma is no purchase model: a clear error, no panic.
+    let out = crm()
+        .args(["clv", "diagnose", "--model", "gg", "--transactions"])
+        .arg(&f)
+        .args(["--calibration-end", "1997-09-30"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(err.contains("bgnbd, mbgnbd or pnbd"), "{err}");
+}

@@ -8,12 +8,13 @@
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crm_model::TimeUnit;
+use crm_model::{LateEvents, SummaryOptions, TimeUnit, Transaction, summarize};
 
 use crate::bgbb::BgBb;
 use crate::bgnbd::BgNbd;
 use crate::clv::predict_clv_batch;
 use crate::data::{Histories, History};
+use crate::diagnostics::{Diagnostics, DiagnosticsOptions, diagnose};
 use crate::discount::ClvOptions;
 use crate::error::{ClvError, Result};
 use crate::gamma_gamma::{GammaGamma, Spends};
@@ -38,6 +39,40 @@ pub enum ModelKind {
 }
 
 impl ModelKind {
+    /// Fits this purchase model on the calibration window of `tx` (purchases up to
+    /// `options.calibration_end`, summarised in `options.unit` with `options.same_day`) and
+    /// returns the fit with its [`diagnose`] diagnostics over the holdout window.
+    ///
+    /// # Errors
+    /// Gamma-Gamma or BG/BB ([`ClvError::InvalidParameter`]); the summary's, the fit's and
+    /// [`diagnose`]'s errors.
+    pub fn fit_and_diagnose(
+        self,
+        tx: &[Transaction],
+        options: &DiagnosticsOptions,
+        fit: &FitOptions,
+    ) -> Result<(FitSummary, Diagnostics)> {
+        if matches!(self, ModelKind::GammaGamma | ModelKind::BgBb) {
+            return Err(ClvError::InvalidParameter {
+                name: "model",
+                value: f64::NAN,
+                reason: "diagnostics need a continuous-time purchase model: bgnbd, mbgnbd or pnbd",
+            });
+        }
+        let summary = SummaryOptions::new(options.calibration_end, options.unit)
+            .same_day(options.same_day)
+            .late_events(LateEvents::Exclude);
+        let rows: Vec<SummaryInput> = summarize(tx, &summary)?
+            .customers
+            .iter()
+            .map(|c| SummaryInput::new(c.frequency, c.recency, c.age))
+            .collect();
+        let fitted = self.fit(&rows, fit, options.unit)?;
+        let values: Vec<f64> = fitted.params.0.iter().map(|p| p.1).collect();
+        let d = self.purchase_model(&values)?.diagnose(tx, options)?;
+        Ok((fitted, d))
+    }
+
     /// The short name written in a [`FitSummary`] (`"bgnbd"`, `"mbgnbd"`, `"pnbd"`, `"bgbb"`,
     /// `"gg"`).
     ///
@@ -353,6 +388,28 @@ pub struct InputPrediction {
 }
 
 impl PurchaseParams {
+    /// The model diagnostics of these parameters on `tx` ([`diagnose`]).
+    ///
+    /// # Errors
+    /// BG/BB (discrete opportunities: no calendar tracking) as
+    /// [`ClvError::InvalidParameter`]; otherwise as [`diagnose`].
+    pub fn diagnose(
+        &self,
+        tx: &[Transaction],
+        options: &DiagnosticsOptions,
+    ) -> Result<Diagnostics> {
+        match self {
+            PurchaseParams::BgNbd(m) => diagnose(m, tx, options),
+            PurchaseParams::MbgNbd(m) => diagnose(m, tx, options),
+            PurchaseParams::ParetoNbd(m) => diagnose(m, tx, options),
+            PurchaseParams::BgBb(_) => Err(ClvError::InvalidParameter {
+                name: "model",
+                value: f64::NAN,
+                reason: "diagnostics track calendar time: use bgnbd, mbgnbd or pnbd",
+            }),
+        }
+    }
+
     /// Per-row predictions over `clv.horizon`: P(alive), expected purchases, P(no purchase);
     /// with a spend model `gg`, the expected spend (from x and `zbar`, 0 when absent) and the CLV
     /// discounted at `clv.discount_rate` per `clv.period`. Continuous-time models run batched

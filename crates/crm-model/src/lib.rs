@@ -69,8 +69,8 @@ pub use money::{
 pub use mrr::{MrrMovement, MrrMovementKind, MrrMovementRecord};
 pub use summary::{
     CustomerGroups, HoldoutSummaries, HoldoutSummary, LateEvents, MonetaryBasis, PurchaseSummaries,
-    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, check_history, summarize,
-    summarize_with_holdout,
+    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, check_history,
+    purchase_occasions, summarize, summarize_with_holdout,
 };
 pub use survey::{
     CesScore, CesVersion, CsatScale, CsatScore, NpsCategory, NpsScore, SurveyAnswer, SurveyResponse,

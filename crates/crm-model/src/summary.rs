@@ -323,6 +323,45 @@ impl CustomerGroups {
     }
 }
 
+/// Every customer's purchase occasions, the ones [`summarize`] counts: for each customer with
+/// a purchase, in key order, the dates of their occasions in date order (with
+/// [`SameDayPurchases::Merge`] one date per purchase day; refunds and returns are not
+/// occasions). The first date is the first purchase; the rest are the repeat purchases x.
+///
+/// ```
+/// use crm_analytics::model::chrono::NaiveDate;
+/// use crm_analytics::model::rust_decimal::Decimal;
+/// use crm_analytics::model::{purchase_occasions, CustomerKey, SameDayPurchases, Transaction};
+/// let d = |day| NaiveDate::from_ymd_opt(2024, 1, day).unwrap();
+/// let c = CustomerKey::from_index(0);
+/// let tx = vec![
+///     Transaction::purchase(c, d(9), Decimal::ONE)?,
+///     Transaction::purchase(c, d(2), Decimal::ONE)?,
+///     Transaction::purchase(c, d(9), Decimal::ONE)?,
+/// ];
+/// let occ = purchase_occasions(&tx, SameDayPurchases::Merge)?;
+/// assert_eq!(occ, vec![(c, vec![d(2), d(9)])]);
+/// # Ok::<(), crm_analytics::model::ModelError>(())
+/// ```
+///
+/// # Errors
+/// As [`CustomerGroups::new`]; an overflowing sum of same-day amounts.
+pub fn purchase_occasions(
+    tx: &[Transaction],
+    same_day: SameDayPurchases,
+) -> Result<Vec<(CustomerKey, Vec<NaiveDate>)>> {
+    let groups = CustomerGroups::new(tx)?;
+    let mut buf = Vec::new();
+    let mut out = Vec::new();
+    for (k, idx) in groups.iter() {
+        let occ = occasions(tx, idx, same_day, &mut buf)?;
+        if !occ.is_empty() {
+            out.push((k, occ.into_iter().map(|o| o.0).collect()));
+        }
+    }
+    Ok(out)
+}
+
 /// Purchase occasions of one customer, sorted by date: `(date, value)`.
 fn occasions(
     tx: &[Transaction],

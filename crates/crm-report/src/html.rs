@@ -21,7 +21,7 @@ pub const CHARTS: [(&str, &str); 7] = [
     ("chart-churn-calibration", "churn-calibration"),
 ];
 
-const CSS: &str = r#"
+pub(crate) const CSS: &str = r#"
 :root{--ink:#1d2733;--muted:#5b6b7b;--line:#e3e8ee;--bg:#f6f8fa;--card:#fff;--accent:#0b6e99}
 *{box-sizing:border-box}
 body{margin:0;background:var(--bg);color:var(--ink);font:14px/1.45 system-ui,-apple-system,"Segoe UI",Roboto,"Noto Sans","Noto Sans CJK SC",sans-serif}
@@ -51,7 +51,7 @@ td.n{text-align:right;font-variant-numeric:tabular-nums}
 footer{color:var(--muted);font-size:12px;margin-top:32px}
 "#;
 
-fn figure(
+pub(crate) fn figure(
     out: &mut String,
     id: &str,
     kind: &str,
@@ -85,7 +85,7 @@ fn pct(v: f64) -> String {
     format!("{:.0}%", 100.0 * v)
 }
 
-fn table(out: &mut String, caption: &str, header: &[&str], rows: &[Vec<String>]) {
+pub(crate) fn table(out: &mut String, caption: &str, header: &[&str], rows: &[Vec<String>]) {
     let _ = write!(out, "<div><h3>{}</h3><table><thead><tr>", esc(caption));
     for h in header {
         let _ = write!(out, "<th>{}</th>", esc(h));

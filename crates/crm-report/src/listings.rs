@@ -7,7 +7,7 @@
 //! Text tables round numbers for reading; the serialised rows keep full precision.
 
 use crm_churn::{CustomerScore, RiskTier, ScoreReasons};
-use crm_clv::FitSummary;
+use crm_clv::{Diagnostics, FitSummary};
 use crm_clv::{InputPrediction, SummaryInput};
 use crm_dedup::golden::GoldenRecord;
 use crm_dedup::pipeline::Link;
@@ -135,6 +135,53 @@ pub fn clv_fit(out: &FitSummary) -> String {
         out.gradient_norm,
         out.converged,
         out.customers
+    )
+}
+
+/// A fit and its diagnostics (`crm clv diagnose`), as one JSON document.
+#[derive(Debug, Clone, Copy, Serialize)]
+pub struct DiagnosedFit<'a> {
+    /// The model fitted on the calibration window.
+    pub fit: &'a FitSummary,
+    /// Its diagnostics over the holdout window.
+    pub diagnostics: &'a Diagnostics,
+}
+
+/// `crm clv diagnose` for a terminal: the fit, the holdout totals, and the conditional
+/// expectations and frequency distribution tables.
+#[must_use]
+pub fn clv_diagnostics(fit: &FitSummary, d: &Diagnostics) -> String {
+    let bin = |x: u32, open: bool| if open { format!("{x}+") } else { x.to_string() };
+    let cond: Vec<Vec<String>> = (d.conditional.iter())
+        .map(|r| {
+            vec![
+                bin(r.frequency, r.open_ended),
+                r.customers.to_string(),
+                num(r.actual_mean, 3),
+                num(r.predicted_mean, 3),
+            ]
+        })
+        .collect();
+    let freq: Vec<Vec<String>> = (d.frequency.iter())
+        .map(|r| {
+            vec![
+                bin(r.frequency, r.open_ended),
+                r.actual.to_string(),
+                num(r.expected, 1),
+            ]
+        })
+        .collect();
+    format!(
+        "{}\nholdout ({:.1} {}s after the calibration end): {} repeat purchases actual, {:.1} predicted; {} customers from {}\n\nholdout purchases by calibration frequency\n{}\ncalibration frequency distribution\n{}",
+        clv_fit(fit),
+        d.holdout_length,
+        fit.unit,
+        d.holdout_actual,
+        d.holdout_predicted,
+        d.customers,
+        d.origin,
+        table(&["x", "customers", "actual_mean", "predicted_mean"], &cond),
+        table(&["x", "actual", "expected"], &freq),
     )
 }
 

@@ -303,6 +303,168 @@ pub fn bars(bars: &[Bar], x_label: &str, y_label: &str) -> String {
     o
 }
 
+/// One line of [`lines`]: a name for the legend, a colour, and y per x position.
+pub struct Series<'a> {
+    /// Legend text.
+    pub name: &'a str,
+    /// Stroke colour.
+    pub color: &'a str,
+    /// Dashed (e.g. a model's expectation) or solid (observed).
+    pub dashed: bool,
+    /// One value per x position (non-finite values are left out).
+    pub values: Vec<f64>,
+}
+
+/// Line chart of `series` over the x positions `labels` (every few labelled), y from 0, with a
+/// legend and, when `marker` is given, a dotted vertical line before that x position with its
+/// text (e.g. the end of a calibration window).
+pub fn lines(
+    series: &[Series<'_>],
+    labels: &[String],
+    x_label: &str,
+    y_label: &str,
+    marker: Option<(usize, &str)>,
+) -> String {
+    let mut o = open(&format!("line chart: {y_label} by {x_label}"));
+    let plot = Plot::new(70.0, 16.0, 34.0, 62.0);
+    let max = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let step = nice_step(max, 5.0);
+    let top = (max / step).ceil().max(1.0) * step;
+    y_axis(&mut o, plot, top, step, &short);
+    let n = labels.len().max(2);
+    let px = |i: usize| plot.x0 + i as f64 / (n - 1) as f64 * plot.w;
+    let py = |v: f64| plot.y0 + plot.h - (v / top).clamp(0.0, 1.0) * plot.h;
+    let every = labels.len().div_ceil(12).max(1);
+    for (i, l) in labels.iter().enumerate() {
+        if i % every == 0 {
+            o.push_str(&text(
+                px(i),
+                plot.y0 + plot.h + 14.0,
+                "middle",
+                "font-size=\"10\"",
+                l,
+            ));
+        }
+    }
+    if let Some((i, what)) = marker.filter(|m| m.0 < labels.len()) {
+        let x = (px(i.saturating_sub(1)) + px(i)) / 2.0;
+        let _ = write!(
+            o,
+            "<line x1=\"{x:.1}\" y1=\"{:.1}\" x2=\"{x:.1}\" y2=\"{:.1}\" stroke=\"#5b6b7b\" stroke-dasharray=\"2 3\"/>",
+            plot.y0,
+            plot.y0 + plot.h
+        );
+        o.push_str(&text(
+            x + 4.0,
+            plot.y0 + 10.0,
+            "start",
+            "font-size=\"10\" fill=\"#5b6b7b\"",
+            what,
+        ));
+    }
+    for (k, s) in series.iter().enumerate() {
+        let pts: Vec<String> = s
+            .values
+            .iter()
+            .enumerate()
+            .filter(|(_, v)| v.is_finite())
+            .map(|(i, &v)| format!("{:.1},{:.1}", px(i), py(v)))
+            .collect();
+        let dash = if s.dashed {
+            " stroke-dasharray=\"6 4\""
+        } else {
+            ""
+        };
+        let _ = write!(
+            o,
+            "<polyline points=\"{}\" fill=\"none\" stroke=\"{}\" stroke-width=\"2\"{dash}><title>{}</title></polyline>",
+            pts.join(" "),
+            s.color,
+            esc(s.name)
+        );
+        let lx = plot.x0 + 8.0 + k as f64 * 190.0;
+        let _ = write!(
+            o,
+            "<line x1=\"{lx:.1}\" y1=\"14\" x2=\"{:.1}\" y2=\"14\" stroke=\"{}\" stroke-width=\"2\"{dash}/>",
+            lx + 22.0,
+            s.color
+        );
+        o.push_str(&text(lx + 28.0, 18.0, "start", "", s.name));
+    }
+    axis_titles(&mut o, plot, x_label, y_label);
+    o.push_str("</svg>");
+    o
+}
+
+/// Side-by-side bars of two series per category (e.g. actual against expected), y from 0.
+pub fn paired_bars(
+    labels: &[String],
+    a: &Series<'_>,
+    b: &Series<'_>,
+    x_label: &str,
+    y_label: &str,
+) -> String {
+    let mut o = open(&format!("bar chart: {y_label} by {x_label}"));
+    let plot = Plot::new(70.0, 16.0, 34.0, 62.0);
+    let max = a
+        .values
+        .iter()
+        .chain(&b.values)
+        .copied()
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::max);
+    let step = nice_step(max, 5.0);
+    let top = (max / step).ceil().max(1.0) * step;
+    y_axis(&mut o, plot, top, step, &short);
+    let bw = plot.w / labels.len().max(1) as f64;
+    for (i, l) in labels.iter().enumerate() {
+        let x = plot.x0 + i as f64 * bw;
+        for (k, s) in [a, b].into_iter().enumerate() {
+            let v = s
+                .values
+                .get(i)
+                .copied()
+                .filter(|v| v.is_finite())
+                .unwrap_or(0.0);
+            let h = v / top * plot.h;
+            let _ = write!(
+                o,
+                "<rect x=\"{:.1}\" y=\"{:.1}\" width=\"{:.1}\" height=\"{h:.1}\" fill=\"{}\"><title>{}: {} {}</title></rect>",
+                x + bw * (0.1 + 0.4 * k as f64),
+                plot.y0 + plot.h - h,
+                bw * 0.38,
+                s.color,
+                esc(l),
+                esc(s.name),
+                short(v)
+            );
+        }
+        o.push_str(&text(
+            x + bw * 0.5,
+            plot.y0 + plot.h + 14.0,
+            "middle",
+            "font-size=\"10\"",
+            l,
+        ));
+    }
+    for (k, s) in [a, b].into_iter().enumerate() {
+        let lx = plot.x0 + 8.0 + k as f64 * 190.0;
+        let _ = write!(
+            o,
+            "<rect x=\"{lx:.1}\" y=\"8\" width=\"12\" height=\"12\" fill=\"{}\"/>",
+            s.color
+        );
+        o.push_str(&text(lx + 18.0, 18.0, "start", "", s.name));
+    }
+    axis_titles(&mut o, plot, x_label, y_label);
+    o.push_str("</svg>");
+    o
+}
+
 fn y_axis(o: &mut String, plot: Plot, top: f64, step: f64, fmt: &dyn Fn(f64) -> String) {
     let mut v = 0.0;
     while v <= top + step * 1e-9 {

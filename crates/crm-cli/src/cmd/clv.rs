@@ -3,14 +3,16 @@
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
-use crm_analytics::clv::{ClvError, ClvOptions, FitOptions, GammaGamma, ModelKind, unit_ratio};
+use crm_analytics::clv::{
+    ClvError, ClvOptions, DiagnosticsOptions, FitOptions, GammaGamma, ModelKind, unit_ratio,
+};
 use crm_analytics::io::{
     self as io, Skipped, SummaryNeeds, SummaryRecord, load_transactions, read_summary_file,
 };
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{SummaryOptions, TimeUnit};
 
-use crm_analytics::report::listings;
+use crm_analytics::report::{diagnostics, listings};
 
 use crate::args::{InputOptions, TransactionColumns, report_skipped};
 use crate::cmd::summary::{Unit, parse_day};
@@ -25,6 +27,9 @@ pub enum ClvCommand {
     /// Per-customer predictions from fitted parameters: P(alive), expected purchases,
     /// P(no purchase), expected spend and CLV.
     Predict(PredictArgs),
+    /// Model diagnostics: fit on the calibration window, then tracking, conditional
+    /// expectations and the frequency distribution against the holdout, as tables and charts.
+    Diagnose(DiagnoseArgs),
 }
 
 /// Arguments of `crm clv`.
@@ -168,11 +173,48 @@ pub struct PredictArgs {
     pub input: InputOptions,
 }
 
+/// Arguments of `crm clv diagnose`.
+#[derive(Debug, Args)]
+pub struct DiagnoseArgs {
+    /// Purchase model (bgnbd, mbgnbd or pnbd), fitted on the calibration window.
+    #[arg(long, value_enum, default_value = "bgnbd")]
+    pub model: Model,
+    /// Transaction file (amounts are not needed).
+    #[arg(long)]
+    pub transactions: PathBuf,
+    #[command(flatten)]
+    pub tx_columns: TransactionColumns,
+    /// Last day of the calibration window, YYYY-MM-DD.
+    #[arg(long, value_parser = parse_day)]
+    pub calibration_end: NaiveDate,
+    /// Last day of the holdout window (default: the last transaction date).
+    #[arg(long, value_parser = parse_day)]
+    pub holdout_end: Option<NaiveDate>,
+    /// Time unit of the model and length of a tracking period.
+    #[arg(long, value_enum, default_value = "week")]
+    pub unit: Unit,
+    /// Write the diagnostics page (charts and tables) to this HTML file.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Write tracking.csv, conditional.csv and frequency.csv into this directory.
+    #[arg(long)]
+    pub tables: Option<PathBuf>,
+    /// Output format of the fit and summary tables (json: the fit and every table).
+    #[arg(long, value_enum, default_value = "table")]
+    pub format: Format,
+    /// Write to this file instead of stdout.
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub input: InputOptions,
+}
+
 /// Runs `crm clv ...`.
 pub fn run(a: &ClvArgs) -> CliResult<()> {
     match &a.command {
         ClvCommand::Fit(f) => fit(f),
         ClvCommand::Predict(p) => predict(p),
+        ClvCommand::Diagnose(d) => diagnose(d),
     }
 }
 
@@ -336,5 +378,57 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
     let out = listings::clv_prediction_rows(&rows, &preds);
     output::rows(a.output.as_ref(), a.format, &out, || {
         listings::clv_predictions(&out)
+    })
+}
+
+fn diagnose(a: &DiagnoseArgs) -> CliResult<()> {
+    let cols = a.tx_columns.columns_amount_optional();
+    let loaded = load_transactions(&a.transactions, &cols, &a.input.read())?;
+    report_skipped(&loaded.skipped);
+    let tx = &loaded.transactions;
+    let last = tx.iter().map(|t| t.date()).max();
+    let holdout_end = a.holdout_end.or(last).unwrap_or(a.calibration_end);
+    let opts = DiagnosticsOptions::new(a.calibration_end, holdout_end, a.unit.into());
+    let (fit, d) = ModelKind::from(a.model)
+        .fit_and_diagnose(tx, &opts, &FitOptions::default())
+        .map_err(CliError::lib)?;
+    if let Some(dir) = &a.tables {
+        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
+            file: dir.clone(),
+            source,
+        })?;
+        let csv = |name: &str| Some(dir.join(name));
+        output::rows(
+            csv("tracking.csv").as_ref(),
+            Format::Csv,
+            &d.tracking,
+            String::new,
+        )?;
+        output::rows(
+            csv("conditional.csv").as_ref(),
+            Format::Csv,
+            &d.conditional,
+            String::new,
+        )?;
+        output::rows(
+            csv("frequency.csv").as_ref(),
+            Format::Csv,
+            &d.frequency,
+            String::new,
+        )?;
+    }
+    if let Some(p) = &a.html {
+        let html = diagnostics::render_html(&d, fit.unit);
+        std::fs::write(p, html).map_err(|source| CliError::Io {
+            file: p.clone(),
+            source,
+        })?;
+    }
+    let json = listings::DiagnosedFit {
+        fit: &fit,
+        diagnostics: &d,
+    };
+    output::json_or_text(a.output.as_ref(), a.format == Format::Json, &json, || {
+        listings::clv_diagnostics(&fit, &d)
     })
 }
