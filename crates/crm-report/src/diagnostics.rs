@@ -37,7 +37,7 @@ pub fn render_html(d: &Diagnostics, unit: &str) -> String {
         "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><meta name=\"viewport\" content=\"width=device-width, initial-scale=1\"><title>{} diagnostics</title><style>{CSS}</style></head><body>\n<header><h1>{} model diagnostics</h1><p>{} customers with a first purchase from {}; holdout of {:.1} {u}s; periods of one {u}</p></header><main>\n",
         esc(model),
         esc(model),
-        d.customers,
+        svg::group_thousands(d.customers),
         d.origin,
         d.holdout_length,
         u = esc(unit),
@@ -52,12 +52,15 @@ pub fn render_html(d: &Diagnostics, unit: &str) -> String {
     };
     let _ = writeln!(
         o,
-        "<h2>Holdout</h2><div class=\"kpis\"><div class=\"kpi\"><div class=\"label\">actual repeat purchases</div><div class=\"value\">{}</div></div><div class=\"kpi\"><div class=\"label\">predicted (conditional)</div><div class=\"value\">{:.1}</div><div class=\"note\">{}</div></div><div class=\"kpi\"><div class=\"label\">customers left out</div><div class=\"value\">{}</div><div class=\"note\">first purchase in the holdout window; {} transactions after the holdout end</div></div></div>",
-        d.holdout_actual,
-        d.holdout_predicted,
+        "<h2>Holdout</h2><div class=\"kpis\"><div class=\"kpi\"><div class=\"label\">actual repeat purchases</div><div class=\"value\">{}</div></div><div class=\"kpi\"><div class=\"label\">predicted (conditional)</div><div class=\"value\">{}</div><div class=\"note\">{}</div></div><div class=\"kpi\"><div class=\"label\">customers left out</div><div class=\"value\">{}</div><div class=\"note\">first purchase in the holdout window; {} transactions after the holdout end</div></div></div>",
+        svg::group_thousands(d.holdout_actual),
+        {
+            let tenths = (d.holdout_predicted.max(0.0) * 10.0).round() as u64;
+            format!("{}.{}", svg::group_thousands(tenths / 10), tenths % 10)
+        },
         esc(&ratio),
-        d.first_seen_in_holdout,
-        d.after_holdout_end,
+        svg::group_thousands(d.first_seen_in_holdout),
+        svg::group_thousands(d.after_holdout_end),
     );
 
     let labels: Vec<String> = d.tracking.iter().map(|r| r.period.to_string()).collect();
@@ -299,5 +302,6 @@ mod tests {
         assert_eq!(html.matches("<table>").count(), 3);
         assert!(!html.contains("<script"));
         assert!(html.contains(&format!(">{}</div>", diag.holdout_actual)));
+        assert!(html.contains("40 customers with a first purchase"));
     }
 }

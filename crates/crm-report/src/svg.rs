@@ -115,7 +115,7 @@ pub fn short(v: f64) -> String {
 }
 
 /// 12345 -> "12,345".
-fn group_thousands(n: u64) -> String {
+pub(crate) fn group_thousands(n: u64) -> String {
     let s = n.to_string();
     let mut o = String::new();
     for (i, c) in s.chars().enumerate() {
