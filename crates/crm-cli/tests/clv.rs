@@ -243,3 +243,86 @@ fn diagnose_reproduces_the_cdnow_holdout_and_writes_charts_and_tables() {
     let err = String::from_utf8(out.stderr).unwrap();
     assert!(err.contains("bgnbd, mbgnbd or pnbd"), "{err}");
 }
+
+#[test]
+fn predict_interval_adds_low_and_high_columns_around_the_point() {
+    let Some(s) = crm_testdata::shared_file("cdnow/cdnow_customers_summary_with_transactions.csv")
+    else {
+        return;
+    };
+    let dir = tempfile::tempdir().unwrap();
+    let params = dir.path().join("bg.json");
+    let out = crm()
+        .args(["clv", "fit", "--model", "bgnbd", "--summary"])
+        .arg(&s)
+        .arg("-o")
+        .arg(&params)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let predict = |extra: &[&str]| {
+        crm()
+            .args(["clv", "predict", "--model", "bgnbd", "--params"])
+            .arg(&params)
+            .arg("--summary")
+            .arg(&s)
+            .args(["--horizon", "39"])
+            .args(extra)
+            .output()
+            .unwrap()
+    };
+    let out = predict(&["--interval", "0.9", "--draws", "50"]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8(out.stdout).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    let col = |n: &str| header.iter().position(|h| *h == n).unwrap();
+    let (e, lo, hi) = (
+        col("expected_purchases"),
+        col("expected_purchases_low"),
+        col("expected_purchases_high"),
+    );
+    let mut narrower = 0;
+    for l in text.lines().skip(1) {
+        let f: Vec<f64> = l
+            .split(',')
+            .map(|v| v.parse().unwrap_or(f64::NAN))
+            .collect();
+        assert!(f[lo] <= f[e] && f[e] <= f[hi], "{l}");
+        narrower += usize::from(f[hi] - f[lo] < f[e]);
+    }
+    assert_eq!(text.lines().count(), 2358);
+    assert!(narrower > 2000, "{narrower}");
+    let note = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        note.contains("90% intervals from 50 parameter draws"),
+        "{note}"
+    );
+
+    // A level outside (0, 1) is a usage error; parameters without a covariance are refused.
+    let out = predict(&["--interval", "90"]);
+    assert_eq!(out.status.code(), Some(2));
+    let bare = dir.path().join("bare.json");
+    std::fs::write(
+        &bare,
+        r#"{"model":"bgnbd","params":{"r":0.24,"alpha":4.4,"a":0.79,"b":2.4}}"#,
+    )
+    .unwrap();
+    let out = crm()
+        .args(["clv", "predict", "--model", "bgnbd", "--params"])
+        .arg(&bare)
+        .arg("--summary")
+        .arg(&s)
+        .args(["--horizon", "39", "--interval", "0.9"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert!(
+        err.contains("bare.json") && err.contains("covariance"),
+        "{err}"
+    );
+}

@@ -120,8 +120,109 @@ pub struct Fitted<P> {
     /// Hessian of the log-likelihood at the estimate); `None` when that matrix is not positive
     /// definite (a parameter at a boundary or not identified).
     pub standard_errors: Option<P>,
+    /// The asymptotic covariance matrix of the estimate (the inverse observed information)
+    /// whose diagonal gives `standard_errors`; `None` with them. Intervals of predictions
+    /// draw parameters from it ([`crate::intervals`]).
+    pub covariance: Option<Covariance>,
     /// The optimiser's report.
     pub report: FitReport,
+}
+
+/// Largest number of parameters of a model (BG/NBD, MBG/NBD, Pareto/NBD and BG/BB have four).
+const MAX_PARAMS: usize = 4;
+
+/// A covariance matrix of at most four natural parameters, in the order of the model's
+/// `NAMES` (e.g. `r, alpha, a, b`).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "Vec<Vec<f64>>", into = "Vec<Vec<f64>>")]
+pub struct Covariance {
+    k: usize,
+    m: [[f64; MAX_PARAMS]; MAX_PARAMS],
+}
+
+impl Covariance {
+    /// From rows: square, at most 4 x 4, finite, symmetric (to 1e-9 relative), with a
+    /// positive diagonal.
+    ///
+    /// # Errors
+    /// [`ClvError::InvalidParameter`] naming what is wrong.
+    pub fn from_rows(rows: &[Vec<f64>]) -> Result<Self> {
+        let k = rows.len();
+        let bad = |reason: &'static str| ClvError::InvalidParameter {
+            name: "covariance",
+            value: k as f64,
+            reason,
+        };
+        if k == 0 || k > MAX_PARAMS || rows.iter().any(|r| r.len() != k) {
+            return Err(bad("must be a square matrix of 1 to 4 rows"));
+        }
+        let mut m = [[0.0; MAX_PARAMS]; MAX_PARAMS];
+        for i in 0..k {
+            for j in 0..k {
+                let v = rows[i][j];
+                if !v.is_finite() {
+                    return Err(bad("has a value that is not finite"));
+                }
+                let t = rows[j][i];
+                if (v - t).abs() > 1e-9 * v.abs().max(t.abs()) {
+                    return Err(bad("is not symmetric"));
+                }
+                m[i][j] = v;
+            }
+            if !(m[i][i] > 0.0) {
+                return Err(bad("has a diagonal entry that is not positive"));
+            }
+        }
+        Ok(Covariance { k, m })
+    }
+
+    /// Number of parameters.
+    #[must_use]
+    pub fn len(&self) -> usize {
+        self.k
+    }
+
+    /// `true` for no parameter (never, for a value built by [`Covariance::from_rows`]).
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.k == 0
+    }
+
+    /// Entry (i, j), 0 outside the matrix.
+    #[must_use]
+    pub fn get(&self, i: usize, j: usize) -> f64 {
+        if i < self.k && j < self.k {
+            self.m[i][j]
+        } else {
+            0.0
+        }
+    }
+
+    /// The rows.
+    #[must_use]
+    pub fn rows(&self) -> Vec<Vec<f64>> {
+        (0..self.k).map(|i| self.m[i][..self.k].to_vec()).collect()
+    }
+
+    /// Square roots of the diagonal.
+    #[must_use]
+    pub fn standard_errors(&self) -> Vec<f64> {
+        (0..self.k).map(|i| self.m[i][i].sqrt()).collect()
+    }
+}
+
+impl TryFrom<Vec<Vec<f64>>> for Covariance {
+    type Error = ClvError;
+
+    fn try_from(rows: Vec<Vec<f64>>) -> Result<Self> {
+        Covariance::from_rows(&rows)
+    }
+}
+
+impl From<Covariance> for Vec<Vec<f64>> {
+    fn from(c: Covariance) -> Self {
+        c.rows()
+    }
 }
 
 /// [`maximize`], with the estimate and standard errors packaged as the model's parameter type
@@ -134,10 +235,11 @@ pub(crate) fn fit_params<P, L: LogLik>(
     options: &FitOptions,
     from: fn(&[f64]) -> P,
 ) -> Result<Fitted<P>> {
-    let (theta, se, report) = maximize(model, lik, start, n, groups, options)?;
+    let (theta, cov, report) = maximize(model, lik, start, n, groups, options)?;
     Ok(Fitted {
         params: from(&theta),
-        standard_errors: se.map(|s| from(&s)),
+        standard_errors: cov.map(|c| from(&c.standard_errors())),
+        covariance: cov,
         report,
     })
 }
@@ -244,7 +346,7 @@ pub(crate) fn maximize<L: LogLik>(
     n: f64,
     groups: usize,
     opts: &FitOptions,
-) -> Result<(Vec<f64>, Option<Vec<f64>>, FitReport)> {
+) -> Result<(Vec<f64>, Option<Covariance>, FitReport)> {
     opts.check()?;
     let problem = Problem {
         lik,
@@ -353,19 +455,19 @@ pub(crate) fn maximize<L: LogLik>(
     // Forward differences of the analytic gradient from the gradient already computed: K
     // gradient evaluations (accuracy about 1e-4 relative, ample for standard errors).
     let forward = L::ANALYTIC_GRADIENT.then_some(g0.as_slice());
-    let se = standard_errors(lik, &theta, forward);
+    let se = covariance(lik, &theta, forward);
     Ok((theta, se, report))
 }
 
-/// Standard errors sqrt(diag((-H)^-1)) from a finite-difference Hessian of the log-likelihood
-/// at `theta` (natural parameters).
+/// The covariance (-H)^-1 of the estimate from a finite-difference Hessian H of the
+/// log-likelihood at `theta` (natural parameters); `None` when -H is not positive definite.
 ///
 /// With `forward = Some(gradient at theta)` (analytic gradients only), uses forward differences.
-pub(crate) fn standard_errors<L: LogLik>(
+pub(crate) fn covariance<L: LogLik>(
     lik: &L,
     theta: &[f64],
     forward: Option<&[f64]>,
-) -> Option<Vec<f64>> {
+) -> Option<Covariance> {
     let k = L::K;
     let mut h = vec![vec![0.0; k]; k];
     let step = |i: usize| 1e-4 * theta[i].abs().max(1e-8);
@@ -424,8 +526,11 @@ pub(crate) fn standard_errors<L: LogLik>(
         }
     }
     let inv = spd_inverse(&a)?;
-    let se: Vec<f64> = (0..k).map(|i| inv[i][i].sqrt()).collect();
-    se.iter().all(|v| v.is_finite()).then_some(se)
+    // Symmetric up to rounding: average the two triangles.
+    let sym: Vec<Vec<f64>> = (0..k)
+        .map(|i| (0..k).map(|j| (inv[i][j] + inv[j][i]) / 2.0).collect())
+        .collect();
+    Covariance::from_rows(&sym).ok()
 }
 
 /// Inverse of a symmetric positive definite matrix (Cholesky); `None` if not positive definite.

@@ -19,7 +19,7 @@ use crate::discount::ClvOptions;
 use crate::error::{ClvError, Result};
 use crate::gamma_gamma::{GammaGamma, Spends};
 use crate::mbgnbd::MbgNbd;
-use crate::optim::{FitOptions, Fitted};
+use crate::optim::{Covariance, FitOptions, Fitted};
 use crate::pareto::ParetoNbd;
 use crate::purchase::{Prediction, PurchaseModel};
 
@@ -211,6 +211,41 @@ impl ModelKind {
             .collect()
     }
 
+    /// The covariance matrix of the estimates in a `crm clv fit` JSON file (its
+    /// `"covariance"`), `None` when the file has none (a fit whose information matrix is not
+    /// positive definite, or parameters written by hand).
+    ///
+    /// # Errors
+    /// [`ClvError::ParamsFile`]: invalid JSON, or a covariance that is not a positive
+    /// symmetric matrix of this model's size.
+    pub fn covariance_from_json(self, text: &str) -> Result<Option<Covariance>> {
+        use serde_json::Value;
+        let v: Value = serde_json::from_str(text).map_err(|e| ClvError::ParamsFile {
+            line: Some(e.line() as u64),
+            field: None,
+            message: format!("invalid JSON: {e}"),
+        })?;
+        let bad = |message: String| ClvError::ParamsFile {
+            line: None,
+            field: Some("covariance".into()),
+            message,
+        };
+        let Some(c) = v.get("covariance").filter(|c| !c.is_null()) else {
+            return Ok(None);
+        };
+        let rows: Vec<Vec<f64>> =
+            serde_json::from_value(c.clone()).map_err(|e| bad(format!("not a matrix: {e}")))?;
+        let cov = Covariance::from_rows(&rows).map_err(|e| bad(e.to_string()))?;
+        if cov.len() != self.param_names().len() {
+            return Err(bad(format!(
+                "{} rows for {} parameters",
+                cov.len(),
+                self.param_names().len()
+            )));
+        }
+        Ok(Some(cov))
+    }
+
     /// The purchase model with parameters `v` (in [`ModelKind::param_names`] order).
     ///
     /// ```
@@ -320,6 +355,9 @@ pub struct FitSummary {
     pub log_likelihood: f64,
     /// Standard errors, when the information matrix is positive definite.
     pub standard_errors: Option<NamedParams>,
+    /// The covariance matrix of the estimates (rows and columns in the order of `params`),
+    /// with the standard errors: `crm clv predict --interval` draws parameters from it.
+    pub covariance: Option<Covariance>,
     /// Optimiser iterations.
     pub iterations: u64,
     /// Whether the convergence test passed.
@@ -349,6 +387,7 @@ impl FitSummary {
             params: named(to_vec(&fitted.params)),
             log_likelihood: r.log_likelihood,
             standard_errors: fitted.standard_errors.as_ref().map(|s| named(to_vec(s))),
+            covariance: fitted.covariance,
             iterations: r.iterations,
             converged: r.converged,
             customers: r.customers,
@@ -388,6 +427,17 @@ pub struct InputPrediction {
 }
 
 impl PurchaseParams {
+    /// The model and its parameter values (in [`ModelKind::param_names`] order).
+    #[must_use]
+    pub fn kind_and_values(&self) -> (ModelKind, Vec<f64>) {
+        match self {
+            PurchaseParams::BgNbd(m) => (ModelKind::BgNbd, m.to_vec()),
+            PurchaseParams::MbgNbd(m) => (ModelKind::MbgNbd, m.to_vec()),
+            PurchaseParams::ParetoNbd(m) => (ModelKind::ParetoNbd, m.to_vec()),
+            PurchaseParams::BgBb(m) => (ModelKind::BgBb, m.to_vec()),
+        }
+    }
+
     /// The model diagnostics of these parameters on `tx` ([`diagnose`]).
     ///
     /// # Errors

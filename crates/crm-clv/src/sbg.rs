@@ -87,7 +87,7 @@ impl Sbg {
             });
         }
         let lik = SbgLik { survivors };
-        let (theta, se, report) = maximize(
+        let (theta, cov, report) = maximize(
             MODEL,
             &lik,
             &[1.0, 1.0],
@@ -100,10 +100,11 @@ impl Sbg {
                 alpha: theta[0],
                 beta: theta[1],
             },
-            standard_errors: se.map(|s| Sbg {
-                alpha: s[0],
-                beta: s[1],
+            standard_errors: cov.map(|c| Sbg {
+                alpha: c.standard_errors()[0],
+                beta: c.standard_errors()[1],
             }),
+            covariance: cov,
             report,
         })
     }

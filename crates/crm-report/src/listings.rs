@@ -8,7 +8,7 @@
 
 use crm_churn::{CustomerScore, RiskTier, ScoreReasons};
 use crm_clv::{Diagnostics, FitSummary};
-use crm_clv::{InputPrediction, SummaryInput};
+use crm_clv::{InputPrediction, PredictionInterval, SummaryInput};
 use crm_dedup::golden::GoldenRecord;
 use crm_dedup::pipeline::Link;
 use crm_dedup::schema::Schema;
@@ -201,6 +201,106 @@ pub struct ClvPredictionRow {
     pub expected_spend: Option<f64>,
     /// Expected discounted CLV, with a spend model.
     pub clv: Option<f64>,
+}
+
+/// A [`ClvPredictionRow`] with the interval of each prediction (`crm clv predict --interval`).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClvIntervalRow {
+    /// The customer's id.
+    pub customer_id: String,
+    /// P(alive at T).
+    pub p_alive: f64,
+    /// Lower end of its interval.
+    pub p_alive_low: f64,
+    /// Upper end of its interval.
+    pub p_alive_high: f64,
+    /// Expected purchases over the horizon.
+    pub expected_purchases: f64,
+    /// Lower end of its interval.
+    pub expected_purchases_low: f64,
+    /// Upper end of its interval.
+    pub expected_purchases_high: f64,
+    /// P(no purchase over the horizon).
+    pub p_no_purchase: f64,
+    /// Expected spend per purchase, with a spend model.
+    pub expected_spend: Option<f64>,
+    /// Lower end of its interval.
+    pub expected_spend_low: Option<f64>,
+    /// Upper end of its interval.
+    pub expected_spend_high: Option<f64>,
+    /// Expected discounted CLV, with a spend model.
+    pub clv: Option<f64>,
+    /// Lower end of its interval.
+    pub clv_low: Option<f64>,
+    /// Upper end of its interval.
+    pub clv_high: Option<f64>,
+}
+
+/// Pairs each summary row with its prediction and intervals (same order).
+pub fn clv_interval_rows(
+    records: &[SummaryRecord],
+    predictions: &[InputPrediction],
+    intervals: &[PredictionInterval],
+) -> Vec<ClvIntervalRow> {
+    (records.iter().zip(predictions).zip(intervals))
+        .map(|((r, p), i)| ClvIntervalRow {
+            customer_id: r.id.clone(),
+            p_alive: p.p_alive,
+            p_alive_low: i.p_alive.low,
+            p_alive_high: i.p_alive.high,
+            expected_purchases: p.expected_purchases,
+            expected_purchases_low: i.expected_purchases.low,
+            expected_purchases_high: i.expected_purchases.high,
+            p_no_purchase: p.p_no_purchase,
+            expected_spend: p.expected_spend,
+            expected_spend_low: i.expected_spend.map(|v| v.low),
+            expected_spend_high: i.expected_spend.map(|v| v.high),
+            clv: p.clv,
+            clv_low: i.clv.map(|v| v.low),
+            clv_high: i.clv.map(|v| v.high),
+        })
+        .collect()
+}
+
+/// CLV predictions with intervals as an aligned table (`[low, high]` after each value).
+pub fn clv_interval_table(rows: &[ClvIntervalRow]) -> String {
+    let range = |v: f64, lo: f64, hi: f64, d: usize| {
+        format!("{} [{}, {}]", num(v, d), num(lo, d), num(hi, d))
+    };
+    let opt = |v: Option<f64>, lo: Option<f64>, hi: Option<f64>| match (v, lo, hi) {
+        (Some(v), Some(lo), Some(hi)) => range(v, lo, hi, 2),
+        _ => "-".into(),
+    };
+    let body: Vec<Vec<String>> = (rows.iter())
+        .map(|r| {
+            vec![
+                r.customer_id.clone(),
+                range(r.p_alive, r.p_alive_low, r.p_alive_high, 4),
+                range(
+                    r.expected_purchases,
+                    r.expected_purchases_low,
+                    r.expected_purchases_high,
+                    4,
+                ),
+                opt(
+                    r.expected_spend,
+                    r.expected_spend_low,
+                    r.expected_spend_high,
+                ),
+                opt(r.clv, r.clv_low, r.clv_high),
+            ]
+        })
+        .collect();
+    table(
+        &[
+            "customer_id",
+            "p_alive",
+            "expected_purchases",
+            "expected_spend",
+            "clv",
+        ],
+        &body,
+    )
 }
 
 /// The model inputs of summary rows read from a file (same order): what

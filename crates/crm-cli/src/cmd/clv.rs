@@ -4,7 +4,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::clv::{
-    ClvError, ClvOptions, DiagnosticsOptions, FitOptions, GammaGamma, ModelKind, unit_ratio,
+    ClvError, ClvOptions, Covariance, DiagnosticsOptions, FitOptions, GammaGamma, IntervalOptions,
+    ModelKind, unit_ratio,
 };
 use crm_analytics::io::{
     self as io, Skipped, SummaryNeeds, SummaryRecord, load_transactions, read_summary_file,
@@ -163,6 +164,16 @@ pub struct PredictArgs {
     /// Period of the discount rate (default: the model unit).
     #[arg(long, value_enum)]
     pub discount_unit: Option<Unit>,
+    /// Add *_low and *_high columns: intervals at this level (e.g. 0.9) from the parameters'
+    /// estimation error (parametric bootstrap; needs the covariance `crm clv fit` writes).
+    #[arg(long)]
+    pub interval: Option<f64>,
+    /// Parameter draws of --interval (20 to 10,000).
+    #[arg(long, default_value_t = 200)]
+    pub draws: u32,
+    /// Seed of the --interval draws.
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
@@ -371,6 +382,54 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
             "--horizon {} must be a whole number of opportunities for bgbb",
             a.horizon
         )));
+    }
+    if let Some(level) = a.interval {
+        let opts = IntervalOptions::new(level)
+            .and_then(|o| o.draws(a.draws))
+            .map_err(|e| CliError::Usage(e.to_string()))?
+            .seed(a.seed);
+        let cov_of = |p: &Path, kind: ModelKind| -> CliResult<Option<Covariance>> {
+            let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
+                file: p.to_path_buf(),
+                source,
+            })?;
+            kind.covariance_from_json(&text)
+                .map_err(|e| CliError::input(p, None, Some("covariance"), e.to_string()))
+        };
+        let cov = cov_of(&a.params, kind)?.ok_or_else(|| {
+            CliError::input(&a.params, None, Some("covariance"), "no covariance of the estimates for --interval: refit with `crm clv fit` (a fit whose information matrix is not positive definite has none)")
+        })?;
+        let gg_cov = match &a.spend_params {
+            Some(p) => cov_of(p, ModelKind::GammaGamma)?,
+            None => None,
+        };
+        let spend = gg.as_ref().map(|g| (g, gg_cov.as_ref()));
+        let (preds, iv) = m
+            .predict_intervals(
+                &listings::summary_inputs(&rows),
+                &cov,
+                spend,
+                &clv_opts,
+                &opts,
+            )
+            .map_err(CliError::lib)?;
+        let t = iv.total_expected_purchases;
+        eprintln!(
+            "note: {:.0}% intervals from {} parameter draws; total expected purchases {:.1} [{:.1}, {:.1}]{}",
+            100.0 * level,
+            iv.draws,
+            t.point,
+            t.interval.low,
+            t.interval.high,
+            iv.total_clv.map_or_else(String::new, |c| format!(
+                ", total CLV {:.2} [{:.2}, {:.2}]",
+                c.point, c.interval.low, c.interval.high
+            ))
+        );
+        let out = listings::clv_interval_rows(&rows, &preds, &iv.customers);
+        return output::rows(a.output.as_ref(), a.format, &out, || {
+            listings::clv_interval_table(&out)
+        });
     }
     let preds = m
         .predict(&listings::summary_inputs(&rows), gg.as_ref(), &clv_opts)
