@@ -212,17 +212,24 @@ impl PurchaseParams {
     /// model's parameters are taken as known). See the module docs for the method.
     ///
     /// ```
-    /// use crm_analytics::clv::{BgNbd, ClvOptions, FitOptions, Histories, IntervalOptions, ModelKind, SummaryInput};
-    /// let rows: Vec<SummaryInput> = (0..600)
-    ///     .map(|i| SummaryInput::new(i % 5, if i % 5 == 0 { 0.0 } else { 20.0 + (i % 7) as f64 }, 39.0))
+    /// use crm_analytics::clv::{BgNbd, ClvOptions, FitOptions, IntervalOptions, ModelKind, SummaryInput};
+    /// use crm_analytics::model::TimeUnit;
+    /// // 2,000 customers simulated from known parameters, then fitted.
+    /// let truth = BgNbd::new(0.25, 4.0, 0.8, 2.5)?;
+    /// let rows: Vec<SummaryInput> = truth
+    ///     .simulate(&vec![39.0; 2000], 7)
+    ///     .iter()
+    ///     .map(|h| SummaryInput::new(h.x, h.t_x, h.t))
     ///     .collect();
-    /// let fit = ModelKind::BgNbd.fit(&rows, &FitOptions::default(), crm_analytics::model::TimeUnit::Week)?;
+    /// let fit = ModelKind::BgNbd.fit(&rows, &FitOptions::default(), TimeUnit::Week)?;
     /// let values: Vec<f64> = fit.params.0.iter().map(|p| p.1).collect();
     /// let m = ModelKind::BgNbd.purchase_model(&values)?;
     /// let cov = fit.covariance.expect("a well-identified fit");
-    /// let (points, iv) = m.predict_intervals(&rows[..3], &cov, None, &ClvOptions::new(39.0, 0.0, 1.0)?, &IntervalOptions::new(0.9)?)?;
+    /// let opts = IntervalOptions::new(0.9)?;
+    /// let (points, iv) = m.predict_intervals(&rows[..3], &cov, None, &ClvOptions::new(39.0, 0.0, 1.0)?, &opts)?;
     /// for (p, i) in points.iter().zip(&iv.customers) {
-    ///     assert!(i.expected_purchases.low <= p.expected_purchases && p.expected_purchases <= i.expected_purchases.high);
+    ///     let e = &i.expected_purchases;
+    ///     assert!(e.low <= p.expected_purchases && p.expected_purchases <= e.high);
     /// }
     /// # Ok::<(), crm_analytics::clv::ClvError>(())
     /// ```
