@@ -366,3 +366,92 @@ fn survey_types_are_kept_apart() {
         "{e}"
     );
 }
+
+#[test]
+fn survey_metrics_drill_down_by_column_period_and_customer_table() {
+    let dir = tempfile::tempdir().unwrap();
+    // North: 10, 9, 6 (2 promoters, 1 detractor: NPS 33.33); south: 3, 8 (NPS -50); one CSAT
+    // row that NPS must ignore; one row from a customer the customer table lacks.
+    let surveys = write(
+        &dir,
+        "s.csv",
+        "customer_id,date,type,score,channel\n\
+         1,2024-01-05,nps,10,web\n\
+         2,2024-01-20,nps,9,store\n\
+         1,2024-02-03,nps,6,web\n\
+         3,2024-02-10,nps,3,web\n\
+         3,2024-02-11,csat,5,web\n\
+         4,2024-03-01,nps,8,web\n\
+         9,2024-03-02,nps,10,web\n",
+    );
+    let customers = write(
+        &dir,
+        "c.csv",
+        "customer_id,region\n1,north\n2,north\n3,south\n4,south\n",
+    );
+    let run = |extra: &[&str]| {
+        let mut args = vec!["nps", "--input", &surveys, "--customers", &customers];
+        args.extend_from_slice(extra);
+        let out = crm(&args);
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        (v, String::from_utf8(out.stderr).unwrap())
+    };
+    let (v, note) = run(&["--by", "region"]);
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 3, "{v}");
+    // The unmatched customer 9 groups under an empty region, and the note says so.
+    assert_eq!(rows[0]["region"], "");
+    assert_eq!(rows[0]["n"], 1);
+    assert!(
+        note.contains("1 answer(s) from customers not in --customers"),
+        "{note}"
+    );
+    assert_eq!(rows[1]["region"], "north");
+    assert_eq!(rows[1]["n"], 3);
+    assert!((rows[1]["nps"].as_f64().unwrap() - 100.0 / 3.0).abs() < 1e-9);
+    assert_eq!(rows[2]["region"], "south");
+    assert_eq!(rows[2]["nps"].as_f64().unwrap(), -50.0);
+    // Region by month, web only: north January (10) and February (6), south February (3)
+    // and March (8), and the unmatched March row.
+    let (v, note) = run(&[
+        "--by",
+        "region",
+        "--every",
+        "month",
+        "--where",
+        "channel=web",
+    ]);
+    let keys: Vec<(String, String, u64)> = v
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap().to_string(),
+                r["month"].as_str().unwrap().to_string(),
+                r["n"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let k = |r: &str, m: &str| (r.to_string(), m.to_string(), 1);
+    assert_eq!(
+        keys,
+        [
+            k("", "2024-03-01"),
+            k("north", "2024-01-01"),
+            k("north", "2024-02-01"),
+            k("south", "2024-02-01"),
+            k("south", "2024-03-01")
+        ]
+    );
+    assert!(note.contains("--where left out 1 row(s)"), "{note}");
+    // A group column in neither file is an error naming it.
+    let out = crm(&["nps", "--input", &surveys, "--by", "segment"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("segment"));
+}

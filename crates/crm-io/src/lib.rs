@@ -111,11 +111,14 @@ pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]
 pub use pq::transactions_from_batches;
 pub use rows::{Row, Skipped};
-pub use scores::{ScoreColumns, ScoresRead, read_scores, read_survey_scores};
+pub use scores::{
+    Grouping, Lookup, ScoreColumns, ScoresRead, read_grouped_scores, read_lookup, read_scores,
+    read_survey_scores,
+};
 pub use spans::{SpanColumns, read_spans};
 pub use summary_file::{
     SummaryColumns, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
 };
 pub use table::Table;
 pub use transactions::load_transactions;
-pub use write::{OutputFormat, row_cells, write_rows, write_table};
+pub use write::{OutputFormat, row_cells, write_grouped_rows, write_rows, write_table};

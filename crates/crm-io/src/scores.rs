@@ -2,10 +2,14 @@
 //! question type (a survey export often holds NPS, CSAT and CES answers in one file, told apart
 //! by a `type` column).
 
+use std::collections::HashMap;
 use std::path::Path;
+
+use crm_model::TimeUnit;
 
 use crate::error::{IoError, IoResult};
 use crate::options::ReadOptions;
+use crate::parse::DateParser;
 use crate::rows::Skipped;
 use crate::table::Table;
 
@@ -63,6 +67,20 @@ pub struct ScoresRead {
     /// Rows of other question types, left out: `Some((type column, rows))` when the file had
     /// the type column of [`ScoreColumns::type_column`], `None` when every row was read.
     pub other_types: Option<(String, u64)>,
+    /// Rows left out by [`Grouping::filters`].
+    pub filtered_out: u64,
+    /// Answers whose id is not in [`Grouping::joined`]'s table (grouped under empty values of
+    /// the joined columns).
+    pub unmatched: u64,
+}
+
+/// Where a group column's value comes from.
+#[derive(Debug, Clone, Copy)]
+enum ByColumn {
+    /// This file's column.
+    Here(usize),
+    /// Position in [`Lookup::columns`].
+    Joined(usize),
 }
 
 /// Reads the answers selected by `cols`, calling `accept` on each score (its error is the
@@ -95,13 +113,183 @@ pub fn read_survey_scores(
     opts: &ReadOptions,
     mut accept: impl FnMut(u8) -> Result<(), String>,
 ) -> IoResult<ScoresRead> {
+    read_grouped_scores(path, cols, &Grouping::default(), opts, |_, v| accept(v))
+}
+
+/// Drill-down of a survey file: which rows count and how they group.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Grouping {
+    /// Group columns: each row's values there (trimmed) are its group.
+    pub by: Vec<String>,
+    /// `Some((date column, unit))`: one more group value, the start of the week, month or
+    /// quarter the row's date falls in ([`TimeUnit::truncate`], as `YYYY-MM-DD`).
+    pub every: Option<(String, TimeUnit)>,
+    /// Only rows whose value in each named column equals the given value (trimmed, exact)
+    /// count; the others are counted in [`ScoresRead::filtered_out`].
+    pub filters: Vec<(String, String)>,
+    /// chrono format of the date column (`None`: ISO dates, as the other readers).
+    pub date_format: Option<String>,
+    /// Group columns the file does not have, looked up by the row's customer id in another
+    /// table (the customers file: region, channel, customer type, ...).
+    pub joined: Option<Lookup>,
+}
+
+/// Columns of a second table by id ([`read_lookup`]): what [`Grouping::joined`] takes.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Lookup {
+    /// The column of the grouped file holding the id to look up (e.g. `customer_id`).
+    pub key: String,
+    /// The looked-up columns.
+    pub columns: Vec<String>,
+    /// Values of `columns` by id.
+    pub rows: HashMap<String, Vec<String>>,
+}
+
+/// Reads those of `columns` that `path` has, by the id in `id_column` (trimmed), for
+/// [`Grouping::joined`]; `key` is the id column of the file that will be grouped. (A group
+/// column in neither file is the grouped reader's missing-column error.)
+///
+/// # Errors
+/// A missing id column; an empty or repeated id (naming file, line and column); rows that
+/// cannot be read (a lookup table is read whole, also under `skip_invalid`).
+pub fn read_lookup(
+    path: &Path,
+    id_column: &str,
+    columns: &[String],
+    key: &str,
+    opts: &ReadOptions,
+) -> IoResult<Lookup> {
+    let mut t = Table::open(path, opts)?;
+    let id = t.column(id_column)?;
+    let (idx, present): (Vec<usize>, Vec<String>) = (columns.iter())
+        .filter_map(|c| Some((t.column(c).ok()?, c.clone())))
+        .unzip();
+    let mut rows: HashMap<String, Vec<String>> = HashMap::new();
+    let skipped = t.for_each_record(|row| {
+        let k = row.get(id).trim();
+        if k.is_empty() {
+            return Err(IoError::input(
+                path,
+                Some(row.line),
+                Some(id_column),
+                "empty id",
+            ));
+        }
+        let values = idx.iter().map(|&i| row.get(i).trim().to_string()).collect();
+        if rows.insert(k.to_string(), values).is_some() {
+            return Err(IoError::input(
+                path,
+                Some(row.line),
+                Some(id_column),
+                format!("id {k:?} appears twice: group values must come from one row"),
+            ));
+        }
+        Ok(())
+    })?;
+    if skipped.count > 0 {
+        return Err(IoError::input(
+            path,
+            None,
+            None,
+            format!(
+                "{} row(s) could not be read: a lookup table must be read whole",
+                skipped.count
+            ),
+        ));
+    }
+    Ok(Lookup {
+        key: key.to_string(),
+        columns: present,
+        rows,
+    })
+}
+
+impl Grouping {
+    /// The group columns of a key: [`Grouping::by`], then the unit's name (`week`, `month`,
+    /// `quarter`, ...) with [`Grouping::every`].
+    #[must_use]
+    pub fn names(&self) -> Vec<String> {
+        let mut n = self.by.clone();
+        if let Some((_, unit)) = &self.every {
+            n.push(unit.to_string());
+        }
+        n
+    }
+}
+
+/// [`read_survey_scores`] with a drill-down: `accept` gets each answer with its group key (the
+/// values of [`Grouping::names`], in order), rows that fail a filter are counted and left out.
+///
+/// ```
+/// use crm_analytics::io::{Grouping, ReadOptions, ScoreColumns, read_grouped_scores};
+/// use crm_analytics::model::TimeUnit;
+/// let dir = std::env::temp_dir().join(format!("crm-doc-grouped-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let p = dir.join("surveys.csv");
+/// std::fs::write(&p, "date,region,channel,score\n2024-01-02,north,web,9\n2024-02-05,south,web,3\n2024-02-07,north,store,7\n")?;
+/// let g = Grouping {
+///     by: vec!["region".into()],
+///     every: Some(("date".into(), TimeUnit::Month)),
+///     filters: vec![("channel".into(), "web".into())],
+///     date_format: None,
+///     joined: None,
+/// };
+/// let mut seen = Vec::new();
+/// let read = read_grouped_scores(&p, &ScoreColumns::of_type("score", "nps"), &g, &ReadOptions::default(), |k, v| {
+///     seen.push((k.join("/"), v));
+///     Ok(())
+/// })?;
+/// assert_eq!(seen, [("north/2024-01-01".to_string(), 9), ("south/2024-02-01".to_string(), 3)]);
+/// assert_eq!(read.filtered_out, 1);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`read_survey_scores`]; a missing group, filter or date column; a date that does not
+/// parse (naming file, line and column).
+pub fn read_grouped_scores(
+    path: &Path,
+    cols: &ScoreColumns,
+    grouping: &Grouping,
+    opts: &ReadOptions,
+    mut accept: impl FnMut(&[String], u8) -> Result<(), String>,
+) -> IoResult<ScoresRead> {
     let mut t = Table::open(path, opts)?;
     let ci = t.column(&cols.score)?;
     let kind = cols
         .type_column
         .as_ref()
         .and_then(|(name, kind)| Some((name, t.column(name).ok()?, kind.trim())));
-    let (mut answers, mut others) = (0u64, 0u64);
+    // Each group column: (Some(index in this file)) or (None, index in the joined table).
+    let joined = grouping.joined.as_ref();
+    let by = (grouping.by.iter())
+        .map(|c| match (t.column(c), joined) {
+            (Ok(i), _) => Ok(ByColumn::Here(i)),
+            (Err(e), Some(j)) => match j.columns.iter().position(|n| n == c) {
+                Some(p) => Ok(ByColumn::Joined(p)),
+                None => Err(e),
+            },
+            (Err(e), None) => Err(e),
+        })
+        .collect::<IoResult<Vec<ByColumn>>>()?;
+    let join_key = match joined {
+        Some(j) if by.iter().any(|b| matches!(b, ByColumn::Joined(_))) => {
+            Some((t.column(&j.key)?, j))
+        }
+        _ => None,
+    };
+    let mut unmatched = 0u64;
+    let filters = (grouping.filters.iter())
+        .map(|(c, v)| Ok((t.column(c)?, v.trim())))
+        .collect::<IoResult<Vec<(usize, &str)>>>()?;
+    let every = match &grouping.every {
+        Some((c, unit)) => Some((c.as_str(), t.column(c)?, *unit)),
+        None => None,
+    };
+    let dates = DateParser::new(grouping.date_format.clone());
+    let (mut answers, mut others, mut filtered) = (0u64, 0u64, 0u64);
+    let mut key: Vec<String> = Vec::with_capacity(grouping.names().len());
     let skipped = t.for_each_record(|row| {
         if let Some((_, ti, kind)) = kind {
             if !row.get(ti).trim().eq_ignore_ascii_case(kind) {
@@ -109,10 +297,35 @@ pub fn read_survey_scores(
                 return Ok(());
             }
         }
+        if filters.iter().any(|&(fi, v)| row.get(fi).trim() != v) {
+            filtered += 1;
+            return Ok(());
+        }
+        key.clear();
+        let found = join_key.map(|(ki, j)| j.rows.get(row.get(ki).trim()));
+        if matches!(found, Some(None)) {
+            unmatched += 1;
+        }
+        key.extend(by.iter().map(|b| {
+            match b {
+                ByColumn::Here(i) => row.get(*i).trim().to_string(),
+                ByColumn::Joined(p) => found
+                    .flatten()
+                    .and_then(|v| v.get(*p))
+                    .cloned()
+                    .unwrap_or_default(),
+            }
+        }));
+        if let Some((name, di, unit)) = every {
+            let (d, _) = dates
+                .parse(row.get(di).trim())
+                .map_err(|m| IoError::input(path, Some(row.line), Some(name), m))?;
+            key.push(unit.truncate(d).to_string());
+        }
         let text = row.get(ci);
         text.parse::<u8>()
             .map_err(|_| format!("cannot parse {text:?} as a whole-number score"))
-            .and_then(&mut accept)
+            .and_then(|v| accept(&key, v))
             .map_err(|m| IoError::input(path, Some(row.line), Some(&cols.score), m))?;
         answers += 1;
         Ok(())
@@ -121,5 +334,7 @@ pub fn read_survey_scores(
         skipped,
         answers,
         other_types: kind.map(|(name, _, _)| (name.clone(), others)),
+        filtered_out: filtered,
+        unmatched,
     })
 }

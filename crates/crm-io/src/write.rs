@@ -311,6 +311,85 @@ mod parquet_out {
     }
 }
 
+/// Writes `rows` of a drill-down: each row with its group key first (`keys[i]` holds the
+/// values of the group columns `names` for `rows[i]`), then the row's own fields, as CSV or
+/// JSON (an array of objects, group columns first).
+///
+/// ```
+/// use crm_analytics::io::{OutputFormat, write_grouped_rows};
+/// #[derive(serde::Serialize)]
+/// struct Figure { n: u64, nps: f64 }
+/// let names = ["region".to_string()];
+/// let keys = [vec!["north".to_string()], vec!["south".to_string()]];
+/// let rows = [Figure { n: 2, nps: 100.0 }, Figure { n: 1, nps: -100.0 }];
+/// let mut out = Vec::new();
+/// write_grouped_rows(&mut out, OutputFormat::Csv, &names, &keys, &rows)?;
+/// assert_eq!(String::from_utf8(out)?, "region,n,nps\nnorth,2,100.0\nsouth,1,-100.0\n");
+/// let mut out = Vec::new();
+/// write_grouped_rows(&mut out, OutputFormat::Json, &names, &keys[..1], &rows[..1])?;
+/// assert_eq!(String::from_utf8(out)?, "[\n  {\"region\":\"north\",\"n\":2,\"nps\":100.0}\n]\n");
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// As [`write_rows`]; `keys` and `rows` of different lengths or a key of the wrong size
+/// (`ErrorKind::InvalidInput`).
+pub fn write_grouped_rows<T: serde::Serialize + Sync>(
+    mut w: impl Write,
+    format: OutputFormat,
+    names: &[String],
+    keys: &[Vec<String>],
+    rows: &[T],
+) -> std::io::Result<()> {
+    if keys.len() != rows.len() || keys.iter().any(|k| k.len() != names.len()) {
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::InvalidInput,
+            "one key of one value per group column for every row",
+        ));
+    }
+    let invalid = |e: &dyn std::fmt::Display| {
+        std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string())
+    };
+    match format {
+        OutputFormat::Csv => {
+            let (header, cells) = row_cells(rows)?;
+            let mut c = csv::Writer::from_writer(&mut w);
+            c.write_record(names.iter().chain(&header))?;
+            for (k, r) in keys.iter().zip(&cells) {
+                c.write_record(k.iter().chain(r))?;
+            }
+            c.flush()
+        }
+        OutputFormat::Json => {
+            w.write_all(b"[")?;
+            for (i, (k, r)) in keys.iter().zip(rows).enumerate() {
+                let body = serde_json::to_string(r).map_err(|e| invalid(&e))?;
+                let fields = body
+                    .strip_prefix('{')
+                    .ok_or_else(|| invalid(&"a row is not a JSON object"))?;
+                let mut obj = String::from("{");
+                for (n, v) in names.iter().zip(k) {
+                    obj.push_str(&serde_json::to_string(n).map_err(|e| invalid(&e))?);
+                    obj.push(':');
+                    obj.push_str(&serde_json::to_string(v).map_err(|e| invalid(&e))?);
+                    obj.push(',');
+                }
+                if fields == "}" && obj.ends_with(',') {
+                    obj.pop();
+                }
+                obj.push_str(fields);
+                let sep = if i == 0 { "\n  " } else { ",\n  " };
+                write!(w, "{sep}{obj}")?;
+            }
+            w.write_all(if rows.is_empty() { b"]\n" } else { b"\n]\n" })
+        }
+        OutputFormat::Parquet => Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "grouped rows are written as CSV or JSON",
+        )),
+    }
+}
+
 /// The header and the cells of `rows` exactly as [`write_rows`] writes them as CSV (unquoted):
 /// the text of a flat result table, for renderers that lay it out themselves (an aligned table,
 /// say).

@@ -49,6 +49,7 @@ pub mod acquisition;
 pub mod activity;
 pub mod engagement;
 mod error;
+pub mod group;
 pub mod lifecycle;
 pub mod retention;
 pub mod revenue;

@@ -12,6 +12,7 @@
 /// |---|---|---|
 /// | `max_periods` | 1200 (100 years of months) | monthly (or coarser) cohort matrices and series |
 /// | `max_weekly_periods` | 2609 (50 years of weeks) | weekly cohort matrices and series |
+/// | `max_groups` | 100,000 | groups of a drill-down (`--by` values times `--every` periods) |
 ///
 /// A cohort matrix of P periods holds about P^2 counters (16 bytes each) plus P/64 words per
 /// customer, so the defaults cap it near 12 MB (months) and 55 MB (weeks).
@@ -29,6 +30,9 @@ pub struct Limits {
     pub max_periods: usize,
     /// Most weekly periods between the first and last date.
     pub max_weekly_periods: usize,
+    /// Most groups of a drill-down: one state per distinct combination of the group columns'
+    /// values and the period (`crm_metrics::group::Groups`).
+    pub max_groups: usize,
 }
 
 impl Limits {
@@ -36,6 +40,7 @@ impl Limits {
     pub const DEFAULT: Limits = Limits {
         max_periods: 1200,
         max_weekly_periods: 2609,
+        max_groups: 100_000,
     };
 }
 

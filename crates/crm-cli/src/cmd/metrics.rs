@@ -7,13 +7,15 @@ use crm_analytics::metrics::MetricsError;
 use crm_analytics::metrics::engagement::{
     CohortPeriod, CohortRetention, FunnelOrder, FunnelState, cohort_matrix,
 };
+use crm_analytics::metrics::group::Groups;
 use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
 use crm_analytics::metrics::revenue::RevenueState;
 use crm_analytics::metrics::satisfaction::{CesState, CsatState, NpsInterval, NpsState};
 use crm_analytics::model::chrono::{Days, NaiveDate};
 use crm_analytics::model::rust_decimal::Decimal;
 use crm_analytics::model::{
-    CesScore, CesVersion, CsatScale, CsatScore, CustomerInterner, Funnel, NpsScore, Period,
+    CesScore, CesVersion, CsatScale, CsatScore, CustomerInterner, Funnel, Limits, NpsScore, Period,
+    TimeUnit,
 };
 use serde::Serialize;
 
@@ -97,6 +99,72 @@ pub struct SurveyInput {
     /// rows are answers.
     #[arg(long, default_value = "type")]
     pub type_column: String,
+    /// Drill down: one result row per value of this column (repeatable: per combination).
+    #[arg(long = "by", value_name = "COLUMN")]
+    pub by: Vec<String>,
+    /// Drill down by period of --date-column as well.
+    #[arg(long, value_enum)]
+    pub every: Option<Every>,
+    /// Date column of --every (YYYY-MM-DD).
+    #[arg(long, default_value = "date")]
+    pub date_column: String,
+    /// Only rows whose COLUMN holds VALUE (repeatable: all must hold).
+    #[arg(long = "where", value_name = "COLUMN=VALUE", value_parser = parse_filter)]
+    pub filters: Vec<(String, String)>,
+    /// Customer table for --by columns the survey file lacks (region, acquisition_channel,
+    /// ...), joined on --customer-column.
+    #[arg(long)]
+    pub customers: Option<PathBuf>,
+    /// Customer id column, in both files.
+    #[arg(long, default_value = "customer_id")]
+    pub customer_column: String,
+}
+
+/// Period of a drill-down.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Every {
+    /// Weeks starting on Monday.
+    Week,
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+}
+
+fn parse_filter(s: &str) -> Result<(String, String), String> {
+    s.split_once('=')
+        .map(|(c, v)| (c.trim().to_string(), v.trim().to_string()))
+        .filter(|(c, _)| !c.is_empty())
+        .ok_or_else(|| format!("{s:?}: expected COLUMN=VALUE"))
+}
+
+impl SurveyInput {
+    fn grouping(&self, opts: &InputOptions) -> CliResult<io::Grouping> {
+        let joined = match &self.customers {
+            Some(p) => Some(io::read_lookup(
+                p,
+                &self.customer_column,
+                &self.by,
+                &self.customer_column,
+                &opts.read(),
+            )?),
+            None => None,
+        };
+        Ok(io::Grouping {
+            by: self.by.clone(),
+            every: self.every.map(|e| {
+                let unit = match e {
+                    Every::Week => TimeUnit::Week,
+                    Every::Month => TimeUnit::Month,
+                    Every::Quarter => TimeUnit::Quarter,
+                };
+                (self.date_column.clone(), unit)
+            }),
+            filters: self.filters.clone(),
+            date_format: None,
+            joined,
+        })
+    }
 }
 
 /// Arguments of `crm metrics nps`.
@@ -324,19 +392,25 @@ fn emit(out: &OutputArgs, value: &impl Serialize, table: impl FnOnce() -> String
     )
 }
 
-/// Reads the answers to the question `kind`, with file:line:column errors or skips; says which
-/// rows were left out as other questions.
-fn answers(
+/// Reads the answers to the question `kind` into one state per drill-down group (one group
+/// with an empty key without --by and --every), with file:line:column errors or skips; says
+/// which rows were left out as other questions or by --where.
+fn answers<S>(
     s: &SurveyInput,
     kind: &str,
     opts: &InputOptions,
-    accept: impl FnMut(u8) -> Result<(), String>,
-) -> CliResult<()> {
+    init: impl Fn() -> S,
+    mut push: impl FnMut(&mut S, u8) -> Result<(), String>,
+) -> CliResult<Groups<S>> {
     let cols = io::ScoreColumns {
         score: s.column.clone(),
         type_column: Some((s.type_column.clone(), kind.to_string())),
     };
-    let read = io::read_survey_scores(&s.input, &cols, &opts.read(), accept)?;
+    let grouping = s.grouping(opts)?;
+    let mut groups = Groups::new(grouping.names(), Limits::default());
+    let read = io::read_grouped_scores(&s.input, &cols, &grouping, &opts.read(), |k, v| {
+        push(groups.state(k, &init).map_err(|e| e.to_string())?, v)
+    })?;
     report_skipped(&read.skipped);
     if let Some((col, other)) = &read.other_types {
         eprintln!(
@@ -344,7 +418,73 @@ fn answers(
             read.answers
         );
     }
-    Ok(())
+    if !s.filters.is_empty() {
+        eprintln!("note: --where left out {} row(s)", read.filtered_out);
+    }
+    if read.unmatched > 0 {
+        eprintln!(
+            "note: {} answer(s) from customers not in --customers: grouped under empty values",
+            read.unmatched
+        );
+    }
+    Ok(groups)
+}
+
+/// Prints the figures of each group: as today without a drill-down (the table text of the one
+/// group by `text`), else one row per group with the group columns first.
+fn emit_groups<S, F: Serialize + Sync>(
+    s: &SurveyInput,
+    out: &OutputArgs,
+    groups: &Groups<S>,
+    what: &str,
+    figures: impl Fn(&S) -> CliResult<F>,
+    text: impl FnOnce(&S) -> CliResult<String>,
+) -> CliResult<()> {
+    let nothing = || {
+        IoError::input(
+            &s.input,
+            None,
+            Some(&s.column),
+            format!("no {what} in the file"),
+        )
+    };
+    if groups.is_empty() {
+        return Err(nothing().into());
+    }
+    if groups.names().is_empty() {
+        let (_, one) = groups.iter().next().ok_or_else(nothing)?;
+        let text = text(one)?;
+        return emit(out, &figures(one)?, || text);
+    }
+    let (keys, rows): (Vec<Vec<String>>, Vec<F>) = groups
+        .iter()
+        .map(|(k, st)| Ok((k.to_vec(), figures(st)?)))
+        .collect::<CliResult<Vec<_>>>()?
+        .into_iter()
+        .unzip();
+    output::write_with(out.output.as_ref(), |w| match out.format {
+        MetricsFormat::Json => {
+            io::write_grouped_rows(w, io::OutputFormat::Json, groups.names(), &keys, &rows)
+        }
+        MetricsFormat::Table => {
+            let (header, cells) = io::row_cells(&rows)?;
+            let header: Vec<&str> = groups
+                .names()
+                .iter()
+                .chain(&header)
+                .map(String::as_str)
+                .collect();
+            // Numbers to 3 decimals for a person; JSON keeps them whole.
+            let cell = |c: String| match c.parse::<f64>() {
+                Ok(v) if c.contains('.') => crm_analytics::report::text::num(v, 3),
+                _ => c,
+            };
+            let body: Vec<Vec<String>> = (keys.iter().zip(cells))
+                .map(|(k, c)| k.iter().cloned().chain(c.into_iter().map(cell)).collect())
+                .collect();
+            w.write_all(crm_analytics::report::text::table(&header, &body).as_bytes())
+        }
+    })
 }
 
 /// The error of a metric on no answers.
@@ -360,23 +500,29 @@ fn none(s: &SurveyInput, what: &str) -> impl Fn(MetricsError) -> IoError {
 }
 
 fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
-    let mut s = NpsState::new();
-    answers(&a.survey, "nps", opts, |v| match v {
+    let groups = answers(&a.survey, "nps", opts, NpsState::new, |s, v| match v {
         0..=10 => NpsScore::new(v)
             .map(|v| s.push(v))
             .map_err(|e| e.to_string()),
         _ => Err(format!("NPS score {v} is outside 0..=10")),
     })?;
-    let n = s.finish().map_err(none(&a.survey, "scores"))?;
     let method = match a.method {
         Method::AdjustedWald => NpsInterval::AdjustedWald,
         Method::Wald => NpsInterval::Wald,
     };
-    let ci = n.interval(a.confidence, method).map_err(CliError::lib)?;
-    let value = results::NpsFigures::new(&n, &ci);
-    emit(&a.out, &value, || {
-        results::nps(&n, &ci, a.confidence, method)
-    })
+    let calc = |s: &NpsState| -> CliResult<_> {
+        let n = s.finish().map_err(none(&a.survey, "scores"))?;
+        let ci = n.interval(a.confidence, method).map_err(CliError::lib)?;
+        Ok((n, ci))
+    };
+    emit_groups(
+        &a.survey,
+        &a.out,
+        &groups,
+        "scores",
+        |s| calc(s).map(|(n, ci)| results::NpsFigures::new(&n, &ci)),
+        |s| calc(s).map(|(n, ci)| results::nps(&n, &ci, a.confidence, method)),
+    )
 }
 
 fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
@@ -385,19 +531,27 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
         Scale::Seven => CsatScale::OneToSeven,
         Scale::Ten => CsatScale::OneToTen,
     };
-    let mut s = CsatState::new(scale);
-    let accept = |v| {
+    let push = |s: &mut CsatState, v| {
         let score = CsatScore::new(v, scale).map_err(|e| e.to_string())?;
         s.push(score).map_err(|e| e.to_string())
     };
-    answers(&a.survey, "csat", opts, accept)?;
-    let c = s.finish().map_err(none(&a.survey, "answers"))?;
-    let w = c
-        .top_two_box_interval(a.confidence)
-        .map_err(CliError::lib)?;
-    let t = c.mean_interval(a.confidence).ok();
-    let value = results::CsatFigures::new(&c, &w, t.as_ref(), a.confidence);
-    emit(&a.out, &value, || results::csat(&c, &w, t.as_ref()))
+    let groups = answers(&a.survey, "csat", opts, || CsatState::new(scale), push)?;
+    let calc = |s: &CsatState| -> CliResult<_> {
+        let c = s.finish().map_err(none(&a.survey, "answers"))?;
+        let w = c
+            .top_two_box_interval(a.confidence)
+            .map_err(CliError::lib)?;
+        let t = c.mean_interval(a.confidence).ok();
+        Ok((c, w, t))
+    };
+    emit_groups(
+        &a.survey,
+        &a.out,
+        &groups,
+        "answers",
+        |s| calc(s).map(|(c, w, t)| results::CsatFigures::new(&c, &w, t.as_ref(), a.confidence)),
+        |s| calc(s).map(|(c, w, t)| results::csat(&c, &w, t.as_ref())),
+    )
 }
 
 fn ces(a: &CesArgs, opts: &InputOptions) -> CliResult<()> {
@@ -406,17 +560,25 @@ fn ces(a: &CesArgs, opts: &InputOptions) -> CliResult<()> {
     } else {
         CesVersion::V2
     };
-    let mut s = CesState::new(v);
-    let accept = |x| {
+    let push = |s: &mut CesState, x| {
         CesScore::new(x, v)
             .map_err(|e| e.to_string())
             .and_then(|x| s.push(x).map_err(|e| e.to_string()))
     };
-    answers(&a.survey, "ces", opts, accept)?;
-    let c = s.finish().map_err(none(&a.survey, "answers"))?;
-    let t = c.mean_interval(a.confidence).ok();
-    let value = results::CesFigures::new(&c, t.as_ref(), a.confidence);
-    emit(&a.out, &value, || results::ces(&c, t.as_ref()))
+    let groups = answers(&a.survey, "ces", opts, || CesState::new(v), push)?;
+    let calc = |s: &CesState| -> CliResult<_> {
+        let c = s.finish().map_err(none(&a.survey, "answers"))?;
+        let t = c.mean_interval(a.confidence).ok();
+        Ok((c, t))
+    };
+    emit_groups(
+        &a.survey,
+        &a.out,
+        &groups,
+        "answers",
+        |s| calc(s).map(|(c, t)| results::CesFigures::new(&c, t.as_ref(), a.confidence)),
+        |s| calc(s).map(|(c, t)| results::ces(&c, t.as_ref())),
+    )
 }
 
 fn period(start: NaiveDate, end_inclusive: NaiveDate) -> CliResult<Period> {
