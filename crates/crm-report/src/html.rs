@@ -21,6 +21,14 @@ pub const CHARTS: [(&str, &str); 7] = [
     ("chart-churn-calibration", "churn-calibration"),
 ];
 
+/// The lifecycle and trend chart ids, after [`CHARTS`]: `(id, data-chart)`.
+pub const TREND_CHARTS: [(&str, &str); 4] = [
+    ("chart-lifecycle", "lifecycle-stages"),
+    ("chart-trend-active", "trend-active-customers"),
+    ("chart-trend-revenue", "trend-revenue"),
+    ("chart-trend-nps", "trend-nps"),
+];
+
 pub(crate) const CSS: &str = r#"
 :root{--ink:#1d2733;--muted:#5b6b7b;--line:#e3e8ee;--bg:#f6f8fa;--card:#fff;--accent:#0b6e99}
 *{box-sizing:border-box}
@@ -297,6 +305,110 @@ pub fn render(r: &Report) -> String {
             .filter(|c| !c.calibration.is_empty())
             .map(|c| svg::calibration(&c.calibration)),
         &needs("churn"),
+    );
+    o.push_str("</div></section>\n");
+
+    // Lifecycle and trends.
+    o.push_str("<section id=\"trends\"><h2>Lifecycle and trends</h2><div class=\"charts\">\n");
+    let [life, active, revenue, nps_trend] = TREND_CHARTS;
+    let month_labels = |t: &crate::model::TrendSection| -> Vec<String> {
+        t.months
+            .iter()
+            .map(|m| m.month.format("%Y-%m").to_string())
+            .collect()
+    };
+    // new, reactivated, active, silent, churned.
+    let stage_colors = ["#66c2a5", "#7570b3", "#1b9e77", "#e6ab02", "#d95f02"];
+    figure(
+        &mut o,
+        life.0,
+        life.1,
+        "Lifecycle stages by month",
+        r.lifecycle.as_ref().map_or("", |l| l.definition.as_str()),
+        r.lifecycle.as_ref().map(|l| {
+            let labels: Vec<String> = l
+                .monthly
+                .iter()
+                .map(|m| m.date.format("%Y-%m").to_string())
+                .collect();
+            let series: Vec<svg::Series<'_>> = (crm_metrics::lifecycle::Stage::ALL.iter())
+                .filter(|s| **s != crm_metrics::lifecycle::Stage::Lead)
+                .zip(stage_colors)
+                .map(|(s, color)| svg::Series {
+                    name: s.name(),
+                    color,
+                    dashed: false,
+                    values: l
+                        .monthly
+                        .iter()
+                        .map(|m| m.customers[s.index()] as f64)
+                        .collect(),
+                })
+                .collect();
+            svg::stacked_area(&series, &labels, "month end", "customers")
+        }),
+        &needs("lifecycle"),
+    );
+    let line = |name: &'static str, values: Vec<f64>, t: &crate::model::TrendSection, y: &str| {
+        svg::lines(
+            &[svg::Series {
+                name,
+                color: "#0b6e99",
+                dashed: false,
+                values,
+            }],
+            &month_labels(t),
+            "month",
+            y,
+            None,
+        )
+    };
+    figure(
+        &mut o,
+        active.0,
+        active.1,
+        "Active customers by month",
+        "Customers new, active or reactivated at each month's end (a purchase in the last 30 days).",
+        r.trends.as_ref().map(|t| {
+            line(
+                "active customers",
+                t.months.iter().map(|m| m.active_customers as f64).collect(),
+                t,
+                "customers",
+            )
+        }),
+        &needs("trends"),
+    );
+    figure(
+        &mut o,
+        revenue.0,
+        revenue.1,
+        "Revenue by month",
+        "Sum of the month's purchases (refunds and returns not deducted; the last month ends on the as-of date).",
+        r.trends.as_ref().map(|t| {
+            let v = t
+                .months
+                .iter()
+                .map(|m| crm_model::to_f64(m.revenue))
+                .collect();
+            line("revenue", v, t, "revenue")
+        }),
+        &needs("trends"),
+    );
+    figure(
+        &mut o,
+        nps_trend.0,
+        nps_trend.1,
+        "NPS by month",
+        "NPS of each month's answers (months without answers are gaps); few answers make a month's value jumpy.",
+        r.trends
+            .as_ref()
+            .filter(|t| t.months.iter().any(|m| m.nps.is_some()))
+            .map(|t| {
+                let v = t.months.iter().map(|m| m.nps.unwrap_or(f64::NAN)).collect();
+                line("NPS", v, t, "NPS")
+            }),
+        "NPS answers in surveys.csv",
     );
     o.push_str("</div></section>\n");
 

@@ -29,6 +29,7 @@ pub mod shape;
 pub mod svg;
 pub mod table;
 pub mod text;
+mod trends;
 
 use crm_model::chrono::NaiveDate;
 use crm_model::{LateEvents, PurchaseSummaries, SummaryOptions, TimeUnit, Transaction, summarize};
@@ -247,6 +248,30 @@ pub fn build(
         }
     };
 
+    step("lifecycle and trends");
+    let lifecycle = match trends::lifecycle(&inputs.transactions, as_of) {
+        Ok(l) => Some(l),
+        Err(e) => {
+            need("lifecycle", &e);
+            None
+        }
+    };
+    let trend = match &lifecycle {
+        Some(l) => {
+            match trends::trends(&inputs.transactions, inputs.surveys.as_deref(), l, as_of) {
+                Ok(t) => Some(t),
+                Err(e) => {
+                    need("trends", &e);
+                    None
+                }
+            }
+        }
+        None => {
+            need("trends", "the lifecycle section");
+            None
+        }
+    };
+
     // Model-based sections.
     step("RFM");
     let rfm = match models::rfm(&ctx) {
@@ -327,6 +352,8 @@ pub fn build(
         dedup,
         cohorts,
         funnel,
+        lifecycle,
+        trends: trend,
         nps: nps_section,
         missing,
     })

@@ -25,6 +25,10 @@ pub struct Report {
     pub cohorts: Option<CohortSection>,
     /// Funnel step counts.
     pub funnel: Option<FunnelSection>,
+    /// Lifecycle stages as of the as-of date, by month, and the moves of the last quarter.
+    pub lifecycle: Option<LifecycleSection>,
+    /// Monthly trends of active customers, revenue and NPS.
+    pub trends: Option<TrendSection>,
     /// NPS distribution.
     pub nps: Option<NpsSection>,
     /// Why absent sections are absent: `(section, what it needs)`.
@@ -463,6 +467,51 @@ pub struct CohortRow {
     pub active: Vec<u64>,
     /// `active[k] / size`.
     pub retention: Vec<f64>,
+}
+
+/// Lifecycle section (`crm_metrics::lifecycle` with the default rules).
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct LifecycleSection {
+    /// The stage rules in words.
+    pub definition: String,
+    /// Customers, share and revenue per stage as of the as-of date (stage order: new, active,
+    /// reactivated, silent, churned, lead).
+    pub counts: Vec<crm_metrics::lifecycle::StageCount>,
+    /// Customers per stage at each month end (the last: the as-of date), oldest first.
+    pub monthly: Vec<StageMonth>,
+    /// Moves between stages from the start of the window to the as-of date.
+    pub transitions: crm_metrics::lifecycle::Transitions,
+}
+
+/// Customers per stage at one date.
+#[derive(Debug, Clone, Copy, Serialize, PartialEq, Eq)]
+pub struct StageMonth {
+    /// The date (a month end, or the as-of date).
+    pub date: NaiveDate,
+    /// Customers per stage, in the order of [`crm_metrics::lifecycle::Stage::ALL`].
+    pub customers: [u64; 6],
+}
+
+/// Monthly trends.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendSection {
+    /// One row per month, oldest first (at most the last 24 months up to the as-of date).
+    pub months: Vec<TrendMonth>,
+}
+
+/// One month of [`TrendSection`].
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct TrendMonth {
+    /// First day of the month.
+    pub month: NaiveDate,
+    /// Customers new, active or reactivated at the month's end (or the as-of date).
+    pub active_customers: u64,
+    /// Revenue of the month's purchases (up to the as-of date).
+    pub revenue: Decimal,
+    /// NPS of the month's answers, when there were any.
+    pub nps: Option<f64>,
+    /// NPS answers of the month.
+    pub nps_answers: u64,
 }
 
 /// Cohort section.

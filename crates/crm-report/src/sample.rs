@@ -257,6 +257,8 @@ pub fn full() -> Report {
                 },
             ],
         }),
+        lifecycle: None,
+        trends: None,
         nps: Some(NpsSection {
             counts: vec![1, 2, 3, 5, 8, 13, 21, 34, 55, 89, 144],
             promoters: 233,

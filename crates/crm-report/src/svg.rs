@@ -332,12 +332,18 @@ pub fn lines(
         .flat_map(|s| s.values.iter().copied())
         .filter(|v| v.is_finite())
         .fold(0.0, f64::max);
-    let step = nice_step(max, 5.0);
+    let min = series
+        .iter()
+        .flat_map(|s| s.values.iter().copied())
+        .filter(|v| v.is_finite())
+        .fold(0.0, f64::min);
+    let step = nice_step(max - min, 5.0);
     let top = (max / step).ceil().max(1.0) * step;
-    y_axis(&mut o, plot, top, step, &short);
+    let lo = (min / step).floor() * step;
+    y_axis_range(&mut o, plot, lo, top, step, &short);
     let n = labels.len().max(2);
     let px = |i: usize| plot.x0 + i as f64 / (n - 1) as f64 * plot.w;
-    let py = |v: f64| plot.y0 + plot.h - (v / top).clamp(0.0, 1.0) * plot.h;
+    let py = |v: f64| plot.y0 + plot.h - ((v - lo) / (top - lo)).clamp(0.0, 1.0) * plot.h;
     let every = labels.len().div_ceil(12).max(1);
     for (i, l) in labels.iter().enumerate() {
         if i % every == 0 {
@@ -394,6 +400,94 @@ pub fn lines(
             s.color
         );
         o.push_str(&text(lx + 28.0, 18.0, "start", "", s.name));
+    }
+    axis_titles(&mut o, plot, x_label, y_label);
+    o.push_str("</svg>");
+    o
+}
+
+/// Stacked areas: at each x position the series add up (e.g. customers per lifecycle stage by
+/// month), the first series at the bottom, with a legend.
+pub fn stacked_area(
+    series: &[Series<'_>],
+    labels: &[String],
+    x_label: &str,
+    y_label: &str,
+) -> String {
+    let mut o = open(&format!("stacked area chart: {y_label} by {x_label}"));
+    let plot = Plot::new(70.0, 16.0, 34.0, 62.0);
+    let n = labels.len();
+    let value = |s: &Series<'_>, i: usize| {
+        s.values
+            .get(i)
+            .copied()
+            .filter(|v| v.is_finite())
+            .unwrap_or(0.0)
+            .max(0.0)
+    };
+    let totals: Vec<f64> = (0..n)
+        .map(|i| series.iter().map(|s| value(s, i)).sum())
+        .collect();
+    let max = totals.iter().copied().fold(0.0, f64::max);
+    let step = nice_step(max, 5.0);
+    let top = (max / step).ceil().max(1.0) * step;
+    y_axis(&mut o, plot, top, step, &short);
+    let px = |i: usize| {
+        plot.x0
+            + if n > 1 {
+                i as f64 / (n - 1) as f64 * plot.w
+            } else {
+                plot.w / 2.0
+            }
+    };
+    let py = |v: f64| plot.y0 + plot.h - (v / top).clamp(0.0, 1.0) * plot.h;
+    let every = n.div_ceil(12).max(1);
+    for (i, l) in labels.iter().enumerate() {
+        if i % every == 0 {
+            o.push_str(&text(
+                px(i),
+                plot.y0 + plot.h + 14.0,
+                "middle",
+                "font-size=\"10\"",
+                l,
+            ));
+        }
+    }
+    let mut below = vec![0.0; n];
+    for (k, s) in series.iter().enumerate() {
+        let above: Vec<f64> = (0..n).map(|i| below[i] + value(s, i)).collect();
+        let mut pts: Vec<String> = (0..n)
+            .map(|i| format!("{:.1},{:.1}", px(i), py(above[i])))
+            .collect();
+        pts.extend(
+            (0..n)
+                .rev()
+                .map(|i| format!("{:.1},{:.1}", px(i), py(below[i]))),
+        );
+        let last = n.checked_sub(1).map_or(0.0, |i| value(s, i));
+        let _ = write!(
+            o,
+            "<polygon points=\"{}\" fill=\"{}\" fill-opacity=\"0.85\" stroke=\"#fff\" stroke-width=\"0.5\"><title>{}: {} at the end</title></polygon>",
+            pts.join(" "),
+            s.color,
+            esc(s.name),
+            short(last)
+        );
+        let lx = plot.x0 + 8.0 + (k % 5) as f64 * 108.0;
+        let ly = 8.0 + (k / 5) as f64 * 14.0;
+        let _ = write!(
+            o,
+            "<rect x=\"{lx:.1}\" y=\"{ly:.1}\" width=\"12\" height=\"10\" fill=\"{}\"/>",
+            s.color
+        );
+        o.push_str(&text(
+            lx + 16.0,
+            ly + 9.0,
+            "start",
+            "font-size=\"11\"",
+            s.name,
+        ));
+        below = above;
     }
     axis_titles(&mut o, plot, x_label, y_label);
     o.push_str("</svg>");
@@ -466,9 +560,21 @@ pub fn paired_bars(
 }
 
 fn y_axis(o: &mut String, plot: Plot, top: f64, step: f64, fmt: &dyn Fn(f64) -> String) {
-    let mut v = 0.0;
+    y_axis_range(o, plot, 0.0, top, step, fmt);
+}
+
+/// A y axis from `lo` to `top` (both multiples of `step`).
+fn y_axis_range(
+    o: &mut String,
+    plot: Plot,
+    lo: f64,
+    top: f64,
+    step: f64,
+    fmt: &dyn Fn(f64) -> String,
+) {
+    let mut v = lo;
     while v <= top + step * 1e-9 {
-        let y = plot.y0 + plot.h - v / top * plot.h;
+        let y = plot.y0 + plot.h - (v - lo) / (top - lo) * plot.h;
         let _ = write!(
             o,
             "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#e3e8ee\"/>",

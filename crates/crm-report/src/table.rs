@@ -642,6 +642,64 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                 .collect(),
         });
     }
+    if let Some(l) = &r.lifecycle {
+        t.push(TableData {
+            title: "Lifecycle stages".into(),
+            header: vec!["stage", "customers", "share", "revenue"],
+            rows: l
+                .counts
+                .iter()
+                .filter(|c| c.stage != crm_metrics::lifecycle::Stage::Lead)
+                .map(|c| {
+                    vec![
+                        c.stage.name().to_string(),
+                        int(c.customers),
+                        pct(c.share),
+                        money(c.revenue),
+                    ]
+                })
+                .collect(),
+        });
+        let m = &l.transitions;
+        let stages: Vec<crm_metrics::lifecycle::Stage> = (crm_metrics::lifecycle::Stage::ALL
+            .iter())
+        .copied()
+        .filter(|s| *s != crm_metrics::lifecycle::Stage::Lead)
+        .collect();
+        let mut header = vec!["from \\ to"];
+        header.extend(stages.iter().map(|s| s.name()));
+        t.push(TableData {
+            title: format!("Lifecycle moves, {} to {}", m.from, m.to),
+            header,
+            rows: stages
+                .iter()
+                .map(|a| {
+                    let mut row = vec![a.name().to_string()];
+                    row.extend(stages.iter().map(|b| int(m.counts[a.index()][b.index()])));
+                    row
+                })
+                .collect(),
+        });
+    }
+    if let Some(tr) = &r.trends {
+        t.push(TableData {
+            title: "Monthly trends".into(),
+            header: vec!["month", "active customers", "revenue", "NPS", "NPS answers"],
+            rows: tr
+                .months
+                .iter()
+                .map(|m| {
+                    vec![
+                        m.month.format("%Y-%m").to_string(),
+                        int(m.active_customers),
+                        money(m.revenue),
+                        m.nps.map_or_else(|| "-".into(), |v| format!("{v:+.1}")),
+                        int(m.nps_answers),
+                    ]
+                })
+                .collect(),
+        });
+    }
     t
 }
 
