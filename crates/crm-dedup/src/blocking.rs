@@ -89,6 +89,46 @@ pub enum BlockingRule {
     },
 }
 
+impl std::fmt::Display for KeyPart {
+    /// `surname`, `prefix3(surname)`, `phonetic(surname)`, `suffix4(phone)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = &self.field;
+        match self.transform {
+            KeyTransform::Exact => write!(f, "{field}"),
+            KeyTransform::Prefix(n) => write!(f, "prefix{n}({field})"),
+            KeyTransform::Phonetic => write!(f, "phonetic({field})"),
+            KeyTransform::Suffix(n) => write!(f, "suffix{n}({field})"),
+        }
+    }
+}
+
+impl std::fmt::Display for BlockingRule {
+    /// The parts joined by `+` (`phonetic(surname)+phonetic(given_name)`); a sorted
+    /// neighbourhood as `sorted(surname+given_name, window 3)`.
+    ///
+    /// ```
+    /// use crm_analytics::dedup::blocking::{BlockingRule, KeyPart};
+    /// let r = BlockingRule::Key(vec![KeyPart::prefix("surname", 3), KeyPart::exact("postcode")]);
+    /// assert_eq!(r.to_string(), "prefix3(surname)+postcode");
+    /// let sn = BlockingRule::SortedNeighbourhood { key: vec![KeyPart::exact("name")], window: 3 };
+    /// assert_eq!(sn.to_string(), "sorted(name, window 3)");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = |key: &[KeyPart]| {
+            key.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        match self {
+            BlockingRule::Key(key) => f.write_str(&parts(key)),
+            BlockingRule::SortedNeighbourhood { key, window } => {
+                write!(f, "sorted({}, window {window})", parts(key))
+            }
+        }
+    }
+}
+
 /// Options of [`candidate_pairs`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BlockingOptions {
