@@ -269,3 +269,113 @@ fn phonetic_code_from_the_config_shows_in_explain() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The count in the `pairs` column of the breakdown row starting with `label`.
+fn cause(stdout: &str, label: &str) -> u64 {
+    let line = stdout
+        .lines()
+        .find(|l| l.starts_with(label))
+        .unwrap_or_else(|| panic!("no row {label:?} in\n{stdout}"));
+    line.split_whitespace()
+        .rev()
+        .nth(1)
+        .unwrap()
+        .parse()
+        .unwrap()
+}
+
+/// `key=value` from the evaluation lines.
+fn value(stdout: &str, key: &str) -> u64 {
+    let v = stdout
+        .split_whitespace()
+        .find_map(|w| w.strip_prefix(&format!("{key}=")))
+        .unwrap_or_else(|| panic!("no {key}= in\n{stdout}"));
+    v.parse().unwrap()
+}
+
+#[test]
+fn truth_splits_the_missed_pairs_by_cause() {
+    use crm_analytics::demo::people::{People, PeopleOptions, PeopleStyle, write_csv};
+    let dir = tempfile::tempdir().unwrap();
+    let (input, truth) = (dir.path().join("people.csv"), dir.path().join("truth.csv"));
+    let opts = PeopleOptions {
+        records: 2_000,
+        ..PeopleOptions::new(PeopleStyle::Febrl)
+    };
+    let people = People::new(&opts).unwrap().records();
+    let files = (
+        std::fs::File::create(&input).unwrap(),
+        std::fs::File::create(&truth).unwrap(),
+    );
+    write_csv(opts.style, people, files.0, files.1).unwrap();
+    let clusters = dir.path().join("clusters.csv");
+    let run = |threshold: &str| {
+        let out = crm()
+            .args(["dedup", "--threshold", threshold, "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(&clusters)
+            .arg("--truth")
+            .arg(&truth)
+            .output()
+            .unwrap();
+        common::ok(&out)
+    };
+    let s = run("0.5");
+    let (true_pairs, found) = (value(&s, "true_pairs"), value(&s, "true_positives"));
+    let never = cause(&s, "never compared (blocking)");
+    let below = cause(&s, "compared, probability < 0.5");
+    let split = cause(&s, "linked (>= 0.5), split by clustering");
+    let missed = cause(&s, "missed true pairs");
+    assert!(
+        missed > 0 && never > 0,
+        "the set is too easy to test on:\n{s}"
+    );
+    assert_eq!(never + below + split, missed, "{s}");
+    assert_eq!(found + missed, true_pairs, "{s}");
+    // the same figures as `crm dedup evaluate` on the clusters written
+    let out = crm()
+        .args(["dedup", "evaluate", "--clusters"])
+        .arg(&clusters)
+        .arg("--truth")
+        .arg(&truth)
+        .output()
+        .unwrap();
+    let eval = common::ok(&out);
+    assert!(s.starts_with(&eval), "{s}\nvs\n{eval}");
+    assert_eq!(
+        s.matches("never compared ").count() - 1,
+        never.min(5) as usize
+    );
+    // Blocking does not depend on the threshold: the same pairs are never compared; a higher
+    // threshold moves pairs from found or split to below it.
+    let s = run("0.999999");
+    assert_eq!(cause(&s, "never compared (blocking)"), never, "{s}");
+    assert!(
+        cause(&s, "compared, probability < 0.999999") >= below,
+        "{s}"
+    );
+
+    // a record without truth is an input error naming the truth file
+    let text = std::fs::read_to_string(&truth).unwrap();
+    std::fs::write(
+        &truth,
+        text.lines().take(100).collect::<Vec<_>>().join("\n"),
+    )
+    .unwrap();
+    let out = crm()
+        .args(["dedup", "--input"])
+        .arg(&input)
+        .arg("--output")
+        .arg(&clusters)
+        .arg("--truth")
+        .arg(&truth)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("truth.csv") && err.contains("has no truth row"),
+        "{err}"
+    );
+}

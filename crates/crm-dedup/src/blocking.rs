@@ -89,6 +89,46 @@ pub enum BlockingRule {
     },
 }
 
+impl std::fmt::Display for KeyPart {
+    /// `surname`, `prefix3(surname)`, `phonetic(surname)`, `suffix4(phone)`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let field = &self.field;
+        match self.transform {
+            KeyTransform::Exact => write!(f, "{field}"),
+            KeyTransform::Prefix(n) => write!(f, "prefix{n}({field})"),
+            KeyTransform::Phonetic => write!(f, "phonetic({field})"),
+            KeyTransform::Suffix(n) => write!(f, "suffix{n}({field})"),
+        }
+    }
+}
+
+impl std::fmt::Display for BlockingRule {
+    /// The parts joined by `+` (`phonetic(surname)+phonetic(given_name)`); a sorted
+    /// neighbourhood as `sorted(surname+given_name, window 3)`.
+    ///
+    /// ```
+    /// use crm_analytics::dedup::blocking::{BlockingRule, KeyPart};
+    /// let r = BlockingRule::Key(vec![KeyPart::prefix("surname", 3), KeyPart::exact("postcode")]);
+    /// assert_eq!(r.to_string(), "prefix3(surname)+postcode");
+    /// let sn = BlockingRule::SortedNeighbourhood { key: vec![KeyPart::exact("name")], window: 3 };
+    /// assert_eq!(sn.to_string(), "sorted(name, window 3)");
+    /// ```
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let parts = |key: &[KeyPart]| {
+            key.iter()
+                .map(ToString::to_string)
+                .collect::<Vec<_>>()
+                .join("+")
+        };
+        match self {
+            BlockingRule::Key(key) => f.write_str(&parts(key)),
+            BlockingRule::SortedNeighbourhood { key, window } => {
+                write!(f, "sorted({}, window {window})", parts(key))
+            }
+        }
+    }
+}
+
 /// Options of [`candidate_pairs`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 pub struct BlockingOptions {
@@ -280,6 +320,55 @@ fn extra_keys(prep: &Prepared, parts: &[(usize, KeyTransform)], i: usize) -> Vec
         }
     }
     out
+}
+
+/// The key rules of a rule list, resolved once, to ask of a single pair of records under which
+/// rules they share a key ([`KeyRules::shared`]) without building any block.
+pub(crate) struct KeyRules {
+    /// Resolved parts of each rule; `None` for a sorted neighbourhood (no shared-key notion).
+    rules: Vec<Option<Vec<(usize, KeyTransform)>>>,
+}
+
+impl KeyRules {
+    /// Resolves `rules` against `schema` (errors as [`candidate_pairs`] reports them).
+    pub(crate) fn new(schema: &Schema, rules: &[BlockingRule]) -> Result<Self> {
+        let rules = rules
+            .iter()
+            .map(|r| match r {
+                BlockingRule::Key(parts) => resolve(schema, parts).map(Some),
+                BlockingRule::SortedNeighbourhood { .. } => Ok(None),
+            })
+            .collect::<Result<_>>()?;
+        Ok(KeyRules { rules })
+    }
+
+    /// Indices of the key rules under which records `i` and `j` of `prep` get a common key
+    /// (any alternative of a multi-code phonetic key counts, as in [`candidate_pairs`]), in
+    /// rule order. Such a pair is a candidate unless the rule was skipped or the block was
+    /// larger than [`BlockingOptions::max_block_size`].
+    pub(crate) fn shared(&self, prep: &Prepared, i: usize, j: usize) -> Vec<usize> {
+        let keys = |parts: &[(usize, KeyTransform)], k: usize| -> Vec<String> {
+            let mut v: Vec<String> = key_of(prep, parts, k).into_iter().collect();
+            if !v.is_empty() {
+                v.extend(extra_keys(prep, parts, k));
+            }
+            v
+        };
+        let n = prep.len();
+        if i >= n || j >= n {
+            return Vec::new();
+        }
+        self.rules
+            .iter()
+            .enumerate()
+            .filter_map(|(r, parts)| {
+                let parts = parts.as_deref()?;
+                let a = keys(parts, i);
+                let b = keys(parts, j);
+                a.iter().any(|k| b.contains(k)).then_some(r)
+            })
+            .collect()
+    }
 }
 
 /// Generates the candidate pairs of `rules` (OR-ed) within `scope`.

@@ -108,20 +108,7 @@ where
     C: std::hash::Hash + Eq,
     E: std::hash::Hash + Eq,
 {
-    let truth_of = {
-        let mut m: FxHashMap<&str, usize> = FxHashMap::default();
-        for (k, (id, _)) in truth.iter().enumerate() {
-            if let Some(first) = m.insert(id.as_ref(), k) {
-                return Err(DedupError::DuplicateEvalId {
-                    input: EvalInput::Truth,
-                    id: id.as_ref().to_string(),
-                    first,
-                    second: k,
-                });
-            }
-        }
-        m
-    };
+    let truth_of = truth_index(truth)?;
     let mut seen: FxHashMap<&str, usize> = FxHashMap::default();
     let mut c = Vec::with_capacity(clusters.len());
     let mut t = Vec::with_capacity(clusters.len());
@@ -145,6 +132,58 @@ where
         t.push(&e.1);
     }
     evaluate_clusters(&c, &t)
+}
+
+/// Row of each id of `truth`; a repeated id is [`DedupError::DuplicateEvalId`].
+fn truth_index<I: AsRef<str>, E>(truth: &[(I, E)]) -> Result<FxHashMap<&str, usize>> {
+    let mut m: FxHashMap<&str, usize> = FxHashMap::default();
+    for (k, (id, _)) in truth.iter().enumerate() {
+        if let Some(first) = m.insert(id.as_ref(), k) {
+            return Err(DedupError::DuplicateEvalId {
+                input: EvalInput::Truth,
+                id: id.as_ref().to_string(),
+                first,
+                second: k,
+            });
+        }
+    }
+    Ok(m)
+}
+
+/// The entity of each of `ids` (in their order) from truth rows `(record id, entity id)`; the
+/// truth may hold more records.
+///
+/// # Errors
+/// [`DedupError::DuplicateEvalId`] for an id repeated in `truth`; [`DedupError::MissingTruth`]
+/// naming an id without a truth row and its position in `ids`.
+///
+/// ```
+/// use crm_analytics::dedup::eval::truth_labels;
+/// let truth = [("r3", "b"), ("r1", "a"), ("r2", "a"), ("r9", "z")];
+/// assert_eq!(truth_labels(&["r1", "r2", "r3"], &truth)?, [&"a", &"a", &"b"]);
+/// let e = truth_labels(&["r1", "r4"], &truth).unwrap_err();
+/// assert_eq!(e.to_string(), "clusters: record id \"r4\" (row 1) has no truth row");
+/// # Ok::<(), crm_analytics::dedup::DedupError>(())
+/// ```
+pub fn truth_labels<'a, S, I, E>(ids: &[S], truth: &'a [(I, E)]) -> Result<Vec<&'a E>>
+where
+    S: AsRef<str>,
+    I: AsRef<str>,
+{
+    let truth_of = truth_index(truth)?;
+    ids.iter()
+        .enumerate()
+        .map(|(k, id)| {
+            let id = id.as_ref();
+            match truth_of.get(id).and_then(|&p| truth.get(p)) {
+                Some(e) => Ok(&e.1),
+                None => Err(DedupError::MissingTruth {
+                    id: id.to_string(),
+                    index: k,
+                }),
+            }
+        })
+        .collect()
 }
 
 /// Metrics from counts.

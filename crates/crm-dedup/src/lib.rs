@@ -23,6 +23,8 @@
 //! 7. [`pipeline`]: all of the above in one call ([`pipeline::deduplicate`]), two-source
 //!    [`pipeline::link`] and [`pipeline::match_incremental`] with stable cluster ids.
 //! 8. [`eval`]: precision, recall, F1, pairs completeness from any entity-id truth.
+//! 9. [`recall`]: where recall goes: the missed true pairs split by cause (never compared,
+//!    scored below the threshold, split by clustering), with examples.
 //!
 //! Synthetic people with known duplicates to test and benchmark on (CRM contacts in Chinese and
 //! English, FEBRL-style people) come from `crm_analytics::demo::people` (crate `crm-demo`).
@@ -106,6 +108,7 @@ pub mod normalize;
 pub mod phonetic;
 pub mod pipeline;
 pub mod prepare;
+pub mod recall;
 pub mod schema;
 pub mod settings;
 

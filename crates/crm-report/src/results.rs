@@ -3,7 +3,9 @@
 //! each result keeps full precision.
 
 use crm_churn::eval::Evaluation;
+use crm_dedup::eval::PairMetrics;
 use crm_dedup::model::Explanation;
+use crm_dedup::recall::{MissedPair, RecallBreakdown};
 use crm_metrics::engagement::{CohortMatrix, CohortRetention, FunnelReport};
 use crm_metrics::retention::{Retention, SamePeriodJoiners};
 use crm_metrics::revenue::RevenueMetrics;
@@ -390,6 +392,108 @@ pub fn match_explanation(e: &Explanation, id1: &str, id2: &str) -> String {
     )
 }
 
+/// Pairwise evaluation of a clustering of `records` records, as `crm dedup evaluate` prints
+/// it: two `key=value` lines (counts, then precision, recall and F1; `-` when undefined).
+///
+/// ```
+/// use crm_analytics::dedup::eval::metrics;
+/// let t = crm_analytics::report::results::pair_metrics(6, &metrics(2, 2, 4));
+/// assert_eq!(t, "records=6 true_pairs=4 predicted_pairs=2 true_positives=2\nprecision=1 recall=0.5 f1=0.6667\n");
+/// ```
+pub fn pair_metrics(records: usize, m: &PairMetrics) -> String {
+    let f = |x: Option<f64>| x.map_or("-".into(), |v| num(v, 4));
+    format!(
+        "records={records} true_pairs={} predicted_pairs={} true_positives={}\nprecision={} recall={} f1={}\n",
+        m.true_pairs,
+        m.predicted_pairs,
+        m.true_positives,
+        f(m.precision),
+        f(m.recall),
+        f(m.f1)
+    )
+}
+
+/// Where recall went ([`RecallBreakdown`]): the [`pair_metrics`] lines and the false
+/// positives, then a table of the missed true pairs per cause (count and share of all true
+/// pairs; never-compared pairs lost to a blocking guard by rule), then the examples of each
+/// cause (ids; probability and weight of compared pairs; rules sharing a key for
+/// never-compared ones).
+pub fn recall_breakdown(b: &RecallBreakdown) -> String {
+    let m = &b.metrics;
+    let pct = |n: u64| match m.true_pairs {
+        0 => "-".to_string(),
+        t => num(100.0 * n as f64 / t as f64, 2),
+    };
+    let row = |label: String, n: Option<u64>| {
+        let pairs = n.map_or("-".into(), |n| n.to_string());
+        vec![label, pairs, n.map_or("-".into(), pct)]
+    };
+    let t = b.threshold.to_string();
+    let mut rows = vec![row(
+        "never compared (blocking)".into(),
+        Some(b.never_compared.pairs),
+    )];
+    rows.push(row(
+        "  of which share a key lost to a blocking guard".into(),
+        b.capped.as_ref().map(|c| c.pairs),
+    ));
+    for r in b.capped.iter().flat_map(|c| &c.per_rule) {
+        let why = if r.skipped {
+            "rule skipped: too many pairs per record"
+        } else {
+            "block over max_block_size"
+        };
+        let label = format!("    rule {} {} ({why})", r.rule, r.description);
+        rows.push(row(label, Some(r.pairs)));
+    }
+    rows.push(row(
+        format!("compared, probability < {t}"),
+        Some(b.below_threshold.pairs),
+    ));
+    rows.push(row(
+        format!("linked (>= {t}), split by clustering"),
+        Some(b.split_by_clustering.pairs),
+    ));
+    rows.push(row("missed true pairs".into(), Some(b.missed())));
+    let mut out = pair_metrics(b.records, m);
+    out.push_str(&format!("false_positives={}\n\n", b.false_positives()));
+    out.push_str(&table(&["cause", "pairs", "% of true pairs"], &rows));
+    let mut ex: Vec<Vec<String>> = Vec::new();
+    let mut add = |cause: &str, pairs: &[MissedPair]| {
+        for p in pairs {
+            let rules: Vec<String> = p.shared_key_rules.iter().map(|r| r.to_string()).collect();
+            ex.push(vec![
+                cause.to_string(),
+                p.id_i.clone(),
+                p.id_j.clone(),
+                p.probability.map_or("-".into(), |x| num(x, 6)),
+                p.weight.map_or("-".into(), |x| num(x, 3)),
+                if rules.is_empty() {
+                    "-".into()
+                } else {
+                    rules.join(",")
+                },
+            ]);
+        }
+    };
+    add("never compared", &b.never_compared.examples);
+    add("below threshold", &b.below_threshold.examples);
+    add("split by clustering", &b.split_by_clustering.examples);
+    if !ex.is_empty() {
+        let header = [
+            "example",
+            "id 1",
+            "id 2",
+            "probability",
+            "weight",
+            "shared key rules",
+        ];
+        out.push('\n');
+        out.push_str(&table(&header, &ex));
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,6 +503,73 @@ mod tests {
 
     fn day(m: u32, d: u32) -> NaiveDate {
         NaiveDate::from_ymd_opt(2024, m, d).unwrap()
+    }
+
+    #[test]
+    fn recall_breakdown_rows_and_examples() {
+        use crm_dedup::eval::metrics;
+        use crm_dedup::recall::{CappedPairs, MissedPairs, RuleLoss};
+        let pair = |a: &str, b: &str, p: Option<f64>, rules: Vec<usize>| MissedPair {
+            i: 0,
+            j: 1,
+            id_i: a.into(),
+            id_j: b.into(),
+            weight: p.map(|p| (p / (1.0 - p)).log2()),
+            probability: p,
+            shared_key_rules: rules,
+        };
+        let mut b = RecallBreakdown {
+            records: 10,
+            metrics: metrics(6, 7, 10),
+            threshold: 0.75,
+            never_compared: MissedPairs {
+                pairs: 2,
+                examples: vec![pair("a", "b", None, vec![1, 3])],
+            },
+            capped: Some(CappedPairs {
+                pairs: 1,
+                per_rule: vec![RuleLoss {
+                    rule: 3,
+                    description: "postcode".into(),
+                    skipped: true,
+                    pairs: 1,
+                }],
+            }),
+            below_threshold: MissedPairs {
+                pairs: 1,
+                examples: vec![pair("c", "d", Some(0.2), vec![])],
+            },
+            split_by_clustering: MissedPairs {
+                pairs: 1,
+                examples: Vec::new(),
+            },
+        };
+        let t = recall_breakdown(&b);
+        let words = |prefix: &str| -> Vec<String> {
+            let l = t.lines().find(|l| l.starts_with(prefix)).unwrap();
+            l.split_whitespace().map(String::from).collect()
+        };
+        assert!(t.starts_with("records=10 true_pairs=10 predicted_pairs=7 true_positives=6\n"));
+        assert!(t.contains("false_positives=1\n"), "{t}");
+        assert_eq!(words("never compared (blocking)")[3..], ["2", "20"]);
+        assert_eq!(
+            words("    rule 3 postcode (rule skipped")
+                .last()
+                .map(String::as_str),
+            Some("10")
+        );
+        assert_eq!(words("compared, probability < 0.75")[4..], ["1", "10"]);
+        assert_eq!(words("missed true pairs")[3..], ["4", "40"]);
+        assert_eq!(words("never compared  ")[2..], ["a", "b", "-", "-", "1,3"]);
+        assert_eq!(words("below threshold")[2..], ["c", "d", "0.2", "-2", "-"]);
+        b.capped = None;
+        let t = recall_breakdown(&b);
+        let l = t.lines().find(|l| l.starts_with("  of which")).unwrap();
+        assert_eq!(
+            l.split_whitespace().rev().take(2).collect::<Vec<_>>(),
+            ["-", "-"]
+        );
+        assert!(!t.contains("rule 3"), "{t}");
     }
 
     #[test]

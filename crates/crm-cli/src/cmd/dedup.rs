@@ -8,6 +8,7 @@ use crm_analytics::dedup::DedupError;
 use crm_analytics::dedup::eval::{EvalInput, evaluate_cluster_rows};
 use crm_analytics::dedup::golden::golden_records;
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
+use crm_analytics::dedup::recall::{RecallOptions, recall_breakdown_rows};
 use crm_analytics::dedup::schema::{ColumnPlan, Record, Schema};
 use crm_analytics::dedup::settings::Settings;
 
@@ -39,6 +40,10 @@ pub struct DedupArgs {
     /// Also write one golden record per cluster (with the ids each value came from).
     #[arg(long)]
     pub golden: Option<PathBuf>,
+    /// `record_id,entity_id` truth file: print precision, recall and where the missed true pairs
+    /// went (never compared, scored below the threshold, split by clustering) with examples.
+    #[arg(long)]
+    pub truth: Option<PathBuf>,
     #[command(flatten)]
     pub input_opts: InputOptions,
 }
@@ -48,7 +53,8 @@ pub struct DedupArgs {
 pub enum DedupAction {
     /// Print the per-field waterfall of the match weight of two records.
     Explain(ExplainArgs),
-    /// Pairwise precision, recall and F1 of clusters against a truth file.
+    /// Pairwise precision, recall and F1 of clusters against a truth file (`crm dedup --truth`
+    /// also says where the missed true pairs went).
     Evaluate(EvaluateArgs),
 }
 
@@ -201,6 +207,8 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
         print_kinds(&loaded.schema);
     }
     let config = config_for(loaded.schema, &cfg, a.threshold)?;
+    let truth = (a.truth.as_ref()).map(|t| read_pairs(t, "entity_id", &a.input_opts));
+    let truth = truth.transpose()?; // a bad truth file fails before the run
     let mut progress = progress_bar();
     let r = deduplicate(&loaded.records, &config, &mut progress).map_err(CliError::lib)?;
     let ids = loaded.records.iter().map(|rec| rec.id.as_str());
@@ -227,6 +235,11 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
         let golden = golden_records(&r.prepared, &loaded.records, &r.clustering.labels, &[]);
         let table = listings::golden_records(&config.schema, &golden);
         output::write_with(Some(gp), |w| table.write_csv(w))?;
+    }
+    if let (Some(t), Some((truth, _))) = (&a.truth, &truth) {
+        let b = recall_breakdown_rows(&r, &config, truth, RecallOptions::default())
+            .map_err(|e| CliError::input(t, None, None, e.to_string()))?;
+        print!("{}", results::recall_breakdown(&b));
     }
     Ok(())
 }
@@ -323,20 +336,7 @@ fn evaluate(a: &EvaluateArgs) -> CliResult<()> {
             _ => CliError::lib(e),
         }
     })?;
-    let f = |x: Option<f64>| x.map_or("-".into(), |v| output::num(v, 4));
-    println!(
-        "records={} true_pairs={} predicted_pairs={} true_positives={}",
-        clusters.len(),
-        m.true_pairs,
-        m.predicted_pairs,
-        m.true_positives
-    );
-    println!(
-        "precision={} recall={} f1={}",
-        f(m.precision),
-        f(m.recall),
-        f(m.f1)
-    );
+    print!("{}", results::pair_metrics(clusters.len(), &m));
     Ok(())
 }
 
