@@ -66,12 +66,17 @@ fn demo_writes_files_and_prints_the_report() {
         "chart-clv-distribution",
         "chart-p-alive",
         "chart-churn-calibration",
+        "chart-lifecycle",
+        "chart-trend-active",
+        "chart-trend-revenue",
+        "chart-trend-nps",
     ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(!html.contains("<script"));
     assert!(!text.contains("Not in this report"), "{text}");
-    assert_eq!(html.matches("data-available=\"true\"").count(), 7);
+    assert_eq!(html.matches("data-available=\"true\"").count(), 11);
+    assert!(text.contains("Lifecycle stages") && text.contains("Monthly trends"), "{text}");
 
     // Same seed, same data; another seed, other data.
     let again = tempfile::tempdir().unwrap();
