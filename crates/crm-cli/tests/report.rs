@@ -76,7 +76,10 @@ fn demo_writes_files_and_prints_the_report() {
     assert!(!html.contains("<script"));
     assert!(!text.contains("Not in this report"), "{text}");
     assert_eq!(html.matches("data-available=\"true\"").count(), 11);
-    assert!(text.contains("Lifecycle stages") && text.contains("Monthly trends"), "{text}");
+    assert!(
+        text.contains("Lifecycle stages") && text.contains("Monthly trends"),
+        "{text}"
+    );
 
     // Same seed, same data; another seed, other data.
     let again = tempfile::tempdir().unwrap();
