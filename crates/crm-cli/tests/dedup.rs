@@ -379,3 +379,52 @@ fn truth_splits_the_missed_pairs_by_cause() {
         "{err}"
     );
 }
+
+#[test]
+fn html_diagnostics_draw_weights_m_u_and_the_threshold_curve() {
+    use crm_analytics::demo::people::{People, PeopleOptions, PeopleStyle, write_csv};
+    let dir = tempfile::tempdir().unwrap();
+    let (input, truth) = (dir.path().join("people.csv"), dir.path().join("truth.csv"));
+    let opts = PeopleOptions {
+        records: 1_000,
+        ..PeopleOptions::new(PeopleStyle::Febrl)
+    };
+    let people = People::new(&opts).unwrap().records();
+    let files = (
+        std::fs::File::create(&input).unwrap(),
+        std::fs::File::create(&truth).unwrap(),
+    );
+    write_csv(opts.style, people, files.0, files.1).unwrap();
+    let html = dir.path().join("d.html");
+    let page = |with_truth: bool| {
+        let mut c = crm();
+        c.args(["dedup", "--input"])
+            .arg(&input)
+            .arg("--output")
+            .arg(dir.path().join("c.csv"))
+            .arg("--html")
+            .arg(&html);
+        if with_truth {
+            c.arg("--truth").arg(&truth);
+        }
+        common::ok(&c.output().unwrap());
+        std::fs::read_to_string(&html).unwrap()
+    };
+    let p = page(true);
+    for id in ["chart-match-weights", "chart-m-u", "chart-threshold"] {
+        let at = p.find(&format!("id=\"{id}\"")).unwrap();
+        let fig = &p[at..at + p[at..].find("</figure>").unwrap()];
+        assert!(
+            fig.contains("<svg") && fig.contains("data-available=\"true\""),
+            "{id}"
+        );
+    }
+    assert!(p.contains("Links against the truth by threshold"));
+    assert!(!p.contains("<script"));
+    // Without a truth file the curve says what it needs.
+    let p = page(false);
+    assert!(
+        p.contains("Not available: needs a truth file (--truth)"),
+        "{p}"
+    );
+}

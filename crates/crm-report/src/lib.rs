@@ -14,6 +14,7 @@
 //!   records);
 //! - [`shape`]: helpers that turn model outputs into view-model values (grids, bins, top lists).
 
+pub mod dedup_page;
 pub mod diagnostics;
 mod error;
 pub mod html;

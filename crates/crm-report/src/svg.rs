@@ -503,7 +503,9 @@ pub fn paired_bars(
     y_label: &str,
 ) -> String {
     let mut o = open(&format!("bar chart: {y_label} by {x_label}"));
-    let plot = Plot::new(70.0, 16.0, 34.0, 62.0);
+    // Many categories: labels turned 45 degrees, with room below the plot.
+    let turned = labels.len() > 12;
+    let plot = Plot::new(70.0, 16.0, 34.0, if turned { 110.0 } else { 62.0 });
     let max = a
         .values
         .iter()
@@ -537,13 +539,13 @@ pub fn paired_bars(
                 short(v)
             );
         }
-        o.push_str(&text(
-            x + bw * 0.5,
-            plot.y0 + plot.h + 14.0,
-            "middle",
-            "font-size=\"10\"",
-            l,
-        ));
+        let (lx, ly) = (x + bw * 0.5, plot.y0 + plot.h + 12.0);
+        if turned {
+            let rotate = format!("font-size=\"9\" transform=\"rotate(-45 {lx:.1} {ly:.1})\"");
+            o.push_str(&text(lx, ly, "end", &rotate, l));
+        } else {
+            o.push_str(&text(lx, ly + 2.0, "middle", "font-size=\"10\"", l));
+        }
     }
     for (k, s) in [a, b].into_iter().enumerate() {
         let lx = plot.x0 + 8.0 + k as f64 * 190.0;

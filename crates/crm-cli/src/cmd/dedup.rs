@@ -5,7 +5,7 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
 use crm_analytics::dedup::DedupError;
-use crm_analytics::dedup::eval::{EvalInput, evaluate_cluster_rows};
+use crm_analytics::dedup::eval::{EvalInput, evaluate_cluster_rows, threshold_curve, truth_labels};
 use crm_analytics::dedup::golden::golden_records;
 use crm_analytics::dedup::pipeline::{DedupConfig, Progress, Stage, deduplicate, link};
 use crm_analytics::dedup::recall::{RecallOptions, recall_breakdown_rows};
@@ -16,7 +16,7 @@ use crate::args::{InputOptions, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crm_analytics::io::{self as io, IoError, Table};
-use crm_analytics::report::{listings, results};
+use crm_analytics::report::{dedup_page, listings, results};
 
 /// Arguments of `crm dedup`.
 #[derive(Debug, Args)]
@@ -44,6 +44,10 @@ pub struct DedupArgs {
     /// went (never compared, scored below the threshold, split by clustering) with examples.
     #[arg(long)]
     pub truth: Option<PathBuf>,
+    /// Write the diagnostics page (match-weight histogram, m and u per comparison level, and
+    /// with --truth precision, recall and F1 against the threshold) to this HTML file.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub input_opts: InputOptions,
 }
@@ -240,6 +244,22 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
         let b = recall_breakdown_rows(&r, &config, truth, RecallOptions::default())
             .map_err(|e| CliError::input(t, None, None, e.to_string()))?;
         print!("{}", results::recall_breakdown(&b));
+    }
+    if let Some(p) = &a.html {
+        let ids: Vec<&str> = loaded.records.iter().map(|rec| rec.id.as_str()).collect();
+        let curve = match &truth {
+            Some((t, _)) => Some(threshold_curve(
+                &r.scores,
+                &truth_labels(&ids, t).map_err(CliError::lib)?,
+                41,
+            )),
+            None => None,
+        };
+        let page = dedup_page::render_html(&r, config.cluster.threshold, curve.as_deref());
+        std::fs::write(p, page).map_err(|source| CliError::Io {
+            file: p.clone(),
+            source,
+        })?;
     }
     Ok(())
 }
