@@ -205,7 +205,7 @@ pub fn render(r: &Report) -> String {
         rfm.0,
         rfm.1,
         "RFM: recency by frequency",
-        "Top-right cells (recent and frequent) hold the best customers; bottom cells have not bought for a long time. Colour = dominant segment, number = customers.",
+        "Top-right cells (recent and frequent) hold the best customers; bottom cells have not bought for a long time. Colour = dominant segment, number = customers; dashed cells hold nobody (ties share a score, so some frequency scores stay empty).",
         r.rfm.as_ref().map(|s| svg::rfm_grid(&s.grid, s.levels)),
         &needs("rfm"),
     );

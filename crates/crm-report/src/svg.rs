@@ -708,7 +708,7 @@ pub fn rfm_grid(cells: &[RfmGridCell], levels: u8) -> String {
     let n = f64::from(levels.max(1));
     let cw = plot.w / n;
     let ch = plot.h / n;
-    for c in cells {
+    for c in cells.iter().filter(|c| c.customers > 0) {
         let x = plot.x0 + (f64::from(c.f) - 1.0) * cw;
         let y = plot.y0 + (n - f64::from(c.r)) * ch;
         let _ = write!(
@@ -732,6 +732,32 @@ pub fn rfm_grid(cells: &[RfmGridCell], levels: u8) -> String {
             ),
             &short(c.customers as f64),
         ));
+    }
+    // Empty cells are drawn and explained, not left as holes.
+    for r in 1..=levels {
+        for f in 1..=levels {
+            if cells
+                .iter()
+                .any(|c| c.r == r && c.f == f && c.customers > 0)
+            {
+                continue;
+            }
+            let x = plot.x0 + (f64::from(f) - 1.0) * cw;
+            let y = plot.y0 + (n - f64::from(r)) * ch;
+            let _ = write!(
+                o,
+                "<rect x=\"{x:.1}\" y=\"{y:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"#f6f8fa\" stroke=\"#c5ced8\" stroke-dasharray=\"3 3\"><title>R={r} F={f}: no customer has this combination (ties share a score, so some frequency scores stay empty when many customers bought equally often)</title></rect>",
+                cw - 2.0,
+                ch - 2.0,
+            );
+            o.push_str(&text(
+                x + cw / 2.0,
+                y + ch / 2.0 + 4.0,
+                "middle",
+                "fill=\"#8a96a3\"",
+                "0",
+            ));
+        }
     }
     for i in 1..=levels {
         o.push_str(&text(
@@ -875,6 +901,21 @@ pub fn histogram_bins(values: &[f64], n: usize) -> Vec<HistogramBin> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn empty_rfm_cells_are_drawn_and_explained() {
+        let cell = |r, f, customers| RfmGridCell {
+            r,
+            f,
+            customers,
+            segment: "Champions".into(),
+        };
+        let svg = rfm_grid(&[cell(1, 1, 5), cell(2, 2, 3), cell(2, 1, 0)], 2);
+        // Four cells in a 2 x 2 grid: two filled, two (one absent, one with 0) dashed.
+        assert_eq!(svg.matches("stroke-dasharray=\"3 3\"").count(), 2);
+        assert!(svg.contains("R=1 F=2: no customer has this combination"));
+        assert!(svg.contains("R=2 F=1: no customer"));
+    }
 
     #[test]
     fn ticks_and_numbers() {
