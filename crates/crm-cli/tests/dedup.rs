@@ -98,6 +98,24 @@ fn dedup_explain_evaluate_link() {
         "{s}"
     );
     assert!(s.contains("+14155552671"), "{s}");
+    // the same as a waterfall chart: prior, one bar per field, the total
+    let page = dir.path().join("explain.html");
+    let out = crm()
+        .args(["dedup", "explain", "--input"])
+        .arg(&input)
+        .args(["c3", "c4", "--html"])
+        .arg(&page)
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let html = std::fs::read_to_string(&page).unwrap();
+    let fields = s
+        .lines()
+        .skip(3)
+        .take_while(|l| !l.starts_with("match weight"))
+        .count();
+    assert!(html.contains("id=\"chart-waterfall\"") && html.contains("data-available=\"true\""));
+    assert_eq!(html.matches("<rect").count(), fields + 2, "{s}");
 
     // link two halves
     let (left, right) = (dir.path().join("l.csv"), dir.path().join("r.csv"));

@@ -199,3 +199,76 @@ pub fn render_html(r: &DedupResult, threshold: f64, curve: Option<&[ThresholdPoi
     o.push_str("</div>\n</main></body></html>\n");
     o
 }
+
+/// `crm dedup explain --html`: the match weight of one pair as a waterfall from the prior
+/// through each field's contribution to the total, with the threshold's weight marked, and the
+/// table of values, levels, m, u and weights.
+#[must_use]
+pub fn explanation_html(e: &crm_dedup::model::Explanation, threshold: f64) -> String {
+    let mut o = String::with_capacity(16 * 1024);
+    let _ = writeln!(
+        o,
+        "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>Match weight of {} and {}</title><style>{CSS}</style></head><body>\n<header><h1>Why {} and {} score {:+.2} bits</h1><p>match probability {:.6}; threshold {}</p></header><main><div class=\"charts\">",
+        crate::svg::esc(&e.left_id),
+        crate::svg::esc(&e.right_id),
+        crate::svg::esc(&e.left_id),
+        crate::svg::esc(&e.right_id),
+        e.match_weight,
+        e.match_probability,
+        threshold
+    );
+    let steps: Vec<(String, f64)> = e
+        .fields
+        .iter()
+        .map(|f| (f.field.clone(), f.weight))
+        .collect();
+    let cut = (threshold > 0.0 && threshold < 1.0).then(|| (threshold / (1.0 - threshold)).log2());
+    let chart = svg::waterfall(
+        ("prior", e.prior_weight),
+        &steps,
+        "match weight",
+        cut.map(|c| (c, "threshold")),
+        "match weight, bits",
+    );
+    figure(
+        &mut o,
+        "chart-waterfall",
+        "waterfall",
+        "Match weight, field by field",
+        "Start from the prior (how rare a match is among candidate pairs); each field adds log2(m/u) for its comparison level (green: evidence for a match, red: against, grey: missing); the last bar is the pair's weight.",
+        Some(chart),
+        "",
+    );
+    o.push_str("</div><div class=\"tables\">\n");
+    let rows: Vec<Vec<String>> = (e.fields.iter())
+        .map(|f| {
+            vec![
+                f.field.clone(),
+                f.left.clone(),
+                f.right.clone(),
+                format!("{:?}", f.level).to_lowercase(),
+                format!("{:.4}", f.m),
+                format!("{:.6}", f.u),
+                format!("{:+.2}", f.tf_adjustment),
+                format!("{:+.2}", f.weight),
+            ]
+        })
+        .collect();
+    table(
+        &mut o,
+        "Fields",
+        &[
+            "field",
+            "left",
+            "right",
+            "level",
+            "m",
+            "u",
+            "tf adjustment",
+            "weight",
+        ],
+        &rows,
+    );
+    o.push_str("</div>\n</main></body></html>\n");
+    o
+}

@@ -494,6 +494,110 @@ pub fn stacked_area(
     o
 }
 
+/// A waterfall: from `start` (its label and value), each step adds its delta (green up, red
+/// down, grey for 0), ending in a total bar; a dashed line marks `cut` (e.g. the threshold).
+pub fn waterfall(
+    start: (&str, f64),
+    steps: &[(String, f64)],
+    end_label: &str,
+    cut: Option<(f64, &str)>,
+    y_label: &str,
+) -> String {
+    let mut o = open(&format!("waterfall: {y_label}"));
+    let plot = Plot::new(70.0, 16.0, 16.0, 110.0);
+    let mut level = start.1;
+    let mut spans = vec![(
+        start.0.to_string(),
+        0.0f64.min(start.1),
+        0.0f64.max(start.1),
+        "#5b6b7b",
+        start.1,
+    )];
+    for (label, d) in steps {
+        let next = level + d;
+        let color = if *d > 0.0 {
+            "#2e9e5b"
+        } else if *d < 0.0 {
+            "#d64545"
+        } else {
+            "#a0aab4"
+        };
+        spans.push((label.clone(), level.min(next), level.max(next), color, *d));
+        level = next;
+    }
+    spans.push((
+        end_label.to_string(),
+        0.0f64.min(level),
+        0.0f64.max(level),
+        "#0b6e99",
+        level,
+    ));
+    let finite = |v: f64| if v.is_finite() { v } else { 0.0 };
+    let lo_raw = spans
+        .iter()
+        .map(|s| finite(s.1))
+        .fold(0.0, f64::min)
+        .min(cut.map_or(0.0, |c| c.0));
+    let hi_raw = spans
+        .iter()
+        .map(|s| finite(s.2))
+        .fold(0.0, f64::max)
+        .max(cut.map_or(0.0, |c| c.0));
+    let step = nice_step(hi_raw - lo_raw, 6.0);
+    let (lo, hi) = (
+        (lo_raw / step).floor() * step,
+        (hi_raw / step).ceil().max(lo_raw / step + 1.0) * step,
+    );
+    y_axis_range(&mut o, plot, lo, hi, step, &short);
+    let py = |v: f64| plot.y0 + plot.h - ((finite(v) - lo) / (hi - lo)).clamp(0.0, 1.0) * plot.h;
+    let bw = plot.w / spans.len() as f64;
+    for (k, (label, a, b, color, d)) in spans.iter().enumerate() {
+        let x = plot.x0 + k as f64 * bw + bw * 0.15;
+        let (top, bottom) = (py(*b), py(*a));
+        let _ = write!(
+            o,
+            "<rect x=\"{x:.1}\" y=\"{top:.1}\" width=\"{:.1}\" height=\"{:.1}\" fill=\"{color}\"><title>{}: {d:+.2}</title></rect>",
+            bw * 0.7,
+            (bottom - top).max(1.0),
+            esc(label)
+        );
+        let (lx, ly) = (x + bw * 0.35, plot.y0 + plot.h + 12.0);
+        let rotate = format!("font-size=\"10\" transform=\"rotate(-40 {lx:.1} {ly:.1})\"");
+        o.push_str(&text(lx, ly, "end", &rotate, label));
+        o.push_str(&text(
+            lx,
+            top - 3.0,
+            "middle",
+            "font-size=\"9\"",
+            &format!("{d:+.1}"),
+        ));
+    }
+    if let Some((c, what)) = cut {
+        let y = py(c);
+        let _ = write!(
+            o,
+            "<line x1=\"{:.1}\" y1=\"{y:.1}\" x2=\"{:.1}\" y2=\"{y:.1}\" stroke=\"#5b6b7b\" stroke-dasharray=\"5 4\"/>",
+            plot.x0,
+            plot.x0 + plot.w
+        );
+        o.push_str(&text(
+            plot.x0 + plot.w - 4.0,
+            y - 4.0,
+            "end",
+            "font-size=\"10\" fill=\"#5b6b7b\"",
+            what,
+        ));
+    }
+    let cy = plot.y0 + plot.h / 2.0;
+    let _ = write!(
+        o,
+        "<text x=\"16\" y=\"{cy:.1}\" text-anchor=\"middle\" transform=\"rotate(-90 16 {cy:.1})\" class=\"axis-title\" font-weight=\"600\">{}</text>",
+        esc(y_label)
+    );
+    o.push_str("</svg>");
+    o
+}
+
 /// Side-by-side bars of two series per category (e.g. actual against expected), y from 0.
 pub fn paired_bars(
     labels: &[String],

@@ -75,6 +75,9 @@ pub struct ExplainArgs {
     pub id1: String,
     /// Second record id.
     pub id2: String,
+    /// Also write the waterfall chart of the match weight to this HTML file.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
     #[command(flatten)]
     pub input_opts: InputOptions,
 }
@@ -287,6 +290,13 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
     let we = output::write_err(None);
     let text = results::match_explanation(&e, &a.id1, &a.id2);
     out.write_all(text.as_bytes()).map_err(&we)?;
+    if let Some(p) = &a.html {
+        let page = dedup_page::explanation_html(&e, config.cluster.threshold);
+        std::fs::write(p, page).map_err(|source| CliError::Io {
+            file: p.clone(),
+            source,
+        })?;
+    }
     // the phonetic keys behind the name levels (alternatives separated by `|`)
     let code = config.normalize.phonetic.as_str();
     for k in r
