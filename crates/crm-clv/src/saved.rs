@@ -23,6 +23,16 @@ use crate::optim::{Covariance, FitOptions, Fitted};
 use crate::pareto::ParetoNbd;
 use crate::purchase::{Prediction, PurchaseModel};
 
+/// The JSON of a `crm clv fit` file, its syntax errors as [`ClvError::ParamsFile`] with the
+/// line.
+fn parse_fit_json(text: &str) -> Result<serde_json::Value> {
+    serde_json::from_str(text).map_err(|e| ClvError::ParamsFile {
+        line: Some(e.line() as u64),
+        field: None,
+        message: format!("invalid JSON: {e}"),
+    })
+}
+
 /// A model by name: the four purchase models and the Gamma-Gamma spend model.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum ModelKind {
@@ -181,11 +191,7 @@ impl ModelKind {
     /// parameter that is missing or not a number (naming it).
     pub fn params_from_json(self, text: &str) -> Result<Vec<f64>> {
         use serde_json::Value;
-        let v: Value = serde_json::from_str(text).map_err(|e| ClvError::ParamsFile {
-            line: Some(e.line() as u64),
-            field: None,
-            message: format!("invalid JSON: {e}"),
-        })?;
+        let v = parse_fit_json(text)?;
         if let Some(m) = v.get("model").and_then(Value::as_str) {
             if m != self.name() {
                 return Err(ClvError::ParamsFile {
@@ -219,12 +225,7 @@ impl ModelKind {
     /// [`ClvError::ParamsFile`]: invalid JSON, or a covariance that is not a positive
     /// symmetric matrix of this model's size.
     pub fn covariance_from_json(self, text: &str) -> Result<Option<Covariance>> {
-        use serde_json::Value;
-        let v: Value = serde_json::from_str(text).map_err(|e| ClvError::ParamsFile {
-            line: Some(e.line() as u64),
-            field: None,
-            message: format!("invalid JSON: {e}"),
-        })?;
+        let v = parse_fit_json(text)?;
         let bad = |message: String| ClvError::ParamsFile {
             line: None,
             field: Some("covariance".into()),

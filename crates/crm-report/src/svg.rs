@@ -344,18 +344,7 @@ pub fn lines(
     let n = labels.len().max(2);
     let px = |i: usize| plot.x0 + i as f64 / (n - 1) as f64 * plot.w;
     let py = |v: f64| plot.y0 + plot.h - ((v - lo) / (top - lo)).clamp(0.0, 1.0) * plot.h;
-    let every = labels.len().div_ceil(12).max(1);
-    for (i, l) in labels.iter().enumerate() {
-        if i % every == 0 {
-            o.push_str(&text(
-                px(i),
-                plot.y0 + plot.h + 14.0,
-                "middle",
-                "font-size=\"10\"",
-                l,
-            ));
-        }
-    }
+    x_ticks(&mut o, plot, labels, px);
     if let Some((i, what)) = marker.filter(|m| m.0 < labels.len()) {
         let x = (px(i.saturating_sub(1)) + px(i)) / 2.0;
         let _ = write!(
@@ -406,6 +395,15 @@ pub fn lines(
     o
 }
 
+/// About 12 of `labels` under the plot, at `px(i)` (every k-th label when there are more).
+fn x_ticks(o: &mut String, plot: Plot, labels: &[String], px: impl Fn(usize) -> f64) {
+    let every = labels.len().div_ceil(12).max(1);
+    for (i, l) in labels.iter().enumerate().step_by(every) {
+        let y = plot.y0 + plot.h + 14.0;
+        o.push_str(&text(px(i), y, "middle", "font-size=\"10\"", l));
+    }
+}
+
 /// Stacked areas: at each x position the series add up (e.g. customers per lifecycle stage by
 /// month), the first series at the bottom, with a legend.
 pub fn stacked_area(
@@ -441,18 +439,7 @@ pub fn stacked_area(
             }
     };
     let py = |v: f64| plot.y0 + plot.h - (v / top).clamp(0.0, 1.0) * plot.h;
-    let every = n.div_ceil(12).max(1);
-    for (i, l) in labels.iter().enumerate() {
-        if i % every == 0 {
-            o.push_str(&text(
-                px(i),
-                plot.y0 + plot.h + 14.0,
-                "middle",
-                "font-size=\"10\"",
-                l,
-            ));
-        }
-    }
+    x_ticks(&mut o, plot, labels, px);
     let mut below = vec![0.0; n];
     for (k, s) in series.iter().enumerate() {
         let above: Vec<f64> = (0..n).map(|i| below[i] + value(s, i)).collect();

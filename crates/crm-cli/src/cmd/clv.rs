@@ -322,12 +322,17 @@ fn fit(a: &FitArgs) -> CliResult<()> {
     })
 }
 
-/// Reads the parameters of `model` from a `crm clv fit` JSON file.
-fn read_params(path: &Path, model: ModelKind) -> CliResult<Vec<f64>> {
-    let text = std::fs::read_to_string(path).map_err(|source| CliError::Io {
+/// The text of a `crm clv fit` JSON file.
+fn read_fit_file(path: &Path) -> CliResult<String> {
+    std::fs::read_to_string(path).map_err(|source| CliError::Io {
         file: path.to_path_buf(),
         source,
-    })?;
+    })
+}
+
+/// Reads the parameters of `model` from a `crm clv fit` JSON file.
+fn read_params(path: &Path, model: ModelKind) -> CliResult<Vec<f64>> {
+    let text = read_fit_file(path)?;
     model.params_from_json(&text).map_err(|e| match e {
         ClvError::ParamsFile {
             line,
@@ -389,11 +394,7 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
             .map_err(|e| CliError::Usage(e.to_string()))?
             .seed(a.seed);
         let cov_of = |p: &Path, kind: ModelKind| -> CliResult<Option<Covariance>> {
-            let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
-                file: p.to_path_buf(),
-                source,
-            })?;
-            kind.covariance_from_json(&text)
+            kind.covariance_from_json(&read_fit_file(p)?)
                 .map_err(|e| CliError::input(p, None, Some("covariance"), e.to_string()))
         };
         let cov = cov_of(&a.params, kind)?.ok_or_else(|| {
@@ -478,10 +479,7 @@ fn diagnose(a: &DiagnoseArgs) -> CliResult<()> {
     }
     if let Some(p) = &a.html {
         let html = diagnostics::render_html(&d, fit.unit);
-        std::fs::write(p, html).map_err(|source| CliError::Io {
-            file: p.clone(),
-            source,
-        })?;
+        output::write_with(Some(p), |w| w.write_all(html.as_bytes()))?;
     }
     let json = listings::DiagnosedFit {
         fit: &fit,

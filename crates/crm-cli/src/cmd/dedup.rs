@@ -259,10 +259,7 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
             None => None,
         };
         let page = dedup_page::render_html(&r, config.cluster.threshold, curve.as_deref());
-        std::fs::write(p, page).map_err(|source| CliError::Io {
-            file: p.clone(),
-            source,
-        })?;
+        output::write_with(Some(p), |w| w.write_all(page.as_bytes()))?;
     }
     Ok(())
 }
@@ -292,10 +289,7 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
     out.write_all(text.as_bytes()).map_err(&we)?;
     if let Some(p) = &a.html {
         let page = dedup_page::explanation_html(&e, config.cluster.threshold);
-        std::fs::write(p, page).map_err(|source| CliError::Io {
-            file: p.clone(),
-            source,
-        })?;
+        output::write_with(Some(p), |w| w.write_all(page.as_bytes()))?;
     }
     // the phonetic keys behind the name levels (alternatives separated by `|`)
     let code = config.normalize.phonetic.as_str();
