@@ -125,7 +125,8 @@ pub struct Scored {
 /// [`ChurnError::Empty`] when no customer bought by the as-of date (`what` = `"customers"`) or,
 /// for the logistic scorer, by the start of the training window (`what` =
 /// `"training customers"`); [`ChurnError::InvalidParameter`] for a horizon of 0 or reaching
-/// before the calendar (`name` = `"horizon"`); a record-level [`ChurnError::Model`] (transaction
+/// before the calendar (`name` = `"horizon"`) and for tier thresholds outside [0, 1] or with
+/// `medium_at > high_at` (`name` = `"tiers"`); a record-level [`ChurnError::Model`] (transaction
 /// index in `AtRecord`); the fit's or training's own errors (training errors are
 /// [`ChurnError::Training`]).
 pub fn score_customers(tx: &[Transaction], scorer: &Scorer, opts: &ScoreOptions) -> Result<Scored> {
@@ -133,6 +134,19 @@ pub fn score_customers(tx: &[Transaction], scorer: &Scorer, opts: &ScoreOptions)
         return Err(ChurnError::InvalidParameter {
             name: "horizon",
             reason: "must be at least 1 day".into(),
+        });
+    }
+    let unit = 0.0..=1.0;
+    if !unit.contains(&opts.medium_at)
+        || !unit.contains(&opts.high_at)
+        || opts.medium_at > opts.high_at
+    {
+        return Err(ChurnError::InvalidParameter {
+            name: "tiers",
+            reason: format!(
+                "medium_at {} and high_at {} must be in [0, 1] with medium_at <= high_at",
+                opts.medium_at, opts.high_at
+            ),
         });
     }
     let groups = CustomerGroups::new(tx)?;
@@ -253,6 +267,29 @@ mod tests {
     fn empty_population_is_an_error() {
         let e = score_customers(&history(), &Scorer::BgNbd, &opts(day(2022, 1, 1))).unwrap_err();
         assert_eq!(e, ChurnError::Empty { what: "customers" });
+    }
+
+    #[test]
+    fn tier_thresholds_are_checked() {
+        let d = day(2023, 12, 31);
+        for (medium_at, high_at) in [(0.8, 0.7), (-0.1, 0.5), (0.4, 1.5), (f64::NAN, 0.7)] {
+            let o = ScoreOptions {
+                medium_at,
+                high_at,
+                ..opts(d)
+            };
+            let e = score_customers(&history(), &Scorer::BgNbd, &o).unwrap_err();
+            assert!(
+                matches!(e, ChurnError::InvalidParameter { name: "tiers", .. }),
+                "{e}"
+            );
+        }
+        let o = ScoreOptions {
+            medium_at: 0.5,
+            high_at: 0.5,
+            ..opts(d)
+        };
+        assert!(score_customers(&history(), &Scorer::BgNbd, &o).is_ok());
     }
 
     #[test]

@@ -1,58 +1,37 @@
 //! Command-line forms of the reader options: clap flags that convert into the plain
 //! `crm_analytics::io` option structs.
 
-use clap::{Args, ValueEnum};
-use crm_analytics::io::{self, ReadOptions};
+use clap::Args;
+use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
+use crm_analytics::io::{self, Delimiter, Encoding, ReadOptions};
+use crm_analytics::model::Named;
 
-/// Field separator of an input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Delimiter {
-    /// Comma (spaces after commas are tolerated).
-    Comma,
-    /// Tab.
-    Tab,
-    /// Semicolon.
-    Semicolon,
-    /// Runs of spaces or tabs (e.g. the CDNOW files).
-    Whitespace,
+/// The value parser of a flag naming a library option: the accepted names, their aliases
+/// and their help come from the type's [`Named`] table.
+pub fn choice<T: Named + Send + Sync>() -> impl TypedValueParser<Value = T> {
+    let all: Vec<T> = T::CHOICES.iter().map(|c| c.value).collect();
+    among(&all)
 }
 
-impl From<Delimiter> for io::Delimiter {
-    fn from(d: Delimiter) -> Self {
-        match d {
-            Delimiter::Comma => io::Delimiter::Comma,
-            Delimiter::Tab => io::Delimiter::Tab,
-            Delimiter::Semicolon => io::Delimiter::Semicolon,
-            Delimiter::Whitespace => io::Delimiter::Whitespace,
-        }
-    }
-}
-
-/// Text encoding of an input file.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Encoding {
-    /// UTF-8 (a leading byte-order mark is skipped).
-    #[value(name = "utf-8", alias = "utf8")]
-    Utf8,
-    /// GB18030, the superset of GBK and GB2312 (Chinese exports, e.g. from Excel).
-    #[value(alias = "gb18030")]
-    Gbk,
-}
-
-impl From<Encoding> for io::Encoding {
-    fn from(e: Encoding) -> Self {
-        match e {
-            Encoding::Utf8 => io::Encoding::Utf8,
-            Encoding::Gbk => io::Encoding::Gbk,
-        }
-    }
+/// [`choice`] limited to `values` (a command that supports only some of them).
+pub fn among<T: Named + Send + Sync>(values: &[T]) -> impl TypedValueParser<Value = T> + use<T> {
+    let possible = T::CHOICES
+        .iter()
+        .filter(|c| values.contains(&c.value))
+        .map(|c| {
+            let help = c.help.trim_end_matches('.');
+            PossibleValue::new(c.name).help(help).aliases(c.aliases)
+        })
+        .collect::<Vec<_>>();
+    PossibleValuesParser::new(possible)
+        .try_map(|s| T::from_name(&s).ok_or_else(|| format!("unknown value {s:?}")))
 }
 
 /// How a file is read: shared by every subcommand.
 #[derive(Debug, Clone, Args)]
 pub struct InputOptions {
     /// Field separator.
-    #[arg(long, value_enum, default_value = "comma", global = true)]
+    #[arg(long, value_parser = choice::<Delimiter>(), default_value = "comma", global = true)]
     pub delimiter: Delimiter,
     /// The file has no header row; columns are then named by 1-based position ("1", "2", ...).
     #[arg(long, global = true)]
@@ -62,7 +41,7 @@ pub struct InputOptions {
     pub skip_invalid: bool,
     /// Text encoding of the input files; bytes that are not valid in it are errors (or skipped
     /// rows with --skip-invalid), never replaced.
-    #[arg(long, value_enum, default_value = "utf-8", global = true)]
+    #[arg(long, value_parser = choice::<Encoding>(), default_value = "utf-8", global = true)]
     pub encoding: Encoding,
     /// Amounts use a decimal comma ("1.234,50", "1 234,50"): "." or a space then separates
     /// thousands. Without it, "." is the decimal mark and "," separates thousands ("1,234.50").
@@ -74,10 +53,10 @@ impl InputOptions {
     /// The library's reader options.
     pub fn read(&self) -> ReadOptions {
         ReadOptions {
-            delimiter: self.delimiter.into(),
+            delimiter: self.delimiter,
             has_header: !self.no_header,
             skip_invalid: self.skip_invalid,
-            encoding: self.encoding.into(),
+            encoding: self.encoding,
             decimal_comma: self.decimal_comma,
         }
     }
@@ -126,5 +105,12 @@ impl TransactionColumns {
 pub fn report_skipped(skipped: &io::Skipped) {
     if skipped.count > 0 {
         eprintln!("warning: {skipped}");
+    }
+}
+
+/// Prints a library's notes on stderr, one `note: ...` line each.
+pub fn print_notes(notes: impl IntoIterator<Item = String>) {
+    for n in notes {
+        eprintln!("note: {n}");
     }
 }

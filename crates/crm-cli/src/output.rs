@@ -39,8 +39,6 @@ pub fn write_err(path: Option<&PathBuf>) -> impl Fn(std::io::Error) -> CliError 
     }
 }
 
-pub use crm_analytics::report::text::num;
-
 /// Opens the output, lets `f` write to it and flushes it; errors name the destination.
 pub fn write_with(
     path: Option<&PathBuf>,

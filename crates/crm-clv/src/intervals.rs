@@ -22,6 +22,7 @@
 //! the randomness of one customer's future purchases: with many customers in the fit they are
 //! narrow, as they should be.
 
+use crm_model::Named;
 use serde::Serialize;
 
 use crate::discount::ClvOptions;

@@ -8,7 +8,7 @@
 use serde::Serialize;
 use serde::ser::SerializeMap;
 
-use crm_model::{LateEvents, SummaryOptions, TimeUnit, Transaction, summarize};
+use crm_model::{LateEvents, Named, SummaryOptions, TimeUnit, Transaction, summarize};
 
 use crate::bgbb::BgBb;
 use crate::bgnbd::BgNbd;
@@ -48,6 +48,36 @@ pub enum ModelKind {
     GammaGamma,
 }
 
+impl crm_model::Named for ModelKind {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new(
+            "bgnbd",
+            ModelKind::BgNbd,
+            "BG/NBD (Fader, Hardie & Lee 2005).",
+        ),
+        crm_model::Choice::new(
+            "mbgnbd",
+            ModelKind::MbgNbd,
+            "MBG/NBD (Batislam et al. 2007).",
+        ),
+        crm_model::Choice::new(
+            "pnbd",
+            ModelKind::ParetoNbd,
+            "Pareto/NBD (Schmittlein et al. 1987).",
+        ),
+        crm_model::Choice::new(
+            "bgbb",
+            ModelKind::BgBb,
+            "BG/BB for discrete opportunities (Fader, Hardie & Shang 2010).",
+        ),
+        crm_model::Choice::new(
+            "gg",
+            ModelKind::GammaGamma,
+            "Gamma-Gamma spend model (Fader & Hardie 2013).",
+        ),
+    ];
+}
+
 impl ModelKind {
     /// Fits this purchase model on the calibration window of `tx` (purchases up to
     /// `options.calibration_end`, summarised in `options.unit` with `options.same_day`) and
@@ -81,22 +111,6 @@ impl ModelKind {
         let values: Vec<f64> = fitted.params.0.iter().map(|p| p.1).collect();
         let d = self.purchase_model(&values)?.diagnose(tx, options)?;
         Ok((fitted, d))
-    }
-
-    /// The short name written in a [`FitSummary`] (`"bgnbd"`, `"mbgnbd"`, `"pnbd"`, `"bgbb"`,
-    /// `"gg"`).
-    ///
-    /// ```
-    /// assert_eq!(crm_analytics::clv::ModelKind::ParetoNbd.name(), "pnbd");
-    /// ```
-    pub fn name(self) -> &'static str {
-        match self {
-            ModelKind::BgNbd => "bgnbd",
-            ModelKind::MbgNbd => "mbgnbd",
-            ModelKind::ParetoNbd => "pnbd",
-            ModelKind::BgBb => "bgbb",
-            ModelKind::GammaGamma => "gg",
-        }
     }
 
     /// The parameter names in the model's order (e.g. `r, alpha, a, b` for BG/NBD).

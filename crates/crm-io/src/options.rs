@@ -15,6 +15,23 @@ pub enum Delimiter {
     Whitespace,
 }
 
+impl crm_model::Named for Delimiter {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new(
+            "comma",
+            Delimiter::Comma,
+            "Comma (spaces after commas are tolerated).",
+        ),
+        crm_model::Choice::new("tab", Delimiter::Tab, "Tab."),
+        crm_model::Choice::new("semicolon", Delimiter::Semicolon, "Semicolon."),
+        crm_model::Choice::new(
+            "whitespace",
+            Delimiter::Whitespace,
+            "Runs of spaces or tabs (e.g. the CDNOW files).",
+        ),
+    ];
+}
+
 impl Delimiter {
     /// The separator byte; `None` for [`Delimiter::Whitespace`].
     pub fn byte(self) -> Option<u8> {
@@ -36,6 +53,23 @@ pub enum Encoding {
     Utf8,
     /// GB18030, the superset of GBK and GB2312 (Chinese CRM exports from Excel).
     Gbk,
+}
+
+impl crm_model::Named for Encoding {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new(
+            "utf-8",
+            Encoding::Utf8,
+            "UTF-8 (a leading byte-order mark is skipped).",
+        )
+        .aliases(&["utf8"]),
+        crm_model::Choice::new(
+            "gbk",
+            Encoding::Gbk,
+            "GB18030, the superset of GBK and GB2312 (Chinese exports, e.g. from Excel).",
+        )
+        .aliases(&["gb18030"]),
+    ];
 }
 
 /// How a delimited file is read: shared by every reader.

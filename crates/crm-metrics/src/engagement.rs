@@ -157,6 +157,13 @@ pub enum CohortPeriod {
     Month,
 }
 
+impl crm_model::Named for CohortPeriod {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new("week", CohortPeriod::Week, "ISO weeks (Monday start)."),
+        crm_model::Choice::new("month", CohortPeriod::Month, "Calendar months."),
+    ];
+}
+
 impl CohortPeriod {
     /// Absolute period number of `d` (months since year 0; weeks since 0001-01-01, a Monday).
     fn index(self, d: NaiveDate) -> i64 {
@@ -190,6 +197,17 @@ pub enum CohortRetention {
     /// Share of the cohort active in period k or any later period ("unbounded" retention);
     /// never increases with k.
     Rolling,
+}
+
+impl crm_model::Named for CohortRetention {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new("classic", CohortRetention::Classic, "Active in period k."),
+        crm_model::Choice::new(
+            "rolling",
+            CohortRetention::Rolling,
+            "Active in period k or later.",
+        ),
+    ];
 }
 
 /// Mergeable cohort state: per customer, a bitset of the periods with a purchase.
@@ -630,6 +648,17 @@ pub enum FunnelOrder {
     Sequential,
     /// The subject has an event at this stage and every earlier stage, in any order.
     AnyOrder,
+}
+
+impl crm_model::Named for FunnelOrder {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new(
+            "sequential",
+            FunnelOrder::Sequential,
+            "Stages reached in order (default).",
+        ),
+        crm_model::Choice::new("any", FunnelOrder::AnyOrder, "Stages reached in any order."),
+    ];
 }
 
 /// Mergeable funnel state: each subject's earliest time at each stage.

@@ -18,6 +18,21 @@ pub enum SamePeriodJoiners {
     Include,
 }
 
+impl crm_model::Named for SamePeriodJoiners {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new(
+            "exclude",
+            SamePeriodJoiners::Exclude,
+            "Excluded from churn, as ChartMogul and ProfitWell count (default).",
+        ),
+        crm_model::Choice::new(
+            "include",
+            SamePeriodJoiners::Include,
+            "Included: (lost from start + joined and left) / (S + N).",
+        ),
+    ];
+}
+
 /// One customer's relationship: active from `start` (inclusive) until `end` (exclusive; `None`
 /// while still active). A subscription, a contract, or "first purchase until lapse".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]

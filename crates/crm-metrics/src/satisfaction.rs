@@ -218,6 +218,17 @@ pub enum NpsInterval {
     Wald,
 }
 
+impl crm_model::Named for NpsInterval {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new(
+            "adjusted-wald",
+            NpsInterval::AdjustedWald,
+            "Adjusted-Wald (Rocks 2016; MeasuringU).",
+        ),
+        crm_model::Choice::new("wald", NpsInterval::Wald, "Plain Wald."),
+    ];
+}
+
 impl Nps {
     /// NPS from category counts.
     ///

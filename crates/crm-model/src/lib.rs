@@ -48,6 +48,7 @@ mod interaction;
 mod limits;
 mod money;
 mod mrr;
+mod named;
 mod summary;
 mod survey;
 mod time;
@@ -67,6 +68,7 @@ pub use money::{
     checked_amount_sum, to_f64,
 };
 pub use mrr::{MrrMovement, MrrMovementKind, MrrMovementRecord};
+pub use named::{Choice, Named};
 pub use summary::{
     CustomerGroups, HoldoutSummaries, HoldoutSummary, LateEvents, MonetaryBasis, PurchaseSummaries,
     PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, check_history,

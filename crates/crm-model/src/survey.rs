@@ -96,6 +96,14 @@ pub enum CsatScale {
     OneToTen,
 }
 
+impl crate::Named for CsatScale {
+    const CHOICES: &'static [crate::Choice<Self>] = &[
+        crate::Choice::new("1-5", CsatScale::OneToFive, "1 to 5 (top two boxes: 4-5)."),
+        crate::Choice::new("1-7", CsatScale::OneToSeven, "1 to 7 (6-7)."),
+        crate::Choice::new("1-10", CsatScale::OneToTen, "1 to 10 (9-10)."),
+    ];
+}
+
 impl CsatScale {
     /// Highest value on the scale (lowest is always 1).
     #[must_use]
@@ -185,6 +193,21 @@ pub enum CesVersion {
     /// CEB 2013: "The company made it easy for me to handle my issue", 1 (strongly disagree) to 7
     /// (strongly agree). Higher is better.
     V2,
+}
+
+impl crate::Named for CesVersion {
+    const CHOICES: &'static [crate::Choice<Self>] = &[
+        crate::Choice::new(
+            "v1",
+            CesVersion::V1,
+            "CEB 2010: 1 (very low effort) to 5 (very high effort); lower is better.",
+        ),
+        crate::Choice::new(
+            "v2",
+            CesVersion::V2,
+            "CEB 2013: 1 (strongly disagree it was easy) to 7 (strongly agree); higher is better.",
+        ),
+    ];
 }
 
 impl CesVersion {

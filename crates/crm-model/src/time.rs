@@ -195,6 +195,20 @@ impl fmt::Display for TimeUnit {
     }
 }
 
+impl crate::Named for TimeUnit {
+    const CHOICES: &'static [crate::Choice<Self>] = &[
+        crate::Choice::new("day", TimeUnit::Day, "Days."),
+        crate::Choice::new(
+            "week",
+            TimeUnit::Week,
+            "Weeks of 7 days (calendar weeks start on Monday).",
+        ),
+        crate::Choice::new("month", TimeUnit::Month, "Calendar months."),
+        crate::Choice::new("quarter", TimeUnit::Quarter, "Calendar quarters."),
+        crate::Choice::new("year", TimeUnit::Year, "Calendar years."),
+    ];
+}
+
 impl FromStr for TimeUnit {
     type Err = ModelError;
     fn from_str(s: &str) -> Result<Self> {

@@ -23,6 +23,7 @@ pub mod kpi;
 pub mod listings;
 pub mod model;
 pub mod models;
+pub mod notes;
 pub mod results;
 #[cfg(test)]
 pub mod sample;

@@ -118,6 +118,40 @@ impl TextTable {
     }
 }
 
+/// Result rows per drill-down group as an aligned table: the group columns `names` first,
+/// holding each row's `keys`, then the fields of the row; fractional numbers are shown to 3
+/// decimals (the JSON form keeps them whole).
+///
+/// ```
+/// #[derive(serde::Serialize)]
+/// struct Figures { n: u64, score: f64 }
+/// let names = ["region".to_string()];
+/// let keys = [vec!["north".to_string()], vec!["south".to_string()]];
+/// let rows = [Figures { n: 40, score: 12.34567 }, Figures { n: 7, score: -3.0 }];
+/// let t = crm_analytics::report::text::grouped_table(&names, &keys, &rows)?;
+/// assert_eq!(t.lines().nth(2).unwrap().split_whitespace().collect::<Vec<_>>(), ["north", "40", "12.346"]);
+/// # Ok::<(), std::io::Error>(())
+/// ```
+///
+/// # Errors
+/// A row does not serialise as a flat record (`ErrorKind::InvalidData`).
+pub fn grouped_table<T: serde::Serialize + Sync>(
+    names: &[String],
+    keys: &[Vec<String>],
+    rows: &[T],
+) -> std::io::Result<String> {
+    let (header, cells) = crm_io::row_cells(rows)?;
+    let header: Vec<&str> = names.iter().chain(&header).map(String::as_str).collect();
+    let cell = |c: String| match c.parse::<f64>() {
+        Ok(v) if c.contains('.') => num(v, 3),
+        _ => c,
+    };
+    let body: Vec<Vec<String>> = (keys.iter().zip(cells))
+        .map(|(k, c)| k.iter().cloned().chain(c.into_iter().map(cell)).collect())
+        .collect();
+    Ok(table(&header, &body))
+}
+
 /// Formats an `f64` compactly (up to `digits` decimals, trailing zeros removed). A value that
 /// rounds to zero prints as `0`, never `-0` (also with `digits == 0`: `num(-0.0, 0)` and
 /// `num(-0.4, 0)` are `"0"`).

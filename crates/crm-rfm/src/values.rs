@@ -34,6 +34,17 @@ pub enum MonetaryValue {
     MeanPerPurchase,
 }
 
+impl crm_model::Named for MonetaryValue {
+    const CHOICES: &'static [crm_model::Choice<Self>] = &[
+        crm_model::Choice::new("total", MonetaryValue::Total, "Total spend."),
+        crm_model::Choice::new(
+            "mean",
+            MonetaryValue::MeanPerPurchase,
+            "Mean spend per purchase.",
+        ),
+    ];
+}
+
 /// Parameters of [`rfm_values`].
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[non_exhaustive]

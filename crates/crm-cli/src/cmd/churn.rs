@@ -4,18 +4,20 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand, ValueEnum};
 use crm_analytics::churn::{
-    ChurnError, RuleSet, ScoreMatcher, ScoreNote, ScoreOptions, Scorer, check_window_observed,
-    evaluate, last_observed_day, noncontractual_labels_grouped, score_customers,
+    ChurnError, RuleSet, ScoreMatcher, ScoreOptions, Scorer, check_window_observed, evaluate,
+    last_observed_day, noncontractual_labels_grouped, score_customers,
 };
 use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{IoError, LoadedTransactions, load_transactions, read_customer_values};
-use crm_analytics::report::{listings, results};
+use crm_analytics::io::{
+    IoError, LoadedTransactions, load_transactions, read_customer_values, read_json,
+};
+use crm_analytics::report::{listings, notes, results};
 
 /// Arguments of `crm churn`.
 #[derive(Debug, Args)]
@@ -148,30 +150,10 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
     if a.horizon == 0 {
         return Err(CliError::Usage("--horizon must be at least 1 day".into()));
     }
-    if !(0.0..=1.0).contains(&a.medium_at)
-        || !(0.0..=1.0).contains(&a.high_at)
-        || a.medium_at > a.high_at
-    {
-        return Err(CliError::Usage(format!(
-            "--medium-at {} and --high-at {} must be in [0, 1] with medium <= high",
-            a.medium_at, a.high_at
-        )));
-    }
     let rules = match &a.rules {
         None => RuleSet::default(),
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
-                file: p.clone(),
-                source,
-            })?;
-            let rs: RuleSet = serde_json::from_str(&text).map_err(|e| {
-                IoError::input(
-                    p,
-                    Some(e.line() as u64),
-                    None,
-                    format!("invalid rule set: {e}"),
-                )
-            })?;
+            let rs: RuleSet = read_json(p, "a rule set")?;
             rs.check()
                 .map_err(|e| IoError::input(p, None, None, e.to_string()))?;
             rs
@@ -206,6 +188,10 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
         ChurnError::InvalidParameter { name: "horizon", .. } => {
             CliError::Usage("--as-of minus --horizon is out of range".into())
         }
+        ChurnError::InvalidParameter {
+            name: "tiers",
+            reason,
+        } => CliError::Usage(format!("--medium-at and --high-at: {reason}")),
         ChurnError::Training(e) => CliError::Library(format!(
             "training on features as of {} with labels up to {}: {e}",
             train_as_of.unwrap_or(a.as_of),
@@ -213,21 +199,7 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
         )),
         e => err(e),
     })?;
-    for note in &scored.notes {
-        match note {
-            ScoreNote::BgNbdNotConverged { gradient_norm } => eprintln!(
-                "note: the BG/NBD fit stopped before its convergence test passed (gradient norm {gradient_norm:.2e}); scores use the best parameters found"
-            ),
-            ScoreNote::LogisticTrained {
-                customers,
-                churned,
-                train_as_of,
-            } => eprintln!(
-                "note: logistic model trained on {customers} customers as of {train_as_of} ({churned} churned by {})",
-                a.as_of
-            ),
-        }
-    }
+    print_notes(notes::churn_scores(&scored.notes, a.as_of));
     let rows = listings::churn_score_rows(&scored.scores, &loaded.ids);
     output::rows(a.output.as_ref(), a.format, &rows, || {
         listings::churn_scores(&rows)
@@ -267,26 +239,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
     )?;
     report_skipped(&skipped);
     let m = matcher.finish();
-    if m.unknown > 0 {
-        eprintln!(
-            "note: {} scored customer(s) never appear in the transactions; left out",
-            m.unknown
-        );
-    }
-    if m.outside > 0 {
-        eprintln!(
-            "note: {} scored customer(s) had no purchase on or before {}; left out",
-            m.outside, a.as_of
-        );
-    }
-    if m.unscored > 0 {
-        eprintln!(
-            "note: {} customer(s) who bought by {} have no score; evaluated on the {} scored",
-            m.unscored,
-            a.as_of,
-            m.scores.len()
-        );
-    }
+    print_notes(notes::score_matching(&m, a.as_of));
     let e = evaluate(&m.scores, &m.churned).map_err(CliError::lib)?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &e, || {
         results::churn_evaluation(&e, a.as_of, a.horizon)

@@ -2,21 +2,22 @@
 
 use std::path::{Path, PathBuf};
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use crm_analytics::clv::{
     ClvError, ClvOptions, Covariance, DiagnosticsOptions, FitOptions, GammaGamma, IntervalOptions,
     ModelKind, unit_ratio,
 };
 use crm_analytics::io::{
-    self as io, Skipped, SummaryNeeds, SummaryRecord, load_transactions, read_summary_file,
+    self as io, OutputFormat, Skipped, SummaryNeeds, SummaryRecord, load_transactions,
+    read_summary_file, write_table,
 };
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{SummaryOptions, TimeUnit};
 
-use crm_analytics::report::{diagnostics, listings};
+use crm_analytics::report::{diagnostics, listings, notes};
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
-use crate::cmd::summary::{Unit, parse_day};
+use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_skipped};
+use crate::cmd::summary::{parse_day, units};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 
@@ -38,33 +39,6 @@ pub enum ClvCommand {
 pub struct ClvArgs {
     #[command(subcommand)]
     pub command: ClvCommand,
-}
-
-/// Which model.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Model {
-    /// BG/NBD (Fader, Hardie & Lee 2005).
-    Bgnbd,
-    /// MBG/NBD (Batislam et al. 2007).
-    Mbgnbd,
-    /// Pareto/NBD (Schmittlein et al. 1987).
-    Pnbd,
-    /// BG/BB for discrete opportunities (Fader, Hardie & Shang 2010).
-    Bgbb,
-    /// Gamma-Gamma spend model (Fader & Hardie 2013).
-    Gg,
-}
-
-impl From<Model> for ModelKind {
-    fn from(m: Model) -> Self {
-        match m {
-            Model::Bgnbd => ModelKind::BgNbd,
-            Model::Mbgnbd => ModelKind::MbgNbd,
-            Model::Pnbd => ModelKind::ParetoNbd,
-            Model::Bgbb => ModelKind::BgBb,
-            Model::Gg => ModelKind::GammaGamma,
-        }
-    }
 }
 
 /// Column names of a summary file (each falls back to common alternatives when absent).
@@ -118,13 +92,13 @@ pub struct SummarySource {
 #[derive(Debug, Args)]
 pub struct FitArgs {
     /// Model to fit.
-    #[arg(long, value_enum)]
-    pub model: Model,
+    #[arg(long, value_parser = choice::<ModelKind>())]
+    pub model: ModelKind,
     #[command(flatten)]
     pub source: SummarySource,
     /// Time unit of t_x and T when summarising transactions (a summary file is taken as is).
-    #[arg(long, value_enum, default_value = "week")]
-    pub unit: Unit,
+    #[arg(long, value_parser = units(), default_value = "week")]
+    pub unit: TimeUnit,
     /// L2 penalty on the parameters (0 = plain maximum likelihood).
     #[arg(long, default_value_t = 0.0)]
     pub penalty: f64,
@@ -142,8 +116,8 @@ pub struct FitArgs {
 #[derive(Debug, Args)]
 pub struct PredictArgs {
     /// Purchase model of the parameters.
-    #[arg(long, value_enum)]
-    pub model: Model,
+    #[arg(long, value_parser = choice::<ModelKind>())]
+    pub model: ModelKind,
     /// Parameters: the JSON written by `crm clv fit`.
     #[arg(long)]
     pub params: PathBuf,
@@ -159,11 +133,11 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 0.0)]
     pub discount_rate: f64,
     /// Time unit of the data and parameters.
-    #[arg(long, value_enum, default_value = "week")]
-    pub unit: Unit,
+    #[arg(long, value_parser = units(), default_value = "week")]
+    pub unit: TimeUnit,
     /// Period of the discount rate (default: the model unit).
-    #[arg(long, value_enum)]
-    pub discount_unit: Option<Unit>,
+    #[arg(long, value_parser = units())]
+    pub discount_unit: Option<TimeUnit>,
     /// Add *_low and *_high columns: intervals at this level (e.g. 0.9) from the parameters'
     /// estimation error (parametric bootstrap; needs the covariance `crm clv fit` writes).
     #[arg(long)]
@@ -188,8 +162,8 @@ pub struct PredictArgs {
 #[derive(Debug, Args)]
 pub struct DiagnoseArgs {
     /// Purchase model (bgnbd, mbgnbd or pnbd), fitted on the calibration window.
-    #[arg(long, value_enum, default_value = "bgnbd")]
-    pub model: Model,
+    #[arg(long, value_parser = choice::<ModelKind>(), default_value = "bgnbd")]
+    pub model: ModelKind,
     /// Transaction file (amounts are not needed).
     #[arg(long)]
     pub transactions: PathBuf,
@@ -202,8 +176,8 @@ pub struct DiagnoseArgs {
     #[arg(long, value_parser = parse_day)]
     pub holdout_end: Option<NaiveDate>,
     /// Time unit of the model and length of a tracking period.
-    #[arg(long, value_enum, default_value = "week")]
-    pub unit: Unit,
+    #[arg(long, value_parser = units(), default_value = "week")]
+    pub unit: TimeUnit,
     /// Write the diagnostics page (charts and tables) to this HTML file.
     #[arg(long)]
     pub html: Option<PathBuf>,
@@ -236,7 +210,7 @@ impl SummarySource {
         &self,
         input: &InputOptions,
         needs: SummaryNeeds,
-        unit: Unit,
+        unit: TimeUnit,
         need_amounts: Option<&str>,
     ) -> CliResult<(Vec<SummaryRecord>, Skipped)> {
         match (&self.summary, &self.transactions, self.calibration_end) {
@@ -268,7 +242,7 @@ impl SummarySource {
         path: &Path,
         input: &InputOptions,
         end: NaiveDate,
-        unit: Unit,
+        unit: TimeUnit,
         need_amounts: Option<&str>,
     ) -> CliResult<(Vec<SummaryRecord>, Skipped)> {
         let cols = &self.tx_columns;
@@ -281,15 +255,15 @@ impl SummarySource {
                 format!("{what}: it needs an amount column, and the file has none"),
             ));
         }
-        let opts = SummaryOptions::new(end, TimeUnit::from(unit))
-            .late_events(crm_analytics::model::LateEvents::Exclude);
+        let opts =
+            SummaryOptions::new(end, unit).late_events(crm_analytics::model::LateEvents::Exclude);
         let rows = (loaded.summary_records(&opts)).map_err(CliError::lib)?;
         Ok((rows, loaded.skipped))
     }
 }
 
 fn fit(a: &FitArgs) -> CliResult<()> {
-    let gg = a.model == Model::Gg;
+    let gg = a.model == ModelKind::GammaGamma;
     let needs = SummaryNeeds {
         history: !gg,
         zbar: gg,
@@ -298,8 +272,9 @@ fn fit(a: &FitArgs) -> CliResult<()> {
     let (rows, skipped) = a.source.rows(&a.input, needs, a.unit, need)?;
     report_skipped(&skipped);
     let opts = FitOptions::default().penalty(a.penalty);
-    let out = ModelKind::from(a.model)
-        .fit(&listings::summary_inputs(&rows), &opts, a.unit.into())
+    let out = a
+        .model
+        .fit(&listings::summary_inputs(&rows), &opts, a.unit)
         .map_err(|e| match e {
             ClvError::InvalidRecord {
                 index,
@@ -350,11 +325,8 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
             a.horizon
         )));
     }
-    let model_unit = TimeUnit::from(a.unit);
-    let period = unit_ratio(
-        a.discount_unit.map_or(model_unit, TimeUnit::from),
-        model_unit,
-    );
+    let model_unit = a.unit;
+    let period = unit_ratio(a.discount_unit.unwrap_or(model_unit), model_unit);
     let clv_opts = ClvOptions::new(a.horizon, a.discount_rate, period)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let gg = a
@@ -373,7 +345,7 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
     let need = gg.is_some().then_some("CLV (--spend-params) needs spend");
     let (rows, skipped) = a.source.rows(&a.input, needs, a.unit, need)?;
     report_skipped(&skipped);
-    let kind = ModelKind::from(a.model);
+    let kind = a.model;
     if kind == ModelKind::GammaGamma {
         return Err(CliError::Usage(
             "predict needs a purchase model (bgnbd, mbgnbd, pnbd, bgbb); pass Gamma-Gamma parameters with --spend-params".into(),
@@ -414,19 +386,7 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
                 &opts,
             )
             .map_err(CliError::lib)?;
-        let t = iv.total_expected_purchases;
-        eprintln!(
-            "note: {:.0}% intervals from {} parameter draws; total expected purchases {:.1} [{:.1}, {:.1}]{}",
-            100.0 * level,
-            iv.draws,
-            t.point,
-            t.interval.low,
-            t.interval.high,
-            iv.total_clv.map_or_else(String::new, |c| format!(
-                ", total CLV {:.2} [{:.2}, {:.2}]",
-                c.point, c.interval.low, c.interval.high
-            ))
-        );
+        print_notes([notes::clv_intervals(&iv, level)]);
         let out = listings::clv_interval_rows(&rows, &preds, &iv.customers);
         return output::rows(a.output.as_ref(), a.format, &out, || {
             listings::clv_interval_table(&out)
@@ -448,8 +408,9 @@ fn diagnose(a: &DiagnoseArgs) -> CliResult<()> {
     let tx = &loaded.transactions;
     let last = tx.iter().map(|t| t.date()).max();
     let holdout_end = a.holdout_end.or(last).unwrap_or(a.calibration_end);
-    let opts = DiagnosticsOptions::new(a.calibration_end, holdout_end, a.unit.into());
-    let (fit, d) = ModelKind::from(a.model)
+    let opts = DiagnosticsOptions::new(a.calibration_end, holdout_end, a.unit);
+    let (fit, d) = a
+        .model
         .fit_and_diagnose(tx, &opts, &FitOptions::default())
         .map_err(CliError::lib)?;
     if let Some(dir) = &a.tables {
@@ -457,25 +418,13 @@ fn diagnose(a: &DiagnoseArgs) -> CliResult<()> {
             file: dir.clone(),
             source,
         })?;
-        let csv = |name: &str| Some(dir.join(name));
-        output::rows(
-            csv("tracking.csv").as_ref(),
-            Format::Csv,
-            &d.tracking,
-            String::new,
-        )?;
-        output::rows(
-            csv("conditional.csv").as_ref(),
-            Format::Csv,
+        write_table(&dir.join("tracking.csv"), OutputFormat::Csv, &d.tracking)?;
+        write_table(
+            &dir.join("conditional.csv"),
+            OutputFormat::Csv,
             &d.conditional,
-            String::new,
         )?;
-        output::rows(
-            csv("frequency.csv").as_ref(),
-            Format::Csv,
-            &d.frequency,
-            String::new,
-        )?;
+        write_table(&dir.join("frequency.csv"), OutputFormat::Csv, &d.frequency)?;
     }
     if let Some(p) = &a.html {
         let html = diagnostics::render_html(&d, fit.unit);

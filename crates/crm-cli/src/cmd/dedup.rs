@@ -16,7 +16,7 @@ use crate::args::{InputOptions, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output;
 use crm_analytics::io::{self as io, IoError, Table};
-use crm_analytics::report::{dedup_page, listings, results};
+use crm_analytics::report::{dedup_page, listings, notes, results};
 
 /// Arguments of `crm dedup`.
 #[derive(Debug, Args)]
@@ -221,22 +221,8 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
     let ids = loaded.records.iter().map(|rec| rec.id.as_str());
     let clusters = listings::dedup_clusters(ids, &r.clustering.labels);
     output::write_with(Some(out_path), |w| clusters.write_csv(w))?;
-    eprintln!(
-        "{} records, {} candidate pairs (reduction ratio {}), {} clusters, {} links, {} merges refused by the chaining guard",
-        loaded.records.len(),
-        r.blocking.candidate_pairs,
-        r.blocking
-            .reduction_ratio
-            .map_or("-".into(), |x| output::num(x, 4)),
-        r.clustering.n_clusters,
-        r.clustering.links,
-        r.clustering.rejected_merges
-    );
-    if r.exact.folded() > 0 {
-        eprintln!(
-            "{} records were exact copies (after normalisation) of an earlier record: each joined that record's cluster without being paired again",
-            r.exact.folded()
-        );
+    for line in notes::dedup(loaded.records.len(), &r) {
+        eprintln!("{line}");
     }
     if let Some(gp) = &a.golden {
         let golden = golden_records(&r.prepared, &loaded.records, &r.clustering.labels, &[]);

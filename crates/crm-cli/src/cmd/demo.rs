@@ -8,11 +8,12 @@ use crm_analytics::demo::{DemoConfig, DemoData, DemoGenerator, spend};
 use crm_analytics::io::{DataDirWriter, names};
 use crm_analytics::model::chrono::NaiveDate;
 
-use crate::args::{Delimiter, Encoding, InputOptions, TransactionColumns};
+use crate::args::{InputOptions, TransactionColumns};
 use crate::cmd::report::{self, ReportArgs, ReportFormat};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::progress::Progress;
+use crm_analytics::io::{Delimiter, Encoding};
 
 /// Arguments of `crm demo`.
 #[derive(Debug, Args)]

@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use crm_analytics::io::{load_transactions, read_customers};
 use crm_analytics::metrics::lifecycle::{
     LifecycleRules, lifecycle_stages, period_ends, stage_counts, stage_counts_at, transitions,
@@ -13,19 +13,10 @@ use crm_analytics::model::{CustomerKey, Limits, TimeUnit};
 use crm_analytics::report::listings;
 use serde::Serialize;
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-
-/// Period of a stages-over-time series.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Every {
-    /// Calendar weeks (Monday to Sunday).
-    Week,
-    /// Calendar months.
-    Month,
-}
 
 /// Arguments of `crm lifecycle`.
 #[derive(Debug, Args)]
@@ -54,8 +45,8 @@ pub struct LifecycleArgs {
     #[arg(long, value_parser = parse_day, conflicts_with_all = ["every", "counts"])]
     pub from: Option<NaiveDate>,
     /// Stage counts at the end of every week or month up to --as-of (one row per date).
-    #[arg(long, value_enum, conflicts_with = "counts")]
-    pub every: Option<Every>,
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month]), conflicts_with = "counts")]
+    pub every: Option<TimeUnit>,
     /// One row per stage (stage,customers,share,revenue) instead of one per customer.
     #[arg(long)]
     pub counts: bool,
@@ -89,11 +80,7 @@ pub fn run(a: &LifecycleArgs) -> CliResult<()> {
     if let Some(from) = a.from {
         let t = transitions(tx, from, a.as_of, &rules, known.as_deref()).map_err(lib)?;
         emit(out, a.format, &listings::lifecycle_transitions(&t))
-    } else if let Some(every) = a.every {
-        let unit = match every {
-            Every::Week => TimeUnit::Week,
-            Every::Month => TimeUnit::Month,
-        };
+    } else if let Some(unit) = a.every {
         let first = tx.iter().map(|t| t.date()).min().unwrap_or(a.as_of);
         let dates =
             period_ends(first.min(a.as_of), a.as_of, unit, &Limits::default()).map_err(lib)?;

@@ -23,11 +23,11 @@ use crm_analytics::io::{
     self as io, FunnelColumns, IoError, MrrColumns, SpanColumns, load_transactions,
 };
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output;
-use crm_analytics::report::results;
+use crm_analytics::report::{notes, results};
 
 /// Output format of `crm metrics`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -77,15 +77,6 @@ pub struct OutputArgs {
     pub output: Option<PathBuf>,
 }
 
-/// NPS interval method.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Method {
-    /// Adjusted-Wald (Rocks 2016; MeasuringU).
-    AdjustedWald,
-    /// Plain Wald.
-    Wald,
-}
-
 /// The survey file of `nps`, `csat` and `ces`.
 #[derive(Debug, Args)]
 pub struct SurveyInput {
@@ -103,8 +94,8 @@ pub struct SurveyInput {
     #[arg(long = "by", value_name = "COLUMN")]
     pub by: Vec<String>,
     /// Drill down by period of --date-column as well.
-    #[arg(long, value_enum)]
-    pub every: Option<Every>,
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
+    pub every: Option<TimeUnit>,
     /// Date column of --every (YYYY-MM-DD).
     #[arg(long, default_value = "date")]
     pub date_column: String,
@@ -118,17 +109,6 @@ pub struct SurveyInput {
     /// Customer id column, in both files.
     #[arg(long, default_value = "customer_id")]
     pub customer_column: String,
-}
-
-/// Period of a drill-down.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Every {
-    /// Weeks starting on Monday.
-    Week,
-    /// Calendar months.
-    Month,
-    /// Calendar quarters.
-    Quarter,
 }
 
 fn parse_filter(s: &str) -> Result<(String, String), String> {
@@ -152,14 +132,7 @@ impl SurveyInput {
         };
         Ok(io::Grouping {
             by: self.by.clone(),
-            every: self.every.map(|e| {
-                let unit = match e {
-                    Every::Week => TimeUnit::Week,
-                    Every::Month => TimeUnit::Month,
-                    Every::Quarter => TimeUnit::Quarter,
-                };
-                (self.date_column.clone(), unit)
-            }),
+            every: self.every.map(|unit| (self.date_column.clone(), unit)),
             filters: self.filters.clone(),
             date_format: None,
             joined,
@@ -176,8 +149,8 @@ pub struct NpsArgs {
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
     /// Interval method.
-    #[arg(long, value_enum, default_value = "adjusted-wald")]
-    pub method: Method,
+    #[arg(long, value_parser = choice::<NpsInterval>(), default_value = "adjusted-wald")]
+    pub method: NpsInterval,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -188,8 +161,8 @@ pub struct CsatArgs {
     #[command(flatten)]
     pub survey: SurveyInput,
     /// Scale of the answers.
-    #[arg(long, value_enum, default_value = "1-5")]
-    pub scale: Scale,
+    #[arg(long, value_parser = choice::<CsatScale>(), default_value = "1-5")]
+    pub scale: CsatScale,
     /// Confidence level of the intervals.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
@@ -203,27 +176,13 @@ pub struct CesArgs {
     #[command(flatten)]
     pub survey: SurveyInput,
     /// Question version: v2 (1-7, higher is easier) or v1 (1-5, lower is less effort).
-    #[arg(long, value_parser = ["v1", "v2"], default_value = "v2")]
-    pub question: String,
+    #[arg(long, value_parser = choice::<CesVersion>(), default_value = "v2")]
+    pub question: CesVersion,
     /// Confidence level of the mean's interval.
     #[arg(long, default_value_t = 0.95)]
     pub confidence: f64,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-/// CSAT scale.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Scale {
-    /// 1 to 5 (top two boxes: 4-5).
-    #[value(name = "1-5")]
-    Five,
-    /// 1 to 7 (6-7).
-    #[value(name = "1-7")]
-    Seven,
-    /// 1 to 10 (9-10).
-    #[value(name = "1-10")]
-    Ten,
 }
 
 /// Arguments of `crm metrics retention`.
@@ -249,19 +208,10 @@ pub struct RetentionArgs {
     pub end_column: String,
     /// Customers who join and leave inside the period: excluded from churn (ChartMogul,
     /// ProfitWell) or included.
-    #[arg(long, value_enum, default_value = "exclude")]
-    pub joiners: Joiners,
+    #[arg(long, value_parser = choice::<SamePeriodJoiners>(), default_value = "exclude")]
+    pub joiners: SamePeriodJoiners,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-/// Same-period joiners.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Joiners {
-    /// Excluded (default).
-    Exclude,
-    /// Included.
-    Include,
 }
 
 /// Arguments of `crm metrics cohorts`.
@@ -273,34 +223,16 @@ pub struct CohortArgs {
     #[command(flatten)]
     pub columns: TransactionColumns,
     /// Cohort granularity.
-    #[arg(long, value_enum, default_value = "month")]
-    pub period: PeriodArg,
+    #[arg(long, value_parser = choice::<CohortPeriod>(), default_value = "month")]
+    pub period: CohortPeriod,
     /// Classic (active in period k) or rolling (active in k or later) retention.
-    #[arg(long, value_enum, default_value = "classic")]
-    pub retention: RetentionKind,
+    #[arg(long, value_parser = choice::<CohortRetention>(), default_value = "classic")]
+    pub retention: CohortRetention,
     /// Show customer counts instead of rates in the table.
     #[arg(long)]
     pub counts: bool,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-/// Cohort granularity.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum PeriodArg {
-    /// ISO weeks (Monday start).
-    Week,
-    /// Calendar months.
-    Month,
-}
-
-/// Cohort retention kind.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum RetentionKind {
-    /// Active in period k.
-    Classic,
-    /// Active in period k or later.
-    Rolling,
 }
 
 /// Arguments of `crm metrics revenue`.
@@ -354,19 +286,10 @@ pub struct FunnelArgs {
     #[arg(long, default_value = "at")]
     pub time_column: String,
     /// Sequential (each stage reached no earlier than the previous) or any order.
-    #[arg(long, value_enum, default_value = "sequential")]
-    pub order: Order,
+    #[arg(long, value_parser = choice::<FunnelOrder>(), default_value = "sequential")]
+    pub order: FunnelOrder,
     #[command(flatten)]
     pub out: OutputArgs,
-}
-
-/// Funnel order.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Order {
-    /// Stages reached in order (default).
-    Sequential,
-    /// Stages reached in any order.
-    Any,
 }
 
 /// Runs `crm metrics`.
@@ -412,21 +335,7 @@ fn answers<S>(
         push(groups.state(k, &init).map_err(|e| e.to_string())?, v)
     })?;
     report_skipped(&read.skipped);
-    if let Some((col, other)) = &read.other_types {
-        eprintln!(
-            "note: {} {kind} answer(s), rows with {col} = {kind}; left out {other} row(s) of other questions",
-            read.answers
-        );
-    }
-    if !s.filters.is_empty() {
-        eprintln!("note: --where left out {} row(s)", read.filtered_out);
-    }
-    if read.unmatched > 0 {
-        eprintln!(
-            "note: {} answer(s) from customers not in --customers: grouped under empty values",
-            read.unmatched
-        );
-    }
+    print_notes(notes::survey_answers(&read, kind, !s.filters.is_empty()));
     Ok(groups)
 }
 
@@ -466,24 +375,9 @@ fn emit_groups<S, F: Serialize + Sync>(
         MetricsFormat::Json => {
             io::write_grouped_rows(w, io::OutputFormat::Json, groups.names(), &keys, &rows)
         }
-        MetricsFormat::Table => {
-            let (header, cells) = io::row_cells(&rows)?;
-            let header: Vec<&str> = groups
-                .names()
-                .iter()
-                .chain(&header)
-                .map(String::as_str)
-                .collect();
-            // Numbers to 3 decimals for a person; JSON keeps them whole.
-            let cell = |c: String| match c.parse::<f64>() {
-                Ok(v) if c.contains('.') => crm_analytics::report::text::num(v, 3),
-                _ => c,
-            };
-            let body: Vec<Vec<String>> = (keys.iter().zip(cells))
-                .map(|(k, c)| k.iter().cloned().chain(c.into_iter().map(cell)).collect())
-                .collect();
-            w.write_all(crm_analytics::report::text::table(&header, &body).as_bytes())
-        }
+        MetricsFormat::Table => w.write_all(
+            crm_analytics::report::text::grouped_table(groups.names(), &keys, &rows)?.as_bytes(),
+        ),
     })
 }
 
@@ -506,10 +400,7 @@ fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
             .map_err(|e| e.to_string()),
         _ => Err(format!("NPS score {v} is outside 0..=10")),
     })?;
-    let method = match a.method {
-        Method::AdjustedWald => NpsInterval::AdjustedWald,
-        Method::Wald => NpsInterval::Wald,
-    };
+    let method = a.method;
     let calc = |s: &NpsState| -> CliResult<_> {
         let n = s.finish().map_err(none(&a.survey, "scores"))?;
         let ci = n.interval(a.confidence, method).map_err(CliError::lib)?;
@@ -526,11 +417,7 @@ fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
 }
 
 fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
-    let scale = match a.scale {
-        Scale::Five => CsatScale::OneToFive,
-        Scale::Seven => CsatScale::OneToSeven,
-        Scale::Ten => CsatScale::OneToTen,
-    };
+    let scale = a.scale;
     let push = |s: &mut CsatState, v| {
         let score = CsatScore::new(v, scale).map_err(|e| e.to_string())?;
         s.push(score).map_err(|e| e.to_string())
@@ -555,11 +442,7 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
 }
 
 fn ces(a: &CesArgs, opts: &InputOptions) -> CliResult<()> {
-    let v = if a.question == "v1" {
-        CesVersion::V1
-    } else {
-        CesVersion::V2
-    };
+    let v = a.question;
     let push = |s: &mut CesState, x| {
         CesScore::new(x, v)
             .map_err(|e| e.to_string())
@@ -610,10 +493,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
     )?;
     report_skipped(&skipped);
     let r = state.finish().map_err(CliError::lib)?;
-    let joiners = match a.joiners {
-        Joiners::Exclude => SamePeriodJoiners::Exclude,
-        Joiners::Include => SamePeriodJoiners::Include,
-    };
+    let joiners = a.joiners;
     let value = results::RetentionFigures::new(&r, joiners, a.start, a.end);
     emit(&a.out, &value, || results::retention(&r, joiners))
 }
@@ -621,14 +501,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
 fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
     let loaded = load_transactions(&a.transactions, &a.columns.columns(), &opts.read())?;
     report_skipped(&loaded.skipped);
-    let period = match a.period {
-        PeriodArg::Week => CohortPeriod::Week,
-        PeriodArg::Month => CohortPeriod::Month,
-    };
-    let kind = match a.retention {
-        RetentionKind::Classic => CohortRetention::Classic,
-        RetentionKind::Rolling => CohortRetention::Rolling,
-    };
+    let (period, kind) = (a.period, a.retention);
     let m = cohort_matrix(&loaded.transactions, period).map_err(|e| {
         IoError::input(
             &a.transactions,
@@ -711,10 +584,6 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
             )
         })?;
     }
-    let ord = match a.order {
-        Order::Sequential => FunnelOrder::Sequential,
-        Order::Any => FunnelOrder::AnyOrder,
-    };
-    let r = st.finish(ord).map_err(CliError::lib)?;
+    let r = st.finish(a.order).map_err(CliError::lib)?;
     emit(&a.out, &r, || results::funnel(&r))
 }

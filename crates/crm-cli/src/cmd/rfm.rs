@@ -9,18 +9,18 @@ use std::path::{Path, PathBuf};
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{CustomerInterner, LateEvents, ModelError, SameDayPurchases};
-use crm_analytics::report::listings;
+use crm_analytics::report::{listings, notes};
 use crm_analytics::rfm::{
-    MonetaryValue, RfmAccumulator, RfmCustomer, RfmModel, RfmTable, SegmentMap, SegmentReport,
-    TiePolicy, analyze_rows, sort_by_customer_id,
+    MonetaryValue, RfmAccumulator, RfmCustomer, RfmModel, SegmentMap, SegmentReport, TiePolicy,
+    analyze_rows, sort_by_customer_id,
 };
 use serde::Serialize;
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{IoError, OutputFormat, fold_purchases, write_rows};
+use crm_analytics::io::{IoError, OutputFormat, fold_purchases, read_json, write_rows};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -29,15 +29,6 @@ pub enum Ties {
     Value,
     /// pandas rank(method="first") + qcut: equal-sized scores, ties broken by customer id order.
     RankFirst,
-}
-
-/// Monetary value.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Monetary {
-    /// Total spend.
-    Total,
-    /// Mean spend per purchase.
-    Mean,
 }
 
 /// Arguments of `crm rfm`.
@@ -72,8 +63,8 @@ pub struct RfmArgs {
     #[arg(long)]
     pub merge_same_day: bool,
     /// Monetary value: total spend or mean spend per purchase.
-    #[arg(long, value_enum, default_value = "total")]
-    pub monetary: Monetary,
+    #[arg(long, value_parser = choice::<MonetaryValue>(), default_value = "total")]
+    pub monetary: MonetaryValue,
     /// Leave out purchases after --as-of (and report how many) instead of failing.
     #[arg(long)]
     pub exclude_after_as_of: bool,
@@ -99,24 +90,14 @@ pub struct RfmArgs {
 }
 
 fn segment_map(spec: &str) -> CliResult<SegmentMap> {
-    Ok(match SegmentMap::preset(spec) {
-        Some(map) => map,
-        None => {
-            let p = Path::new(spec);
-            let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
-                file: p.to_path_buf(),
-                source,
-            })?;
-            serde_json::from_str(&text).map_err(|e| {
-                CliError::input(
-                    p,
-                    Some(e.line() as u64),
-                    None,
-                    format!("not a segment map ({e}); expected {{\"rules\": [{{\"segment\": \"VIP\", \"r\": [4, 5]}}], \"fallback\": \"Other\"}}"),
-                )
-            })?
-        }
-    })
+    match SegmentMap::preset(spec) {
+        Some(map) => Ok(map),
+        None => Ok(read_json(Path::new(spec), "a segment map").map_err(|e| {
+            e.with_note(
+                r#"expected {"rules": [{"segment": "VIP", "r": [4, 5]}], "fallback": "Other"}"#,
+            )
+        })?),
+    }
 }
 
 /// Runs `crm rfm`.
@@ -127,18 +108,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
         .map_err(|e| CliError::Usage(format!("--segments {}: {e}", a.segments)))?;
     let ties = match &a.cut_points {
         Some(p) => {
-            let text = std::fs::read_to_string(p).map_err(|source| CliError::Io {
-                file: p.clone(),
-                source,
-            })?;
-            let m: RfmModel = serde_json::from_str(&text).map_err(|e| {
-                CliError::input(
-                    p,
-                    Some(e.line() as u64),
-                    None,
-                    format!("not cut points: {e}"),
-                )
-            })?;
+            let m: RfmModel = read_json(p, "cut points")?;
             TiePolicy::Fixed(m.cut_points().clone())
         }
         None => match a.ties {
@@ -162,14 +132,11 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
         LateEvents::Reject
     };
     let (acc, ids) = load(a, same_day, late)?;
-    let monetary = match a.monetary {
-        Monetary::Total => MonetaryValue::Total,
-        Monetary::Mean => MonetaryValue::MeanPerPurchase,
-    };
+    let monetary = a.monetary;
     let table = acc
         .finish(a.as_of, monetary)
         .map_err(|e| CliError::Library(format!("{}: {e}", a.transactions.display())))?;
-    notes(&table);
+    print_notes(notes::rfm(&table));
     // Rows in customer-id order (numeric ids by value, "00042" = 42, then text ids); rank-first
     // ties follow this order, as they follow pandas' sorted groupby.
     let mut values = table.customers;
@@ -241,22 +208,6 @@ fn write_customers(
         Format::Csv => write_rows(w, OutputFormat::Csv, rows),
         Format::Json => output::json(w, &rows),
         Format::Table => w.write_all(listings::rfm_customers(rows).as_bytes()),
-    }
-}
-
-fn notes(t: &RfmTable) {
-    eprintln!("note: {} customer(s), as-of {}", t.customers.len(), t.as_of);
-    if t.excluded_after_as_of > 0 {
-        eprintln!(
-            "note: left out {} purchase(s) dated after the as-of date",
-            t.excluded_after_as_of
-        );
-    }
-    if t.non_purchases > 0 {
-        eprintln!(
-            "note: {} refund/return row(s) (negative amounts) do not count as purchases",
-            t.non_purchases
-        );
     }
 }
 

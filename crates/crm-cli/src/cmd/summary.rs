@@ -2,38 +2,22 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{
     LateEvents, ModelError, MonetaryBasis, SameDayPurchases, SummaryOptions, SummaryRow, TimeUnit,
     summarize, summarize_with_holdout,
 };
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, print_notes, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use crm_analytics::io::load_transactions;
-use crm_analytics::report::listings;
+use crm_analytics::report::{listings, notes};
 
-/// Time unit of t_x and T.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Unit {
-    /// Days.
-    Day,
-    /// Weeks (7 days).
-    Week,
-    /// Calendar months.
-    Month,
-}
-
-impl From<Unit> for TimeUnit {
-    fn from(u: Unit) -> Self {
-        match u {
-            Unit::Day => TimeUnit::Day,
-            Unit::Week => TimeUnit::Week,
-            Unit::Month => TimeUnit::Month,
-        }
-    }
+/// The time units of summaries and models: day, week, month.
+pub fn units() -> impl clap::builder::TypedValueParser<Value = TimeUnit> {
+    among(&[TimeUnit::Day, TimeUnit::Week, TimeUnit::Month])
 }
 
 /// Arguments of `crm summary`.
@@ -51,8 +35,8 @@ pub struct SummaryArgs {
     #[arg(long, value_parser = parse_day)]
     pub holdout_end: Option<NaiveDate>,
     /// Unit of t_x and T.
-    #[arg(long, value_enum, default_value = "week")]
-    pub unit: Unit,
+    #[arg(long, value_parser = units(), default_value = "week")]
+    pub unit: TimeUnit,
     /// Count same-day purchases separately instead of merging them into one occasion.
     #[arg(long)]
     pub separate_same_day: bool,
@@ -95,7 +79,7 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
         &a.input.read(),
     )?;
     report_skipped(&loaded.skipped);
-    let mut opts = SummaryOptions::new(a.observation_end, a.unit.into());
+    let mut opts = SummaryOptions::new(a.observation_end, a.unit);
     if a.separate_same_day {
         opts = opts.same_day(SameDayPurchases::Separate);
     }
@@ -143,18 +127,11 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
             (rows, s.excluded_after_end, s.non_purchases, first)
         }
     };
-    if excluded > 0 {
-        eprintln!("note: left out {excluded} transaction(s) dated after the end");
-    }
-    if non_purchases > 0 {
-        eprintln!(
-            "note: {non_purchases} refund/return row(s) (negative amounts) do not count as purchases"
-        );
-    }
+    print_notes(notes::left_out(excluded, "the end", non_purchases));
     if first_in_holdout > 0 {
-        eprintln!(
-            "note: {first_in_holdout} customer(s) first bought in the holdout window and are not summarised"
-        );
+        print_notes([format!(
+            "{first_in_holdout} customer(s) first bought in the holdout window and are not summarised"
+        )]);
     }
     output::rows(a.output.as_ref(), a.format, &rows, || {
         listings::purchase_summaries(&rows, a.holdout_end.is_some())
