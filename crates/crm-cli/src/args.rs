@@ -27,8 +27,9 @@ pub fn among<T: Named + Send + Sync>(values: &[T]) -> impl TypedValueParser<Valu
         .try_map(|s| T::from_name(&s).ok_or_else(|| format!("unknown value {s:?}")))
 }
 
-/// How a file is read: shared by every subcommand.
-#[derive(Debug, Clone, Args)]
+/// How a file is read: shared by every subcommand (the default: comma-separated UTF-8 with a
+/// header, decimal points, strict).
+#[derive(Debug, Clone, Default, Args)]
 pub struct InputOptions {
     /// Field separator.
     #[arg(long, value_parser = choice::<Delimiter>(), default_value = "comma", global = true)]

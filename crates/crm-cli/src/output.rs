@@ -103,3 +103,23 @@ pub fn parquet<T: serde::Serialize + Sync>(path: Option<&PathBuf>, rows: &[T]) -
         _ => Ok(false),
     }
 }
+
+/// Writes drill-down rows: the group columns `names` (row `i` in group `keys[i]`), then each
+/// row's own fields, as CSV, JSON or an aligned table.
+pub fn grouped<T: serde::Serialize + Sync>(
+    w: &mut dyn Write,
+    format: Format,
+    names: &[String],
+    keys: &[Vec<String>],
+    rows: &[T],
+) -> std::io::Result<()> {
+    use crm_analytics::io::{OutputFormat, write_grouped_rows};
+    match format {
+        Format::Csv => write_grouped_rows(w, OutputFormat::Csv, names, keys, rows),
+        Format::Json => write_grouped_rows(w, OutputFormat::Json, names, keys, rows),
+        Format::Table => {
+            let t = crm_analytics::report::text::grouped_table(names, keys, rows)?;
+            w.write_all(t.as_bytes())
+        }
+    }
+}

@@ -77,3 +77,66 @@ fn bad_thresholds_are_usage_errors() {
         .unwrap());
     assert!(e.contains("churn_days"), "{e}");
 }
+
+#[test]
+fn stage_counts_by_customer_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let t = write(&dir, "t.csv", TX);
+    // e is not in the table: grouped under an empty region, and said so.
+    let c = write(
+        &dir,
+        "c.csv",
+        "customer_id,region\na,north\nb,north\nc,south\nd,south\nf,north\n",
+    );
+    let out = crm()
+        .args([
+            "lifecycle",
+            "--as-of",
+            "2024-06-30",
+            "--counts",
+            "--by",
+            "region",
+        ])
+        .arg("--transactions")
+        .arg(&t)
+        .arg("--customers")
+        .arg(&c)
+        .output()
+        .unwrap();
+    let text = ok(&out);
+    let lines: Vec<&str> = text.lines().collect();
+    assert_eq!(lines[0], "region,stage,customers,share,revenue");
+    assert_eq!(lines.len(), 1 + 3 * 6, "{text}");
+    for want in [
+        ",churned,1,1.0,200",
+        ",new,0,0.0,0",
+        "north,lead,1,0.3333333333333333,0",
+        "north,new,1,0.3333333333333333,10",
+        "north,reactivated,1,0.3333333333333333,55",
+        "north,churned,0,0.0,0",
+        "south,active,1,0.5,14",
+        "south,silent,1,0.5,2",
+    ] {
+        assert!(lines.contains(&want), "{want} missing in\n{text}");
+    }
+    let note = String::from_utf8(out.stderr).unwrap();
+    assert!(note.contains("1 customer(s) not in --customers"), "{note}");
+
+    // A --by column the customer table lacks is an error naming file and column.
+    let e = err(&crm()
+        .args([
+            "lifecycle",
+            "--as-of",
+            "2024-06-30",
+            "--counts",
+            "--by",
+            "segment",
+        ])
+        .arg("--transactions")
+        .arg(&t)
+        .arg("--customers")
+        .arg(&c)
+        .output()
+        .unwrap());
+    assert!(e.contains("c.csv") && e.contains("segment"), "{e}");
+}

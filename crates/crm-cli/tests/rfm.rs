@@ -489,3 +489,74 @@ fn purchase_after_as_of_names_the_line_and_the_way_out() {
         "{e}"
     );
 }
+
+#[test]
+fn segment_report_by_customer_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    let f = write(&dir, "t.csv", FIVE);
+    // "fay, jr" is not in the table: grouped under an empty region, and said so.
+    let c = write(
+        &dir,
+        "c.csv",
+        "customer_id,region\nann,east\nbob,east\ncyd,west\ndan,west\neve,west\n",
+    );
+    let out = crm()
+        .args([
+            "rfm",
+            "--segments",
+            "tiers",
+            "--by",
+            "region",
+            "--customers",
+        ])
+        .arg(&c)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap();
+    let rep = ok(&out);
+    let lines: Vec<&str> = rep.lines().collect();
+    assert_eq!(
+        lines[0],
+        "region,segment,customers,customer_share,revenue,revenue_share,mean_recency_days,mean_frequency,mean_monetary"
+    );
+    // Tiers as in `per_customer_rows_and_report`: VIP ann; Potential cyd, eve, fay; Churn
+    // warning bob, dan. East: ann 260, bob 15; west: cyd 30, eve 45, dan 440. The fallback
+    // segment (Churn warning) is listed where it has customers, so the empty region has two.
+    assert_eq!(lines.len(), 1 + 2 + 3 + 3, "{rep}");
+    for want in [
+        ",Potential,1,1.0,1.50,1.0,1.0,1.0,1.5",
+        ",VIP,0,0.0,0,",
+        "east,VIP,1,0.5,260.00,",
+        "east,Churn warning,1,0.5,15.00,",
+        "west,Potential,2,0.6666666666666666,75.00,",
+        "west,Churn warning,1,0.3333333333333333,440.00,",
+    ] {
+        assert!(
+            lines.iter().any(|l| l.starts_with(want)),
+            "{want} missing in\n{rep}"
+        );
+    }
+    let note = String::from_utf8(out.stderr).unwrap();
+    assert!(note.contains("1 customer(s) not in --customers"), "{note}");
+    // With --report-output the rows stay on stdout and the grouped report goes to the file.
+    let rp = dir.path().join("by.csv");
+    let rows = ok(&crm()
+        .args([
+            "rfm",
+            "--segments",
+            "tiers",
+            "--by",
+            "region",
+            "--customers",
+        ])
+        .arg(&c)
+        .arg("--report-output")
+        .arg(&rp)
+        .arg("--transactions")
+        .arg(&f)
+        .output()
+        .unwrap());
+    assert!(rows.starts_with("customer_id,recency_days"), "{rows}");
+    assert_eq!(std::fs::read_to_string(&rp).unwrap(), rep);
+}

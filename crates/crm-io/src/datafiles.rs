@@ -68,6 +68,16 @@ pub mod names {
     pub const FUNNEL: &str = "funnel_events.csv";
     /// Marketing spend per channel and month.
     pub const SPEND: &str = "spend.csv";
+    /// Every file of a data directory, in the order above.
+    pub const ALL: [&str; 7] = [
+        CUSTOMERS,
+        TRANSACTIONS,
+        SURVEYS,
+        INTERACTIONS,
+        MRR,
+        FUNNEL,
+        SPEND,
+    ];
 }
 
 const DATETIME: &str = "%Y-%m-%d %H:%M:%S";

@@ -72,6 +72,34 @@ impl DataFiles {
             spend: existing(names::SPEND),
         }
     }
+
+    /// The files of `dir` ([`DataFiles::in_dir`], none without a directory), each replaced by the
+    /// file of `explicit` that is given (its `transactions` when not empty).
+    ///
+    /// # Errors
+    /// No transaction file: neither given nor found in `dir` (the one required input).
+    pub fn resolve(dir: Option<&Path>, explicit: DataFiles) -> IoResult<DataFiles> {
+        let mut files = dir.map(DataFiles::in_dir).unwrap_or_default();
+        if !explicit.transactions.as_os_str().is_empty() {
+            files.transactions = explicit.transactions;
+        } else if !files.transactions.exists() {
+            let expected = dir.map_or_else(|| PathBuf::from("."), |d| d.join(names::TRANSACTIONS));
+            let why = "transaction file not found (it is the one required input)";
+            return Err(IoError::input(expected, None, None, why));
+        }
+        let keep = |slot: &mut Option<PathBuf>, given: Option<PathBuf>| {
+            if given.is_some() {
+                *slot = given;
+            }
+        };
+        keep(&mut files.customers, explicit.customers);
+        keep(&mut files.surveys, explicit.surveys);
+        keep(&mut files.interactions, explicit.interactions);
+        keep(&mut files.mrr, explicit.mrr);
+        keep(&mut files.funnel, explicit.funnel);
+        keep(&mut files.spend, explicit.spend);
+        Ok(files)
+    }
 }
 
 /// One file read into a [`DataSet`].

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use std::path::Path;
 
 use crate::error::{IoError, IoResult};
+use crate::options::ReadOptions;
 use crate::rows::Skipped;
 use crate::table::Table;
 
@@ -79,4 +80,44 @@ pub fn read_keyed_rows(
         Ok(())
     })?;
     Ok(KeyedRows { rows, skipped })
+}
+
+/// Two columns of a file by row, with each row's line: what an evaluation pairs up (record id
+/// and cluster id, record id and true entity id) and how its errors point back at the file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct IdValues {
+    /// `(id, value)` per row, in file order.
+    pub rows: Vec<(String, String)>,
+    /// The line (or Parquet row) of each row.
+    pub lines: Vec<u64>,
+}
+
+impl IdValues {
+    /// The line of row `i`, when there is such a row.
+    #[must_use]
+    pub fn line(&self, i: usize) -> Option<u64> {
+        self.lines.get(i).copied()
+    }
+}
+
+/// Reads the columns `id` and `value` of every row of `path` (CSV or Parquet).
+///
+/// # Errors
+/// A missing column (the error lists the header); rows that cannot be read.
+pub fn read_id_values(
+    path: &Path,
+    id: &str,
+    value: &str,
+    opts: &ReadOptions,
+) -> IoResult<IdValues> {
+    let mut t = Table::open(path, opts)?;
+    let (ic, vc) = (t.column(id)?, t.column(value)?);
+    let mut out = IdValues::default();
+    t.for_each(|row| {
+        out.rows
+            .push((row.get(ic).to_string(), row.get(vc).to_string()));
+        out.lines.push(row.line);
+        Ok(())
+    })?;
+    Ok(out)
 }

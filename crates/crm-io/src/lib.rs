@@ -106,7 +106,7 @@ pub use fastcsv::fast_int_id;
 pub use fold::fold_purchases;
 pub use folded::Folded;
 pub use json_file::read_json;
-pub use keyed::{KeyedRow, KeyedRows, read_keyed_rows};
+pub use keyed::{IdValues, KeyedRow, KeyedRows, read_id_values, read_keyed_rows};
 pub use loaded::LoadedTransactions;
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{AmountFormat, DateParser, parse_amount};
@@ -114,8 +114,8 @@ pub use parse::{AmountFormat, DateParser, parse_amount};
 pub use pq::transactions_from_batches;
 pub use rows::{Row, Skipped};
 pub use scores::{
-    Grouping, Lookup, ScoreColumns, ScoresRead, read_grouped_scores, read_lookup, read_scores,
-    read_survey_scores,
+    Grouping, Lookup, ScoreColumns, ScoresRead, read_customer_attributes, read_grouped_scores,
+    read_lookup, read_scores, read_survey_scores,
 };
 pub use spans::{SpanColumns, read_spans};
 pub use summary_file::{

@@ -19,6 +19,28 @@ pub struct LoadedTransactions {
 }
 
 impl LoadedTransactions {
+    /// Checks that the file `path` had the amount column `column`, which `what` needs (e.g.
+    /// "Gamma-Gamma models spend"): count models read files without one.
+    ///
+    /// # Errors
+    /// No amount column, naming the file, the header line and the column.
+    pub fn require_amounts(
+        &self,
+        path: &std::path::Path,
+        column: &str,
+        what: &str,
+    ) -> crate::IoResult<()> {
+        match self.has_amounts {
+            true => Ok(()),
+            false => Err(crate::IoError::input(
+                path,
+                Some(1),
+                Some(column),
+                format!("{what}: it needs an amount column, and the file has none"),
+            )),
+        }
+    }
+
     /// A record-level model error (`ModelError::AtRecord`, e.g. from summarising or scoring
     /// these transactions) in words that find the row: `transaction #N (customer ID): reason`,
     /// N counting from 1 in file order; `None` for any other error.

@@ -204,6 +204,42 @@ pub fn read_lookup(
     })
 }
 
+/// The attributes `columns` of each customer (region, channel, customer type, ...) from the
+/// customer table `path`, keyed by its `id_column`: the groups of a drill-down of per-customer
+/// results. Unlike [`read_lookup`], every column must be in the file.
+///
+/// # Errors
+/// As [`read_lookup`]; a missing column (naming the file and the column).
+pub fn read_customer_attributes(
+    path: &Path,
+    id_column: &str,
+    columns: &[String],
+    opts: &ReadOptions,
+) -> IoResult<Lookup> {
+    let lookup = read_lookup(path, id_column, columns, id_column, opts)?;
+    lookup.require(path, columns)?;
+    Ok(lookup)
+}
+
+impl Lookup {
+    /// Checks that the table had every one of `columns` ([`read_lookup`] keeps only those the
+    /// file has, as a grouped file may hold the others itself).
+    ///
+    /// # Errors
+    /// The first missing column, naming the file `path` it was looked for in.
+    pub fn require(&self, path: &Path, columns: &[String]) -> IoResult<()> {
+        match columns.iter().find(|c| !self.columns.contains(c)) {
+            Some(c) => Err(IoError::input(
+                path,
+                Some(1),
+                Some(c),
+                "no such column (the group columns must come from this file)",
+            )),
+            None => Ok(()),
+        }
+    }
+}
+
 impl Grouping {
     /// The group columns of a key: [`Grouping::by`], then the unit's name (`week`, `month`,
     /// `quarter`, ...) with [`Grouping::every`].

@@ -16,6 +16,7 @@
 
 pub mod dedup_page;
 pub mod diagnostics;
+pub mod drill;
 mod error;
 pub mod html;
 pub mod json;

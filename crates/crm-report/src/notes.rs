@@ -130,6 +130,12 @@ pub fn survey_answers(read: &ScoresRead, kind: &str, filtered: bool) -> Vec<Stri
     notes
 }
 
+/// The note on `n` customers a drill-down by customer attributes found no row for in the
+/// customer table (none when `n` is 0).
+pub fn ungrouped_customers(n: u64) -> Option<String> {
+    (n > 0).then(|| format!("{n} customer(s) not in --customers: grouped under empty values"))
+}
+
 /// The one-paragraph account of a deduplication run of `records` records: candidate pairs,
 /// clusters, links, merges the chaining guard refused and exact copies folded.
 pub fn dedup(records: usize, r: &DedupResult) -> Vec<String> {

@@ -247,13 +247,8 @@ impl SummarySource {
     ) -> CliResult<(Vec<SummaryRecord>, Skipped)> {
         let cols = &self.tx_columns;
         let loaded = load_transactions(path, &cols.columns_amount_optional(), &input.read())?;
-        if let (Some(what), false) = (need_amounts, loaded.has_amounts) {
-            return Err(CliError::input(
-                path,
-                Some(1),
-                Some(&cols.amount_column),
-                format!("{what}: it needs an amount column, and the file has none"),
-            ));
+        if let Some(what) = need_amounts {
+            loaded.require_amounts(path, &cols.amount_column, what)?;
         }
         let opts =
             SummaryOptions::new(end, unit).late_events(crm_analytics::model::LateEvents::Exclude);

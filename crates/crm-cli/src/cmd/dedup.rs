@@ -214,7 +214,8 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
         print_kinds(&loaded.schema);
     }
     let config = config_for(loaded.schema, &cfg, a.threshold)?;
-    let truth = (a.truth.as_ref()).map(|t| read_pairs(t, "entity_id", &a.input_opts));
+    let truth = (a.truth.as_ref())
+        .map(|t| io::read_id_values(t, "record_id", "entity_id", &a.input_opts.read()));
     let truth = truth.transpose()?; // a bad truth file fails before the run
     let mut progress = progress_bar();
     let r = deduplicate(&loaded.records, &config, &mut progress).map_err(CliError::lib)?;
@@ -229,17 +230,17 @@ pub fn run(a: &DedupArgs) -> CliResult<()> {
         let table = listings::golden_records(&config.schema, &golden);
         output::write_with(Some(gp), |w| table.write_csv(w))?;
     }
-    if let (Some(t), Some((truth, _))) = (&a.truth, &truth) {
-        let b = recall_breakdown_rows(&r, &config, truth, RecallOptions::default())
+    if let (Some(t), Some(truth)) = (&a.truth, &truth) {
+        let b = recall_breakdown_rows(&r, &config, &truth.rows, RecallOptions::default())
             .map_err(|e| CliError::input(t, None, None, e.to_string()))?;
         print!("{}", results::recall_breakdown(&b));
     }
     if let Some(p) = &a.html {
         let ids: Vec<&str> = loaded.records.iter().map(|rec| rec.id.as_str()).collect();
         let curve = match &truth {
-            Some((t, _)) => Some(threshold_curve(
+            Some(t) => Some(threshold_curve(
                 &r.scores,
-                &truth_labels(&ids, t).map_err(CliError::lib)?,
+                &truth_labels(&ids, &t.rows).map_err(CliError::lib)?,
                 41,
             )),
             None => None,
@@ -292,29 +293,13 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
     Ok(())
 }
 
-/// `(record_id, value)` rows and the line number of each.
-type PairRows = (Vec<(String, String)>, Vec<u64>);
-
-/// `(record_id, value)` rows of `path` with the line number of each.
-fn read_pairs(path: &Path, value_col: &str, opts: &InputOptions) -> CliResult<PairRows> {
-    let mut t = Table::open(path, &opts.read())?;
-    let ic = t.column("record_id")?;
-    let vc = t.column(value_col)?;
-    let (mut out, mut lines) = (Vec::new(), Vec::new());
-    t.for_each(|row| {
-        out.push((row.get(ic).to_string(), row.get(vc).to_string()));
-        lines.push(row.line);
-        Ok(())
-    })?;
-    Ok((out, lines))
-}
-
 fn evaluate(a: &EvaluateArgs) -> CliResult<()> {
-    let (clusters, cluster_lines) = read_pairs(&a.clusters, "cluster_id", &a.input_opts)?;
-    let (truth, truth_lines) = read_pairs(&a.truth, "entity_id", &a.input_opts)?;
+    let clusters =
+        io::read_id_values(&a.clusters, "record_id", "cluster_id", &a.input_opts.read())?;
+    let truth = io::read_id_values(&a.truth, "record_id", "entity_id", &a.input_opts.read())?;
     // The library checks the rows; errors come back with the file and line they are about.
-    let m = evaluate_cluster_rows(&clusters, &truth).map_err(|e| {
-        let line = |lines: &[u64], k: usize| lines.get(k).copied();
+    let m = evaluate_cluster_rows(&clusters.rows, &truth.rows).map_err(|e| {
+        let on = |l: Option<u64>| l.map_or("?".into(), |l| l.to_string());
         match &e {
             DedupError::DuplicateEvalId {
                 input,
@@ -322,31 +307,26 @@ fn evaluate(a: &EvaluateArgs) -> CliResult<()> {
                 first,
                 second,
             } => {
-                let (path, lines) = match input {
-                    EvalInput::Clusters => (&a.clusters, &cluster_lines),
-                    EvalInput::Truth => (&a.truth, &truth_lines),
+                let (path, rows) = match input {
+                    EvalInput::Clusters => (&a.clusters, &clusters),
+                    EvalInput::Truth => (&a.truth, &truth),
                 };
-                let first_line = line(lines, *first).map_or("?".into(), |l| l.to_string());
-                CliError::input(
-                    path,
-                    line(lines, *second),
-                    Some("record_id"),
-                    format!("record id {id:?} already used on line {first_line}"),
-                )
+                let m = format!(
+                    "record id {id:?} already used on line {}",
+                    on(rows.line(*first))
+                );
+                CliError::input(path, rows.line(*second), Some("record_id"), m)
             }
-            DedupError::MissingTruth { id, index } => CliError::input(
-                &a.truth,
-                None,
-                Some("record_id"),
-                format!(
-                    "record {id:?} of the clusters file (line {}) has no truth row",
-                    line(&cluster_lines, *index).map_or("?".into(), |l| l.to_string())
-                ),
-            ),
+            DedupError::MissingTruth { id, index } => {
+                let line = on(clusters.line(*index));
+                let m =
+                    format!("record {id:?} of the clusters file (line {line}) has no truth row");
+                CliError::input(&a.truth, None, Some("record_id"), m)
+            }
             _ => CliError::lib(e),
         }
     })?;
-    print!("{}", results::pair_metrics(clusters.len(), &m));
+    print!("{}", results::pair_metrics(clusters.rows.len(), &m));
     Ok(())
 }
 

@@ -13,7 +13,6 @@ use crate::cmd::report::{self, ReportArgs, ReportFormat};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::progress::Progress;
-use crm_analytics::io::{Delimiter, Encoding};
 
 /// Arguments of `crm demo`.
 #[derive(Debug, Args)]
@@ -78,18 +77,10 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
     writers.write_spend(&spend(&config).map_err(CliError::lib)?)?;
     writers.finish()?;
     if !a.quiet {
+        let (n, seed, out) = (a.customers, a.seed, a.out.display());
         eprintln!(
-            "wrote {} customers (seed {}) to {}/: {}, {}, {}, {}, {}, {}, {}",
-            a.customers,
-            a.seed,
-            a.out.display(),
-            names::CUSTOMERS,
-            names::TRANSACTIONS,
-            names::SURVEYS,
-            names::INTERACTIONS,
-            names::MRR,
-            names::FUNNEL,
-            names::SPEND
+            "wrote {n} customers (seed {seed}) to {out}/: {}",
+            names::ALL.join(", ")
         );
     }
     if a.no_report {
@@ -122,14 +113,8 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
             amount_column: "amount".into(),
             date_format: None,
         },
-        input: InputOptions {
-            delimiter: Delimiter::Comma,
-            no_header: false,
-            skip_invalid: false,
-            // The demo's own files: UTF-8 with decimal points, whatever the flags say.
-            encoding: Encoding::Utf8,
-            decimal_comma: false,
-        },
+        // The demo's own files: comma-separated UTF-8 with decimal points, whatever the flags say.
+        input: InputOptions::default(),
     };
     let built = report::build(&args, progress)?;
     report::write_outputs(&args, &built)?;

@@ -4,16 +4,16 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use crm_analytics::io::{load_transactions, read_customers};
+use crm_analytics::io::{load_transactions, read_customer_attributes, read_customers};
 use crm_analytics::metrics::lifecycle::{
     LifecycleRules, lifecycle_stages, period_ends, stage_counts, stage_counts_at, transitions,
 };
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{CustomerKey, Limits, TimeUnit};
-use crm_analytics::report::listings;
+use crm_analytics::report::{drill, listings, notes};
 use serde::Serialize;
 
-use crate::args::{InputOptions, TransactionColumns, among, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -47,6 +47,10 @@ pub struct LifecycleArgs {
     /// Stage counts at the end of every week or month up to --as-of (one row per date).
     #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month]), conflicts_with = "counts")]
     pub every: Option<TimeUnit>,
+    /// With --counts: one block of stage rows per group of customers, by their value of COLUMN
+    /// in --customers (repeatable).
+    #[arg(long = "by", value_name = "COLUMN", requires_all = ["customers", "counts"])]
+    pub by: Vec<String>,
     /// One row per stage (stage,customers,share,revenue) instead of one per customer.
     #[arg(long)]
     pub counts: bool,
@@ -88,7 +92,21 @@ pub fn run(a: &LifecycleArgs) -> CliResult<()> {
         emit(out, a.format, &listings::lifecycle_series(&series))
     } else {
         let stages = lifecycle_stages(tx, a.as_of, &rules, known.as_deref()).map_err(lib)?;
-        if a.counts {
+        if let (Some(p), false) = (&a.customers, a.by.is_empty()) {
+            let l =
+                read_customer_attributes(p, &a.columns.customer_column, &a.by, &a.input.read())?;
+            let drill::ByGroup { groups, unmatched } =
+                drill::lifecycle_counts_by(&stages, &loaded.ids, &l, Limits::default())
+                    .map_err(lib)?;
+            print_notes(notes::ungrouped_customers(unmatched));
+            let g = groups
+                .into_iter()
+                .map(|(k, c)| (k, listings::lifecycle_counts(&c)));
+            let (keys, rows) = drill::flatten(g.collect());
+            output::write_with(out, |w| {
+                output::grouped(w, a.format, &l.columns, &keys, &rows)
+            })
+        } else if a.counts {
             let counts = stage_counts(&stages).map_err(lib)?;
             emit(out, a.format, &listings::lifecycle_counts(&counts))
         } else {

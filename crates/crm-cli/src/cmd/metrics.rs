@@ -371,13 +371,12 @@ fn emit_groups<S, F: Serialize + Sync>(
         .collect::<CliResult<Vec<_>>>()?
         .into_iter()
         .unzip();
-    output::write_with(out.output.as_ref(), |w| match out.format {
-        MetricsFormat::Json => {
-            io::write_grouped_rows(w, io::OutputFormat::Json, groups.names(), &keys, &rows)
-        }
-        MetricsFormat::Table => w.write_all(
-            crm_analytics::report::text::grouped_table(groups.names(), &keys, &rows)?.as_bytes(),
-        ),
+    let format = match out.format {
+        MetricsFormat::Json => output::Format::Json,
+        MetricsFormat::Table => output::Format::Table,
+    };
+    output::write_with(out.output.as_ref(), |w| {
+        output::grouped(w, format, groups.names(), &keys, &rows)
     })
 }
 

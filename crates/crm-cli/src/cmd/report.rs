@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
 
-use crm_analytics::io::{DataFiles, ReadEvent, names, read_data_set};
+use crm_analytics::io::{DataFiles, ReadEvent, read_data_set};
 use crm_analytics::report::model::Report;
 use crm_analytics::report::{self, BuildOptions};
 
@@ -88,36 +88,16 @@ pub fn run(a: &ReportArgs) -> CliResult<()> {
 
 /// The files to read: the explicit options, else the standard names in `--data`.
 fn data_files(a: &ReportArgs) -> CliResult<DataFiles> {
-    let mut files = a.data.as_deref().map(DataFiles::in_dir).unwrap_or_default();
-    match &a.transactions {
-        Some(t) => files.transactions = t.clone(),
-        None if !files.transactions.exists() => {
-            let expected = match &a.data {
-                Some(d) => d.join(names::TRANSACTIONS),
-                None => PathBuf::from("."),
-            };
-            return Err(CliError::input(
-                expected,
-                None,
-                None,
-                "transaction file not found (it is the one required input)",
-            ));
-        }
-        None => {}
-    }
-    for (slot, explicit) in [
-        (&mut files.customers, &a.customers),
-        (&mut files.surveys, &a.surveys),
-        (&mut files.interactions, &a.interactions),
-        (&mut files.mrr, &a.mrr),
-        (&mut files.funnel, &a.funnel),
-        (&mut files.spend, &a.spend),
-    ] {
-        if explicit.is_some() {
-            slot.clone_from(explicit);
-        }
-    }
-    Ok(files)
+    let explicit = DataFiles {
+        transactions: a.transactions.clone().unwrap_or_default(),
+        customers: a.customers.clone(),
+        surveys: a.surveys.clone(),
+        interactions: a.interactions.clone(),
+        mrr: a.mrr.clone(),
+        funnel: a.funnel.clone(),
+        spend: a.spend.clone(),
+    };
+    Ok(DataFiles::resolve(a.data.as_deref(), explicit)?)
 }
 
 /// Loads the inputs and builds the report.

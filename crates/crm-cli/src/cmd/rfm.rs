@@ -8,8 +8,8 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{CustomerInterner, LateEvents, ModelError, SameDayPurchases};
-use crm_analytics::report::{listings, notes};
+use crm_analytics::model::{CustomerInterner, LateEvents, Limits, ModelError, SameDayPurchases};
+use crm_analytics::report::{drill, listings, notes};
 use crm_analytics::rfm::{
     MonetaryValue, RfmAccumulator, RfmCustomer, RfmModel, SegmentMap, SegmentReport, TiePolicy,
     analyze_rows, sort_by_customer_id,
@@ -20,7 +20,9 @@ use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{IoError, OutputFormat, fold_purchases, read_json, write_rows};
+use crm_analytics::io::{
+    IoError, OutputFormat, fold_purchases, read_customer_attributes, read_json, write_rows,
+};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -79,6 +81,13 @@ pub struct RfmArgs {
     /// Write the segment report to this file (in --format) and the rows to --output or stdout.
     #[arg(long)]
     pub report_output: Option<PathBuf>,
+    /// Segment report per group of customers: their value of COLUMN in --customers
+    /// (repeatable). Without --report or --report-output only the grouped report is written.
+    #[arg(long = "by", value_name = "COLUMN", requires = "customers")]
+    pub by: Vec<String>,
+    /// Customer table of --by, keyed by --customer-column.
+    #[arg(long)]
+    pub customers: Option<PathBuf>,
     /// Output format.
     #[arg(long, value_enum, default_value = "csv")]
     pub format: Format,
@@ -150,28 +159,42 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
         })?;
     }
     let res = analyze_rows(&values, a.bins, &ties, &map).map_err(CliError::lib)?;
+    let by = match &a.customers {
+        Some(p) if !a.by.is_empty() => {
+            let l =
+                read_customer_attributes(p, &a.columns.customer_column, &a.by, &a.input.read())?;
+            let drill::ByGroup { groups, unmatched } =
+                drill::rfm_segments_by(&values, &res, &ids, &l, Limits::default())
+                    .map_err(CliError::lib)?;
+            print_notes(notes::ungrouped_customers(unmatched));
+            let groups = groups.into_iter().map(|(k, r)| (k, r.segments)).collect();
+            Some((l.columns, drill::flatten(groups)))
+        }
+        _ => None,
+    };
+    let report_only = a.report_only || (by.is_some() && !a.report && a.report_output.is_none());
+    let report = |w: &mut dyn Write| match &by {
+        Some((names, (keys, rows))) => output::grouped(w, a.format, names, keys, rows),
+        None => write_report(w, a.format, &res.report),
+    };
     drop(seg);
     drop(values);
     let rows = res.with_ids(&sorted_ids);
-    if !a.report_only && output::parquet(a.output.as_ref(), &rows)? {
+    if !report_only && output::parquet(a.output.as_ref(), &rows)? {
         if let Some(rp) = &a.report_output {
-            let mut rw = output::open(Some(rp))?;
-            write_report(&mut rw, a.format, &res.report).map_err(output::write_err(Some(rp)))?;
-            rw.flush().map_err(output::write_err(Some(rp)))?;
+            output::write_with(Some(rp), report)?;
         }
         return Ok(());
     }
     let out_path = a.output.as_ref();
     let mut w = output::open(out_path)?;
     let werr = output::write_err(out_path);
-    if a.report_only {
-        write_report(&mut w, a.format, &res.report).map_err(&werr)?;
+    if report_only {
+        report(&mut w).map_err(&werr)?;
     } else if let Some(rp) = &a.report_output {
         write_customers(&mut w, a.format, &rows).map_err(&werr)?;
-        let mut rw = output::open(Some(rp))?;
-        write_report(&mut rw, a.format, &res.report).map_err(output::write_err(Some(rp)))?;
-        rw.flush().map_err(output::write_err(Some(rp)))?;
-    } else if a.report {
+        output::write_with(Some(rp), report)?;
+    } else if a.report && by.is_none() {
         match a.format {
             Format::Json => {
                 #[derive(Serialize)]
@@ -189,7 +212,7 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
             Format::Csv | Format::Table => {
                 write_customers(&mut w, a.format, &rows).map_err(&werr)?;
                 writeln!(w).map_err(&werr)?;
-                write_report(&mut w, a.format, &res.report).map_err(&werr)?;
+                report(&mut w).map_err(&werr)?;
             }
         }
     } else {

@@ -1,0 +1,171 @@
+//! Drill-down of per-customer results by customer attributes (region, acquisition channel,
+//! customer type, ...): each customer's group is its row in the customer table (a
+//! [`Lookup`], from [`crm_io::read_lookup`]), and each group keeps one mergeable state
+//! ([`Groups`]), filled in one pass over the customers. Customers the table lacks are grouped
+//! under empty values and counted, never dropped.
+
+use crm_io::Lookup;
+use crm_metrics::MetricsError;
+use crm_metrics::group::Groups;
+use crm_metrics::lifecycle::{StageCount, StageRow, stage_counts};
+use crm_model::{CustomerInterner, CustomerKey, Limits, ModelError};
+use crm_rfm::{ReportAccumulator, RfmError, RfmRows, RfmValues, SegmentReport};
+
+/// The states of a drill-down by customer attributes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CustomerDrill<S> {
+    /// One state per group; the group columns are the lookup's columns.
+    pub groups: Groups<S>,
+    /// Customers not in the customer table (grouped under empty values).
+    pub unmatched: u64,
+}
+
+/// A result per group of customers: the group's values of the customer attributes and its
+/// result, in group order; and how many customers the customer table lacked (grouped under
+/// empty values).
+#[derive(Debug, Clone, PartialEq)]
+pub struct ByGroup<T> {
+    /// `(group values, result)` per group.
+    pub groups: Vec<(Vec<String>, T)>,
+    /// Customers not in the customer table.
+    pub unmatched: u64,
+}
+
+/// Splits `items` by the customer attributes in `lookup`: `customer` names each item's customer
+/// (`ids` maps it back to the id the table is keyed by), `init` makes a group's state and `push`
+/// adds an item to it.
+///
+/// ```
+/// use crm_analytics::io::Lookup;
+/// use crm_analytics::model::{CustomerInterner, Limits};
+/// use crm_analytics::report::drill::by_customer;
+/// let mut ids = CustomerInterner::new();
+/// let (a, b, c) = (ids.intern("a")?, ids.intern("b")?, ids.intern("c")?);
+/// let lookup = Lookup {
+///     key: "customer_id".into(),
+///     columns: vec!["region".into()],
+///     rows: [("a", "north"), ("b", "south")].map(|(k, v)| (k.to_string(), vec![v.to_string()])).into(),
+/// };
+/// let spend = [(a, 10), (b, 5), (c, 7), (a, 1)];
+/// let d = by_customer(spend, |s| s.0, &ids, &lookup, Limits::default(), || 0, |sum, s| {
+///     *sum += s.1;
+///     Ok::<(), crm_analytics::model::ModelError>(())
+/// })?;
+/// let sums: Vec<(String, i32)> = d.groups.iter().map(|(k, s)| (k[0].clone(), *s)).collect();
+/// assert_eq!(sums, [("".to_string(), 7), ("north".to_string(), 11), ("south".to_string(), 5)]);
+/// assert_eq!(d.unmatched, 1);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`ModelError::LimitExceeded`] beyond [`Limits::max_groups`] groups (as `E`); `push`'s errors.
+pub fn by_customer<T, S, E: From<ModelError>>(
+    items: impl IntoIterator<Item = T>,
+    customer: impl Fn(&T) -> CustomerKey,
+    ids: &CustomerInterner,
+    lookup: &Lookup,
+    limits: Limits,
+    init: impl Fn() -> S,
+    mut push: impl FnMut(&mut S, T) -> Result<(), E>,
+) -> Result<CustomerDrill<S>, E> {
+    let mut groups = Groups::new(lookup.columns.clone(), limits);
+    let empty = vec![String::new(); lookup.columns.len()];
+    let mut unmatched = 0u64;
+    for item in items {
+        let id = ids.id(customer(&item)).map(ToString::to_string);
+        let key = match id.as_deref().and_then(|id| lookup.rows.get(id)) {
+            Some(values) => values,
+            None => {
+                unmatched += 1;
+                &empty
+            }
+        };
+        push(groups.state(key, &init)?, item)?;
+    }
+    Ok(CustomerDrill { groups, unmatched })
+}
+
+/// The RFM segment report per group of customers: `values` and `rows` as given to and returned
+/// by [`crm_rfm::analyze_rows`] (in the same order).
+///
+/// # Errors
+/// `values` and `rows` of different lengths; too many groups; sums that overflow.
+pub fn rfm_segments_by(
+    values: &[RfmValues],
+    rows: &RfmRows,
+    ids: &CustomerInterner,
+    lookup: &Lookup,
+    limits: Limits,
+) -> Result<ByGroup<SegmentReport>, RfmError> {
+    if values.len() != rows.rows.len() {
+        return Err(RfmError::LengthMismatch {
+            what: "rows",
+            expected: values.len(),
+            found: rows.rows.len(),
+        });
+    }
+    let names = &rows.segment_names;
+    let items = values.iter().zip(&rows.rows);
+    let d = by_customer(
+        items,
+        |(v, _)| v.customer,
+        ids,
+        lookup,
+        limits,
+        || ReportAccumulator::new(names.len()),
+        |acc, (v, row)| acc.push(v, usize::from(row.segment)),
+    )?;
+    let fallback = names.len().saturating_sub(1);
+    let groups = (d.groups.iter())
+        .map(|(k, acc)| Ok((k.to_vec(), acc.finish(names, fallback)?)))
+        .collect::<Result<_, RfmError>>()?;
+    Ok(ByGroup {
+        groups,
+        unmatched: d.unmatched,
+    })
+}
+
+/// The lifecycle stage counts per group of customers, from the rows of
+/// [`crm_metrics::lifecycle::lifecycle_stages`].
+///
+/// # Errors
+/// Too many groups; revenue sums that overflow.
+pub fn lifecycle_counts_by(
+    stages: &[StageRow],
+    ids: &CustomerInterner,
+    lookup: &Lookup,
+    limits: Limits,
+) -> Result<ByGroup<Vec<StageCount>>, MetricsError> {
+    let d = by_customer(
+        stages,
+        |r| r.customer,
+        ids,
+        lookup,
+        limits,
+        Vec::new,
+        |rows: &mut Vec<StageRow>, r| {
+            rows.push(r.clone());
+            Ok::<(), MetricsError>(())
+        },
+    )?;
+    let groups = (d.groups.iter())
+        .map(|(k, rows)| Ok((k.to_vec(), stage_counts(rows)?)))
+        .collect::<Result<_, MetricsError>>()?;
+    Ok(ByGroup {
+        groups,
+        unmatched: d.unmatched,
+    })
+}
+
+/// Flattens per-group tables into one row list with the group key repeated on each row, the
+/// shape [`crm_io::write_grouped_rows`] and [`crate::text::grouped_table`] take.
+#[must_use]
+pub fn flatten<R>(groups: Vec<(Vec<String>, Vec<R>)>) -> (Vec<Vec<String>>, Vec<R>) {
+    let mut keys = Vec::new();
+    let mut rows = Vec::new();
+    for (k, rs) in groups {
+        keys.extend(std::iter::repeat_n(k, rs.len()));
+        rows.extend(rs);
+    }
+    (keys, rows)
+}
