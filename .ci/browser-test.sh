@@ -6,7 +6,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Every chart of the report (crates/crm-report/src/html.rs, CHARTS and TREND_CHARTS): each must be in the DOM.
-CHARTS="chart-cohort-retention chart-rfm-grid chart-nps chart-funnel chart-clv-distribution chart-p-alive chart-churn-calibration chart-lifecycle chart-trend-active chart-trend-revenue chart-trend-nps"
+CHARTS="chart-cohort-retention chart-rfm-grid chart-nps chart-funnel chart-clv-distribution chart-p-alive chart-churn-calibration chart-lifecycle chart-trend-active chart-trend-revenue chart-trend-retention chart-trend-nps"
 # Charts the demo must actually draw (an <svg> inside the figure, data-available="true"): all.
 REQUIRED="${CRM_BROWSER_REQUIRED:-$CHARTS}"
 

@@ -69,13 +69,14 @@ fn demo_writes_files_and_prints_the_report() {
         "chart-lifecycle",
         "chart-trend-active",
         "chart-trend-revenue",
+        "chart-trend-retention",
         "chart-trend-nps",
     ] {
         assert!(html.contains(&format!("id=\"{id}\"")), "{id}");
     }
     assert!(!html.contains("<script"));
     assert!(!text.contains("Not in this report"), "{text}");
-    assert_eq!(html.matches("data-available=\"true\"").count(), 11);
+    assert_eq!(html.matches("data-available=\"true\"").count(), 12);
     assert!(
         text.contains("Lifecycle stages") && text.contains("Monthly trends"),
         "{text}"

@@ -99,9 +99,10 @@ impl Inactivity {
 
 /// One span per customer for `period`, from purchases on or before `as_of`: activity spells run
 /// from a purchase until the lapse date of the last purchase that follows within the window;
-/// the spell active on the period's first day is used, otherwise the latest spell starting
-/// inside the period. A spell still running at `as_of` has no end. Customers with no spell
-/// touching the period are left out.
+/// the latest spell that is carried into the period (active on the day before it) or starts
+/// inside it is used (a customer who lapses and comes back within one period counts as a
+/// joiner). A spell still running at `as_of` has no end. Customers with no spell touching the
+/// period are left out.
 ///
 /// # Errors
 /// [`MetricsError::Model`] when the transactions cannot be grouped by customer.
@@ -111,9 +112,23 @@ pub fn activity_spans(
     as_of: NaiveDate,
     rule: Inactivity,
 ) -> Result<Vec<CustomerSpan>> {
-    let groups = CustomerGroups::new(tx)?;
     let mut out = Vec::new();
+    spans_by_period(tx, &[period], as_of, rule, |_, span| out.push(span))?;
+    Ok(out)
+}
+
+/// [`activity_spans`] for each of `periods` in one pass over the customers: `f` gets the index
+/// of the period and each customer's span for it.
+fn spans_by_period(
+    tx: &[Transaction],
+    periods: &[Period],
+    as_of: NaiveDate,
+    rule: Inactivity,
+    mut f: impl FnMut(usize, CustomerSpan),
+) -> Result<()> {
+    let groups = CustomerGroups::new(tx)?;
     let mut dates: Vec<NaiveDate> = Vec::new();
+    let mut spells: Vec<(NaiveDate, Option<NaiveDate>)> = Vec::new();
     for (key, idx) in groups.iter() {
         dates.clear();
         dates.extend(
@@ -127,13 +142,9 @@ pub fn activity_spans(
         let Some((&first, rest)) = dates.split_first() else {
             continue;
         };
-        let mut chosen: Option<(NaiveDate, Option<NaiveDate>)> = None;
-        let mut consider = |start: NaiveDate, last: NaiveDate| {
-            let end = rule.lapse_date(last).filter(|e| *e <= as_of);
-            let active_at_start = start < period.start() && end.is_none_or(|e| e > period.start());
-            if active_at_start || period.contains(start) {
-                chosen = Some((start, end));
-            }
+        spells.clear();
+        let mut close = |start: NaiveDate, last: NaiveDate| {
+            spells.push((start, rule.lapse_date(last).filter(|e| *e <= as_of)));
         };
         let (mut start, mut last) = (first, first);
         for &d in rest {
@@ -141,17 +152,73 @@ pub fn activity_spans(
             if rule.lapse_date(last).is_some_and(|e| d <= e) {
                 last = d;
             } else {
-                consider(start, last);
+                close(start, last);
                 start = d;
                 last = d;
             }
         }
-        consider(start, last);
-        if let Some((s, e)) = chosen {
-            out.push(CustomerSpan::new(key, s, e)?);
+        close(start, last);
+        for (i, period) in periods.iter().enumerate() {
+            let chosen = spells.iter().rev().find(|(start, end)| {
+                // Carried in: active on the day before the period (a lapse on its first day is
+                // a loss in this period, as `RetentionState` counts it).
+                let active_at_start =
+                    *start < period.start() && end.is_none_or(|e| e >= period.start());
+                active_at_start || period.contains(*start)
+            });
+            if let Some(&(s, e)) = chosen {
+                f(i, CustomerSpan::new(key, s, e)?);
+            }
         }
     }
-    Ok(out)
+    Ok(())
+}
+
+/// Retention and churn over each of `periods` (e.g. every month of a year) with activity
+/// inferred from purchases on or before `as_of` by `rule`, in one pass over the customers: the
+/// same figures as [`activity_retention`] per period, `None` for a period in which nobody was
+/// active when it began.
+///
+/// ```
+/// use crm_metrics::activity::{activity_retention, activity_retention_series, Inactivity};
+/// use crm_metrics::model::chrono::NaiveDate;
+/// use crm_metrics::model::{CustomerInterner, Period, Transaction};
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let mut ids = CustomerInterner::new();
+/// let (a, b) = (ids.intern("a")?, ids.intern("b")?);
+/// let tx = [
+///     Transaction::purchase(a, d(1, 10), 10.into())?,
+///     Transaction::purchase(a, d(3, 20), 10.into())?,
+///     Transaction::purchase(b, d(2, 1), 10.into())?,
+/// ];
+/// let months: Vec<Period> = (1..=5).map(|m| Period::new(d(m, 1), d(m + 1, 1))).collect::<Result<_, _>>()?;
+/// let series = activity_retention_series(&tx, &months, d(5, 31), Inactivity::default())?;
+/// assert!(series[0].is_none()); // nobody was active before January
+/// assert_eq!(series[1].as_ref().unwrap().cohort_retention, 1.0); // a kept buying
+/// // b's 90 days run out on May 1: b is lost in May, a stays (lapses June 18).
+/// assert_eq!(series[3].as_ref().unwrap().cohort_retention, 1.0);
+/// assert_eq!(series[4].as_ref().unwrap().cohort_retention, 0.5);
+/// for (p, r) in months.iter().zip(&series) {
+///     assert_eq!(r.as_ref().ok_or(()), activity_retention(&tx, *p, d(5, 31), Inactivity::default()).as_ref().map_err(|_| ()));
+/// }
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// [`MetricsError::Model`] when the transactions cannot be grouped by customer.
+pub fn activity_retention_series(
+    tx: &[Transaction],
+    periods: &[Period],
+    as_of: NaiveDate,
+    rule: Inactivity,
+) -> Result<Vec<Option<Retention>>> {
+    let mut states: Vec<RetentionState> = periods.iter().map(|p| RetentionState::new(*p)).collect();
+    spans_by_period(tx, periods, as_of, rule, |i, span| {
+        if let Some(s) = states.get_mut(i) {
+            s.push(&span);
+        }
+    })?;
+    Ok(states.iter().map(|s| s.finish().ok()).collect())
 }
 
 /// Retention and churn over `period` with activity inferred from purchases by `rule`

@@ -80,12 +80,17 @@ impl CustomerSpan {
 /// of the customers merges to the single-pass result.
 ///
 /// ```text
-/// S = customers carried into the period (started before it, active on its first day)
+/// S = customers carried into the period (active on the day before it starts)
 /// E = customers active on the last day of the period
 /// N = customers whose span starts inside the period
 /// R = customers of S still active on the last day (retained from the start)
 /// J = customers who start and end inside the period (same-period joiners who left)
 /// ```
+///
+/// Consecutive periods chain: the customers at the end of one are those carried into the next
+/// (E of April = S of May), so a span ending on a period's first day (its last active day is
+/// the day before) is lost in that period, as billing tools date such a churn (ChartMogul
+/// books a subscription ending May 1 as May churn).
 ///
 /// ```
 /// use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
@@ -121,7 +126,7 @@ pub struct RetentionState {
 /// The raw counts behind the retention figures.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize)]
 pub struct RetentionCounts {
-    /// S: carried into the period (started before it, active on its first day).
+    /// S: carried into the period (active on the day before it starts).
     pub start: u64,
     /// E: active at the end (last day).
     pub end: u64,
@@ -146,8 +151,9 @@ impl RetentionState {
     pub fn push(&mut self, span: &CustomerSpan) {
         let first = self.period.start();
         let last = self.period.last_day();
-        // Customers carried into the period: started before it and still active on its first day.
-        let at_start = span.start < first && span.active_on(first);
+        // Customers carried into the period: active on the day before it starts (E of the
+        // period before), so no loss falls between two periods.
+        let at_start = first.pred_opt().is_some_and(|d| span.active_on(d));
         let at_end = span.active_on(last);
         let is_new = self.period.contains(span.start);
         let c = &mut self.counts;

@@ -22,10 +22,11 @@ pub const CHARTS: [(&str, &str); 7] = [
 ];
 
 /// The lifecycle and trend chart ids, after [`CHARTS`]: `(id, data-chart)`.
-pub const TREND_CHARTS: [(&str, &str); 4] = [
+pub const TREND_CHARTS: [(&str, &str); 5] = [
     ("chart-lifecycle", "lifecycle-stages"),
     ("chart-trend-active", "trend-active-customers"),
     ("chart-trend-revenue", "trend-revenue"),
+    ("chart-trend-retention", "trend-retention"),
     ("chart-trend-nps", "trend-nps"),
 ];
 
@@ -310,7 +311,7 @@ pub fn render(r: &Report) -> String {
 
     // Lifecycle and trends.
     o.push_str("<section id=\"trends\"><h2>Lifecycle and trends</h2><div class=\"charts\">\n");
-    let [life, active, revenue, nps_trend] = TREND_CHARTS;
+    let [life, active, revenue, retention, nps_trend] = TREND_CHARTS;
     let month_labels = |t: &crate::model::TrendSection| -> Vec<String> {
         t.months
             .iter()
@@ -394,6 +395,23 @@ pub fn render(r: &Report) -> String {
             line("revenue", v, t, "revenue")
         }),
         &needs("trends"),
+    );
+    figure(
+        &mut o,
+        retention.0,
+        retention.1,
+        "Retention by month",
+        "Of the customers active before each month began, the share still active at its end (active = a purchase in the last 90 days); complete months only.",
+        r.trends
+            .as_ref()
+            .filter(|t| t.months.iter().any(|m| m.retention.is_some()))
+            .map(|t| {
+                let v = (t.months.iter())
+                    .map(|m| m.retention.map_or(f64::NAN, |x| 100.0 * x))
+                    .collect();
+                line("retention", v, t, "retention %")
+            }),
+        "a complete month with customers active before it",
     );
     figure(
         &mut o,

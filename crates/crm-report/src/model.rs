@@ -512,6 +512,10 @@ pub struct TrendMonth {
     pub nps: Option<f64>,
     /// NPS answers of the month.
     pub nps_answers: u64,
+    /// Customer retention of the month (cohort form: of the customers active before it began,
+    /// the share still active at its end; activity by the 90-day inactivity rule); `None` for
+    /// the month of the as-of date unless it is complete, and for a month nobody began in.
+    pub retention: Option<f64>,
 }
 
 /// Cohort section.

@@ -684,7 +684,14 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
     if let Some(tr) = &r.trends {
         t.push(TableData {
             title: "Monthly trends".into(),
-            header: vec!["month", "active customers", "revenue", "NPS", "NPS answers"],
+            header: vec![
+                "month",
+                "active customers",
+                "revenue",
+                "retention",
+                "NPS",
+                "NPS answers",
+            ],
             rows: tr
                 .months
                 .iter()
@@ -693,6 +700,7 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                         m.month.format("%Y-%m").to_string(),
                         int(m.active_customers),
                         money(m.revenue),
+                        m.retention.map_or_else(|| "-".into(), pct),
                         m.nps.map_or_else(|| "-".into(), |v| format!("{v:+.1}")),
                         int(m.nps_answers),
                     ]

@@ -1,9 +1,10 @@
 //! The lifecycle and trend sections: lifecycle stages as of the as-of date and at each month
 //! end (`crm_metrics::lifecycle` with its default rules), the moves between stages over the
-//! last three months, and monthly series of active customers, revenue and NPS. Series cover at
+//! last three months, and monthly series of active customers, revenue, retention and NPS. Series cover at
 //! most the last [`TREND_MONTHS`] months up to the as-of date (bounded, whatever the data's
 //! span).
 
+use crm_metrics::activity::{Inactivity, activity_retention_series};
 use crm_metrics::group::Groups;
 use crm_metrics::lifecycle::{
     LifecycleRules, Stage, lifecycle_stages, period_ends, stage_counts, stage_counts_at,
@@ -12,7 +13,7 @@ use crm_metrics::lifecycle::{
 use crm_metrics::satisfaction::NpsState;
 use crm_model::chrono::{Datelike, NaiveDate};
 use crm_model::rust_decimal::Decimal;
-use crm_model::{Limits, SurveyAnswer, SurveyResponse, TimeUnit, Transaction};
+use crm_model::{Limits, Period, SurveyAnswer, SurveyResponse, TimeUnit, Transaction};
 
 use crate::model::{LifecycleSection, StageMonth, TrendMonth, TrendSection};
 
@@ -90,6 +91,7 @@ pub(crate) fn trends(
             revenue: Decimal::ZERO,
             nps: None,
             nps_answers: 0,
+            retention: None,
         })
         .collect();
     let Some(first) = months.first().map(|m| m.month) else {
@@ -109,6 +111,16 @@ pub(crate) fn trends(
                 .checked_add(t.amount())
                 .ok_or("monthly revenue within the decimal range")?;
         }
+    }
+    // Retention of each complete month, in one pass over the customers.
+    let complete: Vec<Period> = (months.iter())
+        .filter_map(|m| Period::new(m.month, month.add(m.month, 1).ok()?).ok())
+        .filter(|p| as_of.succ_opt().is_some_and(|next| p.end() <= next))
+        .collect();
+    let series = activity_retention_series(tx, &complete, as_of, Inactivity::default())
+        .map_err(|e| e.to_string())?;
+    for (m, r) in months.iter_mut().zip(series) {
+        m.retention = r.map(|r| r.cohort_retention);
     }
     if let Some(surveys) = surveys {
         let mut groups = Groups::new(vec!["month".into()], Limits::default());
@@ -179,6 +191,10 @@ mod tests {
             .iter()
             .map(|m| (m.month, m.active_customers, m.revenue, m.nps, m.nps_answers))
             .collect();
+        // Retention (90-day inactivity): nobody was active before January; customer 0 was
+        // carried into February and March and stayed; customer 1 joined in February.
+        let retention: Vec<Option<f64>> = t.months.iter().map(|m| m.retention).collect();
+        assert_eq!(retention, [None, Some(1.0), Some(1.0)]);
         assert_eq!(
             got,
             [
@@ -187,6 +203,33 @@ mod tests {
                 // February 29: customer 0 bought 50 days ago (silent), customer 1 is new.
                 (d(2024, 2, 1), 1, Decimal::new(550, 2), None, 0),
                 (d(2024, 3, 1), 1, Decimal::new(350, 2), Some(100.0), 1),
+            ]
+        );
+    }
+
+    #[test]
+    fn monthly_retention_by_hand() {
+        let c = CustomerKey::from_index;
+        let buy = |k, date| Transaction::purchase(c(k), date, Decimal::ONE).unwrap();
+        // Customer 2's 90 days run out on March 31: carried into March, lost in it.
+        let tx = vec![
+            buy(0, d(2024, 1, 10)),
+            buy(2, d(2024, 1, 1)),
+            buy(1, d(2024, 2, 20)),
+            buy(0, d(2024, 3, 5)),
+        ];
+        let as_of = d(2024, 4, 15);
+        let l = lifecycle(&tx, as_of).unwrap();
+        let t = trends(&tx, None, &l, as_of).unwrap();
+        let retention: Vec<(NaiveDate, Option<f64>)> =
+            t.months.iter().map(|m| (m.month, m.retention)).collect();
+        assert_eq!(
+            retention,
+            [
+                (d(2024, 1, 1), None),            // nobody before January
+                (d(2024, 2, 1), Some(1.0)),       // 0 and 2 carried in, both stay
+                (d(2024, 3, 1), Some(2.0 / 3.0)), // 0, 1, 2 carried in; 2 lapses on the 31st
+                (d(2024, 4, 1), None),            // April is not complete on the 15th
             ]
         );
     }
