@@ -3,12 +3,12 @@
 use std::io::Write;
 use std::path::PathBuf;
 
-use clap::ValueEnum;
+use crm_analytics::model::{Choice, Named};
 
 use crate::error::{CliError, CliResult};
 
 /// Output format.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Format {
     /// Comma-separated values with a header row.
     Csv,
@@ -16,6 +16,18 @@ pub enum Format {
     Json,
     /// An aligned table for a terminal.
     Table,
+}
+
+impl Named for Format {
+    const CHOICES: &'static [Choice<Self>] = &[
+        Choice::new(
+            "csv",
+            Format::Csv,
+            "Comma-separated values with a header row",
+        ),
+        Choice::new("json", Format::Json, "JSON"),
+        Choice::new("table", Format::Table, "An aligned table for a terminal"),
+    ];
 }
 
 /// Opens the output: a file when given, otherwise stdout.

@@ -455,3 +455,79 @@ fn survey_metrics_drill_down_by_column_period_and_customer_table() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("segment"));
 }
+
+#[test]
+fn retention_every_month_and_by_customer_attribute() {
+    let dir = tempfile::tempdir().unwrap();
+    // As in `retention_counts_and_churn`; b's first inactive day is May 1: a May loss.
+    let f = write(
+        &dir,
+        "s.csv",
+        "customer_id,start,end\na,2024-01-01,\nb,2024-02-01,2024-05-01\nc,2024-03-01,\nd,2024-04-10,\ne,2024-05-01,2024-06-01\n",
+    );
+    let c = write(
+        &dir,
+        "c.csv",
+        "customer_id,region\na,north\nb,north\nc,south\nd,south\n",
+    );
+    let base = [
+        "retention",
+        "--subscriptions",
+        &f,
+        "--start",
+        "2024-04-01",
+        "--end",
+        "2024-06-30",
+    ];
+    let rows = |extra: &[&str]| -> Vec<(String, String, f64, u64)> {
+        let mut args = base.to_vec();
+        args.extend(["--every", "month", "--format", "json"]);
+        args.extend(extra);
+        let v = json(&crm(&args));
+        (v.as_array().unwrap().iter())
+            .map(|r| {
+                (
+                    r["region"].as_str().unwrap_or("*").to_string(),
+                    r["period_start"].as_str().unwrap().to_string(),
+                    r["cohort_retention"].as_f64().unwrap(),
+                    r["customers_start"].as_u64().unwrap(),
+                )
+            })
+            .collect()
+    };
+    let s = |a: &str, b: &str, r: f64, n: u64| (a.to_string(), b.to_string(), r, n);
+    // April: a, b, c carried in, all stay. May: a, b, c, d carried in, b lost. June: a, c, d, e
+    // carried in, e lost.
+    assert_eq!(
+        rows(&[]),
+        [
+            s("*", "2024-04-01", 1.0, 3),
+            s("*", "2024-05-01", 0.75, 4),
+            s("*", "2024-06-01", 0.75, 4)
+        ]
+    );
+    // e is not in the table; its group has nobody carried into April or May (left out, and
+    // said so).
+    let out = crm(&[
+        &base[..],
+        &["--every", "month", "--by", "region", "--customers", &c],
+    ]
+    .concat());
+    let note = String::from_utf8(out.stderr.clone()).unwrap();
+    assert!(
+        note.contains("left out 2 period(s)") && note.contains("1 customer(s) not in"),
+        "{note}"
+    );
+    assert_eq!(
+        rows(&["--by", "region", "--customers", &c]),
+        [
+            s("", "2024-06-01", 0.0, 1),
+            s("north", "2024-04-01", 1.0, 2),
+            s("north", "2024-05-01", 0.5, 2),
+            s("north", "2024-06-01", 1.0, 1),
+            s("south", "2024-04-01", 1.0, 1),
+            s("south", "2024-05-01", 1.0, 2),
+            s("south", "2024-06-01", 1.0, 2),
+        ]
+    );
+}

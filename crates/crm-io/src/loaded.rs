@@ -19,6 +19,19 @@ pub struct LoadedTransactions {
 }
 
 impl LoadedTransactions {
+    /// A record-level model error as an input error naming the file `path` and the `column`
+    /// it is about, in [`LoadedTransactions::describe_record_error`]'s words; `None` for any
+    /// other error.
+    pub fn record_error(
+        &self,
+        path: &std::path::Path,
+        column: &str,
+        e: &crm_model::ModelError,
+    ) -> Option<crate::IoError> {
+        let m = self.describe_record_error(e)?;
+        Some(crate::IoError::input(path, None, Some(column), m))
+    }
+
     /// Checks that the file `path` had the amount column `column`, which `what` needs (e.g.
     /// "Gamma-Gamma models spend"): count models read files without one.
     ///

@@ -1,7 +1,7 @@
 //! Customer retention and churn over a period.
 
 use crm_model::chrono::NaiveDate;
-use crm_model::{CustomerKey, ModelError, Period};
+use crm_model::{CustomerKey, Limits, ModelError, Period, TimeUnit};
 use serde::Serialize;
 
 use crate::error::{MetricsError, Result};
@@ -194,6 +194,97 @@ impl RetentionState {
     /// [`MetricsError::ZeroDenominator`] when no customer was active at the start (S = 0).
     pub fn finish(&self) -> Result<Retention> {
         Retention::from_counts(self.counts)
+    }
+}
+
+/// Retention over consecutive periods at once (a monthly or weekly series): one
+/// [`RetentionState`] per period, each span pushed into every one. Mergeable like its states.
+///
+/// ```
+/// use crm_analytics::metrics::retention::{CustomerSpan, RetentionSeries};
+/// use crm_analytics::model::{CustomerKey, Limits, Period, TimeUnit};
+/// use crm_analytics::model::chrono::NaiveDate;
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let q2 = Period::new(d(4, 1), d(7, 1))?;
+/// let mut s = RetentionSeries::every(q2, TimeUnit::Month, &Limits::default())?;
+/// let k = CustomerKey::from_index;
+/// s.push(&CustomerSpan::new(k(0), d(1, 1), None)?);
+/// s.push(&CustomerSpan::new(k(1), d(2, 1), Some(d(5, 1)))?); // lost in May
+/// let months = s.finish();
+/// assert_eq!(months.len(), 3);
+/// let rates: Vec<f64> = months.iter().map(|(_, r)| r.as_ref().unwrap().cohort_retention).collect();
+/// assert_eq!(rates, [1.0, 0.5, 1.0]);
+/// assert_eq!(months[1].0, Period::new(d(5, 1), d(6, 1))?);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RetentionSeries {
+    states: Vec<RetentionState>,
+}
+
+impl RetentionSeries {
+    /// A series over `periods`, in order.
+    #[must_use]
+    pub fn new(periods: &[Period]) -> Self {
+        RetentionSeries {
+            states: periods.iter().map(|p| RetentionState::new(*p)).collect(),
+        }
+    }
+
+    /// A series over the calendar periods of `unit` that overlap `range` (the first and the last
+    /// may reach beyond it).
+    ///
+    /// # Errors
+    /// [`ModelError::LimitExceeded`] for more periods than [`Limits::max_periods`] (weeks and
+    /// days: [`Limits::max_weekly_periods`]).
+    pub fn every(range: Period, unit: TimeUnit, limits: &Limits) -> Result<Self> {
+        let (limit, field) = match unit {
+            TimeUnit::Day | TimeUnit::Week => (limits.max_weekly_periods, "max_weekly_periods"),
+            _ => (limits.max_periods, "max_periods"),
+        };
+        let periods: Vec<Period> = unit.periods(range).take(limit.saturating_add(1)).collect();
+        if periods.len() > limit {
+            return Err(ModelError::LimitExceeded {
+                what: "retention series",
+                field,
+                needed: unit.periods(range).count() as u64,
+                limit: limit as u64,
+            }
+            .into());
+        }
+        Ok(Self::new(&periods))
+    }
+
+    /// Adds one customer's span to every period.
+    pub fn push(&mut self, span: &CustomerSpan) {
+        for s in &mut self.states {
+            s.push(span);
+        }
+    }
+
+    /// Combines two series over the same periods.
+    ///
+    /// # Errors
+    /// [`MetricsError::Incompatible`] for different periods.
+    pub fn merge(&mut self, o: &RetentionSeries) -> Result<()> {
+        if o.states.len() != self.states.len() {
+            return Err(MetricsError::Incompatible {
+                what: "retention series",
+                left: format!("{} periods", self.states.len()),
+                right: format!("{} periods", o.states.len()),
+            });
+        }
+        for (a, b) in self.states.iter_mut().zip(&o.states) {
+            a.merge(b)?;
+        }
+        Ok(())
+    }
+
+    /// Each period with its figures ([`RetentionState::finish`]: an error for a period nobody
+    /// was carried into).
+    #[must_use]
+    pub fn finish(&self) -> Vec<(Period, Result<Retention>)> {
+        self.states.iter().map(|s| (s.period, s.finish())).collect()
     }
 }
 

@@ -3,7 +3,7 @@
 #![allow(clippy::unwrap_used)]
 
 use crm_metrics::activity::{Inactivity, activity_retention, activity_retention_series};
-use crm_metrics::retention::{CustomerSpan, RetentionState};
+use crm_metrics::retention::{CustomerSpan, RetentionSeries, RetentionState};
 use crm_model::chrono::{Days, NaiveDate};
 use crm_model::{CustomerKey, Period, TimeUnit, Transaction};
 use proptest::prelude::*;
@@ -64,6 +64,18 @@ proptest! {
             .collect();
         for w in counts.windows(2) {
             prop_assert_eq!(w[0].end, w[1].start);
+        }
+        // The series is the per-period states, and merges like them.
+        let (mut left, mut right) = (RetentionSeries::new(&periods), RetentionSeries::new(&periods));
+        let mid = spans.len() / 2;
+        spans[..mid].iter().for_each(|sp| left.push(sp));
+        spans[mid..].iter().for_each(|sp| right.push(sp));
+        left.merge(&right).unwrap();
+        for ((_, r), c) in left.finish().iter().zip(&counts) {
+            match r {
+                Ok(r) => prop_assert_eq!(r.counts, *c),
+                Err(_) => prop_assert_eq!(c.start, 0),
+            }
         }
         // Purchases: the one-pass series equals per-period calls.
         let tx: Vec<Transaction> = buys

@@ -273,6 +273,25 @@ impl Period {
         Ok(Period { start, end })
     }
 
+    /// The period from `first` to `last`, both days inside (as people write a date range).
+    ///
+    /// ```
+    /// use crm_analytics::model::{chrono::NaiveDate, Period};
+    /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+    /// let q1 = Period::inclusive(d(1, 1), d(3, 31))?;
+    /// assert_eq!((q1.start(), q1.end(), q1.last_day()), (d(1, 1), d(4, 1), d(3, 31)));
+    /// assert!(Period::inclusive(d(2, 1), d(1, 31)).is_err());
+    /// assert!(Period::inclusive(d(5, 5), d(5, 5)).is_ok()); // one day
+    /// # Ok::<(), crm_analytics::model::ModelError>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ModelError::DatesOutOfOrder`] when `last` is before `first`;
+    /// [`ModelError::DateOverflow`] when `last` is the calendar's last day.
+    pub fn inclusive(first: NaiveDate, last: NaiveDate) -> Result<Self> {
+        Period::new(first, last.succ_opt().ok_or(ModelError::DateOverflow)?)
+    }
+
     /// First day inside the period.
     #[must_use]
     pub const fn start(&self) -> NaiveDate {

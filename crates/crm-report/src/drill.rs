@@ -8,8 +8,11 @@ use crm_io::Lookup;
 use crm_metrics::MetricsError;
 use crm_metrics::group::Groups;
 use crm_metrics::lifecycle::{StageCount, StageRow, stage_counts};
+use crm_metrics::retention::{CustomerSpan, RetentionSeries, SamePeriodJoiners};
 use crm_model::{CustomerInterner, CustomerKey, Limits, ModelError};
 use crm_rfm::{ReportAccumulator, RfmError, RfmRows, RfmValues, SegmentReport};
+
+use crate::results::RetentionFigures;
 
 /// The states of a drill-down by customer attributes.
 #[derive(Debug, Clone, PartialEq)]
@@ -155,6 +158,70 @@ pub fn lifecycle_counts_by(
         groups,
         unmatched: d.unmatched,
     })
+}
+
+/// Retention per group of customers and period, as output rows.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RetentionRows {
+    /// The group columns (empty without a customer table).
+    pub names: Vec<String>,
+    /// The group values of each row.
+    pub keys: Vec<Vec<String>>,
+    /// The figures of each row (group, then period, in order).
+    pub rows: Vec<RetentionFigures>,
+    /// Customers not in the customer table (grouped under empty values).
+    pub unmatched: u64,
+    /// (group, period) pairs left out because nobody was carried into the period.
+    pub empty: u64,
+}
+
+/// Retention of `spans` over the periods of `series` (empty: its periods are the template),
+/// per group of customers by `lookup` (one group of all customers without one), churn under
+/// `joiners`.
+///
+/// # Errors
+/// Too many groups.
+pub fn retention_by(
+    spans: &[CustomerSpan],
+    ids: &CustomerInterner,
+    lookup: Option<&Lookup>,
+    series: &RetentionSeries,
+    joiners: SamePeriodJoiners,
+    limits: Limits,
+) -> Result<RetentionRows, MetricsError> {
+    let all = Lookup::default();
+    let d = by_customer(
+        spans,
+        |s| s.customer,
+        ids,
+        lookup.unwrap_or(&all),
+        limits,
+        || series.clone(),
+        |st: &mut RetentionSeries, sp| {
+            st.push(sp);
+            Ok::<(), MetricsError>(())
+        },
+    )?;
+    let mut out = RetentionRows {
+        names: d.groups.names().to_vec(),
+        keys: Vec::new(),
+        rows: Vec::new(),
+        unmatched: if lookup.is_some() { d.unmatched } else { 0 },
+        empty: 0,
+    };
+    for (key, st) in d.groups.iter() {
+        for (p, r) in st.finish() {
+            match (r, p.end().pred_opt()) {
+                (Ok(r), Some(last)) => {
+                    out.keys.push(key.to_vec());
+                    out.rows
+                        .push(RetentionFigures::new(&r, joiners, p.start(), last));
+                }
+                _ => out.empty += 1,
+            }
+        }
+    }
+    Ok(out)
 }
 
 /// Flattens per-group tables into one row list with the group key repeated on each row, the

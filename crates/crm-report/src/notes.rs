@@ -136,6 +136,12 @@ pub fn ungrouped_customers(n: u64) -> Option<String> {
     (n > 0).then(|| format!("{n} customer(s) not in --customers: grouped under empty values"))
 }
 
+/// The note on `n` (group, period) rows left out of a retention series because nobody was
+/// carried into the period (none when `n` is 0).
+pub fn empty_periods(n: u64) -> Option<String> {
+    (n > 0).then(|| format!("left out {n} period(s) nobody was carried into"))
+}
+
 /// The one-paragraph account of a deduplication run of `records` records: candidate pairs,
 /// clusters, links, merges the chaining guard refused and exact copies folded.
 pub fn dedup(records: usize, r: &DedupResult) -> Vec<String> {

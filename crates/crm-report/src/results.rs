@@ -5,6 +5,7 @@
 use crm_churn::eval::Evaluation;
 use crm_dedup::eval::PairMetrics;
 use crm_dedup::model::Explanation;
+use crm_dedup::prepare::PhoneticKeys;
 use crm_dedup::recall::{MissedPair, RecallBreakdown};
 use crm_metrics::engagement::{CohortMatrix, CohortRetention, FunnelReport};
 use crm_metrics::retention::{Retention, SamePeriodJoiners};
@@ -352,6 +353,27 @@ pub fn churn_evaluation(e: &Evaluation, as_of: NaiveDate, horizon_days: u32) -> 
     ];
     s.push_str(&table(&header, &body));
     s
+}
+
+/// The phonetic keys behind the name agreement levels of two records, one line per field
+/// (alternative keys separated by `|`, `-` for none) with the `code` used (e.g. "double
+/// metaphone").
+///
+/// ```
+/// use crm_analytics::dedup::prepare::PhoneticKeys;
+/// let k = PhoneticKeys { field: "surname".into(), left: "SM0|XMT".into(), right: "".into(), agree: false };
+/// let t = crm_analytics::report::results::phonetic_keys(&[k], "dm");
+/// assert_eq!(t, "phonetic (dm) surname: SM0|XMT vs - (differ)\n");
+/// ```
+pub fn phonetic_keys(keys: &[PhoneticKeys], code: &str) -> String {
+    let key = |s: &str| if s.is_empty() { "-" } else { s }.to_string();
+    (keys.iter())
+        .map(|k| {
+            let verdict = if k.agree { "agree" } else { "differ" };
+            let (l, r) = (key(&k.left), key(&k.right));
+            format!("phonetic ({code}) {}: {l} vs {r} ({verdict})\n", k.field)
+        })
+        .collect()
 }
 
 /// The match-weight waterfall of two records `id1` and `id2`: the prior, then per field the two

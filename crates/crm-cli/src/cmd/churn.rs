@@ -10,7 +10,7 @@ use crm_analytics::churn::{
 use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
 
-use crate::args::{InputOptions, TransactionColumns, print_notes, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -75,7 +75,7 @@ pub struct ScoreArgs {
     #[arg(long, default_value_t = 0.4)]
     pub medium_at: f64,
     /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
     pub format: Format,
     /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
@@ -110,7 +110,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_parser = parse_day)]
     pub observed_until: Option<NaiveDate>,
     /// Output format (table, or json with every figure).
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "table")]
     pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short)]
@@ -139,8 +139,8 @@ fn lib_err(
             ChurnError::Clv(crm_analytics::clv::ClvError::Model(m)) => Some(m),
             _ => None,
         };
-        match model.and_then(|m| loaded.describe_record_error(m)) {
-            Some(m) => CliError::input(path, None, Some(column), m),
+        match model.and_then(|m| loaded.record_error(path, column, m)) {
+            Some(io) => io.into(),
             None => CliError::Library(e.to_string()),
         }
     }

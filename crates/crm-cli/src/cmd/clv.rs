@@ -103,7 +103,7 @@ pub struct FitArgs {
     #[arg(long, default_value_t = 0.0)]
     pub penalty: f64,
     /// Output format.
-    #[arg(long, value_enum, default_value = "json")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "json")]
     pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short)]
@@ -149,7 +149,7 @@ pub struct PredictArgs {
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
     /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
     pub format: Format,
     /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
@@ -185,7 +185,7 @@ pub struct DiagnoseArgs {
     #[arg(long)]
     pub tables: Option<PathBuf>,
     /// Output format of the fit and summary tables (json: the fit and every table).
-    #[arg(long, value_enum, default_value = "table")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "table")]
     pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short)]

@@ -1,6 +1,5 @@
 //! `crm dedup`, `crm dedup explain`, `crm dedup evaluate` and `crm link`.
 
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use clap::{Args, Subcommand};
@@ -270,25 +269,13 @@ fn explain(a: &ExplainArgs) -> CliResult<()> {
     }
     let r = deduplicate(&loaded.records, &config, &mut |_| {}).map_err(CliError::lib)?;
     let e = r.explain(&a.id1, &a.id2).map_err(CliError::lib)?;
-    let mut out = std::io::stdout().lock();
-    let we = output::write_err(None);
-    let text = results::match_explanation(&e, &a.id1, &a.id2);
-    out.write_all(text.as_bytes()).map_err(&we)?;
+    let keys = (r.prepared.phonetic_keys(&a.id1, &a.id2)).map_err(CliError::lib)?;
+    let mut text = results::match_explanation(&e, &a.id1, &a.id2);
+    text += &results::phonetic_keys(&keys, config.normalize.phonetic.as_str());
+    output::write_with(None, |w| w.write_all(text.as_bytes()))?;
     if let Some(p) = &a.html {
         let page = dedup_page::explanation_html(&e, config.cluster.threshold);
         output::write_with(Some(p), |w| w.write_all(page.as_bytes()))?;
-    }
-    // the phonetic keys behind the name levels (alternatives separated by `|`)
-    let code = config.normalize.phonetic.as_str();
-    for k in r
-        .prepared
-        .phonetic_keys(&a.id1, &a.id2)
-        .map_err(CliError::lib)?
-    {
-        let key = |s: &str| if s.is_empty() { "-" } else { s }.to_string();
-        let verdict = if k.agree { "agree" } else { "differ" };
-        let (l, r) = (key(&k.left), key(&k.right));
-        writeln!(out, "phonetic ({code}) {}: {l} vs {r} ({verdict})", k.field).map_err(&we)?;
     }
     Ok(())
 }

@@ -8,10 +8,11 @@ use crm_analytics::demo::{DemoConfig, DemoData, DemoGenerator, spend};
 use crm_analytics::io::{DataDirWriter, names};
 use crm_analytics::model::chrono::NaiveDate;
 
-use crate::args::{InputOptions, TransactionColumns};
-use crate::cmd::report::{self, ReportArgs, ReportFormat};
+use crate::args::{InputOptions, TransactionColumns, among};
+use crate::cmd::report::{self, ReportArgs};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
+use crate::output::Format;
 use crate::progress::Progress;
 
 /// Arguments of `crm demo`.
@@ -36,8 +37,8 @@ pub struct DemoArgs {
     #[arg(long)]
     pub html: Option<PathBuf>,
     /// Format of the report on stdout.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ReportFormat,
+    #[arg(long, value_parser = among(&[Format::Table, Format::Json]), default_value = "table")]
+    pub format: Format,
     /// Open the HTML report in a browser afterwards (never fails the command).
     #[arg(long)]
     pub open: bool,

@@ -13,7 +13,7 @@ use crm_analytics::model::{CustomerKey, Limits, TimeUnit};
 use crm_analytics::report::{drill, listings, notes};
 use serde::Serialize;
 
-use crate::args::{InputOptions, TransactionColumns, among, print_notes, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -55,7 +55,7 @@ pub struct LifecycleArgs {
     #[arg(long)]
     pub counts: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
     pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short)]

@@ -2,16 +2,18 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, Subcommand, ValueEnum};
+use clap::{Args, Subcommand};
 use crm_analytics::metrics::MetricsError;
 use crm_analytics::metrics::engagement::{
     CohortPeriod, CohortRetention, FunnelOrder, FunnelState, cohort_matrix,
 };
 use crm_analytics::metrics::group::Groups;
-use crm_analytics::metrics::retention::{CustomerSpan, RetentionState, SamePeriodJoiners};
+use crm_analytics::metrics::retention::{
+    CustomerSpan, RetentionSeries, RetentionState, SamePeriodJoiners,
+};
 use crm_analytics::metrics::revenue::RevenueState;
 use crm_analytics::metrics::satisfaction::{CesState, CsatState, NpsInterval, NpsState};
-use crm_analytics::model::chrono::{Days, NaiveDate};
+use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::rust_decimal::Decimal;
 use crm_analytics::model::{
     CesScore, CesVersion, CsatScale, CsatScore, CustomerInterner, Funnel, Limits, NpsScore, Period,
@@ -26,17 +28,8 @@ use crm_analytics::io::{
 use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
-use crate::output;
-use crm_analytics::report::{notes, results};
-
-/// Output format of `crm metrics`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum MetricsFormat {
-    /// JSON (default).
-    Json,
-    /// An aligned table for a terminal.
-    Table,
-}
+use crate::output::{self, Format};
+use crm_analytics::report::{drill, notes, results};
 
 /// Arguments of `crm metrics`.
 #[derive(Debug, Args)]
@@ -70,8 +63,8 @@ pub enum MetricsCommand {
 #[derive(Debug, Args)]
 pub struct OutputArgs {
     /// Output format (JSON by default, as scripts and dashboards read it; `table` for people).
-    #[arg(long, value_enum, default_value = "json")]
-    pub format: MetricsFormat,
+    #[arg(long, value_parser = among(&[Format::Json, Format::Table]), default_value = "json")]
+    pub format: Format,
     /// Write to this file instead of stdout.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -206,6 +199,16 @@ pub struct RetentionArgs {
     /// Column holding the first day no longer active (empty while active).
     #[arg(long, default_value = "end")]
     pub end_column: String,
+    /// One row per week, month or quarter of --start..--end (the first and last may reach
+    /// beyond it).
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
+    pub every: Option<TimeUnit>,
+    /// One row per group of customers: their value of COLUMN in --customers (repeatable).
+    #[arg(long = "by", value_name = "COLUMN", requires = "customers")]
+    pub by: Vec<String>,
+    /// Customer table of --by, keyed by --customer-column.
+    #[arg(long)]
+    pub customers: Option<PathBuf>,
     /// Customers who join and leave inside the period: excluded from churn (ChartMogul,
     /// ProfitWell) or included.
     #[arg(long, value_parser = choice::<SamePeriodJoiners>(), default_value = "exclude")]
@@ -309,7 +312,7 @@ pub fn run(a: &MetricsArgs) -> CliResult<()> {
 fn emit(out: &OutputArgs, value: &impl Serialize, table: impl FnOnce() -> String) -> CliResult<()> {
     output::json_or_text(
         out.output.as_ref(),
-        out.format == MetricsFormat::Json,
+        out.format == Format::Json,
         value,
         table,
     )
@@ -371,10 +374,7 @@ fn emit_groups<S, F: Serialize + Sync>(
         .collect::<CliResult<Vec<_>>>()?
         .into_iter()
         .unzip();
-    let format = match out.format {
-        MetricsFormat::Json => output::Format::Json,
-        MetricsFormat::Table => output::Format::Table,
-    };
+    let format = out.format;
     output::write_with(out.output.as_ref(), |w| {
         output::grouped(w, format, groups.names(), &keys, &rows)
     })
@@ -463,11 +463,8 @@ fn ces(a: &CesArgs, opts: &InputOptions) -> CliResult<()> {
     )
 }
 
-fn period(start: NaiveDate, end_inclusive: NaiveDate) -> CliResult<Period> {
-    let end = end_inclusive
-        .checked_add_days(Days::new(1))
-        .ok_or_else(|| CliError::Usage("--end is at the end of the calendar".into()))?;
-    Period::new(start, end).map_err(|e| CliError::Usage(format!("--start/--end: {e}")))
+fn period(start: NaiveDate, end: NaiveDate) -> CliResult<Period> {
+    Period::inclusive(start, end).map_err(|e| CliError::Usage(format!("--start/--end: {e}")))
 }
 
 fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
@@ -477,24 +474,45 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         start: a.start_column.clone(),
         end: a.end_column.clone(),
     };
-    let mut state = RetentionState::new(p);
-    let mut ids = CustomerInterner::new();
+    let (mut spans, mut ids) = (Vec::new(), CustomerInterner::new());
     let skipped = io::read_spans(
         &a.subscriptions,
         &cols,
         &opts.read(),
         &mut ids,
         |k, s, e| {
-            let span = CustomerSpan::new(k, s, e).map_err(|e| e.to_string())?;
-            state.push(&span);
+            spans.push(CustomerSpan::new(k, s, e).map_err(|e| e.to_string())?);
             Ok(())
         },
     )?;
     report_skipped(&skipped);
-    let r = state.finish().map_err(CliError::lib)?;
-    let joiners = a.joiners;
-    let value = results::RetentionFigures::new(&r, joiners, a.start, a.end);
-    emit(&a.out, &value, || results::retention(&r, joiners))
+    let series = match a.every {
+        Some(unit) => RetentionSeries::every(p, unit, &Limits::default()).map_err(CliError::lib)?,
+        None => RetentionSeries::new(&[p]),
+    };
+    let read = |p| io::read_customer_attributes(p, &a.customer_column, &a.by, &opts.read());
+    let lookup = a.customers.as_deref().map(read).transpose()?;
+    if let (None, None) = (a.every, &lookup) {
+        let mut state = RetentionState::new(p);
+        spans.iter().for_each(|s| state.push(s));
+        let r = state.finish().map_err(CliError::lib)?;
+        let value = results::RetentionFigures::new(&r, a.joiners, a.start, a.end);
+        return emit(&a.out, &value, || results::retention(&r, a.joiners));
+    }
+    let r = drill::retention_by(
+        &spans,
+        &ids,
+        lookup.as_ref(),
+        &series,
+        a.joiners,
+        Limits::default(),
+    )
+    .map_err(CliError::lib)?;
+    print_notes(notes::ungrouped_customers(r.unmatched));
+    print_notes(notes::empty_periods(r.empty));
+    output::write_with(a.out.output.as_ref(), |w| {
+        output::grouped(w, a.out.format, &r.names, &r.keys, &r.rows)
+    })
 }
 
 fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {

@@ -3,27 +3,18 @@
 
 use std::path::PathBuf;
 
-use clap::{Args, ValueEnum};
+use clap::Args;
 use crm_analytics::model::chrono::NaiveDate;
 
 use crm_analytics::io::{DataFiles, ReadEvent, read_data_set};
 use crm_analytics::report::model::Report;
 use crm_analytics::report::{self, BuildOptions};
 
-use crate::args::{InputOptions, TransactionColumns, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
-use crate::output;
+use crate::output::{self, Format};
 use crate::progress::Progress;
-
-/// Output format of the report on stdout.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum ReportFormat {
-    /// Aligned text for a terminal (at most 100 columns).
-    Table,
-    /// JSON with the same content (the view-model).
-    Json,
-}
 
 /// Arguments of `crm report`.
 #[derive(Debug, Args)]
@@ -65,8 +56,8 @@ pub struct ReportArgs {
     #[arg(long)]
     pub html: Option<PathBuf>,
     /// Format of the report on stdout.
-    #[arg(long, value_enum, default_value = "table")]
-    pub format: ReportFormat,
+    #[arg(long, value_parser = among(&[Format::Table, Format::Json]), default_value = "table")]
+    pub format: Format,
     /// Write the table/JSON to this file instead of stdout.
     #[arg(long, short)]
     pub output: Option<PathBuf>,
@@ -157,8 +148,8 @@ pub fn write_outputs(a: &ReportArgs, report: &Report) -> CliResult<()> {
         })?;
     }
     output::write_with(a.output.as_ref(), |w| match a.format {
-        ReportFormat::Json => output::json(w, report),
-        ReportFormat::Table => {
+        Format::Json => output::json(w, report),
+        Format::Csv | Format::Table => {
             w.write_all(report::table::render(report).as_bytes())?;
             match &a.html {
                 Some(h) => writeln!(w, "\nHTML report: {}", h.display()),

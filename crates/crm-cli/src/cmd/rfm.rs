@@ -89,7 +89,7 @@ pub struct RfmArgs {
     #[arg(long)]
     pub customers: Option<PathBuf>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
     pub format: Format,
     /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]

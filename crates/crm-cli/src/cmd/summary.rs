@@ -9,7 +9,7 @@ use crm_analytics::model::{
     summarize, summarize_with_holdout,
 };
 
-use crate::args::{InputOptions, TransactionColumns, among, print_notes, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use crm_analytics::io::load_transactions;
@@ -48,7 +48,7 @@ pub struct SummaryArgs {
     #[arg(long)]
     pub exclude_after_end: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value = "csv")]
+    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
     pub format: Format,
     /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
@@ -90,24 +90,16 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
         opts = opts.late_events(LateEvents::Exclude);
     }
     // Map a record index back to its file position for errors.
-    let lib_err = |e: ModelError| match loaded.describe_record_error(&e) {
-        Some(m) => {
-            let hint = match e {
-                ModelError::AtRecord { source, .. }
-                    if matches!(*source, ModelError::AfterObservationEnd { .. }) =>
-                {
-                    " (use --exclude-after-end to leave such rows out)"
-                }
-                _ => "",
-            };
-            CliError::input(
-                &a.transactions,
-                None,
-                Some(&a.columns.date_column),
-                m + hint,
-            )
+    let lib_err = |e: ModelError| {
+        let late = matches!(&e, ModelError::AtRecord { source, .. }
+            if matches!(**source, ModelError::AfterObservationEnd { .. }));
+        match loaded.record_error(&a.transactions, &a.columns.date_column, &e) {
+            Some(io) if late => io
+                .with_note("use --exclude-after-end to leave such rows out")
+                .into(),
+            Some(io) => io.into(),
+            None => CliError::Library(e.to_string()),
         }
-        None => CliError::Library(e.to_string()),
     };
     let money = loaded.has_amounts;
     let (rows, excluded, non_purchases, first_in_holdout) = match a.holdout_end {
