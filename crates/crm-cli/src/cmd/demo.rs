@@ -119,35 +119,11 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
     };
     let built = report::build(&args, progress)?;
     report::write_outputs(&args, &built)?;
-    if a.open {
-        open_in_browser(&html);
+    if a.open && opener::open(&html).is_err() {
+        eprintln!(
+            "note: could not open a browser; open {} yourself",
+            html.display()
+        );
     }
     Ok(())
-}
-
-/// Tries the platform's opener; prints a note instead of failing.
-fn open_in_browser(path: &std::path::Path) {
-    let candidates: &[(&str, &[&str])] = if cfg!(target_os = "macos") {
-        &[("open", &[])]
-    } else if cfg!(windows) {
-        &[("cmd", &["/C", "start", ""])]
-    } else {
-        &[("xdg-open", &[]), ("sensible-browser", &[])]
-    };
-    for (cmd, pre) in candidates {
-        let spawned = std::process::Command::new(cmd)
-            .args(*pre)
-            .arg(path)
-            .stdin(std::process::Stdio::null())
-            .stdout(std::process::Stdio::null())
-            .stderr(std::process::Stdio::null())
-            .spawn();
-        if spawned.is_ok() {
-            return;
-        }
-    }
-    eprintln!(
-        "note: could not open a browser; open {} yourself",
-        path.display()
-    );
 }
