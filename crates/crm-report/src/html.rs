@@ -46,6 +46,8 @@ h2{font-size:18px;margin:28px 0 12px;border-bottom:2px solid var(--line);padding
 .kpi .note{color:var(--muted);font-size:12px}
 .kpi.na .value{color:#a0aab4}
 .charts{display:grid;grid-template-columns:repeat(auto-fill,minmax(560px,1fr));gap:16px}
+.charts.small{grid-template-columns:repeat(auto-fill,minmax(340px,1fr))}
+details summary{cursor:pointer;color:var(--muted);margin-bottom:8px}
 figure.chart{margin:0;background:var(--card);border:1px solid var(--line);border-radius:8px;padding:12px 14px}
 figure.chart h3{margin:0;font-size:15px}
 figure.chart .hint{margin:2px 0 8px;color:var(--muted);font-size:12.5px}
@@ -429,6 +431,60 @@ pub fn render(r: &Report) -> String {
         "NPS answers in surveys.csv",
     );
     o.push_str("</div></section>\n");
+
+    // Small multiples per group (`--by`): revenue by month, one chart per group, one scale.
+    if let Some(g) = &r.groups {
+        let labels: Vec<String> = g
+            .months
+            .iter()
+            .map(|m| m.format("%Y-%m").to_string())
+            .collect();
+        let _ = write!(
+            o,
+            "<section id=\"groups\"><h2>By {}</h2><details open><summary>Revenue by month per group (the key figures are in the details below)</summary><div class=\"charts small\">\n",
+            esc(&g.columns.join(" and "))
+        );
+        for (i, f) in g.groups.iter().enumerate() {
+            let key = f.key.join(" / ");
+            let name = if key.trim().is_empty() {
+                "(none)".to_string()
+            } else {
+                key
+            };
+            let values: Vec<f64> = f
+                .monthly_revenue
+                .iter()
+                .map(|d| crm_model::to_f64(*d))
+                .collect();
+            let chart = svg::lines(
+                &[svg::Series {
+                    name: &name,
+                    color: "#0b6e99",
+                    dashed: false,
+                    values,
+                }],
+                &labels,
+                "month",
+                "revenue",
+                None,
+            );
+            let hint = format!(
+                "{} customers, revenue {}",
+                crate::table::int(f.customers),
+                crate::table::money(f.revenue)
+            );
+            figure(
+                &mut o,
+                &format!("chart-group-{i}"),
+                "group-revenue",
+                &name,
+                &hint,
+                Some(chart),
+                "",
+            );
+        }
+        o.push_str("</div></details></section>\n");
+    }
 
     // Tables.
     o.push_str("<section id=\"tables\"><h2>Details</h2><div class=\"tables\">\n");

@@ -18,6 +18,7 @@ pub mod dedup_page;
 pub mod diagnostics;
 pub mod drill;
 mod error;
+mod groups;
 pub mod html;
 pub mod json;
 pub mod kpi;
@@ -53,6 +54,9 @@ pub struct BuildOptions {
     pub top: usize,
     /// Most recent cohorts shown.
     pub max_cohorts: usize,
+    /// Key figures per group of customers by these customer attributes (a section of its own;
+    /// [`crm_io::read_customer_attributes`] reads them from the customer table).
+    pub by: Option<crm_io::Lookup>,
 }
 
 impl Default for BuildOptions {
@@ -61,6 +65,7 @@ impl Default for BuildOptions {
             as_of: None,
             top: 10,
             max_cohorts: 24,
+            by: None,
         }
     }
 }
@@ -330,6 +335,24 @@ pub fn build(
         }
     };
 
+    let groups = match &options.by {
+        Some(lookup) => {
+            step("groups");
+            let months: Vec<NaiveDate> = (trend.as_ref())
+                .map(|t| t.months.iter().map(|m| m.month).collect())
+                .unwrap_or_default();
+            let s = inputs.surveys.as_deref();
+            match groups::section(&inputs.transactions, s, &inputs.ids, lookup, as_of, &months) {
+                Ok(g) => Some(g),
+                Err(e) => {
+                    need("groups", &e);
+                    None
+                }
+            }
+        }
+        None => None,
+    };
+
     Ok(Report {
         meta: Meta {
             generator: format!("crm {}", env!("CARGO_PKG_VERSION")),
@@ -358,6 +381,7 @@ pub fn build(
         lifecycle,
         trends: trend,
         nps: nps_section,
+        groups,
         missing,
     })
 }

@@ -31,6 +31,9 @@ pub struct Report {
     pub trends: Option<TrendSection>,
     /// NPS distribution.
     pub nps: Option<NpsSection>,
+    /// Key figures per group of customers (only with `BuildOptions::by`).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub groups: Option<GroupSection>,
     /// Why absent sections are absent: `(section, what it needs)`.
     pub missing: Vec<Missing>,
 }
@@ -497,6 +500,46 @@ pub struct StageMonth {
 pub struct TrendSection {
     /// One row per month, oldest first (at most the last 24 months up to the as-of date).
     pub months: Vec<TrendMonth>,
+}
+
+/// Key figures per group of customers (`crm report --by COLUMN`), defined as the report's.
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupSection {
+    /// The group columns (customer attributes).
+    pub columns: Vec<String>,
+    /// First days of the months of [`GroupFigures::monthly_revenue`].
+    pub months: Vec<NaiveDate>,
+    /// One entry per group, in the order of the group values.
+    pub groups: Vec<GroupFigures>,
+    /// Customers not in the customer table (in the group of empty values).
+    pub unmatched: u64,
+}
+
+/// One group of [`GroupSection`].
+#[derive(Debug, Clone, Serialize, PartialEq)]
+pub struct GroupFigures {
+    /// The group's values of the group columns.
+    pub key: Vec<String>,
+    /// Customers with a purchase up to the as-of date.
+    pub customers: u64,
+    /// Customers with a purchase in the last 30 days.
+    pub active_last_30_days: u64,
+    /// Net revenue.
+    pub revenue: Decimal,
+    /// Average order value.
+    pub aov: Option<Decimal>,
+    /// Share of customers with two or more orders.
+    pub repeat_purchase_rate: Option<f64>,
+    /// Retention over the last complete month (as the key figure).
+    pub retention: Option<f64>,
+    /// Churn over the last complete month.
+    pub churn: Option<f64>,
+    /// NPS of the group's answers up to the as-of date.
+    pub nps: Option<f64>,
+    /// NPS answers of the group.
+    pub nps_answers: u64,
+    /// Revenue of each month of [`GroupSection::months`].
+    pub monthly_revenue: Vec<Decimal>,
 }
 
 /// One month of [`TrendSection`].

@@ -266,6 +266,30 @@ pub fn full() -> Report {
             detractors: 53,
             score: 47.9,
         }),
+        groups: Some(GroupSection {
+            columns: vec!["region".into()],
+            months: vec![d(2024, 10, 1), d(2024, 11, 1), d(2024, 12, 1)],
+            groups: ["north", "south"]
+                .iter()
+                .zip([1u64, 2])
+                .map(|(r, k)| GroupFigures {
+                    key: vec![(*r).into()],
+                    customers: 1000 * k,
+                    active_last_30_days: 150 * k,
+                    revenue: Decimal::new(60_000_000 * k as i64, 2),
+                    aov: Some(Decimal::new(11_000 + 500 * k as i64, 2)),
+                    repeat_purchase_rate: Some(0.5 + 0.05 * k as f64),
+                    retention: Some(0.75 + 0.05 * k as f64),
+                    churn: Some(0.25 - 0.05 * k as f64),
+                    nps: Some(20.0 + 10.0 * k as f64),
+                    nps_answers: 300 * k,
+                    monthly_revenue: (1..=3)
+                        .map(|m| Decimal::new(1_000_000 * m * k as i64, 2))
+                        .collect(),
+                })
+                .collect(),
+            unmatched: 0,
+        }),
         missing: Vec::new(),
     }
 }

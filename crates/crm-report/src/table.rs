@@ -681,6 +681,45 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                 .collect(),
         });
     }
+    if let Some(g) = &r.groups {
+        let opt = |x: Option<f64>| x.map_or_else(|| "-".into(), pct);
+        t.push(TableData {
+            title: format!("By {}", g.columns.join(" and ")),
+            header: vec![
+                "group",
+                "customers",
+                "active 30d",
+                "revenue",
+                "AOV",
+                "repeat",
+                "retention",
+                "churn",
+                "NPS",
+                "answers",
+            ],
+            rows: (g.groups.iter())
+                .map(|f| {
+                    let key = f.key.join(" / ");
+                    vec![
+                        if key.trim().is_empty() {
+                            "(none)".into()
+                        } else {
+                            key
+                        },
+                        int(f.customers),
+                        int(f.active_last_30_days),
+                        money(f.revenue),
+                        f.aov.map_or_else(|| "-".into(), money),
+                        opt(f.repeat_purchase_rate),
+                        opt(f.retention),
+                        opt(f.churn),
+                        f.nps.map_or_else(|| "-".into(), |v| format!("{v:+.1}")),
+                        int(f.nps_answers),
+                    ]
+                })
+                .collect(),
+        });
+    }
     if let Some(tr) = &r.trends {
         t.push(TableData {
             title: "Monthly trends".into(),
@@ -782,6 +821,7 @@ mod tests {
         }
         for s in [
             "Key figures",
+            "By region",
             "RFM segments",
             "CLV model",
             "Top customers",
