@@ -1192,7 +1192,7 @@ pub(crate) fn fold_file<S: PurchaseFold>(
     let threads = parts.unwrap_or_else(fastcsv::default_threads).clamp(1, 8);
     let ranges = split(&src.chunk_rows(), threads);
     let results = run(ranges, |range| {
-        fold_part(&src, &spec, range, opts.skip_invalid, &init)
+        fold_part(&src, &spec, range, opts.skip_invalid, &init, true)
     });
     let mut acc: Option<(Ids, S)> = None;
     let skipped = merge_logs(results, |_, part| merge_part(&mut acc, part, path))?;
@@ -1223,13 +1223,15 @@ struct Pending {
 
 /// Reads the chunks `range` of `src` into a fresh state made by `init`: rows are checked in the
 /// CSV fold's order (id, date, amount; a text id is interned first, an integer id once the row
-/// parsed; a negative amount is a non-purchase), in batches of [`FOLD_BATCH`] rows.
+/// parsed; a negative amount is a non-purchase), in batches of [`FOLD_BATCH`] rows. With
+/// `columnar`, batches that fit [`Columnar`] take that path (the same result; tests compare).
 fn fold_part<S: PurchaseFold>(
     src: &Source<'_>,
     spec: &TxSpec<'_>,
     range: Range<usize>,
     skip: bool,
     init: &impl Fn() -> S,
+    columnar: bool,
 ) -> IoResult<((Ids, S), Log)> {
     let file = src.file().to_path_buf();
     let mut log = Log::new(skip);
@@ -1250,6 +1252,9 @@ fn fold_part<S: PurchaseFold>(
                 pending: &mut pending,
                 deferred: false,
             };
+            if let Some(cols) = columnar.then(|| Columnar::of(&view, &days)).flatten() {
+                return Ok(fold.columnar(&cols, &pos));
+            }
             for i in 0..view.rows {
                 match fold.parse(&view, &days, i, &pos) {
                     Ok(p) => {
@@ -1336,6 +1341,65 @@ impl<'s, S: PurchaseFold> Fold<'s, '_, S> {
         })
     }
 
+    /// Folds a batch that fits [`Columnar`]: per run of [`FOLD_BATCH`] rows, the ids are
+    /// interned in row order, the customers' entries prefetched, then the rows pushed in order
+    /// (a negative amount is a non-purchase), exactly as [`parse`](Self::parse) and
+    /// [`flush`](Self::flush) would; true when the part must stop.
+    fn columnar(&mut self, cols: &Columnar<'_>, pos: &impl Fn(usize) -> Position) -> bool {
+        let c = self.spec.cols;
+        let mut keys = [CustomerKey::from_index(0); FOLD_BATCH];
+        let mut start = 0;
+        for run in cols.ids.chunks(FOLD_BATCH) {
+            let mut failed = None;
+            for (j, (k, &id)) in keys.iter_mut().zip(run).enumerate() {
+                // Not negative: checked by `Columnar::of`.
+                match self.ids.int(id.unsigned_abs()) {
+                    Ok(key) => *k = key,
+                    Err(e) => {
+                        failed = Some((j, e.to_string()));
+                        break;
+                    }
+                }
+            }
+            let upto = failed.as_ref().map_or(run.len(), |f| f.0);
+            let keys = keys.get(..upto).unwrap_or_default();
+            for &k in keys {
+                self.state.prefetch(k);
+            }
+            let end = start + upto;
+            let rows = cols
+                .dates
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .zip(cols.amounts.get(start..end).unwrap_or_default());
+            for (j, (&k, (&d, &x))) in keys.iter().zip(rows).enumerate() {
+                let cents = float_cents(x).unwrap_or(-1);
+                if cents < 0 {
+                    self.state.non_purchase();
+                    continue;
+                }
+                let day = usize::try_from(i64::from(d) - cols.base)
+                    .ok()
+                    .and_then(|i| cols.days.get(i).copied().flatten());
+                let Some(day) = day else { continue };
+                if let Err(e) = self.state.purchase_cents(k, day, cents.unsigned_abs()) {
+                    let e = IoError::at(self.file, pos(start + j), Some(&c.date), e.to_string());
+                    if self.log.error(e) {
+                        return true;
+                    }
+                }
+            }
+            if let Some((j, m)) = failed {
+                self.log
+                    .fail(IoError::at(self.file, pos(start + j), Some(&c.customer), m));
+                return true;
+            }
+            start += run.len();
+        }
+        false
+    }
+
     /// Interns the pending integer ids, then pushes the pending rows; true when the part must
     /// stop.
     fn flush(&mut self, pos: &impl Fn(usize) -> Position) -> bool {
@@ -1382,6 +1446,85 @@ impl<'s, S: PurchaseFold> Fold<'s, '_, S> {
         }
         pending.clear();
         stop
+    }
+}
+
+/// A batch of the common column types whose every row is known to parse: non-negative `Int64`
+/// ids, `Date32` days inside the batch's [`DayTable`] and `Float64` amounts that are whole
+/// cents (read by [`float_amount`] as at most two decimals), none null. [`Fold::columnar`]
+/// folds it in tight loops over the Arrow slices, with the rows' keys, days and cents computed
+/// per run of [`FOLD_BATCH`] rows and no `Decimal` per row; the state, keys, counts and errors
+/// are those of the row-by-row path ([`Fold::parse`] and [`Fold::flush`]), which takes every
+/// batch that does not fit.
+struct Columnar<'a> {
+    ids: &'a [i64],
+    dates: &'a [i32],
+    /// Day of `dates[i]` at `days[dates[i] - base]`.
+    base: i64,
+    days: &'a [Option<NaiveDate>],
+    amounts: &'a [f64],
+}
+
+/// 2^52: below it a float's integer part and fraction are exact.
+const EXACT: f64 = 4_503_599_627_370_496.0;
+
+/// The amount `x` in whole cents when [`float_amount`] reads it with at most two decimals (its
+/// money branch), so that it is `crm_model::cents_amount(|cents|)` with the sign of `cents`;
+/// `None` otherwise (non-finite, more decimals, or `|x| * 100 >= 2^52`).
+#[inline]
+fn float_cents(x: f64) -> Option<i64> {
+    let y = x * 100.0;
+    // Infinities fail the bound; NaN is refused by name.
+    if y.abs() >= EXACT || y.is_nan() {
+        return None;
+    }
+    let r = round_half_away(y);
+    (r as f64 / 100.0 == x).then_some(r)
+}
+
+/// `y.round()` as an integer for `|y| < 2^52` (rounding half away from zero), without a call
+/// into libm: truncation and the fraction `y - trunc(y)` are exact in that range.
+#[inline]
+fn round_half_away(y: f64) -> i64 {
+    let t = y as i64;
+    let f = y - t as f64;
+    t + i64::from(f >= 0.5) - i64::from(f <= -0.5)
+}
+
+impl<'a> Columnar<'a> {
+    /// The batch's columns when every row fits (see [`Columnar`]); `None`: the row-by-row path.
+    fn of(v: &TxView<'a>, days: &'a DayTable) -> Option<Self> {
+        let no_nulls = |n: Option<&NullBuffer>| n.is_none_or(|n| n.null_count() == 0);
+        let IdCol::Int(Ints::I64(ids), id_nulls) = &v.id else {
+            return None;
+        };
+        let DateCol::Date32(dates, date_nulls) = &v.date else {
+            return None;
+        };
+        let Some(AmountCol::F64(amounts, amount_nulls)) = &v.amount else {
+            return None;
+        };
+        let rows = v.rows;
+        let fits = no_nulls(*id_nulls)
+            && no_nulls(*date_nulls)
+            && no_nulls(*amount_nulls)
+            && ids.len() == rows
+            && dates.len() == rows
+            && amounts.len() == rows
+            && !days.days.is_empty()
+            && days.days.iter().all(Option::is_some)
+            && ids.iter().fold(0i64, |m, &x| m | x) >= 0
+            && amounts
+                .iter()
+                .fold(true, |ok, &x| ok & float_cents(x).is_some());
+        // Every date lies in the table: it was built from this column's minimum and maximum.
+        fits.then_some(Columnar {
+            ids,
+            dates,
+            base: days.base,
+            days: &days.days,
+            amounts,
+        })
     }
 }
 
@@ -1581,6 +1724,202 @@ fn cell(a: &dyn Array, i: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::{Date32Array, Float64Array, Int64Array};
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// A state that records every call in order (amounts with their scale) and refuses
+    /// purchases after `end`.
+    #[derive(Debug, Default)]
+    struct Calls {
+        end: Option<NaiveDate>,
+        calls: Vec<String>,
+    }
+
+    impl PurchaseFold for Calls {
+        type Error = String;
+        fn purchase(&mut self, c: CustomerKey, day: NaiveDate, a: Decimal) -> Result<(), String> {
+            if self.end.is_some_and(|end| day > end) {
+                return Err(format!("{day} is late"));
+            }
+            self.calls
+                .push(format!("{} {day} {a} {}", c.index(), a.scale()));
+            Ok(())
+        }
+        fn non_purchase(&mut self) {
+            self.calls.push("return".into());
+        }
+        fn merge_remapped(&mut self, other: Self, _: &[CustomerKey]) -> Result<(), String> {
+            self.calls.extend(other.calls);
+            Ok(())
+        }
+    }
+
+    type Row = (Option<i64>, Option<i32>, Option<f64>);
+
+    fn tx_batch(rows: &[Row]) -> RecordBatch {
+        let ids: Int64Array = rows.iter().map(|r| r.0).collect();
+        let dates: Date32Array = rows.iter().map(|r| r.1).collect();
+        let amounts: Float64Array = rows.iter().map(|r| r.2).collect();
+        RecordBatch::try_from_iter([
+            ("customer_id", Arc::new(ids) as ArrayRef),
+            ("date", Arc::new(dates) as ArrayRef),
+            ("amount", Arc::new(amounts) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    /// Everything [`fold_part`] returns over `batches`, as text: ids in key order, the calls
+    /// into the state, the skip count, the first skipped errors and the error that stopped it.
+    fn fold_text(batches: &[RecordBatch], skip: bool, end: i32, columnar: bool) -> String {
+        let cols = TransactionColumns::default();
+        let Some(first) = batches.first() else {
+            return String::new();
+        };
+        let file = Path::new(BATCHES);
+        let spec = TxSpec::new(&cols, first.schema_ref(), file, None).unwrap();
+        let end = day(i64::from(end)).ok();
+        let init = || Calls {
+            end,
+            calls: Vec::new(),
+        };
+        let src = Source::Batches(batches);
+        match fold_part(&src, &spec, 0..batches.len(), skip, &init, columnar) {
+            Ok(((ids, state), log)) => format!(
+                "{:?}\n{:?}\n{} {:?}\n{:?}",
+                ids.interner.ids(),
+                state.calls,
+                log.count,
+                log.first
+                    .iter()
+                    .map(ToString::to_string)
+                    .collect::<Vec<_>>(),
+                log.stop.map(|e| e.to_string()),
+            ),
+            Err(e) => format!("error {e}"),
+        }
+    }
+
+    /// Days around 2022-01-01 (day 18,993).
+    const DAY0: i32 = 18_993;
+
+    /// A row of the common types; `edgy`: with the edge cases (nulls, negative and huge ids,
+    /// days out of range, amounts that are not cents, not finite, negative zero).
+    fn row(edgy: bool) -> impl Strategy<Value = Row> {
+        let w = u32::from(edgy);
+        let id = prop_oneof![
+            20 => (0i64..40).prop_map(Some),
+            w => Just(None),
+            w => (-3i64..0).prop_map(Some),
+            w => prop_oneof![Just(i64::MAX), Just(1i64 << 40), Just(4_000_000_000)].prop_map(Some),
+        ];
+        let date = prop_oneof![
+            20 => (DAY0..DAY0 + 60).prop_map(Some),
+            w => Just(None),
+            w => prop_oneof![Just(i32::MAX), Just(i32::MIN), Just(-800_000_000)].prop_map(Some),
+        ];
+        let amount = prop_oneof![
+            20 => (-500i64..5_000).prop_map(|c| Some(c as f64 / 100.0)),
+            2 => (0i64..1_000_000_000_000).prop_map(|c| Some(c as f64 / 100.0)),
+            1 => prop_oneof![Just(-0.0), Just(0.0), Just(45_035_996_273_704.95)].prop_map(Some),
+            w => Just(None),
+            w => prop_oneof![
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(f64::NEG_INFINITY),
+                Just(0.001),
+                Just(12.345),
+                Just(1e17),
+                Just(-1e300),
+                Just(5e-324),
+            ]
+            .prop_map(Some),
+        ];
+        (id, date, amount)
+    }
+
+    fn batches() -> impl Strategy<Value = Vec<Vec<Row>>> {
+        let batch = any::<bool>().prop_flat_map(|edgy| prop::collection::vec(row(edgy), 0..700));
+        prop::collection::vec(batch, 1..4)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The columnar path gives the row-by-row path's keys, calls, skips and errors, on
+        /// batches that fit it and on batches with edge cases (which fall back).
+        #[test]
+        fn columnar_fold_is_the_row_by_row_fold(
+            rows in batches(),
+            skip in any::<bool>(),
+            end in DAY0 + 30..DAY0 + 90,
+        ) {
+            let batches: Vec<RecordBatch> = rows.iter().map(|r| tx_batch(r)).collect();
+            prop_assert_eq!(
+                fold_text(&batches, skip, end, true),
+                fold_text(&batches, skip, end, false)
+            );
+        }
+
+        /// Whole cents are exactly the floats whose `float_amount` has at most two decimals.
+        #[test]
+        fn float_cents_is_float_amounts_money_branch(
+            c in prop_oneof![
+                -100_000i64..100_000,
+                any::<i64>(),
+                -(1i64 << 52)..(1i64 << 52),
+            ],
+            k in 0u8..4,
+            bits in any::<u64>(),
+        ) {
+            for x in [
+                c as f64 / [1.0, 10.0, 100.0, 1000.0][usize::from(k)],
+                f64::from_bits(bits),
+            ] {
+                let want = float_amount(x).ok().filter(|d| d.scale() <= 2).map(|d| {
+                    (d.is_sign_negative() && !d.is_zero(), d.abs(), d.scale())
+                });
+                let got = float_cents(x).map(|m| {
+                    let d = crm_model::cents_amount(m.unsigned_abs());
+                    (m < 0, d, d.scale())
+                });
+                // Near 2^52 cents `float_amount` may still read two decimals another way (its
+                // shortest text); below 2^50 every two-decimal reading is whole cents.
+                if got.is_some() || (x * 100.0).abs() < EXACT / 4.0 {
+                    prop_assert_eq!(got, want, "{}", x);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn columnar_takes_only_batches_that_fit() {
+        let cols = TransactionColumns::default();
+        let takes = |rows: &[Row]| {
+            let b = tx_batch(rows);
+            let spec = TxSpec::new(&cols, b.schema_ref(), Path::new(BATCHES), None).unwrap();
+            let at = Position::Batch { batch: 0, row: 1 };
+            let v = TxView::new(&b, &spec, Path::new(BATCHES), at).unwrap();
+            let days = DayTable::new(&v.date, v.rows);
+            Columnar::of(&v, &days).is_some()
+        };
+        let good: Row = (Some(7), Some(DAY0), Some(12.5));
+        assert!(takes(&[good, (Some(0), Some(DAY0 + 9), Some(-2.5))]));
+        assert!(takes(&[good, (Some(8), Some(DAY0), Some(-0.0))]));
+        for bad in [
+            (None, Some(DAY0), Some(1.0)),
+            (Some(-1), Some(DAY0), Some(1.0)),
+            (Some(1), None, Some(1.0)),
+            (Some(1), Some(i32::MAX), Some(1.0)),
+            (Some(1), Some(DAY0), None),
+            (Some(1), Some(DAY0), Some(f64::NAN)),
+            (Some(1), Some(DAY0), Some(f64::INFINITY)),
+            (Some(1), Some(DAY0), Some(0.001)),
+            (Some(1), Some(DAY0), Some(1e17)),
+        ] {
+            assert!(!takes(&[good, bad]), "{bad:?}");
+        }
+    }
 
     #[test]
     fn floats_read_as_their_shortest_text() {
