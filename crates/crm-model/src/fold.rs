@@ -34,6 +34,10 @@ pub trait PurchaseFold: Send + Sized {
 
     /// Merges `other`, a later part's state whose key `k` is `new_keys[k.index()]` here.
     ///
+    /// Keys that `other` never received a purchase for may be mapped to any key: merging such
+    /// an untouched entry must change nothing (readers key a part by raw integer ids, with gaps,
+    /// and move it onto first-appearance keys by merging it into a fresh state).
+    ///
     /// # Errors
     /// The states cannot be merged (e.g. an overflow).
     fn merge_remapped(&mut self, other: Self, new_keys: &[CustomerKey]) -> Result<(), Self::Error>;
