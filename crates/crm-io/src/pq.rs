@@ -5,7 +5,11 @@
 //! without a string per row. A file is read row group by row group: contiguous runs of row groups
 //! are decoded in parallel on the current rayon pool, each into its own customer ids and result,
 //! then merged in file order with the keys re-interned, exactly as the CSV reader merges its
-//! parts, so keys number customers by first appearance in the file.
+//! parts, so keys number customers by first appearance in the file. The fold of the common
+//! column types (non-negative `Int64` ids, `Date32` dates, `Float64` amounts in whole cents, no
+//! nulls) runs in tight loops over each batch's slices with the state keyed by the ids
+//! themselves while they are small, keys issued once at the end; any other batch is read row by
+//! row, with the same result.
 //!
 //! The other readers (customers, surveys, ...) see a Parquet file through [`PqRows`]: every cell
 //! as the text a CSV export would hold, through the same parsers as CSV.
@@ -1190,18 +1194,77 @@ pub(crate) fn fold_file<S: PurchaseFold>(
     };
     let (src, spec) = open_tx(path, &strict)?;
     let threads = parts.unwrap_or_else(fastcsv::default_threads).clamp(1, 8);
-    let ranges = split(&src.chunk_rows(), threads);
-    let results = run(ranges, |range| {
-        fold_part(&src, &spec, range, opts.skip_invalid, &init)
-    });
-    let mut acc: Option<(Ids, S)> = None;
-    let skipped = merge_logs(results, |_, part| merge_part(&mut acc, part, path))?;
-    let (ids, state) = acc.unwrap_or_else(|| (Ids::default(), init()));
+    let (ids, state, skipped) = fold_source(&src, &spec, opts.skip_invalid, threads, &init, true)?;
     Ok(Folded {
         state,
         ids: ids.interner,
         skipped,
     })
+}
+
+/// [`fold_file`] of a source in at most `parts` parts (`columnar`: see [`fold_part`]). Parts
+/// still keyed by id ([`Direct`]) merge by id, and their keys are issued once at the end.
+fn fold_source<S: PurchaseFold>(
+    src: &Source<'_>,
+    spec: &TxSpec<'_>,
+    skip: bool,
+    parts: usize,
+    init: &(impl Fn() -> S + Sync),
+    columnar: bool,
+) -> IoResult<(Ids, S, Skipped)> {
+    let ranges = split(&src.chunk_rows(), parts);
+    let results = run(ranges, |range| {
+        fold_part(src, spec, range, skip, init, columnar)
+    });
+    let file = src.file();
+    let mut acc: Option<PartFold<S>> = None;
+    let skipped = merge_logs(results, |_, part| {
+        acc = Some(match (acc.take(), part) {
+            (None, p) => p,
+            (Some(PartFold::Direct(mut d, mut state)), PartFold::Direct(d2, s2)) => {
+                // Both keyed by id: the same customers under the same keys.
+                let same: Vec<CustomerKey> = (0..d2.seen.len() * 64)
+                    .map(|i| CustomerKey::from_index(u32::try_from(i).unwrap_or(u32::MAX)))
+                    .collect();
+                state
+                    .merge_remapped(s2, &same)
+                    .map_err(|e| IoError::input(file, None, None, e.to_string()))?;
+                d.absorb(&d2);
+                PartFold::Direct(d, state)
+            }
+            (Some(a), p) => {
+                let mut keyed = Some(a.keyed(init, file)?);
+                merge_part(&mut keyed, p.keyed(init, file)?, file)?;
+                match keyed {
+                    Some((ids, state)) => PartFold::Keyed(ids, state),
+                    None => PartFold::Keyed(Ids::default(), init()),
+                }
+            }
+        });
+        Ok(())
+    })?;
+    let (ids, state) = match acc {
+        Some(a) => a.keyed(init, file)?,
+        None => (Ids::default(), init()),
+    };
+    Ok((ids, state, skipped))
+}
+
+/// The ids and state of a part of [`fold_part`]: keyed by the part's own interner, or still by
+/// the customers' integer ids (see [`Direct`]).
+enum PartFold<S> {
+    Keyed(Ids, S),
+    Direct(Direct, S),
+}
+
+impl<S: PurchaseFold> PartFold<S> {
+    /// The part keyed by its own interner.
+    fn keyed(self, init: &impl Fn() -> S, file: &Path) -> IoResult<(Ids, S)> {
+        match self {
+            PartFold::Keyed(ids, state) => Ok((ids, state)),
+            PartFold::Direct(d, state) => d.into_keyed(state, init, file),
+        }
+    }
 }
 
 /// Rows of [`fold_file`] are parsed into a batch of this many, then keyed and accumulated in
@@ -1223,24 +1286,42 @@ struct Pending {
 
 /// Reads the chunks `range` of `src` into a fresh state made by `init`: rows are checked in the
 /// CSV fold's order (id, date, amount; a text id is interned first, an integer id once the row
-/// parsed; a negative amount is a non-purchase), in batches of [`FOLD_BATCH`] rows.
+/// parsed; a negative amount is a non-purchase), in batches of [`FOLD_BATCH`] rows. With
+/// `columnar`, batches that fit [`Columnar`] take that path (the same result; tests compare).
 fn fold_part<S: PurchaseFold>(
     src: &Source<'_>,
     spec: &TxSpec<'_>,
     range: Range<usize>,
     skip: bool,
     init: &impl Fn() -> S,
-) -> IoResult<((Ids, S), Log)> {
+    columnar: bool,
+) -> IoResult<(PartFold<S>, Log)> {
     let file = src.file().to_path_buf();
     let mut log = Log::new(skip);
     let mut ids = Ids::default();
     let mut state = init();
     let mut pending: Vec<Pending> = Vec::with_capacity(FOLD_BATCH);
+    let rows: u64 = src
+        .chunk_rows()
+        .get(range.clone())
+        .unwrap_or_default()
+        .iter()
+        .sum();
+    let mut direct = columnar.then(|| Direct::new(rows));
     for chunk in range {
         let stopped = src.each_batch(chunk, |batch, before| {
             let view = TxView::new(batch, spec, &file, src.pos(chunk, before + 1))?;
             let days = DayTable::new(&view.date, view.rows);
             let pos = |row: usize| src.pos(chunk, before + row as u64 + 1);
+            let cols = columnar.then(|| Columnar::of(&view, &days)).flatten();
+            if let Some(d) = direct.as_mut() {
+                if cols.as_ref().is_some_and(|c| c.max_id < d.bound) {
+                    // Still keyed by id: `state` holds no other keys.
+                } else if let Some(d) = direct.take() {
+                    (ids, state) =
+                        d.into_keyed(std::mem::replace(&mut state, init()), init, &file)?;
+                }
+            }
             let mut fold = Fold {
                 spec,
                 ids: &mut ids,
@@ -1250,6 +1331,12 @@ fn fold_part<S: PurchaseFold>(
                 pending: &mut pending,
                 deferred: false,
             };
+            if let Some(cols) = cols {
+                return Ok(match direct.as_mut() {
+                    Some(d) => fold.columnar(&cols, &pos, |_, id| Ok(d.key(id))),
+                    None => fold.columnar(&cols, &pos, |ids, id| ids.int(id)),
+                });
+            }
             for i in 0..view.rows {
                 match fold.parse(&view, &days, i, &pos) {
                     Ok(p) => {
@@ -1277,7 +1364,90 @@ fn fold_part<S: PurchaseFold>(
             break;
         }
     }
-    Ok(((ids, state), log))
+    let part = match direct {
+        Some(d) => PartFold::Direct(d, state),
+        None => PartFold::Keyed(ids, state),
+    };
+    Ok((part, log))
+}
+
+/// A part's state keyed by the customers' integer ids themselves (key `id` for id `id`), while
+/// every batch fits [`Columnar`] with ids below `bound`: no id -> key table is read per row,
+/// only a bitmap of the ids seen (an eighth of a byte per id), which records the ids in order
+/// of first appearance. [`Direct::into_keyed`] then issues the keys in that order and moves the
+/// state onto them, which is the state the keyed fold would have built (the same calls per
+/// customer, in the same order). A part leaves this mode at its first batch that does not fit.
+struct Direct {
+    /// Bit `id % 64` of word `id / 64`: `id` was seen.
+    seen: Vec<u64>,
+    /// The ids in order of first appearance.
+    order: Vec<u64>,
+    /// Ids key the state directly below this bound: the part's rows plus 2^16 (so the state's
+    /// table holds at most about one entry per row), and within the range of keys.
+    bound: i64,
+}
+
+impl Direct {
+    fn new(rows: u64) -> Self {
+        let bound = rows
+            .saturating_add(1 << 16)
+            .min(u64::from(u32::MAX) - 1)
+            .try_into()
+            .unwrap_or(0);
+        Direct {
+            seen: Vec::new(),
+            order: Vec::new(),
+            bound,
+        }
+    }
+
+    /// The key of `id` (below `bound`), recording its first appearance.
+    #[inline]
+    fn key(&mut self, id: u64) -> CustomerKey {
+        let w = (id / 64) as usize;
+        if w >= self.seen.len() {
+            self.seen.resize((w + 1).next_power_of_two(), 0);
+        }
+        let bit = 1u64 << (id % 64);
+        if let Some(word) = self.seen.get_mut(w) {
+            if *word & bit == 0 {
+                *word |= bit;
+                self.order.push(id);
+            }
+        }
+        CustomerKey::from_index(u32::try_from(id).unwrap_or(u32::MAX))
+    }
+
+    /// Adds the ids of a later part (in its order of first appearance) after those seen here.
+    fn absorb(&mut self, later: &Direct) {
+        for &id in &later.order {
+            self.key(id);
+        }
+    }
+
+    /// The ids interned in order of first appearance, and `state` moved from id keys onto
+    /// their keys (merged into a fresh state from `init`).
+    fn into_keyed<S: PurchaseFold>(
+        self,
+        state: S,
+        init: &impl Fn() -> S,
+        file: &Path,
+    ) -> IoResult<(Ids, S)> {
+        let mut ids = Ids::default();
+        // Ids never seen have no entry in `state`: any key will do for them.
+        let mut map = vec![CustomerKey::from_index(0); self.seen.len() * 64];
+        for &id in &self.order {
+            let k = ids.int(id)?;
+            if let Some(slot) = usize::try_from(id).ok().and_then(|i| map.get_mut(i)) {
+                *slot = k;
+            }
+        }
+        let mut keyed = init();
+        keyed
+            .merge_remapped(state, &map)
+            .map_err(|e| IoError::input(file, None, None, e.to_string()))?;
+        Ok((ids, keyed))
+    }
 }
 
 /// The mutable parts of [`fold_part`] while it reads a batch.
@@ -1336,6 +1506,70 @@ impl<'s, S: PurchaseFold> Fold<'s, '_, S> {
         })
     }
 
+    /// Folds a batch that fits [`Columnar`]: per run of [`FOLD_BATCH`] rows, the ids are
+    /// interned in row order (by `key`: [`Ids::int`], or [`Direct::key`]), the customers' entries prefetched, then the rows pushed in order
+    /// (a negative amount is a non-purchase), exactly as [`parse`](Self::parse) and
+    /// [`flush`](Self::flush) would; true when the part must stop.
+    fn columnar(
+        &mut self,
+        cols: &Columnar<'_>,
+        pos: &impl Fn(usize) -> Position,
+        mut key: impl FnMut(&mut Ids, u64) -> Result<CustomerKey, crm_model::ModelError>,
+    ) -> bool {
+        let c = self.spec.cols;
+        let mut keys = [CustomerKey::from_index(0); FOLD_BATCH];
+        let mut start = 0;
+        for run in cols.ids.chunks(FOLD_BATCH) {
+            let mut failed = None;
+            for (j, (k, &id)) in keys.iter_mut().zip(run).enumerate() {
+                // Not negative: checked by `Columnar::of`.
+                match key(self.ids, id.unsigned_abs()) {
+                    Ok(key) => *k = key,
+                    Err(e) => {
+                        failed = Some((j, e.to_string()));
+                        break;
+                    }
+                }
+            }
+            let upto = failed.as_ref().map_or(run.len(), |f| f.0);
+            let keys = keys.get(..upto).unwrap_or_default();
+            for &k in keys {
+                self.state.prefetch(k);
+            }
+            let end = start + upto;
+            let rows = cols
+                .dates
+                .get(start..end)
+                .unwrap_or_default()
+                .iter()
+                .zip(cols.amounts.get(start..end).unwrap_or_default());
+            for (j, (&k, (&d, &x))) in keys.iter().zip(rows).enumerate() {
+                let cents = float_cents(x).unwrap_or(-1);
+                if cents < 0 {
+                    self.state.non_purchase();
+                    continue;
+                }
+                let day = usize::try_from(i64::from(d) - cols.base)
+                    .ok()
+                    .and_then(|i| cols.days.get(i).copied().flatten());
+                let Some(day) = day else { continue };
+                if let Err(e) = self.state.purchase_cents(k, day, cents.unsigned_abs()) {
+                    let e = IoError::at(self.file, pos(start + j), Some(&c.date), e.to_string());
+                    if self.log.error(e) {
+                        return true;
+                    }
+                }
+            }
+            if let Some((j, m)) = failed {
+                self.log
+                    .fail(IoError::at(self.file, pos(start + j), Some(&c.customer), m));
+                return true;
+            }
+            start += run.len();
+        }
+        false
+    }
+
     /// Interns the pending integer ids, then pushes the pending rows; true when the part must
     /// stop.
     fn flush(&mut self, pos: &impl Fn(usize) -> Position) -> bool {
@@ -1382,6 +1616,91 @@ impl<'s, S: PurchaseFold> Fold<'s, '_, S> {
         }
         pending.clear();
         stop
+    }
+}
+
+/// A batch of the common column types whose every row is known to parse: non-negative `Int64`
+/// ids, `Date32` days inside the batch's [`DayTable`] and `Float64` amounts that are whole
+/// cents (read by [`float_amount`] as at most two decimals), none null. [`Fold::columnar`]
+/// folds it in tight loops over the Arrow slices, with the rows' keys, days and cents computed
+/// per run of [`FOLD_BATCH`] rows and no `Decimal` per row; the state, keys, counts and errors
+/// are those of the row-by-row path ([`Fold::parse`] and [`Fold::flush`]), which takes every
+/// batch that does not fit.
+struct Columnar<'a> {
+    ids: &'a [i64],
+    /// The largest id.
+    max_id: i64,
+    dates: &'a [i32],
+    /// Day of `dates[i]` at `days[dates[i] - base]`.
+    base: i64,
+    days: &'a [Option<NaiveDate>],
+    amounts: &'a [f64],
+}
+
+/// 2^52: below it a float's integer part and fraction are exact.
+const EXACT: f64 = 4_503_599_627_370_496.0;
+
+/// The amount `x` in whole cents when [`float_amount`] reads it with at most two decimals (its
+/// money branch), so that it is `crm_model::cents_amount(|cents|)` with the sign of `cents`;
+/// `None` otherwise (non-finite, more decimals, or `|x| * 100 >= 2^52`).
+#[inline]
+fn float_cents(x: f64) -> Option<i64> {
+    let y = x * 100.0;
+    // Infinities fail the bound; NaN is refused by name.
+    if y.abs() >= EXACT || y.is_nan() {
+        return None;
+    }
+    let r = round_half_away(y);
+    (r as f64 / 100.0 == x).then_some(r)
+}
+
+/// `y.round()` as an integer for `|y| < 2^52` (rounding half away from zero), without a call
+/// into libm: truncation and the fraction `y - trunc(y)` are exact in that range.
+#[inline]
+fn round_half_away(y: f64) -> i64 {
+    let t = y as i64;
+    let f = y - t as f64;
+    t + i64::from(f >= 0.5) - i64::from(f <= -0.5)
+}
+
+impl<'a> Columnar<'a> {
+    /// The batch's columns when every row fits (see [`Columnar`]); `None`: the row-by-row path.
+    fn of(v: &TxView<'a>, days: &'a DayTable) -> Option<Self> {
+        let no_nulls = |n: Option<&NullBuffer>| n.is_none_or(|n| n.null_count() == 0);
+        let IdCol::Int(Ints::I64(ids), id_nulls) = &v.id else {
+            return None;
+        };
+        let DateCol::Date32(dates, date_nulls) = &v.date else {
+            return None;
+        };
+        let Some(AmountCol::F64(amounts, amount_nulls)) = &v.amount else {
+            return None;
+        };
+        let rows = v.rows;
+        let (min_id, max_id) = ids
+            .iter()
+            .fold((0i64, 0i64), |(lo, hi), &x| (lo.min(x), hi.max(x)));
+        let fits = no_nulls(*id_nulls)
+            && no_nulls(*date_nulls)
+            && no_nulls(*amount_nulls)
+            && ids.len() == rows
+            && dates.len() == rows
+            && amounts.len() == rows
+            && !days.days.is_empty()
+            && days.days.iter().all(Option::is_some)
+            && min_id >= 0
+            && amounts
+                .iter()
+                .fold(true, |ok, &x| ok & float_cents(x).is_some());
+        // Every date lies in the table: it was built from this column's minimum and maximum.
+        fits.then_some(Columnar {
+            ids,
+            max_id,
+            dates,
+            base: days.base,
+            days: &days.days,
+            amounts,
+        })
     }
 }
 
@@ -1581,6 +1900,214 @@ fn cell(a: &dyn Array, i: usize) -> Result<String, String> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use arrow_array::{Date32Array, Float64Array, Int64Array};
+    use proptest::prelude::*;
+    use std::sync::Arc;
+
+    /// A state that records every call in order (the customer's key, or `None` for a return;
+    /// amounts with their scale) and refuses purchases after `end`.
+    #[derive(Debug, Default)]
+    struct Calls {
+        end: Option<NaiveDate>,
+        calls: Vec<(Option<CustomerKey>, String)>,
+    }
+
+    impl PurchaseFold for Calls {
+        type Error = String;
+        fn purchase(&mut self, c: CustomerKey, day: NaiveDate, a: Decimal) -> Result<(), String> {
+            if self.end.is_some_and(|end| day > end) {
+                return Err(format!("{day} is late"));
+            }
+            self.calls
+                .push((Some(c), format!("{day} {a} {}", a.scale())));
+            Ok(())
+        }
+        fn non_purchase(&mut self) {
+            self.calls.push((None, "return".into()));
+        }
+        fn merge_remapped(&mut self, other: Self, keys: &[CustomerKey]) -> Result<(), String> {
+            for (k, call) in other.calls {
+                let k = k.map(|k| keys.get(k.index()).copied().ok_or("unmapped key"));
+                self.calls.push((k.transpose()?, call));
+            }
+            Ok(())
+        }
+    }
+
+    type Row = (Option<i64>, Option<i32>, Option<f64>);
+
+    fn tx_batch(rows: &[Row]) -> RecordBatch {
+        let ids: Int64Array = rows.iter().map(|r| r.0).collect();
+        let dates: Date32Array = rows.iter().map(|r| r.1).collect();
+        let amounts: Float64Array = rows.iter().map(|r| r.2).collect();
+        RecordBatch::try_from_iter([
+            ("customer_id", Arc::new(ids) as ArrayRef),
+            ("date", Arc::new(dates) as ArrayRef),
+            ("amount", Arc::new(amounts) as ArrayRef),
+        ])
+        .unwrap()
+    }
+
+    /// Everything [`fold_part`] returns over `batches`, as text: ids in key order, the calls
+    /// into the state, the skip count, the first skipped errors and the error that stopped it.
+    fn fold_text(
+        batches: &[RecordBatch],
+        skip: bool,
+        end: i32,
+        parts: usize,
+        columnar: bool,
+    ) -> String {
+        let cols = TransactionColumns::default();
+        let Some(first) = batches.first() else {
+            return String::new();
+        };
+        let file = Path::new(BATCHES);
+        let spec = TxSpec::new(&cols, first.schema_ref(), file, None).unwrap();
+        let end = day(i64::from(end)).ok();
+        let init = || Calls {
+            end,
+            calls: Vec::new(),
+        };
+        let src = Source::Batches(batches);
+        match fold_source(&src, &spec, skip, parts, &init, columnar) {
+            Ok((ids, state, skipped)) => format!(
+                "{:?}\n{:?}\n{} {:?}",
+                ids.interner.ids(),
+                state.calls,
+                skipped.count,
+                skipped.first,
+            ),
+            Err(e) => format!("error {e}"),
+        }
+    }
+
+    /// Days around 2022-01-01 (day 18,993).
+    const DAY0: i32 = 18_993;
+
+    /// A row of the common types; kind 1: with ids too large to key a part's state directly;
+    /// kind 2: with the edge cases (nulls, negative and huge ids, days out of range, amounts
+    /// that are not cents, not finite).
+    fn row(kind: u8) -> impl Strategy<Value = Row> {
+        let w = u32::from(kind == 2);
+        let big = u32::from(kind == 1);
+        let id = prop_oneof![
+            15 => (0i64..40).prop_map(Some),
+            5 => (0i64..3_000).prop_map(Some),
+            // Past the bound of ids that key a part's state directly.
+            big => (60_000i64..70_000).prop_map(Some),
+            w => Just(None),
+            w => (-3i64..0).prop_map(Some),
+            w => prop_oneof![Just(i64::MAX), Just(1i64 << 40), Just(4_000_000_000)].prop_map(Some),
+        ];
+        let date = prop_oneof![
+            20 => (DAY0..DAY0 + 60).prop_map(Some),
+            w => Just(None),
+            w => prop_oneof![Just(i32::MAX), Just(i32::MIN), Just(-800_000_000)].prop_map(Some),
+        ];
+        let amount = prop_oneof![
+            20 => (-500i64..5_000).prop_map(|c| Some(c as f64 / 100.0)),
+            2 => (0i64..1_000_000_000_000).prop_map(|c| Some(c as f64 / 100.0)),
+            1 => prop_oneof![Just(-0.0), Just(0.0), Just(45_035_996_273_704.95)].prop_map(Some),
+            w => Just(None),
+            w => prop_oneof![
+                Just(f64::NAN),
+                Just(f64::INFINITY),
+                Just(f64::NEG_INFINITY),
+                Just(0.001),
+                Just(12.345),
+                Just(1e17),
+                Just(-1e300),
+                Just(5e-324),
+            ]
+            .prop_map(Some),
+        ];
+        (id, date, amount)
+    }
+
+    fn batches() -> impl Strategy<Value = Vec<Vec<Row>>> {
+        let kind = prop_oneof![3 => Just(0u8), 1 => Just(1), 1 => Just(2)];
+        let batch = kind.prop_flat_map(|kind| prop::collection::vec(row(kind), 0..700));
+        prop::collection::vec(batch, 1..6)
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(200))]
+
+        /// The columnar path gives the row-by-row path's keys, calls, skips and errors, on
+        /// batches that fit it and on batches with edge cases (which fall back).
+        #[test]
+        fn columnar_fold_is_the_row_by_row_fold(
+            rows in batches(),
+            skip in any::<bool>(),
+            end in DAY0 + 30..DAY0 + 120,
+            parts in 1usize..4,
+        ) {
+            let batches: Vec<RecordBatch> = rows.iter().map(|r| tx_batch(r)).collect();
+            prop_assert_eq!(
+                fold_text(&batches, skip, end, parts, true),
+                fold_text(&batches, skip, end, parts, false)
+            );
+        }
+
+        /// Whole cents are exactly the floats whose `float_amount` has at most two decimals.
+        #[test]
+        fn float_cents_is_float_amounts_money_branch(
+            c in prop_oneof![
+                -100_000i64..100_000,
+                any::<i64>(),
+                -(1i64 << 52)..(1i64 << 52),
+            ],
+            k in 0u8..4,
+            bits in any::<u64>(),
+        ) {
+            for x in [
+                c as f64 / [1.0, 10.0, 100.0, 1000.0][usize::from(k)],
+                f64::from_bits(bits),
+            ] {
+                let want = float_amount(x).ok().filter(|d| d.scale() <= 2).map(|d| {
+                    (d.is_sign_negative() && !d.is_zero(), d.abs(), d.scale())
+                });
+                let got = float_cents(x).map(|m| {
+                    let d = crm_model::cents_amount(m.unsigned_abs());
+                    (m < 0, d, d.scale())
+                });
+                // Near 2^52 cents `float_amount` may still read two decimals another way (its
+                // shortest text); below 2^50 every two-decimal reading is whole cents.
+                if got.is_some() || (x * 100.0).abs() < EXACT / 4.0 {
+                    prop_assert_eq!(got, want, "{}", x);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn columnar_takes_only_batches_that_fit() {
+        let cols = TransactionColumns::default();
+        let takes = |rows: &[Row]| {
+            let b = tx_batch(rows);
+            let spec = TxSpec::new(&cols, b.schema_ref(), Path::new(BATCHES), None).unwrap();
+            let at = Position::Batch { batch: 0, row: 1 };
+            let v = TxView::new(&b, &spec, Path::new(BATCHES), at).unwrap();
+            let days = DayTable::new(&v.date, v.rows);
+            Columnar::of(&v, &days).is_some()
+        };
+        let good: Row = (Some(7), Some(DAY0), Some(12.5));
+        assert!(takes(&[good, (Some(0), Some(DAY0 + 9), Some(-2.5))]));
+        assert!(takes(&[good, (Some(8), Some(DAY0), Some(-0.0))]));
+        for bad in [
+            (None, Some(DAY0), Some(1.0)),
+            (Some(-1), Some(DAY0), Some(1.0)),
+            (Some(1), None, Some(1.0)),
+            (Some(1), Some(i32::MAX), Some(1.0)),
+            (Some(1), Some(DAY0), None),
+            (Some(1), Some(DAY0), Some(f64::NAN)),
+            (Some(1), Some(DAY0), Some(f64::INFINITY)),
+            (Some(1), Some(DAY0), Some(0.001)),
+            (Some(1), Some(DAY0), Some(1e17)),
+        ] {
+            assert!(!takes(&[good, bad]), "{bad:?}");
+        }
+    }
 
     #[test]
     fn floats_read_as_their_shortest_text() {

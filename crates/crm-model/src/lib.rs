@@ -56,7 +56,7 @@ mod transaction;
 
 pub use customer::{Customer, CustomerRecord, PostalAddress};
 pub use error::{ModelError, Result};
-pub use fold::PurchaseFold;
+pub use fold::{PurchaseFold, cents_amount};
 pub use funnel::{
     AcquisitionSpend, AcquisitionSpendRecord, Funnel, FunnelEvent, FunnelEventRecord,
 };

@@ -530,22 +530,76 @@ impl RfmAccumulator {
         date: NaiveDate,
         amount: Decimal,
     ) -> Result<(), ModelError> {
+        if !self.admit(date)? {
+            return Ok(());
+        }
+        let i = self.slot_of(customer);
+        self.add_amount(i, amount)?;
+        self.count_purchase(i, customer, date);
+        Ok(())
+    }
+
+    /// [`RfmAccumulator::push_purchase`] of `cents / 100` as `Decimal::new(cents, 2)`: the sum
+    /// is updated as a mantissa without a `Decimal` when the accumulator's scale is 2 (or not
+    /// yet set) and the sum stays in `i64`; otherwise as `push_purchase`.
+    #[inline]
+    fn push_purchase_cents(
+        &mut self,
+        customer: CustomerKey,
+        date: NaiveDate,
+        cents: u64,
+    ) -> Result<(), ModelError> {
+        if !self.admit(date)? {
+            return Ok(());
+        }
+        let i = self.slot_of(customer);
+        // As `add_amount` with an amount of scale 2 and mantissa `cents`.
+        let scale = *self.scale.get_or_insert(2);
+        let added = scale == 2
+            && match (self.slots.get_mut(i), i64::try_from(cents)) {
+                (Some(s), Ok(m)) if s.total != SPILLED => {
+                    s.total.checked_add(m).map(|v| s.total = v).is_some()
+                }
+                _ => false,
+            };
+        if !added {
+            self.add_amount(i, Decimal::from_i128_with_scale(i128::from(cents), 2))?;
+        }
+        self.count_purchase(i, customer, date);
+        Ok(())
+    }
+
+    /// Applies the cutoff to a purchase on `date`: true when it counts; false when it is left
+    /// out (and counted as excluded).
+    #[inline]
+    fn admit(&mut self, date: NaiveDate) -> Result<bool, ModelError> {
         if let Some((end, late)) = self.cutoff {
             if date > end {
                 return match late {
                     LateEvents::Reject => Err(ModelError::AfterObservationEnd { date, end }),
                     LateEvents::Exclude => {
                         self.excluded += 1;
-                        Ok(())
+                        Ok(false)
                     }
                 };
             }
         }
+        Ok(true)
+    }
+
+    /// The slot index of `customer`, growing the table to hold it.
+    #[inline]
+    fn slot_of(&mut self, customer: CustomerKey) -> usize {
         let i = customer.index();
         if i >= self.slots.len() {
             self.slots.resize(i + 1, EMPTY);
         }
-        self.add_amount(i, amount)?;
+        i
+    }
+
+    /// Counts a purchase on `date` in slot `i` (after its amount was added).
+    #[inline]
+    fn count_purchase(&mut self, i: usize, customer: CustomerKey, date: NaiveDate) {
         if let Some(s) = self.slots.get_mut(i) {
             s.count = s.count.saturating_add(1);
             if date > s.last {
@@ -555,7 +609,6 @@ impl RfmAccumulator {
         if let Some(days) = &mut self.days {
             days.push((customer.get(), date));
         }
-        Ok(())
     }
 
     /// Combines another partial state into this one (the result equals pushing both inputs into
@@ -753,6 +806,18 @@ impl PurchaseFold for RfmAccumulator {
 
     fn non_purchase(&mut self) {
         self.push_non_purchase();
+    }
+
+    /// As [`PurchaseFold::purchase`] with `cents_amount(cents)` (pushed with two decimals, as
+    /// above), without a `Decimal` per row while the sums stay cents in `i64`.
+    #[inline]
+    fn purchase_cents(
+        &mut self,
+        customer: CustomerKey,
+        day: NaiveDate,
+        cents: u64,
+    ) -> std::result::Result<(), ModelError> {
+        self.push_purchase_cents(customer, day, cents)
     }
 
     /// Reads the customer's slot, so that the loads of a batch of customers are in flight
@@ -1489,6 +1554,116 @@ pub fn rfm_values_from_summaries(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    mod cents {
+        use super::*;
+        use proptest::prelude::*;
+
+        /// A purchase in whole cents, or as a `Decimal` of three decimals (another scale).
+        #[derive(Debug, Clone)]
+        enum Push {
+            Cents(u32, u16, u64),
+            Milli(u32, u16, i64),
+        }
+
+        fn push() -> impl Strategy<Value = Push> {
+            let cents = prop_oneof![
+                8 => 0u64..100_000,
+                1 => Just(0u64),
+                1 => any::<u64>(),
+                1 => (i64::MAX as u64 - 1_000)..=(i64::MAX as u64 + 1_000),
+            ];
+            prop_oneof![
+                12 => (0u32..30, 0u16..60, cents).prop_map(|(k, d, c)| Push::Cents(k, d, c)),
+                1 => (0u32..30, 0u16..60, 0i64..1_000_000).prop_map(|(k, d, m)| Push::Milli(k, d, m)),
+            ]
+        }
+
+        /// The accumulator after `pushes` (`cents`: through `purchase_cents`, otherwise through
+        /// `purchase` of `cents_amount`), as text with the result of every push, the finished
+        /// table (amounts with their scale) and the merge of it into a fresh state.
+        fn run(pushes: &[Push], merge: bool, late: Option<LateEvents>, cents: bool) -> String {
+            let day0 = NaiveDate::from_ymd_opt(2024, 1, 1).unwrap_or_default();
+            let same_day = if merge {
+                SameDayPurchases::Merge
+            } else {
+                SameDayPurchases::Separate
+            };
+            let end = day0 + crm_model::chrono::Days::new(40);
+            let fresh = || {
+                let acc = RfmAccumulator::new(same_day);
+                match late {
+                    Some(l) => acc.cutoff(end, l),
+                    None => acc,
+                }
+            };
+            let mut acc = fresh();
+            let mut out = Vec::new();
+            for p in pushes {
+                let r = match *p {
+                    Push::Cents(k, d, c) => {
+                        let (k, d) = (
+                            CustomerKey::from_index(k),
+                            day0 + crm_model::chrono::Days::new(d.into()),
+                        );
+                        if cents {
+                            PurchaseFold::purchase_cents(&mut acc, k, d, c)
+                        } else {
+                            PurchaseFold::purchase(&mut acc, k, d, crm_model::cents_amount(c))
+                        }
+                    }
+                    Push::Milli(k, d, m) => PurchaseFold::purchase(
+                        &mut acc,
+                        CustomerKey::from_index(k),
+                        day0 + crm_model::chrono::Days::new(d.into()),
+                        Decimal::new(m, 3),
+                    ),
+                };
+                out.push(format!("{r:?}"));
+            }
+            let mut merged = fresh();
+            let keys: Vec<CustomerKey> = (0..40).map(|k| CustomerKey::from_index(39 - k)).collect();
+            let remapped = merged.merge_remapped(acc.clone(), &keys);
+            let table = |a: RfmAccumulator| {
+                a.finish(
+                    Some(day0 + crm_model::chrono::Days::new(60)),
+                    MonetaryValue::Total,
+                )
+                .map(|t| {
+                    let rows: Vec<String> = t
+                        .customers
+                        .iter()
+                        .map(|v| format!("{v:?} {}", v.total_spend.scale()))
+                        .collect();
+                    (rows, t.excluded_after_as_of, t.non_purchases)
+                })
+            };
+            format!(
+                "{out:?}\n{:?}\n{remapped:?} {:?}",
+                table(acc),
+                table(merged)
+            )
+        }
+
+        proptest! {
+            #![proptest_config(ProptestConfig::with_cases(300))]
+
+            /// `purchase_cents` is `purchase` of `cents_amount`: results, sums and their
+            /// scales, counts, merges (sums past `i64` and other scales included).
+            #[test]
+            fn purchase_cents_is_purchase_of_cents_amount(
+                pushes in prop::collection::vec(push(), 0..200),
+                merge in any::<bool>(),
+                late in prop_oneof![
+                    Just(None),
+                    Just(Some(LateEvents::Reject)),
+                    Just(Some(LateEvents::Exclude)),
+                ],
+            ) {
+                prop_assert_eq!(run(&pushes, merge, late, true), run(&pushes, merge, late, false));
+            }
+        }
+    }
 
     #[test]
     fn two_decimals_keep_the_value() {
