@@ -372,3 +372,71 @@ fn completions_help_and_version() {
     let out = crm().args(["report"]).output().unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn report_by_customer_attribute_adds_groups_that_sum_to_the_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    ok(&crm()
+        .args([
+            "demo",
+            "--quiet",
+            "--no-report",
+            "--customers",
+            "300",
+            "--out",
+        ])
+        .arg(&data)
+        .output()
+        .unwrap());
+    let html = dir.path().join("r.html");
+    let run = |format: &str| {
+        ok(&crm()
+            .args(["report", "--by", "region", "--format", format, "--data"])
+            .arg(&data)
+            .arg("--html")
+            .arg(&html)
+            .output()
+            .unwrap())
+    };
+    let v: serde_json::Value = serde_json::from_str(&run("json")).unwrap();
+    let groups = v["groups"]["groups"].as_array().unwrap();
+    assert!(groups.len() >= 3, "{groups:?}");
+    assert_eq!(v["groups"]["columns"][0], "region");
+    // Every customer with a purchase is in exactly one group; revenue adds up to the cent.
+    let customers: u64 = groups
+        .iter()
+        .map(|g| g["customers"].as_u64().unwrap())
+        .sum();
+    assert_eq!(customers, v["kpis"]["customers"].as_u64().unwrap());
+    let cents = |x: &serde_json::Value| {
+        let s = x.as_str().unwrap();
+        (s.parse::<f64>().unwrap() * 100.0).round() as i64
+    };
+    let revenue: i64 = groups.iter().map(|g| cents(&g["revenue"])).sum();
+    assert_eq!(revenue, cents(&v["kpis"]["revenue"]));
+    let months = v["groups"]["months"].as_array().unwrap().len();
+    assert!(
+        groups
+            .iter()
+            .all(|g| g["monthly_revenue"].as_array().unwrap().len() == months)
+    );
+    let text = run("table");
+    assert!(text.contains("By region"), "{text}");
+    let page = std::fs::read_to_string(&html).unwrap();
+    assert!(page.contains("id=\"groups\"") && page.contains("id=\"chart-group-0\""));
+    // Without a customer file --by is a usage error.
+    let t = dir.path().join("t.csv");
+    std::fs::copy(data.join("transactions.csv"), &t).unwrap();
+    let out = crm()
+        .args(["report", "--by", "region", "--transactions"])
+        .arg(&t)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(
+        String::from_utf8(out.stderr)
+            .unwrap()
+            .contains("--by needs the customer file")
+    );
+}

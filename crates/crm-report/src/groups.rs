@@ -16,13 +16,19 @@ use crm_model::{
 use crate::kpi;
 use crate::model::{GroupFigures, GroupSection};
 
+/// Customers split into groups: see [`assign`].
+struct Assigned {
+    /// Group index of each customer key.
+    group_of: Vec<usize>,
+    /// Group values, in order.
+    values: Vec<Vec<String>>,
+    /// Customers the table lacks.
+    unmatched: u64,
+}
+
 /// Group index of every customer key (customers the table lacks: the group of empty values),
 /// the groups' values in order, and how many customers were not in the table.
-fn assign(
-    ids: &CustomerInterner,
-    lookup: &Lookup,
-    limits: &Limits,
-) -> Result<(Vec<usize>, Vec<Vec<String>>, u64), String> {
+fn assign(ids: &CustomerInterner, lookup: &Lookup, limits: &Limits) -> Result<Assigned, String> {
     let empty = vec![String::new(); lookup.columns.len()];
     let mut index: BTreeMap<&[String], usize> = BTreeMap::new();
     let mut keys = Vec::with_capacity(ids.len());
@@ -57,11 +63,11 @@ fn assign(
         rank[*g] = r;
     }
     let values = order.iter().map(|(v, _)| v.to_vec()).collect();
-    Ok((
-        keys.into_iter().map(|g| rank[g]).collect(),
+    Ok(Assigned {
+        group_of: keys.into_iter().map(|g| rank[g]).collect(),
         values,
         unmatched,
-    ))
+    })
 }
 
 /// The section: one [`GroupFigures`] per group, monthly revenue over `months` (first days).
@@ -73,7 +79,11 @@ pub(crate) fn section(
     as_of: NaiveDate,
     months: &[NaiveDate],
 ) -> Result<GroupSection, String> {
-    let (group_of, values, unmatched) = assign(ids, lookup, &Limits::default())?;
+    let Assigned {
+        group_of,
+        values,
+        unmatched,
+    } = assign(ids, lookup, &Limits::default())?;
     let group = |k: CustomerKey| group_of.get(k.index()).copied();
     let mut parts: Vec<Vec<Transaction>> = vec![Vec::new(); values.len()];
     for t in tx {
@@ -125,4 +135,79 @@ pub(crate) fn section(
         groups,
         unmatched,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used)]
+    use super::*;
+
+    fn d(m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2024, m, day).unwrap()
+    }
+
+    #[test]
+    fn figures_per_group_by_hand() {
+        let mut ids = CustomerInterner::new();
+        let (a, b, c) = (
+            ids.intern("a").unwrap(),
+            ids.intern("b").unwrap(),
+            ids.intern("c").unwrap(),
+        );
+        let buy = |k, date, amount: i64| Transaction::purchase(k, date, amount.into()).unwrap();
+        // a and b are north, c is in no row of the table.
+        let tx = vec![
+            buy(a, d(1, 10), 10),
+            buy(a, d(3, 5), 30),
+            buy(b, d(2, 20), 5),
+            buy(c, d(3, 1), 7),
+            buy(c, d(4, 2), 100), // after the as-of date
+        ];
+        let lookup = Lookup {
+            key: "customer_id".into(),
+            columns: vec!["region".into()],
+            rows: [("a", "north"), ("b", "north")]
+                .map(|(k, v)| (k.to_string(), vec![v.to_string()]))
+                .into(),
+        };
+        let months = [d(1, 1), d(2, 1), d(3, 1)];
+        let s = section(&tx, None, &ids, &lookup, d(3, 31), &months).unwrap();
+        assert_eq!(s.unmatched, 1);
+        let got: Vec<(Vec<String>, u64, u64, Decimal, Vec<Decimal>)> = (s.groups.iter())
+            .map(|g| {
+                let m = g.monthly_revenue.clone();
+                (
+                    g.key.clone(),
+                    g.customers,
+                    g.active_last_30_days,
+                    g.revenue,
+                    m,
+                )
+            })
+            .collect();
+        let dec = |v: i64| Decimal::from(v);
+        assert_eq!(
+            got,
+            [
+                // c's last purchase up to March 31 is 30 days old: not active in the last 30.
+                (
+                    vec![String::new()],
+                    1,
+                    0,
+                    dec(7),
+                    vec![dec(0), dec(0), dec(7)]
+                ),
+                (
+                    vec!["north".into()],
+                    2,
+                    1,
+                    dec(45),
+                    vec![dec(10), dec(5), dec(30)]
+                ),
+            ]
+        );
+        // March, 90-day rule: north carried in a (Jan 10) and b (Feb 20), both stay.
+        assert_eq!(s.groups[1].retention, Some(1.0));
+        assert_eq!(s.groups[0].retention, None); // c joined in March: nobody carried in
+    }
 }

@@ -439,9 +439,9 @@ pub fn render(r: &Report) -> String {
             .iter()
             .map(|m| m.format("%Y-%m").to_string())
             .collect();
-        let _ = write!(
+        let _ = writeln!(
             o,
-            "<section id=\"groups\"><h2>By {}</h2><details open><summary>Revenue by month per group (the key figures are in the details below)</summary><div class=\"charts small\">\n",
+            "<section id=\"groups\"><h2>By {}</h2><details open><summary>Revenue by month per group (the key figures are in the details below)</summary><div class=\"charts small\">",
             esc(&g.columns.join(" and "))
         );
         for (i, f) in g.groups.iter().enumerate() {

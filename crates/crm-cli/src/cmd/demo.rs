@@ -104,6 +104,7 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
         ),
         spend: None,
         as_of: Some(a.end),
+        by: Vec::new(),
         html: Some(html.clone()),
         format: a.format,
         output: None,

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 use clap::Args;
 use crm_analytics::model::chrono::NaiveDate;
 
-use crm_analytics::io::{DataFiles, ReadEvent, read_data_set};
+use crm_analytics::io::{DataFiles, ReadEvent, read_customer_attributes, read_data_set};
 use crm_analytics::report::model::Report;
 use crm_analytics::report::{self, BuildOptions};
 
@@ -52,6 +52,10 @@ pub struct ReportArgs {
     /// transactions are left out.
     #[arg(long, value_parser = parse_day)]
     pub as_of: Option<NaiveDate>,
+    /// Key figures and monthly revenue per group of customers: their value of COLUMN in the
+    /// customer file (repeatable).
+    #[arg(long = "by", value_name = "COLUMN")]
+    pub by: Vec<String>,
     /// Also write a self-contained HTML report with charts to this file.
     #[arg(long)]
     pub html: Option<PathBuf>,
@@ -94,6 +98,20 @@ fn data_files(a: &ReportArgs) -> CliResult<DataFiles> {
 /// Loads the inputs and builds the report.
 pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
     let files = data_files(a)?;
+    let by = match (&files.customers, a.by.is_empty()) {
+        (_, true) => None,
+        (Some(c), false) => Some(read_customer_attributes(
+            c,
+            "customer_id",
+            &a.by,
+            &a.input.read(),
+        )?),
+        (None, false) => {
+            return Err(CliError::Usage(
+                "--by needs the customer file (--customers)".into(),
+            ));
+        }
+    };
     let mut spin = None;
     let mut inputs = read_data_set(
         &files,
@@ -121,6 +139,7 @@ pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
         &inputs,
         &BuildOptions {
             as_of: a.as_of,
+            by,
             ..BuildOptions::default()
         },
         &mut |step| spin.set_message(format!("report: {step}")),
