@@ -173,7 +173,8 @@ mod tests {
         let months = [d(1, 1), d(2, 1), d(3, 1)];
         let s = section(&tx, None, &ids, &lookup, d(3, 31), &months).unwrap();
         assert_eq!(s.unmatched, 1);
-        let got: Vec<(Vec<String>, u64, u64, Decimal, Vec<Decimal>)> = (s.groups.iter())
+        type Row = (Vec<String>, u64, u64, Decimal, Vec<Decimal>);
+        let got: Vec<Row> = (s.groups.iter())
             .map(|g| {
                 let m = g.monthly_revenue.clone();
                 (
