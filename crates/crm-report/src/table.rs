@@ -3,7 +3,6 @@
 use crm_model::rust_decimal::Decimal;
 
 use super::model::Report;
-use crate::text as output;
 
 /// Terminal width the table output fits.
 pub const WIDTH: usize = 100;
@@ -39,6 +38,27 @@ pub fn int(n: u64) -> String {
         o.push(c);
     }
     o
+}
+
+/// A number with exactly `digits` decimals and thousands separators ("12,345.60"): every
+/// number column of a table has one fixed number of decimals, so its digits line up.
+pub fn fixed(x: f64, digits: usize) -> String {
+    if !x.is_finite() {
+        return x.to_string();
+    }
+    let s = format!("{:.digits$}", x.abs());
+    let (whole, frac) = s.split_once('.').map_or((s.as_str(), ""), |(w, f)| (w, f));
+    let whole = whole.parse::<u64>().map_or_else(|_| whole.to_string(), int);
+    let zero = s.chars().all(|c| c == '0' || c == '.');
+    let sign = if x.is_sign_negative() && !zero {
+        "-"
+    } else {
+        ""
+    };
+    match frac {
+        "" => format!("{sign}{whole}"),
+        f => format!("{sign}{whole}.{f}"),
+    }
 }
 
 /// Money with two decimals and thousands separators.
@@ -331,9 +351,9 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
         ),
         row(
             "LTV:CAC",
-            k.ltv_to_cac.map(|v| format!("{v:.1}")),
+            k.ltv_to_cac.map(|v| fixed(v, 1)),
             match (k.ltv, &k.ltv_basis) {
-                (Some(l), Some(b)) => format!("{b}: {}", output::num(l, 2)),
+                (Some(l), Some(b)) => format!("{b}: {}", fixed(l, 2)),
                 _ => String::new(),
             },
             "kpi.ltv_to_cac",
@@ -358,7 +378,7 @@ pub fn kpi_rows(r: &Report) -> Vec<KpiRow> {
         ),
         row(
             "Quick ratio",
-            k.quick_ratio.map(|v| format!("{v:.2}")),
+            k.quick_ratio.map(|v| fixed(v, 2)),
             format!("(new + expansion + reactivation) / lost MRR, {month}"),
             "kpi.quick_ratio",
         ),
@@ -408,9 +428,9 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                         g.segment.clone(),
                         int(g.customers),
                         pct(g.share),
-                        output::num(g.mean_recency_days, 0),
-                        output::num(g.mean_frequency, 1),
-                        format!("{:.2}", g.mean_monetary),
+                        fixed(g.mean_recency_days, 0),
+                        fixed(g.mean_frequency, 1),
+                        fixed(g.mean_monetary, 2),
                         pct(g.revenue_share),
                     ]
                 })
@@ -419,20 +439,20 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
     }
     if let Some(c) = &r.clv {
         let mut rows = vec![
-            vec!["BG/NBD r".into(), output::num(c.bgnbd.r, 4)],
-            vec!["BG/NBD alpha".into(), output::num(c.bgnbd.alpha, 4)],
-            vec!["BG/NBD a".into(), output::num(c.bgnbd.a, 4)],
-            vec!["BG/NBD b".into(), output::num(c.bgnbd.b, 4)],
+            vec!["BG/NBD r".into(), fixed(c.bgnbd.r, 4)],
+            vec!["BG/NBD alpha".into(), fixed(c.bgnbd.alpha, 4)],
+            vec!["BG/NBD a".into(), fixed(c.bgnbd.a, 4)],
+            vec!["BG/NBD b".into(), fixed(c.bgnbd.b, 4)],
         ];
         if let Some(g) = &c.gamma_gamma {
-            rows.push(vec!["Gamma-Gamma p".into(), output::num(g.p, 4)]);
-            rows.push(vec!["Gamma-Gamma q".into(), output::num(g.q, 4)]);
-            rows.push(vec!["Gamma-Gamma v".into(), output::num(g.v, 4)]);
+            rows.push(vec!["Gamma-Gamma p".into(), fixed(g.p, 4)]);
+            rows.push(vec!["Gamma-Gamma q".into(), fixed(g.q, 4)]);
+            rows.push(vec!["Gamma-Gamma v".into(), fixed(g.v, 4)]);
         }
         rows.push(vec![
             format!(
                 "Total expected value, {} {}s{}",
-                output::num(c.horizon, 0),
+                fixed(c.horizon, 0),
                 c.unit,
                 c.discount_rate
                     .map_or_else(String::new, |d| format!(", discounted {}/year", pct(d)))
@@ -465,11 +485,11 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                     vec![
                         x.customer_id.clone(),
                         x.frequency.to_string(),
-                        output::num(x.recency, 1),
-                        output::num(x.age, 1),
-                        output::num(x.p_alive, 2),
-                        output::num(x.expected_purchases, 2),
-                        format!("{:.2}", x.clv),
+                        fixed(x.recency, 1),
+                        fixed(x.age, 1),
+                        fixed(x.p_alive, 2),
+                        fixed(x.expected_purchases, 2),
+                        fixed(x.clv, 2),
                     ]
                 })
                 .collect(),
@@ -505,9 +525,9 @@ pub fn section_tables(r: &Report, terminal: bool) -> Vec<TableData> {
                 .map(|x| {
                     vec![
                         x.customer_id.clone(),
-                        output::num(x.score, 2),
+                        fixed(x.score, 2),
                         x.tier.clone(),
-                        format!("{:.2}", x.value),
+                        fixed(x.value, 2),
                         x.reason.clone().unwrap_or_default(),
                     ]
                 })
@@ -891,5 +911,20 @@ mod tests {
             ],
         );
         assert_eq!(g, "name      n\n----  -----\n张伟  1,234\nAl       5%\n");
+    }
+}
+
+#[cfg(test)]
+mod fixed_tests {
+    use super::fixed;
+
+    #[test]
+    fn fixed_decimals_and_thousands() {
+        assert_eq!(fixed(1234567.891, 2), "1,234,567.89");
+        assert_eq!(fixed(2.0, 1), "2.0");
+        assert_eq!(fixed(-0.004, 2), "0.00");
+        assert_eq!(fixed(-1234.5, 0), "-1,234");
+        assert_eq!(fixed(0.243, 4), "0.2430");
+        assert_eq!(fixed(f64::NAN, 2), "NaN");
     }
 }
