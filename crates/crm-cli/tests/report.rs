@@ -274,7 +274,9 @@ fn report_on_transactions_alone() {
     assert!(page.contains("Not available: needs surveys.csv"));
     // Two customers are too few for the CLV models: the report still runs and says why.
     assert!(
-        text.contains("clv: needs at least 20 customers with a purchase to fit BG/NBD (found 2)"),
+        text.contains(
+            "CLV model: needs at least 20 customers with a purchase to fit BG/NBD (found 2)"
+        ),
         "{text}"
     );
     for line in text.lines() {

@@ -810,14 +810,26 @@ pub fn render(r: &Report) -> String {
         o.push('\n');
         o.push_str(&grid_fit(&t.header, &t.rows, WIDTH));
     }
-    let absent: Vec<&str> = ["rfm", "clv", "churn", "dedup", "cohorts", "funnel", "nps"]
-        .into_iter()
-        .filter(|s| r.needs(s).is_some())
-        .collect();
+    // Sections by the titles the report shows them under (not their keys).
+    let absent: Vec<(&str, &str)> = [
+        ("rfm", "RFM segments"),
+        ("clv", "CLV model"),
+        ("churn", "Churn risk"),
+        ("dedup", "Duplicates"),
+        ("cohorts", "Cohort retention"),
+        ("funnel", "Funnel"),
+        ("nps", "NPS distribution"),
+        ("lifecycle", "Lifecycle stages"),
+        ("trends", "Monthly trends"),
+        ("groups", "Groups"),
+    ]
+    .into_iter()
+    .filter_map(|(key, title)| Some((title, r.needs(key)?)))
+    .collect();
     if !absent.is_empty() {
         o.push_str("\nNot in this report:\n");
-        for s in absent {
-            o.push_str(&format!("  {s}: needs {}\n", r.needs(s).unwrap_or("")));
+        for (title, needs) in absent {
+            o.push_str(&format!("  {title}: needs {needs}\n"));
         }
     }
     o
@@ -881,7 +893,7 @@ mod tests {
             },
         ];
         let t = render(&r);
-        assert!(t.contains("churn: needs crm-churn"));
+        assert!(t.contains("Churn risk: needs crm-churn"));
         assert!(
             t.lines().any(|l| l.starts_with("CAC")
                 && l.contains("n/a")
