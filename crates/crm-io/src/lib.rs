@@ -89,6 +89,7 @@ mod rows;
 mod scores;
 mod spans;
 mod summary_file;
+mod summary_record;
 mod table;
 mod transactions;
 mod write;
@@ -118,9 +119,8 @@ pub use scores::{
     read_lookup, read_scores, read_survey_scores,
 };
 pub use spans::{SpanColumns, read_spans};
-pub use summary_file::{
-    SummaryColumns, SummaryFile, SummaryNeeds, SummaryRecord, read_summary_file,
-};
+pub use summary_file::{SummaryColumns, SummaryFile, SummaryNeeds, read_summary_file};
+pub use summary_record::SummaryRecord;
 pub use table::Table;
 pub use transactions::load_transactions;
 pub use write::{OutputFormat, row_cells, write_grouped_rows, write_rows, write_table};

@@ -3,7 +3,7 @@
 use crm_model::{CustomerInterner, ModelError, SummaryOptions, Transaction, summarize, to_f64};
 
 use crate::rows::Skipped;
-use crate::summary_file::SummaryRecord;
+use crate::summary_record::SummaryRecord;
 
 /// Transactions loaded from a file, with the id interner and the skip report.
 pub struct LoadedTransactions {

@@ -6,6 +6,7 @@ use std::path::Path;
 use crate::error::{IoError, IoResult};
 use crate::options::ReadOptions;
 use crate::rows::Skipped;
+use crate::summary_record::SummaryRecord;
 use crate::table::Table;
 
 /// Column names of a summary file. Each name falls back to common alternatives when the file
@@ -47,25 +48,6 @@ pub struct SummaryNeeds {
     pub history: bool,
     /// The mean spend is required (spend models); otherwise it is read when present.
     pub zbar: bool,
-}
-
-/// One row of a summary file.
-#[derive(Debug, Clone, PartialEq)]
-pub struct SummaryRecord {
-    /// Customer id (or the 1-based row number when the file has no id column).
-    pub id: String,
-    /// Line in the file.
-    pub line: u64,
-    /// Repeat purchases, a whole number >= 0.
-    pub x: u32,
-    /// Recency (0 when not read).
-    pub t_x: f64,
-    /// Age (0 when not read).
-    pub t: f64,
-    /// Mean repeat transaction value, when the column exists.
-    pub zbar: Option<f64>,
-    /// Weight (>= 0; 1 without a weights column).
-    pub weight: f64,
 }
 
 /// The rows of a summary file and the rows skipped under `skip_invalid`.
