@@ -28,4 +28,4 @@ cargo test --locked
 
 step "done"
 echo "integrations: $(($(date +%s) - start)) s in total"
-du -sh target 2>/dev/null || true
+du -sh "${CARGO_TARGET_DIR:-target}" 2>/dev/null || true

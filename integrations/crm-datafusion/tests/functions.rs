@@ -323,3 +323,54 @@ fn register_keeps_builtins_and_is_idempotent() {
     assert!(e.contains("crm_levenshtein"), "{e}");
     assert!(datafusion::execution::FunctionRegistry::udaf(&ctx, "crm_nps").is_err());
 }
+
+/// The example of docs/distributed.md: NPS by region from a CSV file, struct fields by name, and
+/// the BG/NBD fit joined back to its rows.
+#[test]
+fn docs_example_on_csv() {
+    let dir = std::env::temp_dir().join(format!("crm-datafusion-docs-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("surveys.csv");
+    std::fs::write(
+        &path,
+        "respondent,region,score\n1,north,10\n2,north,9\n3,north,3\n4,south,7\n5,south,0\n6,south,\n",
+    )
+    .unwrap();
+    let ctx = context(2);
+    common::runtime()
+        .block_on(ctx.register_csv(
+            "surveys",
+            path.to_str().unwrap(),
+            datafusion::prelude::CsvReadOptions::new(),
+        ))
+        .unwrap();
+    let b = query(
+        &ctx,
+        "SELECT region, crm_nps(score) AS nps, crm_nps_detail(score)['n'] AS answers
+         FROM surveys GROUP BY region ORDER BY region",
+    )
+    .unwrap();
+    let region = b.column(0).clone();
+    let region = datafusion::arrow::compute::cast(&region, &DataType::Utf8).unwrap();
+    let region = region.as_any().downcast_ref::<StringArray>().unwrap();
+    assert_eq!((region.value(0), region.value(1)), ("north", "south"));
+    let nps = col::<Float64Array>(&b, 1);
+    // north: 2 promoters, 1 detractor of 3; south: 1 passive, 1 detractor (the empty cell is NULL).
+    assert_eq!(nps.value(0), 100.0 * (2.0 / 3.0 - 1.0 / 3.0));
+    assert_eq!(nps.value(1), -50.0);
+    assert_eq!(col::<UInt64Array>(&b, 2).values().to_vec(), vec![3, 2]);
+
+    let b = query(
+        &ctx,
+        "WITH fit AS (SELECT crm_bgnbd_fit(x, t_x, t) AS p FROM
+             (VALUES (2, 30.43, 38.86), (1, 1.71, 38.86), (0, 0.0, 38.86), (0, 0.0, 38.86),
+                     (3, 20.0, 38.86), (0, 0.0, 30.0)) s(x, t_x, t))
+         SELECT crm_bgnbd_p_alive(p['r'], p['alpha'], p['a'], p['b'], 2, 30.43, 38.86) FROM fit",
+    );
+    // Six customers may or may not identify the model; either a value or a named error.
+    match b {
+        Ok(b) => assert_eq!(b.num_rows(), 1),
+        Err(e) => assert!(e.to_string().contains("crm_bgnbd_fit"), "{e}"),
+    }
+    std::fs::remove_dir_all(&dir).ok();
+}
