@@ -449,6 +449,40 @@ impl CsatState {
     pub fn scale(&self) -> CsatScale {
         self.scale
     }
+    /// Number of answers per value: index `v` holds the count of answer `v` (index 0 and values
+    /// above the scale are always 0). With [`CsatState::from_counts`] this is the state's exact
+    /// serialised form, e.g. for the partial aggregates of a SQL engine.
+    #[must_use]
+    pub fn counts(&self) -> [u64; 11] {
+        self.counts.0
+    }
+    /// A state from per-value counts as [`CsatState::counts`] returns them.
+    ///
+    /// ```
+    /// use crm_analytics::metrics::satisfaction::CsatState;
+    /// use crm_analytics::model::{CsatScale, CsatScore};
+    /// let mut s = CsatState::new(CsatScale::OneToFive);
+    /// s.push(CsatScore::new(4, CsatScale::OneToFive)?)?;
+    /// let copy = CsatState::from_counts(CsatScale::OneToFive, s.counts())?;
+    /// assert_eq!(copy, s);
+    /// assert!(CsatState::from_counts(CsatScale::OneToFive, [0, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]).is_err());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ModelError::OutOfRange`] (as [`CsatScore::new`]) for a non-zero count of a value that is
+    /// not on the scale.
+    pub fn from_counts(scale: CsatScale, counts: [u64; 11]) -> Result<Self> {
+        for (v, &c) in (0u8..).zip(counts.iter()) {
+            if c > 0 {
+                CsatScore::new(v, scale)?;
+            }
+        }
+        Ok(CsatState {
+            scale,
+            counts: Histogram(counts),
+        })
+    }
     /// Adds one answer.
     ///
     /// # Errors
@@ -584,6 +618,44 @@ impl CesState {
             version,
             counts: Histogram::default(),
         }
+    }
+    /// The question version.
+    #[must_use]
+    pub fn version(&self) -> CesVersion {
+        self.version
+    }
+    /// Number of answers per value: index `v` holds the count of answer `v` (index 0 and values
+    /// above the version's scale are always 0); the exact serialised form of the state, read
+    /// back by [`CesState::from_counts`].
+    #[must_use]
+    pub fn counts(&self) -> [u64; 11] {
+        self.counts.0
+    }
+    /// A state from per-value counts as [`CesState::counts`] returns them.
+    ///
+    /// ```
+    /// use crm_analytics::metrics::satisfaction::CesState;
+    /// use crm_analytics::model::{CesScore, CesVersion};
+    /// let mut s = CesState::new(CesVersion::V2);
+    /// s.push(CesScore::new(7, CesVersion::V2)?)?;
+    /// assert_eq!(CesState::from_counts(CesVersion::V2, s.counts())?, s);
+    /// assert!(CesState::from_counts(CesVersion::V1, s.counts()).is_err()); // 7 is not on 1-5
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    ///
+    /// # Errors
+    /// [`ModelError::OutOfRange`] (as [`CesScore::new`]) for a non-zero count of a value that is
+    /// not on the version's scale.
+    pub fn from_counts(version: CesVersion, counts: [u64; 11]) -> Result<Self> {
+        for (v, &c) in (0u8..).zip(counts.iter()) {
+            if c > 0 {
+                CesScore::new(v, version)?;
+            }
+        }
+        Ok(CesState {
+            version,
+            counts: Histogram(counts),
+        })
     }
     /// Adds one answer.
     ///

@@ -1,0 +1,91 @@
+//! Shared helpers of the integration tests.
+#![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
+
+use std::path::PathBuf;
+use std::sync::{Arc, OnceLock};
+
+use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StructArray};
+use datafusion::arrow::datatypes::SchemaRef;
+use datafusion::datasource::MemTable;
+use datafusion::prelude::{SessionConfig, SessionContext};
+
+/// One multi-threaded runtime for all queries of a test binary (2 workers: the CI machine).
+pub fn runtime() -> &'static tokio::runtime::Runtime {
+    static RT: OnceLock<tokio::runtime::Runtime> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .enable_all()
+            .build()
+            .unwrap()
+    })
+}
+
+/// A context with our functions and `target_partitions` partitions.
+pub fn context(target_partitions: usize) -> SessionContext {
+    let config = SessionConfig::new().with_target_partitions(target_partitions);
+    let ctx = SessionContext::new_with_config(config);
+    crm_datafusion::register(&ctx).unwrap();
+    ctx
+}
+
+/// Registers `batches` as table `name`, one MemTable partition per inner vector.
+pub fn register_partitions(
+    ctx: &SessionContext,
+    name: &str,
+    schema: SchemaRef,
+    partitions: Vec<Vec<RecordBatch>>,
+) {
+    let table = MemTable::try_new(schema, partitions).unwrap();
+    ctx.register_table(name, Arc::new(table)).unwrap();
+}
+
+/// Runs `sql` and returns all result rows in one batch.
+pub fn query(ctx: &SessionContext, sql: &str) -> datafusion::error::Result<RecordBatch> {
+    runtime().block_on(async {
+        let df = ctx.sql(sql).await?;
+        let schema = Arc::new(df.schema().as_arrow().clone());
+        let batches = df.collect().await?;
+        Ok(datafusion::arrow::compute::concat_batches(
+            &schema, &batches,
+        )?)
+    })
+}
+
+/// Column `name` of a struct array.
+pub fn field<'a>(s: &'a StructArray, name: &str) -> &'a ArrayRef {
+    s.column_by_name(name)
+        .unwrap_or_else(|| panic!("no field {name}"))
+}
+
+/// The downcast column `i` of a batch.
+pub fn col<T: Array + 'static>(b: &RecordBatch, i: usize) -> &T {
+    b.column(i).as_any().downcast_ref::<T>().unwrap()
+}
+
+/// The shared reference data directory: `$CRM_SHARED_DATA`, else `../shared/data` beside the
+/// repository root.
+pub fn shared_dir() -> PathBuf {
+    match std::env::var_os("CRM_SHARED_DATA") {
+        Some(d) => PathBuf::from(d),
+        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
+    }
+}
+
+/// Path of a reference file, or `None` with a skip note; a missing file fails when `CI` is set.
+pub fn shared_file(rel: &str) -> Option<PathBuf> {
+    let p = shared_dir().join(rel);
+    if p.is_file() {
+        return Some(p);
+    }
+    assert!(
+        std::env::var_os("CI").is_none(),
+        "reference data {} is missing (set CRM_SHARED_DATA to the shared data directory)",
+        p.display()
+    );
+    eprintln!(
+        "SKIPPED: reference data {} not found; set CRM_SHARED_DATA to run this test",
+        p.display()
+    );
+    None
+}
