@@ -432,7 +432,8 @@ pub fn render(r: &Report) -> String {
     );
     o.push_str("</div></section>\n");
 
-    // Small multiples per group (`--by`): revenue by month, one chart per group, one scale.
+    // Small multiples per group (`--by`): revenue by month, one chart per group, each on its own
+    // scale (the hint gives the totals; a shared scale is a follow-up).
     if let Some(g) = &r.groups {
         let labels: Vec<String> = g
             .months
