@@ -242,8 +242,10 @@ fn bad_values_are_named_errors() {
     assert!(e.contains("crm_csat") && e.contains("11"), "{e}");
     let e = err(&ctx, "SELECT crm_ces(v) FROM s");
     assert!(e.contains("crm_ces") && e.contains("11"), "{e}");
+    // Both rows are bad in the next ones; which is met first depends on the partitions.
+    let either = |e: &str, a: &str, b: &str| e.contains(a) || e.contains(b);
     let e = err(&ctx, "SELECT crm_nps(v + 0.5) FROM s");
-    assert!(e.contains("crm_nps") && e.contains("3.5"), "{e}");
+    assert!(e.contains("crm_nps") && either(&e, "3.5", "11.5"), "{e}");
     let e = err(&ctx, "SELECT crm_aov(v - 5) FROM s");
     assert!(e.contains("crm_aov") && e.contains("-2"), "{e}");
     let e = err(&ctx, "SELECT crm_nps(CAST(v AS VARCHAR)) FROM s");
@@ -255,7 +257,7 @@ fn bad_values_are_named_errors() {
     let e = err(&ctx, "SELECT crm_bgnbd_fit(v - 4, 0, 10) FROM s");
     assert!(e.contains("crm_bgnbd_fit") && e.contains("-1"), "{e}");
     let e = err(&ctx, "SELECT crm_bgnbd_fit(1, v + 20, 10) FROM s");
-    assert!(e.contains("crm_bgnbd_fit") && e.contains("23"), "{e}");
+    assert!(e.contains("crm_bgnbd_fit") && either(&e, "23", "31"), "{e}");
     let e = err(&ctx, "SELECT crm_bgnbd_fit(1, 1, 10, -v) FROM s");
     assert!(e.contains("crm_bgnbd_fit") && e.contains("weight"), "{e}");
     let e = err(&ctx, "SELECT crm_bgnbd_fit(1, 1, 10) FROM s WHERE v = 3");
@@ -269,12 +271,18 @@ fn bad_values_are_named_errors() {
         &ctx,
         "SELECT crm_bgnbd_p_alive(0.2, 4, 0.8, 2.4, -v, 1, 5) FROM s",
     );
-    assert!(e.contains("crm_bgnbd_p_alive") && e.contains("-3"), "{e}");
+    assert!(
+        e.contains("crm_bgnbd_p_alive") && either(&e, "-3", "-11"),
+        "{e}"
+    );
     let e = err(
         &ctx,
         "SELECT crm_bgnbd_expected(0.2, 4, 0.8, 2.4, 1, 1, 5, -v) FROM s",
     );
-    assert!(e.contains("crm_bgnbd_expected") && e.contains("-3"), "{e}");
+    assert!(
+        e.contains("crm_bgnbd_expected") && either(&e, "-3", "-11"),
+        "{e}"
+    );
     let e = err(
         &ctx,
         "SELECT crm_norm_phone('138 1234 5678', 'China') FROM s",
