@@ -486,10 +486,6 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         },
     )?;
     report_skipped(&skipped);
-    let series = match a.every {
-        Some(unit) => RetentionSeries::every(p, unit, &Limits::default()).map_err(CliError::lib)?,
-        None => RetentionSeries::new(&[p]),
-    };
     let read = |p| io::read_customer_attributes(p, &a.customer_column, &a.by, &opts.read());
     let lookup = a.customers.as_deref().map(read).transpose()?;
     if let (None, None) = (a.every, &lookup) {
@@ -499,6 +495,10 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         let value = results::RetentionFigures::new(&r, a.joiners, a.start, a.end);
         return emit(&a.out, &value, || results::retention(&r, a.joiners));
     }
+    let series = match a.every {
+        Some(unit) => RetentionSeries::every(p, unit, &Limits::default()).map_err(CliError::lib)?,
+        None => RetentionSeries::new(&[p]),
+    };
     let r = drill::retention_by(
         &spans,
         &ids,
