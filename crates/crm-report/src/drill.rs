@@ -72,11 +72,11 @@ pub fn by_customer<T, S, E: From<ModelError>>(
     mut push: impl FnMut(&mut S, T) -> Result<(), E>,
 ) -> Result<CustomerDrill<S>, E> {
     let mut groups = Groups::new(lookup.columns.clone(), limits);
+    let of = key_groups(ids, lookup);
     let empty = vec![String::new(); lookup.columns.len()];
     let mut unmatched = 0u64;
     for item in items {
-        let id = ids.id(customer(&item)).map(ToString::to_string);
-        let key = match id.as_deref().and_then(|id| lookup.rows.get(id)) {
+        let key = match of.get(customer(&item).index()).copied().flatten() {
             Some(values) => values,
             None => {
                 unmatched += 1;
@@ -86,6 +86,22 @@ pub fn by_customer<T, S, E: From<ModelError>>(
         push(groups.state(key, &init)?, item)?;
     }
     Ok(CustomerDrill { groups, unmatched })
+}
+
+/// The group values in `lookup` of every customer key `ids` issued, by key index (`None`: the
+/// table has no row for the customer), each id looked up once.
+pub(crate) fn key_groups<'a>(
+    ids: &CustomerInterner,
+    lookup: &'a Lookup,
+) -> Vec<Option<&'a [String]>> {
+    (0..ids.len())
+        .map(|k| {
+            let id = u32::try_from(k)
+                .ok()
+                .and_then(|k| ids.id(CustomerKey::from_index(k)))?;
+            lookup.rows.get(&id.to_string()).map(Vec::as_slice)
+        })
+        .collect()
 }
 
 /// The RFM segment report per group of customers: `values` and `rows` as given to and returned

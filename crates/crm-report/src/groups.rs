@@ -33,13 +33,9 @@ fn assign(ids: &CustomerInterner, lookup: &Lookup, limits: &Limits) -> Result<As
     let mut index: BTreeMap<&[String], usize> = BTreeMap::new();
     let mut keys = Vec::with_capacity(ids.len());
     let mut unmatched = 0u64;
-    for k in 0..ids.len() {
-        let id = u32::try_from(k)
-            .ok()
-            .and_then(|k| ids.id(CustomerKey::from_index(k)))
-            .map(ToString::to_string);
-        let values = match id.as_deref().and_then(|id| lookup.rows.get(id)) {
-            Some(v) => v.as_slice(),
+    for values in crate::drill::key_groups(ids, lookup) {
+        let values = match values {
+            Some(v) => v,
             None => {
                 unmatched += 1;
                 empty.as_slice()
