@@ -5,8 +5,9 @@
 
 mod common;
 
-use common::{col, context, field, query, register_partitions, shared_file};
+use common::{col, context, field, query, register_partitions};
 use crm_analytics::clv::{BgNbd, FitOptions, Histories, History, PurchaseModel};
+use crm_testdata::shared_file;
 use datafusion::arrow::array::{Array, Float64Array, RecordBatch, StructArray};
 use datafusion::prelude::CsvReadOptions;
 

@@ -1,7 +1,6 @@
 //! Shared helpers of the integration tests.
 #![allow(dead_code, clippy::unwrap_used, clippy::expect_used)]
 
-use std::path::PathBuf;
 use std::sync::{Arc, OnceLock};
 
 use datafusion::arrow::array::{Array, ArrayRef, RecordBatch, StructArray};
@@ -61,31 +60,4 @@ pub fn field<'a>(s: &'a StructArray, name: &str) -> &'a ArrayRef {
 /// The downcast column `i` of a batch.
 pub fn col<T: Array + 'static>(b: &RecordBatch, i: usize) -> &T {
     b.column(i).as_any().downcast_ref::<T>().unwrap()
-}
-
-/// The shared reference data directory: `$CRM_SHARED_DATA`, else `../shared/data` beside the
-/// repository root.
-pub fn shared_dir() -> PathBuf {
-    match std::env::var_os("CRM_SHARED_DATA") {
-        Some(d) => PathBuf::from(d),
-        None => PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../../shared/data"),
-    }
-}
-
-/// Path of a reference file, or `None` with a skip note; a missing file fails when `CI` is set.
-pub fn shared_file(rel: &str) -> Option<PathBuf> {
-    let p = shared_dir().join(rel);
-    if p.is_file() {
-        return Some(p);
-    }
-    assert!(
-        std::env::var_os("CI").is_none(),
-        "reference data {} is missing (set CRM_SHARED_DATA to the shared data directory)",
-        p.display()
-    );
-    eprintln!(
-        "SKIPPED: reference data {} not found; set CRM_SHARED_DATA to run this test",
-        p.display()
-    );
-    None
 }
