@@ -1,9 +1,11 @@
 //! Command-line forms of the reader options: clap flags that convert into the plain
 //! `crm_analytics::io` option structs.
 
+use std::path::PathBuf;
+
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
-use crm_analytics::io::{self, Delimiter, Encoding, ReadOptions};
+use crm_analytics::io::{self, Delimiter, Encoding, Lookup, ReadOptions};
 use crm_analytics::model::Named;
 
 /// The value parser of a flag naming a library option: the accepted names, their aliases
@@ -60,6 +62,26 @@ impl InputOptions {
             encoding: self.encoding,
             decimal_comma: self.decimal_comma,
         }
+    }
+}
+
+/// Drill-down by customer attributes: `--by COLUMN --customers FILE`.
+#[derive(Debug, Clone, Default, Args)]
+pub struct ByCustomer {
+    /// One result per group of customers: their value of COLUMN in --customers (repeatable:
+    /// per combination).
+    #[arg(long = "by", value_name = "COLUMN", requires = "customers")]
+    pub by: Vec<String>,
+    /// Customer table of --by, keyed by the customer id column.
+    #[arg(long, requires = "by")]
+    pub customers: Option<PathBuf>,
+}
+
+impl ByCustomer {
+    /// The --by columns of --customers by the ids in `id_column`; `None` without --by.
+    pub fn lookup(&self, id_column: &str, opts: &InputOptions) -> io::IoResult<Option<Lookup>> {
+        let read = |p| io::read_customer_attributes(p, id_column, &self.by, &opts.read());
+        self.customers.as_deref().map(read).transpose()
     }
 }
 

@@ -24,6 +24,14 @@ pub enum CliError {
 }
 
 impl CliError {
+    /// The error of an I/O operation on `file`.
+    pub fn io(file: &std::path::Path) -> impl Fn(std::io::Error) -> CliError + '_ {
+        |source| CliError::Io {
+            file: file.to_path_buf(),
+            source,
+        }
+    }
+
     /// Exit code: 2 for bad input and usage (the user can fix it), 1 otherwise.
     pub fn exit_code(&self) -> i32 {
         match self {

@@ -118,6 +118,15 @@ pub fn parquet<T: serde::Serialize + Sync>(path: Option<&PathBuf>, rows: &[T]) -
 
 /// Writes drill-down rows: the group columns `names` (row `i` in group `keys[i]`), then each
 /// row's own fields, as CSV, JSON or an aligned table.
+pub fn grouped_rows<T: serde::Serialize + Sync>(
+    path: Option<&PathBuf>,
+    format: Format,
+    r: &crm_analytics::report::drill::GroupedRows<T>,
+) -> CliResult<()> {
+    write_with(path, |w| grouped(w, format, &r.names, &r.keys, &r.rows))
+}
+
+/// Writes rows with their group columns first, in `format`.
 pub fn grouped<T: serde::Serialize + Sync>(
     w: &mut dyn Write,
     format: Format,

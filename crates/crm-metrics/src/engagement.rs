@@ -721,6 +721,17 @@ impl FunnelState {
         *slot = Some(slot.map_or(e.at(), |t| t.min(e.at())));
         Ok(())
     }
+    /// The state of `events` pushed in order (one call).
+    ///
+    /// # Errors
+    /// As [`FunnelState::push`], wrapped in [`ModelError::AtRecord`] with the event's index.
+    pub fn from_events(funnel: Funnel, events: &[FunnelEvent]) -> Result<Self> {
+        let mut s = FunnelState::new(funnel);
+        for (i, e) in events.iter().enumerate() {
+            s.push(e).map_err(|err| crate::error::at_record(err, i))?;
+        }
+        Ok(s)
+    }
     /// Combines two states of the same funnel.
     ///
     /// # Errors

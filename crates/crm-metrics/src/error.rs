@@ -66,3 +66,12 @@ pub(crate) fn ratio(
         Ok(num / den)
     }
 }
+
+/// `e` with the index of the record it is about: a model error inside
+/// [`ModelError::AtRecord`]; other errors unchanged.
+pub(crate) fn at_record(e: MetricsError, index: usize) -> MetricsError {
+    match e {
+        MetricsError::Model(m) => MetricsError::Model(m.at_record(index)),
+        other => other,
+    }
+}

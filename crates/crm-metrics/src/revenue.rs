@@ -99,6 +99,18 @@ impl RevenueState {
         *slot = checked_amount_add(*slot, m.amount(), "MRR movement total")?;
         Ok(())
     }
+    /// The state of `movements` over `period`, pushed in order (one call).
+    ///
+    /// # Errors
+    /// As [`RevenueState::push`], wrapped in [`crm_model::ModelError::AtRecord`] with the
+    /// movement's index.
+    pub fn from_movements(period: Period, movements: &[MrrMovement]) -> Result<Self> {
+        let mut s = RevenueState::new(period);
+        for (i, m) in movements.iter().enumerate() {
+            s.push(m).map_err(|e| crate::error::at_record(e, i))?;
+        }
+        Ok(s)
+    }
     /// Combines two states over the same period.
     ///
     /// # Errors

@@ -71,8 +71,8 @@ pub use mrr::{MrrMovement, MrrMovementKind, MrrMovementRecord};
 pub use named::{Choice, Named};
 pub use summary::{
     CustomerGroups, HoldoutSummaries, HoldoutSummary, LateEvents, MonetaryBasis, PurchaseSummaries,
-    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, check_history,
-    purchase_occasions, summarize, summarize_with_holdout,
+    PurchaseSummary, SameDayPurchases, SummaryOptions, SummaryRow, SummaryTable, check_history,
+    purchase_occasions, summarize, summarize_with_holdout, summary_table,
 };
 pub use survey::{
     CesScore, CesVersion, CsatScale, CsatScore, NpsCategory, NpsScore, SurveyAnswer, SurveyResponse,

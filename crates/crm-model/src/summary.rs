@@ -535,6 +535,58 @@ impl SummaryRow {
     }
 }
 
+/// A summary file's rows: every customer's [`SummaryRow`] and what the summary left out.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SummaryTable {
+    /// One row per customer, in first-purchase order.
+    pub rows: Vec<SummaryRow>,
+    /// Transactions after the end left out under [`LateEvents::Exclude`].
+    pub excluded_after_end: usize,
+    /// Returns and other non-purchases left out.
+    pub non_purchases: usize,
+    /// Customers whose first purchase falls in the holdout window (not summarised).
+    pub first_seen_in_holdout: usize,
+}
+
+/// The rows of a summary file of `tx` (ids in `ids`): [`summarize`] up to
+/// `options.observation_end`, or with `holdout_end` [`summarize_with_holdout`] (calibration
+/// columns, then the holdout ones); `with_money`: the input had amounts.
+///
+/// # Errors
+/// As [`summarize`] and [`summarize_with_holdout`].
+pub fn summary_table(
+    tx: &[Transaction],
+    ids: &CustomerInterner,
+    options: &SummaryOptions,
+    holdout_end: Option<NaiveDate>,
+    with_money: bool,
+) -> Result<SummaryTable> {
+    Ok(match holdout_end {
+        None => {
+            let s = summarize(tx, options)?;
+            SummaryTable {
+                rows: (s.customers.iter())
+                    .map(|c| SummaryRow::new(c, ids, with_money))
+                    .collect(),
+                excluded_after_end: s.excluded_after_end,
+                non_purchases: s.non_purchases,
+                first_seen_in_holdout: 0,
+            }
+        }
+        Some(h) => {
+            let s = summarize_with_holdout(tx, options, h)?;
+            SummaryTable {
+                rows: (s.customers.iter())
+                    .map(|c| SummaryRow::with_holdout(c, ids, with_money))
+                    .collect(),
+                excluded_after_end: s.excluded_after_end,
+                non_purchases: s.non_purchases,
+                first_seen_in_holdout: s.first_seen_in_holdout,
+            }
+        }
+    })
+}
+
 fn money_text(m: Option<Decimal>, with_money: bool) -> String {
     if !with_money {
         return String::new();

@@ -236,6 +236,27 @@ pub struct ClvIntervalRow {
     pub clv_high: Option<f64>,
 }
 
+/// The file line (when the rows came from a file) and the message of a record-level model
+/// error ([`crm_clv::ClvError::InvalidRecord`]) on the model inputs of `records`; `None` for
+/// any other error.
+#[must_use]
+pub fn summary_record_error(
+    records: &[SummaryRecord],
+    e: &crm_clv::ClvError,
+) -> Option<(Option<u64>, String)> {
+    let crm_clv::ClvError::InvalidRecord {
+        index,
+        field,
+        value,
+        reason,
+    } = e
+    else {
+        return None;
+    };
+    let line = records.get(*index).map(|r| r.line).filter(|l| *l > 0);
+    Some((line, format!("{field} = {value}: {reason}")))
+}
+
 /// Pairs each summary row with its prediction and intervals (same order).
 pub fn clv_interval_rows(
     records: &[SummaryRecord],

@@ -136,6 +136,24 @@ pub fn ungrouped_customers(n: u64) -> Option<String> {
     (n > 0).then(|| format!("{n} customer(s) not in --customers: grouped under empty values"))
 }
 
+/// The notes of a drill-down by customer attributes: customers the customer table lacks
+/// (grouped under empty values) and groups left out, `why` saying what they lacked (e.g.
+/// "without purchases").
+pub fn drill(unmatched: u64, empty: u64, why: &str) -> Vec<String> {
+    let left_out = (empty > 0).then(|| format!("left out {empty} group(s) {why}"));
+    ungrouped_customers(unmatched)
+        .into_iter()
+        .chain(left_out)
+        .collect()
+}
+
+/// The note on `n` customers whose first purchase is in the holdout window (none when 0).
+pub fn first_seen_in_holdout(n: usize) -> Option<String> {
+    (n > 0).then(|| {
+        format!("{n} customer(s) first bought in the holdout window and are not summarised")
+    })
+}
+
 /// The note on `n` (group, period) rows left out of a retention series because nobody was
 /// carried into the period (none when `n` is 0).
 pub fn empty_periods(n: u64) -> Option<String> {

@@ -7,17 +7,19 @@ use crm_analytics::churn::{
     ChurnError, RuleSet, ScoreMatcher, ScoreOptions, Scorer, check_window_observed, evaluate,
     last_observed_day, noncontractual_labels_grouped, score_customers,
 };
-use crm_analytics::model::CustomerGroups;
 use crm_analytics::model::chrono::{Days, NaiveDate};
+use crm_analytics::model::{CustomerGroups, Limits};
 
-use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_skipped};
+use crate::args::{
+    ByCustomer, InputOptions, TransactionColumns, choice, print_notes, report_skipped,
+};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
 use crm_analytics::io::{
     IoError, LoadedTransactions, load_transactions, read_customer_values, read_json,
 };
-use crm_analytics::report::{listings, notes, results};
+use crm_analytics::report::{drill, listings, notes, results};
 
 /// Arguments of `crm churn`.
 #[derive(Debug, Args)]
@@ -63,7 +65,7 @@ pub struct ScoreArgs {
     #[arg(long, value_enum, default_value = "rules")]
     pub model: Model,
     /// Churn horizon in days (churned = no purchase within it).
-    #[arg(long, default_value_t = 90)]
+    #[arg(long, default_value_t = 90, value_parser = days())]
     pub horizon: u32,
     /// Rule set as JSON (see docs/churn.md); default: the built-in starter set.
     #[arg(long)]
@@ -80,6 +82,9 @@ pub struct ScoreArgs {
     /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Tier counts per group of customers instead of one row per customer.
+    #[command(flatten)]
+    pub by: ByCustomer,
     #[command(flatten)]
     pub input: InputOptions,
 }
@@ -102,7 +107,7 @@ pub struct EvaluateArgs {
     #[arg(long, value_parser = parse_day)]
     pub as_of: NaiveDate,
     /// Churn horizon in days.
-    #[arg(long)]
+    #[arg(long, value_parser = days())]
     pub horizon: u32,
     /// Last day the transaction file covers (default: its latest date): the window (as-of,
     /// as-of + horizon] must end by it, or customers who bought after the data ends would count
@@ -117,6 +122,11 @@ pub struct EvaluateArgs {
     pub output: Option<PathBuf>,
     #[command(flatten)]
     pub input: InputOptions,
+}
+
+/// A number of days, at least 1.
+fn days() -> clap::builder::RangedI64ValueParser<u32> {
+    clap::value_parser!(u32).range(1..)
 }
 
 /// Runs `crm churn`.
@@ -147,9 +157,6 @@ fn lib_err(
 }
 
 fn score(a: &ScoreArgs) -> CliResult<()> {
-    if a.horizon == 0 {
-        return Err(CliError::Usage("--horizon must be at least 1 day".into()));
-    }
     let rules = match &a.rules {
         None => RuleSet::default(),
         Some(p) => {
@@ -201,15 +208,17 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
     })?;
     print_notes(notes::churn_scores(&scored.notes, a.as_of));
     let rows = listings::churn_score_rows(&scored.scores, &loaded.ids);
+    if let Some(l) = a.by.lookup(&a.columns.customer_column, &a.input)? {
+        let r = drill::churn_by(&rows, &l, Limits::default()).map_err(CliError::lib)?;
+        print_notes(notes::drill(r.unmatched, 0, ""));
+        return output::grouped_rows(a.output.as_ref(), a.format, &r.into_rows());
+    }
     output::rows(a.output.as_ref(), a.format, &rows, || {
         listings::churn_scores(&rows)
     })
 }
 
 fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
-    if a.horizon == 0 {
-        return Err(CliError::Usage("--horizon must be at least 1 day".into()));
-    }
     let loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
     report_skipped(&loaded.skipped);
     let err = lib_err(&a.transactions, &loaded, &a.columns.date_column);

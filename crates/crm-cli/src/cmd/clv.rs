@@ -12,11 +12,13 @@ use crm_analytics::io::{
     read_summary_file, write_table,
 };
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{SummaryOptions, TimeUnit};
+use crm_analytics::model::{Limits, SummaryOptions, TimeUnit};
 
-use crm_analytics::report::{diagnostics, listings, notes};
+use crm_analytics::report::{diagnostics, drill, listings, notes};
 
-use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_skipped};
+use crate::args::{
+    ByCustomer, InputOptions, TransactionColumns, choice, print_notes, report_skipped,
+};
 use crate::cmd::summary::{parse_day, units};
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -140,7 +142,7 @@ pub struct PredictArgs {
     pub discount_unit: Option<TimeUnit>,
     /// Add *_low and *_high columns: intervals at this level (e.g. 0.9) from the parameters'
     /// estimation error (parametric bootstrap; needs the covariance `crm clv fit` writes).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "by")]
     pub interval: Option<f64>,
     /// Parameter draws of --interval (20 to 10,000).
     #[arg(long, default_value_t = 200)]
@@ -154,6 +156,9 @@ pub struct PredictArgs {
     /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
     #[arg(long, short)]
     pub output: Option<PathBuf>,
+    /// Summaries per group of customers (customers, expected alive and purchases, CLV).
+    #[command(flatten)]
+    pub by: ByCustomer,
     #[command(flatten)]
     pub input: InputOptions,
 }
@@ -270,22 +275,12 @@ fn fit(a: &FitArgs) -> CliResult<()> {
     let out = a
         .model
         .fit(&listings::summary_inputs(&rows), &opts, a.unit)
-        .map_err(|e| match e {
-            ClvError::InvalidRecord {
-                index,
-                field,
-                value,
-                reason,
-            } if gg => CliError::input(
-                a.source
-                    .summary
-                    .as_deref()
-                    .unwrap_or(Path::new("<transactions>")),
-                rows.get(index).map(|r| r.line).filter(|l| *l > 0),
-                Some(&a.source.columns.zbar_column),
-                format!("{field} = {value}: {reason}"),
-            ),
-            other => CliError::lib(other),
+        .map_err(|e| match listings::summary_record_error(&rows, &e) {
+            Some((line, m)) if gg => {
+                let file = (a.source.summary.as_deref()).unwrap_or(Path::new("<transactions>"));
+                CliError::input(file, line, Some(&a.source.columns.zbar_column), m)
+            }
+            _ => CliError::lib(e),
         })?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &out, || {
         listings::clv_fit(&out)
@@ -294,10 +289,7 @@ fn fit(a: &FitArgs) -> CliResult<()> {
 
 /// The text of a `crm clv fit` JSON file.
 fn read_fit_file(path: &Path) -> CliResult<String> {
-    std::fs::read_to_string(path).map_err(|source| CliError::Io {
-        file: path.to_path_buf(),
-        source,
-    })
+    std::fs::read_to_string(path).map_err(CliError::io(path))
 }
 
 /// Reads the parameters of `model` from a `crm clv fit` JSON file.
@@ -314,12 +306,6 @@ fn read_params(path: &Path, model: ModelKind) -> CliResult<Vec<f64>> {
 }
 
 fn predict(a: &PredictArgs) -> CliResult<()> {
-    if a.horizon.is_nan() || a.horizon <= 0.0 || a.horizon.is_infinite() {
-        return Err(CliError::Usage(format!(
-            "--horizon {} must be > 0",
-            a.horizon
-        )));
-    }
     let model_unit = a.unit;
     let period = unit_ratio(a.discount_unit.unwrap_or(model_unit), model_unit);
     let clv_opts = ClvOptions::new(a.horizon, a.discount_rate, period)
@@ -349,12 +335,6 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
     let m = kind
         .purchase_model(&read_params(&a.params, kind)?)
         .map_err(|e| CliError::input(&a.params, None, None, e.to_string()))?;
-    if kind == ModelKind::BgBb && (a.horizon.fract() != 0.0 || a.horizon > f64::from(u32::MAX)) {
-        return Err(CliError::Usage(format!(
-            "--horizon {} must be a whole number of opportunities for bgbb",
-            a.horizon
-        )));
-    }
     if let Some(level) = a.interval {
         let opts = IntervalOptions::new(level)
             .and_then(|o| o.draws(a.draws))
@@ -391,6 +371,13 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
         .predict(&listings::summary_inputs(&rows), gg.as_ref(), &clv_opts)
         .map_err(CliError::lib)?;
     let out = listings::clv_prediction_rows(&rows, &preds);
+    if let Some(l) =
+        a.by.lookup(&a.source.tx_columns.customer_column, &a.input)?
+    {
+        let r = drill::clv_by(&out, &l, Limits::default()).map_err(CliError::lib)?;
+        print_notes(notes::drill(r.unmatched, 0, ""));
+        return output::grouped_rows(a.output.as_ref(), a.format, &r.into_rows());
+    }
     output::rows(a.output.as_ref(), a.format, &out, || {
         listings::clv_predictions(&out)
     })
@@ -409,10 +396,7 @@ fn diagnose(a: &DiagnoseArgs) -> CliResult<()> {
         .fit_and_diagnose(tx, &opts, &FitOptions::default())
         .map_err(CliError::lib)?;
     if let Some(dir) = &a.tables {
-        std::fs::create_dir_all(dir).map_err(|source| CliError::Io {
-            file: dir.clone(),
-            source,
-        })?;
+        std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
         write_table(&dir.join("tracking.csv"), OutputFormat::Csv, &d.tracking)?;
         write_table(
             &dir.join("conditional.csv"),

@@ -95,17 +95,11 @@ pub fn run(a: &LifecycleArgs) -> CliResult<()> {
         if let (Some(p), false) = (&a.customers, a.by.is_empty()) {
             let l =
                 read_customer_attributes(p, &a.columns.customer_column, &a.by, &a.input.read())?;
-            let drill::ByGroup { groups, unmatched } =
-                drill::lifecycle_counts_by(&stages, &loaded.ids, &l, Limits::default())
-                    .map_err(lib)?;
-            print_notes(notes::ungrouped_customers(unmatched));
-            let g = groups
-                .into_iter()
-                .map(|(k, c)| (k, listings::lifecycle_counts(&c)));
-            let (keys, rows) = drill::flatten(g.collect());
-            output::write_with(out, |w| {
-                output::grouped(w, a.format, &l.columns, &keys, &rows)
-            })
+            let r = drill::lifecycle_counts_by(&stages, &loaded.ids, &l, Limits::default());
+            let r = r.map_err(lib)?;
+            print_notes(notes::drill(r.unmatched, 0, ""));
+            let r = r.map(|c| listings::lifecycle_counts(&c));
+            output::grouped_rows(out, a.format, &r.into_flat_rows())
         } else if a.counts {
             let counts = stage_counts(&stages).map_err(lib)?;
             emit(out, a.format, &listings::lifecycle_counts(&counts))

@@ -25,7 +25,9 @@ use crm_analytics::io::{
     self as io, FunnelColumns, IoError, MrrColumns, SpanColumns, load_transactions,
 };
 
-use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
+use crate::args::{
+    ByCustomer, InputOptions, TransactionColumns, among, choice, print_notes, report_skipped,
+};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -203,12 +205,8 @@ pub struct RetentionArgs {
     /// beyond it).
     #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
     pub every: Option<TimeUnit>,
-    /// One row per group of customers: their value of COLUMN in --customers (repeatable).
-    #[arg(long = "by", value_name = "COLUMN", requires = "customers")]
-    pub by: Vec<String>,
-    /// Customer table of --by, keyed by --customer-column.
-    #[arg(long)]
-    pub customers: Option<PathBuf>,
+    #[command(flatten)]
+    pub by: ByCustomer,
     /// Customers who join and leave inside the period: excluded from churn (ChartMogul,
     /// ProfitWell) or included.
     #[arg(long, value_parser = choice::<SamePeriodJoiners>(), default_value = "exclude")]
@@ -235,6 +233,8 @@ pub struct CohortArgs {
     #[arg(long)]
     pub counts: bool,
     #[command(flatten)]
+    pub by: ByCustomer,
+    #[command(flatten)]
     pub out: OutputArgs,
 }
 
@@ -252,7 +252,7 @@ pub struct RevenueArgs {
     #[arg(long, value_parser = parse_day)]
     pub end: NaiveDate,
     /// MRR at the start of the period (default: the net of all movements dated before --start).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "by")]
     pub starting_mrr: Option<Decimal>,
     /// Column names.
     #[arg(long, default_value = "customer_id")]
@@ -266,6 +266,9 @@ pub struct RevenueArgs {
     /// Amount column.
     #[arg(long, default_value = "amount")]
     pub amount_column: String,
+    /// Per group of customers (each from its own MRR before --start; not with --starting-mrr).
+    #[command(flatten)]
+    pub by: ByCustomer,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -291,6 +294,8 @@ pub struct FunnelArgs {
     /// Sequential (each stage reached no earlier than the previous) or any order.
     #[arg(long, value_parser = choice::<FunnelOrder>(), default_value = "sequential")]
     pub order: FunnelOrder,
+    #[command(flatten)]
+    pub by: ByCustomer,
     #[command(flatten)]
     pub out: OutputArgs,
 }
@@ -486,8 +491,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         },
     )?;
     report_skipped(&skipped);
-    let read = |p| io::read_customer_attributes(p, &a.customer_column, &a.by, &opts.read());
-    let lookup = a.customers.as_deref().map(read).transpose()?;
+    let lookup = a.by.lookup(&a.customer_column, opts)?;
     if let (None, None) = (a.every, &lookup) {
         let mut state = RetentionState::new(p);
         spans.iter().for_each(|s| state.push(s));
@@ -519,6 +523,13 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
     let loaded = load_transactions(&a.transactions, &a.columns.columns(), &opts.read())?;
     report_skipped(&loaded.skipped);
     let (period, kind) = (a.period, a.retention);
+    if let Some(l) = a.by.lookup(&a.columns.customer_column, opts)? {
+        let tx = &loaded.transactions;
+        let r = drill::cohorts_by(tx, &loaded.ids, &l, period, kind, Limits::default());
+        let r = r.map_err(CliError::lib)?;
+        print_notes(notes::drill(r.unmatched, r.empty, "without purchases"));
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
+    }
     let m = cohort_matrix(&loaded.transactions, period).map_err(|e| {
         IoError::input(
             &a.transactions,
@@ -542,13 +553,18 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let mut ids = CustomerInterner::new();
     let loaded = io::read_mrr_columns(&a.movements, &cols, &opts.read(), &mut ids, || {})?;
     let skipped = loaded.skipped;
-    let mut state = RevenueState::new(p);
-    for (i, m) in loaded.rows.iter().enumerate() {
-        state.push(m).map_err(|e| {
-            let m = format!("movement #{}: {e}", i + 1);
-            CliError::input(&a.movements, None, Some(&a.amount_column), m)
-        })?;
+    if let Some(l) = a.by.lookup(&a.customer_column, opts)? {
+        let r = drill::revenue_by(&loaded.rows, &ids, &l, p, Limits::default());
+        let r = r.map_err(CliError::lib)?;
+        print_notes(notes::drill(
+            r.unmatched,
+            r.empty,
+            "without MRR before --start",
+        ));
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_rows());
     }
+    let state = RevenueState::from_movements(p, &loaded.rows)
+        .map_err(|e| CliError::input(&a.movements, None, Some(&a.amount_column), e.to_string()))?;
     report_skipped(&skipped);
     let start_mrr = a.starting_mrr.unwrap_or(state.mrr_before_period());
     let r = state.finish(start_mrr).map_err(|e| match e {
@@ -590,17 +606,17 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         let order = f.stages().join(" > ");
         eprintln!("note: funnel stages in order of first appearance: {order}");
     }
-    let mut st = FunnelState::new(f);
-    for (i, e) in events.iter().enumerate() {
-        st.push(e).map_err(|err| {
-            CliError::input(
-                &a.events,
-                None,
-                Some(&a.stage_column),
-                format!("event #{}: {err}", i + 1),
-            )
-        })?;
+    if let Some(l) = a.by.lookup(&a.subject_column, opts)? {
+        let r = drill::funnel_by(&events, &ids, &l, &f, a.order, Limits::default());
+        let r = r.map_err(CliError::lib)?;
+        print_notes(notes::drill(
+            r.unmatched,
+            r.empty,
+            "where nobody reached the first stage",
+        ));
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
     }
+    let st = FunnelState::from_events(f, &events).map_err(CliError::lib)?;
     let r = st.finish(a.order).map_err(CliError::lib)?;
     emit(&a.out, &r, || results::funnel(&r))
 }

@@ -156,15 +156,9 @@ pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
 pub fn write_outputs(a: &ReportArgs, report: &Report) -> CliResult<()> {
     if let Some(h) = &a.html {
         if let Some(parent) = h.parent().filter(|p| !p.as_os_str().is_empty()) {
-            std::fs::create_dir_all(parent).map_err(|source| CliError::Io {
-                file: parent.to_path_buf(),
-                source,
-            })?;
+            std::fs::create_dir_all(parent).map_err(CliError::io(parent))?;
         }
-        std::fs::write(h, report::html::render(report)).map_err(|source| CliError::Io {
-            file: h.clone(),
-            source,
-        })?;
+        std::fs::write(h, report::html::render(report)).map_err(CliError::io(h))?;
     }
     output::write_with(a.output.as_ref(), |w| match a.format {
         Format::Json => output::json(w, report),

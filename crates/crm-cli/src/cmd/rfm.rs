@@ -16,13 +16,13 @@ use crm_analytics::rfm::{
 };
 use serde::Serialize;
 
-use crate::args::{InputOptions, TransactionColumns, choice, print_notes, report_skipped};
+use crate::args::{
+    ByCustomer, InputOptions, TransactionColumns, choice, print_notes, report_skipped,
+};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{
-    IoError, OutputFormat, fold_purchases, read_customer_attributes, read_json, write_rows,
-};
+use crm_analytics::io::{IoError, OutputFormat, fold_purchases, read_json, write_rows};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -81,13 +81,9 @@ pub struct RfmArgs {
     /// Write the segment report to this file (in --format) and the rows to --output or stdout.
     #[arg(long)]
     pub report_output: Option<PathBuf>,
-    /// Segment report per group of customers: their value of COLUMN in --customers
-    /// (repeatable). Without --report or --report-output only the grouped report is written.
-    #[arg(long = "by", value_name = "COLUMN", requires = "customers")]
-    pub by: Vec<String>,
-    /// Customer table of --by, keyed by --customer-column.
-    #[arg(long)]
-    pub customers: Option<PathBuf>,
+    /// The segment report per group (without --report or --report-output, only it).
+    #[command(flatten)]
+    pub by: ByCustomer,
     /// Output format.
     #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
     pub format: Format,
@@ -153,28 +149,21 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     if let Some(p) = &a.save_cut_points {
         let m = RfmModel::fit(&values, a.bins).map_err(CliError::lib)?;
         let j = serde_json::to_string_pretty(&m).map_err(CliError::lib)?;
-        std::fs::write(p, j + "\n").map_err(|source| CliError::Io {
-            file: p.clone(),
-            source,
-        })?;
+        output::write_with(Some(p), |w| w.write_all((j + "\n").as_bytes()))?;
     }
     let res = analyze_rows(&values, a.bins, &ties, &map).map_err(CliError::lib)?;
-    let by = match &a.customers {
-        Some(p) if !a.by.is_empty() => {
-            let l =
-                read_customer_attributes(p, &a.columns.customer_column, &a.by, &a.input.read())?;
-            let drill::ByGroup { groups, unmatched } =
-                drill::rfm_segments_by(&values, &res, &ids, &l, Limits::default())
-                    .map_err(CliError::lib)?;
-            print_notes(notes::ungrouped_customers(unmatched));
-            let groups = groups.into_iter().map(|(k, r)| (k, r.segments)).collect();
-            Some((l.columns, drill::flatten(groups)))
+    let by = match a.by.lookup(&a.columns.customer_column, &a.input)? {
+        Some(l) => {
+            let r = drill::rfm_segments_by(&values, &res, &ids, &l, Limits::default());
+            let r = r.map_err(CliError::lib)?;
+            print_notes(notes::drill(r.unmatched, 0, ""));
+            Some(r.map(|r| r.segments).into_flat_rows())
         }
-        _ => None,
+        None => None,
     };
     let report_only = a.report_only || (by.is_some() && !a.report && a.report_output.is_none());
     let report = |w: &mut dyn Write| match &by {
-        Some((names, (keys, rows))) => output::grouped(w, a.format, names, keys, rows),
+        Some(g) => output::grouped(w, a.format, &g.names, &g.keys, &g.rows),
         None => write_report(w, a.format, &res.report),
     };
     drop(seg);

@@ -5,8 +5,8 @@ use std::path::PathBuf;
 use clap::Args;
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{
-    LateEvents, ModelError, MonetaryBasis, SameDayPurchases, SummaryOptions, SummaryRow, TimeUnit,
-    summarize, summarize_with_holdout,
+    LateEvents, ModelError, MonetaryBasis, SameDayPurchases, SummaryOptions, TimeUnit,
+    summary_table,
 };
 
 use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
@@ -64,14 +64,6 @@ pub fn parse_day(s: &str) -> Result<NaiveDate, String> {
 
 /// Runs `crm summary`.
 pub fn run(a: &SummaryArgs) -> CliResult<()> {
-    if let Some(h) = a.holdout_end {
-        if h <= a.observation_end {
-            return Err(CliError::Usage(format!(
-                "--holdout-end {h} must be after --observation-end {}",
-                a.observation_end
-            )));
-        }
-    }
     // Count models need no amounts: without an amount column, monetary values are left empty.
     let loaded = load_transactions(
         &a.transactions,
@@ -101,30 +93,15 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
             None => CliError::Library(e.to_string()),
         }
     };
-    let money = loaded.has_amounts;
-    let (rows, excluded, non_purchases, first_in_holdout) = match a.holdout_end {
-        None => {
-            let s = summarize(&loaded.transactions, &opts).map_err(lib_err)?;
-            let rows: Vec<SummaryRow> = (s.customers.iter())
-                .map(|c| SummaryRow::new(c, &loaded.ids, money))
-                .collect();
-            (rows, s.excluded_after_end, s.non_purchases, 0)
-        }
-        Some(h) => {
-            let s = summarize_with_holdout(&loaded.transactions, &opts, h).map_err(lib_err)?;
-            let rows: Vec<SummaryRow> = (s.customers.iter())
-                .map(|c| SummaryRow::with_holdout(c, &loaded.ids, money))
-                .collect();
-            let first = s.first_seen_in_holdout;
-            (rows, s.excluded_after_end, s.non_purchases, first)
-        }
-    };
-    print_notes(notes::left_out(excluded, "the end", non_purchases));
-    if first_in_holdout > 0 {
-        print_notes([format!(
-            "{first_in_holdout} customer(s) first bought in the holdout window and are not summarised"
-        )]);
-    }
+    let (tx, money) = (&loaded.transactions, loaded.has_amounts);
+    let t = summary_table(tx, &loaded.ids, &opts, a.holdout_end, money).map_err(lib_err)?;
+    print_notes(notes::left_out(
+        t.excluded_after_end,
+        "the end",
+        t.non_purchases,
+    ));
+    print_notes(notes::first_seen_in_holdout(t.first_seen_in_holdout));
+    let rows = t.rows;
     output::rows(a.output.as_ref(), a.format, &rows, || {
         listings::purchase_summaries(&rows, a.holdout_end.is_some())
     })

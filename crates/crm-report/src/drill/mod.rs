@@ -14,6 +14,12 @@ use crm_rfm::{ReportAccumulator, RfmError, RfmRows, RfmValues, SegmentReport};
 
 use crate::results::RetentionFigures;
 
+mod metrics;
+mod summaries;
+
+pub use metrics::{CohortCell, cohorts_by, funnel_by, revenue_by};
+pub use summaries::{ChurnGroupFigures, ClvGroupFigures, churn_by, clv_by};
+
 /// The states of a drill-down by customer attributes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct CustomerDrill<S> {
@@ -24,14 +30,68 @@ pub struct CustomerDrill<S> {
 }
 
 /// A result per group of customers: the group's values of the customer attributes and its
-/// result, in group order; and how many customers the customer table lacked (grouped under
-/// empty values).
+/// result, in group order; how many customers the customer table lacked (grouped under empty
+/// values) and how many groups had nothing to compute on (left out, never silently).
 #[derive(Debug, Clone, PartialEq)]
 pub struct ByGroup<T> {
+    /// The group columns (the customer table's looked-up columns).
+    pub names: Vec<String>,
     /// `(group values, result)` per group.
     pub groups: Vec<(Vec<String>, T)>,
     /// Customers not in the customer table.
     pub unmatched: u64,
+    /// Groups left out because their rows gave no result (e.g. a funnel group without events
+    /// at the first stage, a revenue group without MRR before the period).
+    pub empty: u64,
+}
+
+impl<T> ByGroup<T> {
+    /// The same groups with each result turned by `f` (e.g. into output rows).
+    #[must_use]
+    pub fn map<U>(self, f: impl Fn(T) -> U) -> ByGroup<U> {
+        ByGroup {
+            names: self.names,
+            groups: self.groups.into_iter().map(|(k, t)| (k, f(t))).collect(),
+            unmatched: self.unmatched,
+            empty: self.empty,
+        }
+    }
+
+    /// One row per group: the group values and the result.
+    #[must_use]
+    pub fn into_rows(self) -> GroupedRows<T> {
+        let (keys, rows) = self.groups.into_iter().unzip();
+        GroupedRows {
+            names: self.names,
+            keys,
+            rows,
+        }
+    }
+}
+
+impl<R> ByGroup<Vec<R>> {
+    /// One row per row of each group's table, the group values repeated on each.
+    #[must_use]
+    pub fn into_flat_rows(self) -> GroupedRows<R> {
+        let (keys, rows) = flatten(self.groups);
+        GroupedRows {
+            names: self.names,
+            keys,
+            rows,
+        }
+    }
+}
+
+/// Output rows of a drill-down: the group columns, each row's group values and its figures, the
+/// shape [`crm_io::write_grouped_rows`] and [`crate::text::grouped_table`] take.
+#[derive(Debug, Clone, PartialEq)]
+pub struct GroupedRows<R> {
+    /// The group columns.
+    pub names: Vec<String>,
+    /// The group values of each row.
+    pub keys: Vec<Vec<String>>,
+    /// The figures of each row.
+    pub rows: Vec<R>,
 }
 
 /// Splits `items` by the customer attributes in `lookup`: `customer` names each item's customer
@@ -104,6 +164,37 @@ pub(crate) fn key_groups<'a>(
         .collect()
 }
 
+/// Splits `items` that carry their customer's id as text (output rows such as
+/// [`crate::listings::ClvPredictionRow`]) by the customer attributes in `lookup`: `id` gives an
+/// item's customer id, `init` makes a group's state and `push` adds an item to it. Items whose
+/// customer the table lacks are grouped under empty values and counted.
+///
+/// # Errors
+/// [`ModelError::LimitExceeded`] beyond [`Limits::max_groups`] groups (as `E`); `push`'s errors.
+pub fn by_id<T, S, E: From<ModelError>>(
+    items: impl IntoIterator<Item = T>,
+    id: impl Fn(&T) -> &str,
+    lookup: &Lookup,
+    limits: Limits,
+    init: impl Fn() -> S,
+    mut push: impl FnMut(&mut S, T) -> Result<(), E>,
+) -> Result<CustomerDrill<S>, E> {
+    let mut groups = Groups::new(lookup.columns.clone(), limits);
+    let empty = vec![String::new(); lookup.columns.len()];
+    let mut unmatched = 0u64;
+    for item in items {
+        let key = match lookup.rows.get(id(&item).trim()) {
+            Some(values) => values,
+            None => {
+                unmatched += 1;
+                &empty
+            }
+        };
+        push(groups.state(key, &init)?, item)?;
+    }
+    Ok(CustomerDrill { groups, unmatched })
+}
+
 /// The RFM segment report per group of customers: `values` and `rows` as given to and returned
 /// by [`crm_rfm::analyze_rows`] (in the same order).
 ///
@@ -139,8 +230,10 @@ pub fn rfm_segments_by(
         .map(|(k, acc)| Ok((k.to_vec(), acc.finish(names, fallback)?)))
         .collect::<Result<_, RfmError>>()?;
     Ok(ByGroup {
+        names: lookup.columns.clone(),
         groups,
         unmatched: d.unmatched,
+        empty: 0,
     })
 }
 
@@ -171,8 +264,10 @@ pub fn lifecycle_counts_by(
         .map(|(k, rows)| Ok((k.to_vec(), stage_counts(rows)?)))
         .collect::<Result<_, MetricsError>>()?;
     Ok(ByGroup {
+        names: lookup.columns.clone(),
         groups,
         unmatched: d.unmatched,
+        empty: 0,
     })
 }
 
