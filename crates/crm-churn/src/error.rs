@@ -101,9 +101,28 @@ pub enum ChurnError {
         /// Likely cause.
         reason: String,
     },
-    /// Training the logistic scorer of [`crate::score_customers`] failed.
-    #[error("training the logistic model: {0}")]
-    Training(Box<ChurnError>),
+    /// Nobody to score or to train on: no customer bought on or before `as_of` (with
+    /// `training`, the logistic scorer's training date: the as-of date minus the horizon).
+    #[error("{}", no_customers_text(*as_of, *training))]
+    NoCustomers {
+        /// The date nobody bought by.
+        as_of: chrono::NaiveDate,
+        /// Whether it is the logistic scorer's training date.
+        training: bool,
+    },
+    /// Training the logistic scorer of [`crate::score_customers`] on features as of
+    /// `train_as_of` with labels up to `labels_until` failed.
+    #[error(
+        "training the logistic model on features as of {train_as_of} with labels up to {labels_until}: {source}"
+    )]
+    Training {
+        /// The training features' as-of date (the as-of date minus the horizon).
+        train_as_of: chrono::NaiveDate,
+        /// The last day of the training labels (the as-of date).
+        labels_until: chrono::NaiveDate,
+        /// Why training failed.
+        source: Box<ChurnError>,
+    },
     /// A CLV model (BG/NBD) failed to fit or was given invalid histories.
     #[error("BG/NBD: {0}")]
     Clv(#[from] crm_clv::ClvError),
@@ -121,5 +140,14 @@ pub(crate) fn check_finite(field: &str, values: &[f64]) -> Result<()> {
             index,
             value: values[index],
         }),
+    }
+}
+
+fn no_customers_text(as_of: chrono::NaiveDate, training: bool) -> String {
+    match training {
+        false => format!("no customer has a purchase on or before the as-of date {as_of}"),
+        true => format!(
+            "the logistic model trains on customers who bought by {as_of} (the as-of date minus the horizon); there are none"
+        ),
     }
 }

@@ -122,9 +122,8 @@ pub struct Scored {
 /// ```
 ///
 /// # Errors
-/// [`ChurnError::Empty`] when no customer bought by the as-of date (`what` = `"customers"`) or,
-/// for the logistic scorer, by the start of the training window (`what` =
-/// `"training customers"`); [`ChurnError::InvalidParameter`] for a horizon of 0 or reaching
+/// [`ChurnError::NoCustomers`] when no customer bought by the as-of date or, for the logistic
+/// scorer, by the start of the training window (`training`); [`ChurnError::InvalidParameter`] for a horizon of 0 or reaching
 /// before the calendar (`name` = `"horizon"`) and for tier thresholds outside [0, 1] or with
 /// `medium_at > high_at` (`name` = `"tiers"`); a record-level [`ChurnError::Model`] (transaction
 /// index in `AtRecord`); the fit's or training's own errors (training errors are
@@ -152,7 +151,10 @@ pub fn score_customers(tx: &[Transaction], scorer: &Scorer, opts: &ScoreOptions)
     let groups = CustomerGroups::new(tx)?;
     let features = compute_features(tx, &[], &[], &FeatureOptions::new(opts.as_of))?;
     if features.is_empty() {
-        return Err(ChurnError::Empty { what: "customers" });
+        return Err(ChurnError::NoCustomers {
+            as_of: opts.as_of,
+            training: false,
+        });
     }
     let tier = |p: f64| RiskTier::from_score(p, opts.high_at, opts.medium_at);
     let mut notes = Vec::new();
@@ -201,13 +203,20 @@ pub fn score_customers(tx: &[Transaction], scorer: &Scorer, opts: &ScoreOptions)
                     .map(|l| l.churned)
                     .collect();
             if train.is_empty() {
-                return Err(ChurnError::Empty {
-                    what: "training customers",
+                return Err(ChurnError::NoCustomers {
+                    as_of: train_as_of,
+                    training: true,
                 });
             }
             let xtrain = FeatureMatrix::from_features(&train, &LOGISTIC_FEATURES);
-            let m = LogisticModel::fit(&xtrain, &labels, &LogisticOptions::default())
-                .map_err(|e| ChurnError::Training(Box::new(e)))?;
+            let m =
+                LogisticModel::fit(&xtrain, &labels, &LogisticOptions::default()).map_err(|e| {
+                    ChurnError::Training {
+                        train_as_of,
+                        labels_until: opts.as_of,
+                        source: Box::new(e),
+                    }
+                })?;
             notes.push(ScoreNote::LogisticTrained {
                 customers: train.len(),
                 churned: labels.iter().filter(|&&c| c).count(),
@@ -266,7 +275,18 @@ mod tests {
     #[test]
     fn empty_population_is_an_error() {
         let e = score_customers(&history(), &Scorer::BgNbd, &opts(day(2022, 1, 1))).unwrap_err();
-        assert_eq!(e, ChurnError::Empty { what: "customers" });
+        let as_of = day(2022, 1, 1);
+        assert_eq!(
+            e,
+            ChurnError::NoCustomers {
+                as_of,
+                training: false
+            }
+        );
+        assert!(
+            e.to_string()
+                .contains("on or before the as-of date 2022-01-01")
+        );
     }
 
     #[test]
@@ -296,11 +316,9 @@ mod tests {
     fn logistic_needs_a_training_window() {
         let e =
             score_customers(&history(), &Scorer::Logistic, &opts(day(2023, 1, 10))).unwrap_err();
-        assert_eq!(
-            e,
-            ChurnError::Empty {
-                what: "training customers"
-            }
+        assert!(
+            matches!(e, ChurnError::NoCustomers { training: true, .. }),
+            "{e}"
         );
     }
 

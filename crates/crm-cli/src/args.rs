@@ -1,12 +1,15 @@
 //! Command-line forms of the reader options: clap flags that convert into the plain
 //! `crm_analytics::io` option structs.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use clap::Args;
 use clap::builder::{PossibleValue, PossibleValuesParser, TypedValueParser};
 use crm_analytics::io::{self, Delimiter, Encoding, Lookup, ReadOptions};
 use crm_analytics::model::Named;
+use crm_analytics::report::notes;
+
+use crate::output::Format;
 
 /// The value parser of a flag naming a library option: the accepted names, their aliases
 /// and their help come from the type's [`Named`] table.
@@ -65,12 +68,12 @@ impl InputOptions {
     }
 }
 
-/// Drill-down by customer attributes: `--by COLUMN --customers FILE`.
+/// Drill-down by customer attributes: `--by COLUMN [--customers FILE]`.
 #[derive(Debug, Clone, Default, Args)]
 pub struct ByCustomer {
-    /// One result per group of customers: their value of COLUMN in --customers (repeatable:
-    /// per combination).
-    #[arg(long = "by", value_name = "COLUMN", requires = "customers")]
+    /// One result per group of customers: their value of COLUMN in --customers, or else in the
+    /// input file (on the customer's first row). Repeatable: per combination.
+    #[arg(long = "by", value_name = "COLUMN")]
     pub by: Vec<String>,
     /// Customer table of --by, keyed by the customer id column.
     #[arg(long, requires = "by")]
@@ -78,11 +81,35 @@ pub struct ByCustomer {
 }
 
 impl ByCustomer {
-    /// The --by columns of --customers by the ids in `id_column`; `None` without --by.
-    pub fn lookup(&self, id_column: &str, opts: &InputOptions) -> io::IoResult<Option<Lookup>> {
-        let read = |p| io::read_customer_attributes(p, id_column, &self.by, &opts.read());
-        self.customers.as_deref().map(read).transpose()
+    /// The --by columns by the ids in `id_column` of --customers, or else of the data file
+    /// `input` (saying how many customers' rows disagree); `None` without --by.
+    pub fn lookup(
+        &self,
+        input: &Path,
+        id: &str,
+        opts: &InputOptions,
+    ) -> io::IoResult<Option<Lookup>> {
+        if let (Some(p), false) = (&self.customers, self.by.is_empty()) {
+            return io::read_customer_attributes(p, id, &self.by, &opts.read()).map(Some);
+        }
+        if self.by.is_empty() {
+            return Ok(None);
+        }
+        let a = io::read_first_attributes(input, id, &self.by, &opts.read())?;
+        print_notes(notes::first_row_attributes(a.changed, &self.by));
+        Ok(Some(a.lookup))
     }
+}
+
+/// Where per-customer rows go: CSV by default, a JSON array or an aligned table.
+#[derive(Debug, Clone, Args)]
+pub struct RowsOutput {
+    /// Output format.
+    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
+    pub format: Format,
+    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
+    #[arg(long, short)]
+    pub output: Option<PathBuf>,
 }
 
 /// Column names of a transaction file.

@@ -68,6 +68,24 @@ impl fmt::Display for CliError {
 
 impl std::error::Error for CliError {}
 
+/// Library errors that need no file context become [`CliError::Library`] through `?`.
+macro_rules! library_errors {
+    ($($t:ty),*) => {$(impl From<$t> for CliError {
+        fn from(e: $t) -> Self { CliError::lib(e) }
+    })*};
+}
+use crm_analytics::{churn::ChurnError, clv::ClvError, demo::DemoError, rfm::RfmError};
+use crm_analytics::{metrics::MetricsError, model::ModelError};
+library_errors!(
+    MetricsError,
+    ModelError,
+    ClvError,
+    RfmError,
+    ChurnError,
+    DemoError,
+    serde_json::Error
+);
+
 impl From<IoError> for CliError {
     fn from(e: IoError) -> Self {
         CliError::Read(e)

@@ -330,3 +330,71 @@ fn clv_by_group_sums_the_customer_predictions() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
 }
+
+#[test]
+fn by_a_column_of_the_input_file_groups_each_customer_by_its_first_row() {
+    let dir = tempfile::tempdir().unwrap();
+    // a moves from north to south: grouped by its first row (north), and said so.
+    let tx = path(
+        &dir,
+        "t.csv",
+        "customer_id,date,amount,region\na,2024-01-05,10,north\nb,2024-01-09,10,south\na,2024-02-05,10,south\nc,2024-02-10,10,north\n",
+    );
+    let (v, note) = json(&[
+        "metrics",
+        "cohorts",
+        "--transactions",
+        &tx,
+        "--by",
+        "region",
+        "--format",
+        "json",
+    ]);
+    let cells: Vec<(String, String, u64, u64)> = (v.as_array().unwrap().iter())
+        .map(|r| {
+            (
+                r["region"].as_str().unwrap().to_string(),
+                r["cohort"].as_str().unwrap().to_string(),
+                r["period"].as_u64().unwrap(),
+                r["customers"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    let c = |g: &str, m: &str, k, n| (g.to_string(), format!("2024-{m}-01"), k, n);
+    assert_eq!(
+        cells,
+        [
+            c("north", "01", 0, 1),
+            c("north", "01", 1, 1),
+            c("north", "02", 0, 1),
+            c("south", "01", 0, 1),
+        ]
+    );
+    assert!(
+        note.contains("1 customer(s) have more than one value of region"),
+        "{note}"
+    );
+    // The same groups for the per-customer lifecycle counts.
+    let out = crm()
+        .args(["lifecycle", "--transactions", &tx, "--as-of", "2024-02-29"])
+        .args(["--counts", "--by", "region", "--format", "json"])
+        .output()
+        .unwrap();
+    let v: serde_json::Value = serde_json::from_str(&ok(&out)).unwrap();
+    let customers = |region: &str| -> u64 {
+        (v.as_array().unwrap().iter())
+            .filter(|r| r["region"] == region)
+            .map(|r| r["customers"].as_u64().unwrap())
+            .sum()
+    };
+    assert_eq!((customers("north"), customers("south")), (2, 1));
+    // A column the file lacks names the file and the column.
+    let out = crm()
+        .args(["rfm", "--transactions", &tx, "--as-of", "2024-03-01"])
+        .args(["--by", "plan"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let e = String::from_utf8(out.stderr).unwrap();
+    assert!(e.contains("t.csv") && e.contains("plan"), "{e}");
+}

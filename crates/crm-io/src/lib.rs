@@ -115,8 +115,9 @@ pub use parse::{AmountFormat, DateParser, parse_amount};
 pub use pq::transactions_from_batches;
 pub use rows::{Row, Skipped};
 pub use scores::{
-    Grouping, Lookup, ScoreColumns, ScoresRead, read_customer_attributes, read_grouped_scores,
-    read_lookup, read_scores, read_survey_scores,
+    FileAttributes, Grouping, Lookup, ScoreColumns, ScoresRead, read_customer_attributes,
+    read_first_attributes, read_group_attributes, read_grouped_scores, read_lookup, read_scores,
+    read_survey_scores,
 };
 pub use spans::{SpanColumns, read_spans};
 pub use summary_file::{SummaryColumns, SummaryFile, SummaryNeeds, read_summary_file};

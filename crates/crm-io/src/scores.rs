@@ -221,6 +221,107 @@ pub fn read_customer_attributes(
     Ok(lookup)
 }
 
+/// Customer attributes read from the rows of a data file: [`read_first_attributes`].
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileAttributes {
+    /// Each customer's values: those on its first row.
+    pub lookup: Lookup,
+    /// Customers whose later rows hold other values (their first row's are used).
+    pub changed: u64,
+}
+
+/// The attributes `columns` of each customer as a data file's own rows give them (the
+/// transaction, span, movement or event file itself, e.g. a `region` or `plan` column), keyed
+/// by its `id_column`: a customer's values are those on its first row in the file, as a funnel
+/// is broken down by its first step's property; customers whose later rows hold other values
+/// are counted in [`FileAttributes::changed`], never silently. Rows that cannot be read are
+/// errors, or skipped under `opts.skip_invalid` as the data reader skips them.
+///
+/// ```
+/// use crm_analytics::io::{read_first_attributes, ReadOptions};
+/// let dir = std::env::temp_dir().join(format!("crm-first-attributes-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let f = dir.join("t.csv");
+/// std::fs::write(&f, "customer_id,date,amount,plan\na,2024-01-01,10,basic\nb,2024-01-02,5,pro\na,2024-02-01,20,pro\n")?;
+/// let a = read_first_attributes(&f, "customer_id", &["plan".to_string()], &ReadOptions::default())?;
+/// assert_eq!(a.lookup.rows["a"], ["basic"]);
+/// assert_eq!(a.lookup.rows["b"], ["pro"]);
+/// assert_eq!(a.changed, 1);
+/// # std::fs::remove_dir_all(&dir)?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+///
+/// # Errors
+/// A missing id or group column (naming the file and the column); an empty id; rows that
+/// cannot be read (without `skip_invalid`).
+pub fn read_first_attributes(
+    path: &Path,
+    id_column: &str,
+    columns: &[String],
+    opts: &ReadOptions,
+) -> IoResult<FileAttributes> {
+    let mut t = Table::open(path, opts)?;
+    let id = t.column(id_column)?;
+    let idx = (columns.iter())
+        .map(|c| t.column(c))
+        .collect::<IoResult<Vec<usize>>>()?;
+    let mut rows: HashMap<String, Vec<String>> = HashMap::new();
+    let mut changed: std::collections::HashSet<String> = std::collections::HashSet::new();
+    t.for_each_record(|row| {
+        let k = row.get(id).trim();
+        if k.is_empty() {
+            return Err(IoError::input(
+                path,
+                Some(row.line),
+                Some(id_column),
+                "empty id",
+            ));
+        }
+        let values = idx.iter().map(|&i| row.get(i).trim());
+        match rows.get(k) {
+            None => {
+                rows.insert(k.to_string(), values.map(str::to_string).collect());
+            }
+            Some(first) if !first.iter().map(String::as_str).eq(values) => {
+                changed.insert(k.to_string());
+            }
+            Some(_) => {}
+        }
+        Ok(())
+    })?;
+    Ok(FileAttributes {
+        lookup: Lookup {
+            key: id_column.to_string(),
+            columns: columns.to_vec(),
+            rows,
+        },
+        changed: changed.len() as u64,
+    })
+}
+
+/// The groups of a drill-down by customer attributes: `columns` of the customer table
+/// `customers` when there is one ([`read_customer_attributes`]), or else of the data file
+/// `data` itself, each customer on its first row ([`read_first_attributes`]); both keyed by
+/// `id_column`.
+///
+/// # Errors
+/// As [`read_customer_attributes`] or [`read_first_attributes`].
+pub fn read_group_attributes(
+    customers: Option<&Path>,
+    data: &Path,
+    id_column: &str,
+    columns: &[String],
+    opts: &ReadOptions,
+) -> IoResult<FileAttributes> {
+    match customers {
+        Some(p) => Ok(FileAttributes {
+            lookup: read_customer_attributes(p, id_column, columns, opts)?,
+            changed: 0,
+        }),
+        None => read_first_attributes(data, id_column, columns, opts),
+    }
+}
+
 impl Lookup {
     /// Checks that the table had every one of `columns` ([`read_lookup`] keeps only those the
     /// file has, as a grouped file may hold the others itself).

@@ -154,6 +154,17 @@ pub fn first_seen_in_holdout(n: usize) -> Option<String> {
     })
 }
 
+/// The note on `n` customers whose rows of the data file hold more than one value of the group
+/// `columns` (the first row's are used; none when `n` is 0).
+pub fn first_row_attributes(n: u64, columns: &[String]) -> Option<String> {
+    (n > 0).then(|| {
+        format!(
+            "{n} customer(s) have more than one value of {} in the file: grouped by their first row's",
+            columns.join(", ")
+        )
+    })
+}
+
 /// The note on `n` (group, period) rows left out of a retention series because nobody was
 /// carried into the period (none when `n` is 0).
 pub fn empty_periods(n: u64) -> Option<String> {

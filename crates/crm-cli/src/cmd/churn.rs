@@ -7,11 +7,11 @@ use crm_analytics::churn::{
     ChurnError, RuleSet, ScoreMatcher, ScoreOptions, Scorer, check_window_observed, evaluate,
     last_observed_day, noncontractual_labels_grouped, score_customers,
 };
-use crm_analytics::model::chrono::{Days, NaiveDate};
+use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::{CustomerGroups, Limits};
 
 use crate::args::{
-    ByCustomer, InputOptions, TransactionColumns, choice, print_notes, report_skipped,
+    ByCustomer, InputOptions, RowsOutput, TransactionColumns, choice, print_notes, report_skipped,
 };
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
@@ -76,12 +76,8 @@ pub struct ScoreArgs {
     /// For bgnbd and logistic: probability from which a customer is medium risk.
     #[arg(long, default_value_t = 0.4)]
     pub medium_at: f64,
-    /// Output format.
-    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
-    pub format: Format,
-    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RowsOutput,
     /// Tier counts per group of customers instead of one row per customer.
     #[command(flatten)]
     pub by: ByCustomer,
@@ -179,41 +175,23 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
         high_at: a.high_at,
         medium_at: a.medium_at,
     };
-    let train_as_of = a.as_of.checked_sub_days(Days::new(u64::from(a.horizon)));
     let err = lib_err(&a.transactions, &loaded, &a.columns.amount_column);
     let scored = score_customers(&loaded.transactions, &scorer, &opts).map_err(|e| match e {
-        ChurnError::Empty { what: "customers" } => CliError::Usage(format!(
-            "no customer has a purchase on or before --as-of {}",
-            a.as_of
-        )),
-        ChurnError::Empty {
-            what: "training customers",
-        } => CliError::Usage(format!(
-            "the logistic model trains on customers who bought by {} (--as-of minus --horizon); there are none",
-            train_as_of.unwrap_or(a.as_of)
-        )),
-        ChurnError::InvalidParameter { name: "horizon", .. } => {
-            CliError::Usage("--as-of minus --horizon is out of range".into())
+        ChurnError::NoCustomers { .. } | ChurnError::InvalidParameter { .. } => {
+            CliError::Usage(e.to_string())
         }
-        ChurnError::InvalidParameter {
-            name: "tiers",
-            reason,
-        } => CliError::Usage(format!("--medium-at and --high-at: {reason}")),
-        ChurnError::Training(e) => CliError::Library(format!(
-            "training on features as of {} with labels up to {}: {e}",
-            train_as_of.unwrap_or(a.as_of),
-            a.as_of
-        )),
         e => err(e),
     })?;
     print_notes(notes::churn_scores(&scored.notes, a.as_of));
     let rows = listings::churn_score_rows(&scored.scores, &loaded.ids);
-    if let Some(l) = a.by.lookup(&a.columns.customer_column, &a.input)? {
-        let r = drill::churn_by(&rows, &l, Limits::default()).map_err(CliError::lib)?;
+    if let Some(l) =
+        a.by.lookup(&a.transactions, &a.columns.customer_column, &a.input)?
+    {
+        let r = drill::churn_by(&rows, &l, Limits::default())?;
         print_notes(notes::drill(r.unmatched, 0, ""));
-        return output::grouped_rows(a.output.as_ref(), a.format, &r.into_rows());
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_rows());
     }
-    output::rows(a.output.as_ref(), a.format, &rows, || {
+    output::rows(a.out.output.as_ref(), a.out.format, &rows, || {
         listings::churn_scores(&rows)
     })
 }
@@ -232,7 +210,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
             a.as_of, a.horizon
         ))
     })?;
-    let groups = CustomerGroups::new(&loaded.transactions).map_err(CliError::lib)?;
+    let groups = CustomerGroups::new(&loaded.transactions)?;
     let labels = noncontractual_labels_grouped(&loaded.transactions, &groups, a.as_of, a.horizon)
         .map_err(&err)?;
     let mut matcher = ScoreMatcher::new(&labels);
@@ -249,7 +227,7 @@ fn evaluate_cmd(a: &EvaluateArgs) -> CliResult<()> {
     report_skipped(&skipped);
     let m = matcher.finish();
     print_notes(notes::score_matching(&m, a.as_of));
-    let e = evaluate(&m.scores, &m.churned).map_err(CliError::lib)?;
+    let e = evaluate(&m.scores, &m.churned)?;
     output::json_or_text(a.output.as_ref(), a.format == Format::Json, &e, || {
         results::churn_evaluation(&e, a.as_of, a.horizon)
     })

@@ -17,7 +17,7 @@ use crm_analytics::model::{Limits, SummaryOptions, TimeUnit};
 use crm_analytics::report::{diagnostics, drill, listings, notes};
 
 use crate::args::{
-    ByCustomer, InputOptions, TransactionColumns, choice, print_notes, report_skipped,
+    ByCustomer, InputOptions, RowsOutput, TransactionColumns, choice, print_notes, report_skipped,
 };
 use crate::cmd::summary::{parse_day, units};
 use crate::error::{CliError, CliResult};
@@ -150,12 +150,8 @@ pub struct PredictArgs {
     /// Seed of the --interval draws.
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
-    /// Output format.
-    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
-    pub format: Format,
-    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RowsOutput,
     /// Summaries per group of customers (customers, expected alive and purchases, CLV).
     #[command(flatten)]
     pub by: ByCustomer,
@@ -257,7 +253,7 @@ impl SummarySource {
         }
         let opts =
             SummaryOptions::new(end, unit).late_events(crm_analytics::model::LateEvents::Exclude);
-        let rows = (loaded.summary_records(&opts)).map_err(CliError::lib)?;
+        let rows = (loaded.summary_records(&opts))?;
         Ok((rows, loaded.skipped))
     }
 }
@@ -352,33 +348,34 @@ fn predict(a: &PredictArgs) -> CliResult<()> {
             None => None,
         };
         let spend = gg.as_ref().map(|g| (g, gg_cov.as_ref()));
-        let (preds, iv) = m
-            .predict_intervals(
-                &listings::summary_inputs(&rows),
-                &cov,
-                spend,
-                &clv_opts,
-                &opts,
-            )
-            .map_err(CliError::lib)?;
+        let (preds, iv) = m.predict_intervals(
+            &listings::summary_inputs(&rows),
+            &cov,
+            spend,
+            &clv_opts,
+            &opts,
+        )?;
         print_notes([notes::clv_intervals(&iv, level)]);
         let out = listings::clv_interval_rows(&rows, &preds, &iv.customers);
-        return output::rows(a.output.as_ref(), a.format, &out, || {
+        return output::rows(a.out.output.as_ref(), a.out.format, &out, || {
             listings::clv_interval_table(&out)
         });
     }
-    let preds = m
-        .predict(&listings::summary_inputs(&rows), gg.as_ref(), &clv_opts)
-        .map_err(CliError::lib)?;
+    let preds = m.predict(&listings::summary_inputs(&rows), gg.as_ref(), &clv_opts)?;
     let out = listings::clv_prediction_rows(&rows, &preds);
-    if let Some(l) =
-        a.by.lookup(&a.source.tx_columns.customer_column, &a.input)?
-    {
-        let r = drill::clv_by(&out, &l, Limits::default()).map_err(CliError::lib)?;
+    let (src, id) = match (&a.source.summary, &a.source.transactions) {
+        (Some(p), _) => (p, &a.source.columns.id_column),
+        (None, p) => (
+            p.as_ref().unwrap_or(&a.params),
+            &a.source.tx_columns.customer_column,
+        ),
+    };
+    if let Some(l) = a.by.lookup(src, id, &a.input)? {
+        let r = drill::clv_by(&out, &l, Limits::default())?;
         print_notes(notes::drill(r.unmatched, 0, ""));
-        return output::grouped_rows(a.output.as_ref(), a.format, &r.into_rows());
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_rows());
     }
-    output::rows(a.output.as_ref(), a.format, &out, || {
+    output::rows(a.out.output.as_ref(), a.out.format, &out, || {
         listings::clv_predictions(&out)
     })
 }
@@ -393,8 +390,7 @@ fn diagnose(a: &DiagnoseArgs) -> CliResult<()> {
     let opts = DiagnosticsOptions::new(a.calibration_end, holdout_end, a.unit);
     let (fit, d) = a
         .model
-        .fit_and_diagnose(tx, &opts, &FitOptions::default())
-        .map_err(CliError::lib)?;
+        .fit_and_diagnose(tx, &opts, &FitOptions::default())?;
     if let Some(dir) = &a.tables {
         std::fs::create_dir_all(dir).map_err(CliError::io(dir))?;
         write_table(&dir.join("tracking.csv"), OutputFormat::Csv, &d.tracking)?;

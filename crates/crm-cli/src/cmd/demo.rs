@@ -64,7 +64,7 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
     let mut writers = DataDirWriter::create(&a.out, DemoData::id_of)?;
     let pb = progress.bar(a.customers as u64, "generating customers");
     for person in generator {
-        let p = person.map_err(CliError::lib)?;
+        let p = person?;
         let person_id = p.truth.person.to_string();
         writers.write_customers(&p.records, Some(&person_id))?;
         writers.write_transactions(&p.transactions)?;
@@ -75,7 +75,7 @@ pub fn run(a: &DemoArgs) -> CliResult<()> {
         pb.inc(1);
     }
     pb.finish_and_clear();
-    writers.write_spend(&spend(&config).map_err(CliError::lib)?)?;
+    writers.write_spend(&spend(&config)?)?;
     writers.finish()?;
     if !a.quiet {
         let (n, seed, out) = (a.customers, a.seed, a.out.display());

@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use clap::Args;
-use crm_analytics::io::{load_transactions, read_customer_attributes, read_customers};
+use crm_analytics::io::{load_transactions, read_customers, read_group_attributes};
 use crm_analytics::metrics::lifecycle::{
     LifecycleRules, lifecycle_stages, period_ends, stage_counts, stage_counts_at, transitions,
 };
@@ -13,7 +13,9 @@ use crm_analytics::model::{CustomerKey, Limits, TimeUnit};
 use crm_analytics::report::{drill, listings, notes};
 use serde::Serialize;
 
-use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
+use crate::args::{
+    InputOptions, RowsOutput, TransactionColumns, among, print_notes, report_skipped,
+};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -48,25 +50,20 @@ pub struct LifecycleArgs {
     #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month]), conflicts_with = "counts")]
     pub every: Option<TimeUnit>,
     /// With --counts: one block of stage rows per group of customers, by their value of COLUMN
-    /// in --customers (repeatable).
-    #[arg(long = "by", value_name = "COLUMN", requires_all = ["customers", "counts"])]
+    /// in --customers, or else in the transaction file (on their first row). Repeatable.
+    #[arg(long = "by", value_name = "COLUMN", requires = "counts")]
     pub by: Vec<String>,
     /// One row per stage (stage,customers,share,revenue) instead of one per customer.
     #[arg(long)]
     pub counts: bool,
-    /// Output format.
-    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
-    pub format: Format,
-    /// Write to this file instead of stdout.
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RowsOutput,
     #[command(flatten)]
     pub input: InputOptions,
 }
 
 /// Runs `crm lifecycle`.
 pub fn run(a: &LifecycleArgs) -> CliResult<()> {
-    let lib = |e: crm_analytics::metrics::MetricsError| CliError::Library(e.to_string());
     let rules = LifecycleRules::new(a.new_days, a.active_days, a.churn_days)
         .map_err(|e| CliError::Usage(e.to_string()))?;
     let mut loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
@@ -80,33 +77,33 @@ pub fn run(a: &LifecycleArgs) -> CliResult<()> {
         None => None,
     };
     let tx = &loaded.transactions;
-    let out = a.output.as_ref();
+    let out = a.out.output.as_ref();
     if let Some(from) = a.from {
-        let t = transitions(tx, from, a.as_of, &rules, known.as_deref()).map_err(lib)?;
-        emit(out, a.format, &listings::lifecycle_transitions(&t))
+        let t = transitions(tx, from, a.as_of, &rules, known.as_deref())?;
+        emit(out, a.out.format, &listings::lifecycle_transitions(&t))
     } else if let Some(unit) = a.every {
         let first = tx.iter().map(|t| t.date()).min().unwrap_or(a.as_of);
-        let dates =
-            period_ends(first.min(a.as_of), a.as_of, unit, &Limits::default()).map_err(lib)?;
-        let series = stage_counts_at(tx, &dates, &rules, known.as_deref()).map_err(lib)?;
-        emit(out, a.format, &listings::lifecycle_series(&series))
+        let dates = period_ends(first.min(a.as_of), a.as_of, unit, &Limits::default())?;
+        let series = stage_counts_at(tx, &dates, &rules, known.as_deref())?;
+        emit(out, a.out.format, &listings::lifecycle_series(&series))
     } else {
-        let stages = lifecycle_stages(tx, a.as_of, &rules, known.as_deref()).map_err(lib)?;
-        if let (Some(p), false) = (&a.customers, a.by.is_empty()) {
-            let l =
-                read_customer_attributes(p, &a.columns.customer_column, &a.by, &a.input.read())?;
-            let r = drill::lifecycle_counts_by(&stages, &loaded.ids, &l, Limits::default());
-            let r = r.map_err(lib)?;
+        let stages = lifecycle_stages(tx, a.as_of, &rules, known.as_deref())?;
+        if !a.by.is_empty() {
+            let (c, id) = (a.customers.as_deref(), &a.columns.customer_column);
+            let g = read_group_attributes(c, &a.transactions, id, &a.by, &a.input.read())?;
+            print_notes(notes::first_row_attributes(g.changed, &a.by));
+            let l = g.lookup;
+            let r = drill::lifecycle_counts_by(&stages, &loaded.ids, &l, Limits::default())?;
             print_notes(notes::drill(r.unmatched, 0, ""));
             let r = r.map(|c| listings::lifecycle_counts(&c));
-            output::grouped_rows(out, a.format, &r.into_flat_rows())
+            output::grouped_rows(out, a.out.format, &r.into_flat_rows())
         } else if a.counts {
-            let counts = stage_counts(&stages).map_err(lib)?;
-            emit(out, a.format, &listings::lifecycle_counts(&counts))
+            let counts = stage_counts(&stages)?;
+            emit(out, a.out.format, &listings::lifecycle_counts(&counts))
         } else {
             emit(
                 out,
-                a.format,
+                a.out.format,
                 &listings::lifecycle_customers(&stages, &loaded.ids),
             )
         }

@@ -407,7 +407,7 @@ fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
     let method = a.method;
     let calc = |s: &NpsState| -> CliResult<_> {
         let n = s.finish().map_err(none(&a.survey, "scores"))?;
-        let ci = n.interval(a.confidence, method).map_err(CliError::lib)?;
+        let ci = n.interval(a.confidence, method)?;
         Ok((n, ci))
     };
     emit_groups(
@@ -429,9 +429,7 @@ fn csat(a: &CsatArgs, opts: &InputOptions) -> CliResult<()> {
     let groups = answers(&a.survey, "csat", opts, || CsatState::new(scale), push)?;
     let calc = |s: &CsatState| -> CliResult<_> {
         let c = s.finish().map_err(none(&a.survey, "answers"))?;
-        let w = c
-            .top_two_box_interval(a.confidence)
-            .map_err(CliError::lib)?;
+        let w = c.top_two_box_interval(a.confidence)?;
         let t = c.mean_interval(a.confidence).ok();
         Ok((c, w, t))
     };
@@ -491,16 +489,16 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         },
     )?;
     report_skipped(&skipped);
-    let lookup = a.by.lookup(&a.customer_column, opts)?;
+    let lookup = a.by.lookup(&a.subscriptions, &a.customer_column, opts)?;
     if let (None, None) = (a.every, &lookup) {
         let mut state = RetentionState::new(p);
         spans.iter().for_each(|s| state.push(s));
-        let r = state.finish().map_err(CliError::lib)?;
+        let r = state.finish()?;
         let value = results::RetentionFigures::new(&r, a.joiners, a.start, a.end);
         return emit(&a.out, &value, || results::retention(&r, a.joiners));
     }
     let series = match a.every {
-        Some(unit) => RetentionSeries::every(p, unit, &Limits::default()).map_err(CliError::lib)?,
+        Some(unit) => RetentionSeries::every(p, unit, &Limits::default())?,
         None => RetentionSeries::new(&[p]),
     };
     let r = drill::retention_by(
@@ -510,8 +508,7 @@ fn retention(a: &RetentionArgs, opts: &InputOptions) -> CliResult<()> {
         &series,
         a.joiners,
         Limits::default(),
-    )
-    .map_err(CliError::lib)?;
+    )?;
     print_notes(notes::ungrouped_customers(r.unmatched));
     print_notes(notes::empty_periods(r.empty));
     output::write_with(a.out.output.as_ref(), |w| {
@@ -523,10 +520,11 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
     let loaded = load_transactions(&a.transactions, &a.columns.columns(), &opts.read())?;
     report_skipped(&loaded.skipped);
     let (period, kind) = (a.period, a.retention);
-    if let Some(l) = a.by.lookup(&a.columns.customer_column, opts)? {
+    if let Some(l) =
+        a.by.lookup(&a.transactions, &a.columns.customer_column, opts)?
+    {
         let tx = &loaded.transactions;
-        let r = drill::cohorts_by(tx, &loaded.ids, &l, period, kind, Limits::default());
-        let r = r.map_err(CliError::lib)?;
+        let r = drill::cohorts_by(tx, &loaded.ids, &l, period, kind, Limits::default())?;
         print_notes(notes::drill(r.unmatched, r.empty, "without purchases"));
         return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
     }
@@ -553,9 +551,8 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     let mut ids = CustomerInterner::new();
     let loaded = io::read_mrr_columns(&a.movements, &cols, &opts.read(), &mut ids, || {})?;
     let skipped = loaded.skipped;
-    if let Some(l) = a.by.lookup(&a.customer_column, opts)? {
-        let r = drill::revenue_by(&loaded.rows, &ids, &l, p, Limits::default());
-        let r = r.map_err(CliError::lib)?;
+    if let Some(l) = a.by.lookup(&a.movements, &a.customer_column, opts)? {
+        let r = drill::revenue_by(&loaded.rows, &ids, &l, p, Limits::default())?;
         print_notes(notes::drill(
             r.unmatched,
             r.empty,
@@ -606,9 +603,8 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         let order = f.stages().join(" > ");
         eprintln!("note: funnel stages in order of first appearance: {order}");
     }
-    if let Some(l) = a.by.lookup(&a.subject_column, opts)? {
-        let r = drill::funnel_by(&events, &ids, &l, &f, a.order, Limits::default());
-        let r = r.map_err(CliError::lib)?;
+    if let Some(l) = a.by.lookup(&a.events, &a.subject_column, opts)? {
+        let r = drill::funnel_by(&events, &ids, &l, &f, a.order, Limits::default())?;
         print_notes(notes::drill(
             r.unmatched,
             r.empty,
@@ -616,7 +612,7 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         ));
         return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
     }
-    let st = FunnelState::from_events(f, &events).map_err(CliError::lib)?;
-    let r = st.finish(a.order).map_err(CliError::lib)?;
+    let st = FunnelState::from_events(f, &events)?;
+    let r = st.finish(a.order)?;
     emit(&a.out, &r, || results::funnel(&r))
 }

@@ -6,11 +6,11 @@ use std::path::PathBuf;
 use clap::Args;
 use crm_analytics::model::chrono::NaiveDate;
 
-use crm_analytics::io::{DataFiles, ReadEvent, read_customer_attributes, read_data_set};
+use crm_analytics::io::{DataFiles, ReadEvent, read_data_set, read_group_attributes};
 use crm_analytics::report::model::Report;
-use crm_analytics::report::{self, BuildOptions};
+use crm_analytics::report::{self, BuildOptions, notes};
 
-use crate::args::{InputOptions, TransactionColumns, among, report_skipped};
+use crate::args::{InputOptions, TransactionColumns, among, print_notes, report_skipped};
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
@@ -98,18 +98,13 @@ fn data_files(a: &ReportArgs) -> CliResult<DataFiles> {
 /// Loads the inputs and builds the report.
 pub fn build(a: &ReportArgs, progress: Progress) -> CliResult<Report> {
     let files = data_files(a)?;
-    let by = match (&files.customers, a.by.is_empty()) {
-        (_, true) => None,
-        (Some(c), false) => Some(read_customer_attributes(
-            c,
-            "customer_id",
-            &a.by,
-            &a.input.read(),
-        )?),
-        (None, false) => {
-            return Err(CliError::Usage(
-                "--by needs the customer file (--customers)".into(),
-            ));
+    let by = match a.by.is_empty() {
+        true => None,
+        false => {
+            let (c, tx) = (files.customers.as_deref(), &files.transactions);
+            let g = read_group_attributes(c, tx, "customer_id", &a.by, &a.input.read())?;
+            print_notes(notes::first_row_attributes(g.changed, &a.by));
+            Some(g.lookup)
         }
     };
     let mut spin = None;

@@ -17,7 +17,7 @@ use crm_analytics::rfm::{
 use serde::Serialize;
 
 use crate::args::{
-    ByCustomer, InputOptions, TransactionColumns, choice, print_notes, report_skipped,
+    ByCustomer, InputOptions, RowsOutput, TransactionColumns, choice, print_notes, report_skipped,
 };
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
@@ -84,12 +84,8 @@ pub struct RfmArgs {
     /// The segment report per group (without --report or --report-output, only it).
     #[command(flatten)]
     pub by: ByCustomer,
-    /// Output format.
-    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
-    pub format: Format,
-    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RowsOutput,
     #[command(flatten)]
     pub input: InputOptions,
 }
@@ -147,15 +143,17 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     let mut values = table.customers;
     let sorted_ids = sort_by_customer_id(&mut values, &ids);
     if let Some(p) = &a.save_cut_points {
-        let m = RfmModel::fit(&values, a.bins).map_err(CliError::lib)?;
-        let j = serde_json::to_string_pretty(&m).map_err(CliError::lib)?;
+        let m = RfmModel::fit(&values, a.bins)?;
+        let j = serde_json::to_string_pretty(&m)?;
         output::write_with(Some(p), |w| w.write_all((j + "\n").as_bytes()))?;
     }
-    let res = analyze_rows(&values, a.bins, &ties, &map).map_err(CliError::lib)?;
-    let by = match a.by.lookup(&a.columns.customer_column, &a.input)? {
+    let res = analyze_rows(&values, a.bins, &ties, &map)?;
+    let by = match a
+        .by
+        .lookup(&a.transactions, &a.columns.customer_column, &a.input)?
+    {
         Some(l) => {
-            let r = drill::rfm_segments_by(&values, &res, &ids, &l, Limits::default());
-            let r = r.map_err(CliError::lib)?;
+            let r = drill::rfm_segments_by(&values, &res, &ids, &l, Limits::default())?;
             print_notes(notes::drill(r.unmatched, 0, ""));
             Some(r.map(|r| r.segments).into_flat_rows())
         }
@@ -163,28 +161,28 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     };
     let report_only = a.report_only || (by.is_some() && !a.report && a.report_output.is_none());
     let report = |w: &mut dyn Write| match &by {
-        Some(g) => output::grouped(w, a.format, &g.names, &g.keys, &g.rows),
-        None => write_report(w, a.format, &res.report),
+        Some(g) => output::grouped(w, a.out.format, &g.names, &g.keys, &g.rows),
+        None => write_report(w, a.out.format, &res.report),
     };
     drop(seg);
     drop(values);
     let rows = res.with_ids(&sorted_ids);
-    if !report_only && output::parquet(a.output.as_ref(), &rows)? {
+    if !report_only && output::parquet(a.out.output.as_ref(), &rows)? {
         if let Some(rp) = &a.report_output {
             output::write_with(Some(rp), report)?;
         }
         return Ok(());
     }
-    let out_path = a.output.as_ref();
+    let out_path = a.out.output.as_ref();
     let mut w = output::open(out_path)?;
     let werr = output::write_err(out_path);
     if report_only {
         report(&mut w).map_err(&werr)?;
     } else if let Some(rp) = &a.report_output {
-        write_customers(&mut w, a.format, &rows).map_err(&werr)?;
+        write_customers(&mut w, a.out.format, &rows).map_err(&werr)?;
         output::write_with(Some(rp), report)?;
     } else if a.report && by.is_none() {
-        match a.format {
+        match a.out.format {
             Format::Json => {
                 #[derive(Serialize)]
                 struct Both<'a> {
@@ -199,13 +197,13 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
                 writeln!(w).map_err(&werr)?;
             }
             Format::Csv | Format::Table => {
-                write_customers(&mut w, a.format, &rows).map_err(&werr)?;
+                write_customers(&mut w, a.out.format, &rows).map_err(&werr)?;
                 writeln!(w).map_err(&werr)?;
                 report(&mut w).map_err(&werr)?;
             }
         }
     } else {
-        write_customers(&mut w, a.format, &rows).map_err(&werr)?;
+        write_customers(&mut w, a.out.format, &rows).map_err(&werr)?;
     }
     w.flush().map_err(&werr)?;
     Ok(())

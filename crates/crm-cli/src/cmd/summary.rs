@@ -9,9 +9,11 @@ use crm_analytics::model::{
     summary_table,
 };
 
-use crate::args::{InputOptions, TransactionColumns, among, choice, print_notes, report_skipped};
+use crate::args::{
+    InputOptions, RowsOutput, TransactionColumns, among, print_notes, report_skipped,
+};
 use crate::error::{CliError, CliResult};
-use crate::output::{self, Format};
+use crate::output;
 use crm_analytics::io::load_transactions;
 use crm_analytics::report::{listings, notes};
 
@@ -47,12 +49,8 @@ pub struct SummaryArgs {
     /// failing.
     #[arg(long)]
     pub exclude_after_end: bool,
-    /// Output format.
-    #[arg(long, value_parser = choice::<Format>(), default_value = "csv")]
-    pub format: Format,
-    /// Write to this file instead of stdout (a `.parquet` name writes a Parquet table).
-    #[arg(long, short)]
-    pub output: Option<PathBuf>,
+    #[command(flatten)]
+    pub out: RowsOutput,
     #[command(flatten)]
     pub input: InputOptions,
 }
@@ -102,7 +100,7 @@ pub fn run(a: &SummaryArgs) -> CliResult<()> {
     ));
     print_notes(notes::first_seen_in_holdout(t.first_seen_in_holdout));
     let rows = t.rows;
-    output::rows(a.output.as_ref(), a.format, &rows, || {
+    output::rows(a.out.output.as_ref(), a.out.format, &rows, || {
         listings::purchase_summaries(&rows, a.holdout_end.is_some())
     })
 }
