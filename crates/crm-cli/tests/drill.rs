@@ -111,7 +111,7 @@ fn revenue_by_customer_attribute_starts_each_group_from_its_own_mrr() {
     assert!((rows[0]["grr"].as_f64().unwrap() - 0.9).abs() < 1e-12);
     assert!((rows[0]["nrr"].as_f64().unwrap() - 1.05).abs() < 1e-12);
     assert!(
-        note.contains("left out 1 group(s) without MRR before --start"),
+        note.contains("left out 1 period(s) without MRR at their start"),
         "{note}"
     );
     // --starting-mrr is one number for the whole file: not with --by.
@@ -129,6 +129,60 @@ fn revenue_by_customer_attribute_starts_each_group_from_its_own_mrr() {
         .output()
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
+}
+
+#[test]
+fn revenue_every_month_chains_each_group_from_the_month_before() {
+    let dir = tempfile::tempdir().unwrap();
+    let m = path(
+        &dir,
+        "m.csv",
+        "customer_id,date,kind,amount\na,2023-12-01,new,6000\nb,2023-12-05,new,4000\nc,2024-01-15,new,2000\na,2024-01-10,expansion,1500\nb,2024-01-20,contraction,300\nb,2024-01-25,churn,700\nd,2024-01-30,reactivation,200\n",
+    );
+    let cust = path(
+        &dir,
+        "c.csv",
+        "customer_id,size\na,big\nb,big\nc,small\nd,small\n",
+    );
+    let run = |extra: &[&str]| -> (Vec<(String, String, String, String)>, String) {
+        let mut args = vec!["metrics", "revenue", "--movements", &m];
+        args.extend(["--start", "2024-01-01", "--end", "2024-02-29"]);
+        args.extend(["--every", "month", "--format", "json"]);
+        args.extend(extra);
+        let (v, note) = json(&args);
+        let rows = (v.as_array().unwrap().iter())
+            .map(|r| {
+                let s = |f: &str| r[f].as_str().unwrap_or("*").to_string();
+                (
+                    s("size"),
+                    s("period_start"),
+                    s("starting_mrr"),
+                    s("ending_mrr"),
+                )
+            })
+            .collect();
+        (rows, note)
+    };
+    let row = |g: &str, p: &str, a: &str, b: &str| (g.into(), p.into(), a.into(), b.into());
+    // January from the 10,000 of December; February from January's 12,700.
+    assert_eq!(
+        run(&[]).0,
+        [
+            row("*", "2024-01-01", "10000", "12700"),
+            row("*", "2024-02-01", "12700", "12700"),
+        ]
+    );
+    // small starts January without MRR (left out); its February starts from c and d's 2,200.
+    let (rows, note) = run(&["--by", "size", "--customers", &cust]);
+    assert_eq!(
+        rows,
+        [
+            row("big", "2024-01-01", "10000", "10500"),
+            row("big", "2024-02-01", "10500", "10500"),
+            row("small", "2024-02-01", "2200", "2200"),
+        ]
+    );
+    assert!(note.contains("left out 1 period(s)"), "{note}");
 }
 
 #[test]

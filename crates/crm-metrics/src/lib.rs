@@ -51,6 +51,7 @@ pub mod engagement;
 mod error;
 pub mod group;
 pub mod lifecycle;
+mod periods;
 pub mod retention;
 pub mod revenue;
 pub mod satisfaction;

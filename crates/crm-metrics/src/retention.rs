@@ -238,20 +238,7 @@ impl RetentionSeries {
     /// [`ModelError::LimitExceeded`] for more periods than [`Limits::max_periods`] (weeks and
     /// days: [`Limits::max_weekly_periods`]).
     pub fn every(range: Period, unit: TimeUnit, limits: &Limits) -> Result<Self> {
-        let (limit, field) = match unit {
-            TimeUnit::Day | TimeUnit::Week => (limits.max_weekly_periods, "max_weekly_periods"),
-            _ => (limits.max_periods, "max_periods"),
-        };
-        let periods: Vec<Period> = unit.periods(range).take(limit.saturating_add(1)).collect();
-        if periods.len() > limit {
-            return Err(ModelError::LimitExceeded {
-                what: "retention series",
-                field,
-                needed: unit.periods(range).count() as u64,
-                limit: limit as u64,
-            }
-            .into());
-        }
+        let periods = crate::periods::every(range, unit, limits, "retention series")?;
         Ok(Self::new(&periods))
     }
 

@@ -2,8 +2,8 @@
 
 use crm_model::rust_decimal::Decimal;
 use crm_model::{
-    CurrencyGuard, MrrMovement, MrrMovementKind, Period, checked_amount_add, checked_amount_sub,
-    to_f64,
+    CurrencyGuard, Limits, MrrMovement, MrrMovementKind, Period, TimeUnit, checked_amount_add,
+    checked_amount_sub, to_f64,
 };
 use serde::Serialize;
 
@@ -176,6 +176,122 @@ impl RevenueState {
     }
 }
 
+/// Revenue figures for each week, month or quarter of a range, chained: each period starts from
+/// the MRR the period before ended with (the first from the net of every movement before it),
+/// so the periods add up to the whole range. One [`RevenueState`] per period, mergeable,
+/// bounded by [`Limits`].
+///
+/// ```
+/// use crm_analytics::metrics::revenue::RevenueSeries;
+/// use crm_analytics::model::{CustomerKey, Limits, MrrMovement, MrrMovementKind as K, Period, TimeUnit};
+/// use crm_analytics::model::{chrono::NaiveDate, rust_decimal::Decimal};
+/// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
+/// let mv = |m, day, k, a: i64| MrrMovement::new(CustomerKey::from_index(0), d(m, day), k, Decimal::from(a));
+/// let q1 = Period::inclusive(d(1, 1), d(3, 31))?;
+/// let mut s = RevenueSeries::every(q1, TimeUnit::Month, &Limits::default())?;
+/// for m in [mv(12, 1, K::New, 100)?, mv(1, 10, K::Expansion, 20)?, mv(3, 5, K::Churn, 120)?] {
+///     s.push(&m)?;
+/// }
+/// let months = s.finish();
+/// let start = |i: usize| months[i].1.as_ref().unwrap().starting_mrr;
+/// assert_eq!((start(0), start(1), start(2)), (Decimal::from(100), Decimal::from(120), Decimal::from(120)));
+/// assert_eq!(months[2].1.as_ref().unwrap().ending_mrr, Decimal::ZERO);
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RevenueSeries {
+    /// One state per period, in order; movements before the first period go to the first (its
+    /// MRR before the period), movements after the last to the last (counted outside).
+    states: Vec<RevenueState>,
+}
+
+impl RevenueSeries {
+    /// A series over `periods` (in order, not overlapping).
+    #[must_use]
+    pub fn new(periods: &[Period]) -> Self {
+        RevenueSeries {
+            states: periods.iter().map(|p| RevenueState::new(*p)).collect(),
+        }
+    }
+
+    /// A series over the calendar periods of `unit` that overlap `range` (the first and the last
+    /// may reach beyond it).
+    ///
+    /// # Errors
+    /// [`crm_model::ModelError::LimitExceeded`] for more periods than
+    /// [`Limits::max_periods`] (weeks and days: [`Limits::max_weekly_periods`]).
+    pub fn every(range: Period, unit: TimeUnit, limits: &Limits) -> Result<Self> {
+        Ok(Self::new(&crate::periods::every(
+            range,
+            unit,
+            limits,
+            "revenue series",
+        )?))
+    }
+
+    /// Adds one movement to the period it falls in.
+    ///
+    /// # Errors
+    /// As [`RevenueState::push`].
+    pub fn push(&mut self, m: &MrrMovement) -> Result<()> {
+        let k = self.states.partition_point(|s| s.period.end() <= m.date());
+        match self.states.len() {
+            0 => Ok(()),
+            n => self.states[k.min(n - 1)].push(m),
+        }
+    }
+
+    /// Combines two series over the same periods.
+    ///
+    /// # Errors
+    /// [`MetricsError::Incompatible`] for different periods; as [`RevenueState::merge`].
+    pub fn merge(&mut self, o: &RevenueSeries) -> Result<()> {
+        if o.states.len() != self.states.len() {
+            return Err(MetricsError::Incompatible {
+                what: "revenue series",
+                left: format!("{} periods", self.states.len()),
+                right: format!("{} periods", o.states.len()),
+            });
+        }
+        for (a, b) in self.states.iter_mut().zip(&o.states) {
+            a.merge(b)?;
+        }
+        Ok(())
+    }
+
+    /// Each period with its figures, chained from the MRR before the first period (an error
+    /// for a period that starts without MRR, whose rates are undefined; the chain goes on).
+    #[must_use]
+    pub fn finish(&self) -> Vec<(Period, Result<RevenueMetrics>)> {
+        let mut start = Ok(self.states.first().map_or(Decimal::ZERO, |s| s.before));
+        let mut out = Vec::with_capacity(self.states.len());
+        for s in &self.states {
+            out.push((s.period, start.clone().and_then(|m| s.finish(m))));
+            start = start.and_then(|m| s.totals.ending_mrr(m));
+        }
+        out
+    }
+}
+
+impl MrrTotals {
+    /// The MRR at the end of a period that started with `starting_mrr`: plus new, expansion
+    /// and reactivation, minus contraction and churn.
+    ///
+    /// # Errors
+    /// [`crm_model::ModelError::AmountOverflow`] beyond the decimal range.
+    pub fn ending_mrr(&self, starting_mrr: Decimal) -> Result<Decimal> {
+        const F: &str = "MRR";
+        let lost = checked_amount_add(self.churn, self.contraction, F)?;
+        let gained = checked_amount_add(self.new, self.expansion, F)?;
+        let gained = checked_amount_add(gained, self.reactivation, F)?;
+        Ok(checked_amount_sub(
+            checked_amount_add(starting_mrr, gained, F)?,
+            lost,
+            F,
+        )?)
+    }
+}
+
 /// Revenue churn and retention over a period (SaaS definitions).
 ///
 /// ```text
@@ -245,7 +361,7 @@ impl RevenueMetrics {
         let r = |x: Decimal| to_f64(x) / to_f64(s);
         Ok(RevenueMetrics {
             starting_mrr: s,
-            ending_mrr: checked_amount_sub(checked_amount_add(s, gained, F)?, lost, F)?,
+            ending_mrr: t.ending_mrr(s)?,
             totals: t,
             gross_mrr_churn: r(lost),
             net_mrr_churn: r(checked_amount_sub(lost, t.expansion, F)?),
@@ -362,6 +478,47 @@ mod tests {
             prop_assert!(r.grr <= 1.0);
             prop_assert!((r.nrr - r.grr - to_f64(r.totals.expansion) / start as f64).abs() < 1e-9);
             prop_assert!((1.0 - r.net_mrr_churn - r.nrr).abs() < 1e-9);
+        }
+
+        #[test]
+        fn series_periods_chain_and_equal_one_state_per_period(
+            mv in prop::collection::vec((0u8..5, 0i64..1000, -40i64..120), 0..100),
+            cut in 0usize..100,
+        ) {
+            let day = |n: i64| NaiveDate::from_ymd_opt(2024, 1, 1).unwrap()
+                + crm_model::chrono::Duration::days(n);
+            let range = Period::new(day(0), day(91)).unwrap();
+            let ms: Vec<MrrMovement> = mv.iter().map(|(k, a, n)| MrrMovement::new(
+                CustomerKey::from_index(0), day(*n), kind(*k), Decimal::new(*a, 2)).unwrap())
+                .collect();
+            let cut = cut % (ms.len() + 1);
+            let template = RevenueSeries::every(range, TimeUnit::Month, &Limits::default()).unwrap();
+            let (mut all, mut a, mut b) = (template.clone(), template.clone(), template);
+            for (i, m) in ms.iter().enumerate() {
+                all.push(m).unwrap();
+                if i < cut { a.push(m).unwrap() } else { b.push(m).unwrap() }
+            }
+            a.merge(&b).unwrap();
+            prop_assert_eq!(&a, &all);
+            // Each month equals one state over the whole file for that month, started from
+            // the net of everything before it.
+            for (p, r) in all.finish() {
+                let mut one = RevenueState::new(p);
+                ms.iter().for_each(|m| one.push(m).unwrap());
+                if p.end() > day(91) {
+                    // the last month also counts the movements after the range as outside
+                    prop_assert_eq!(r.is_ok(), one.finish(one.mrr_before_period()).is_ok());
+                    continue;
+                }
+                let want = one.finish(one.mrr_before_period());
+                match (r, want) {
+                    (Ok(r), Ok(w)) => {
+                        prop_assert_eq!(r.starting_mrr, w.starting_mrr);
+                        prop_assert_eq!(r.ending_mrr, w.ending_mrr);
+                    }
+                    (r, w) => prop_assert_eq!(r.is_ok(), w.is_ok()),
+                }
+            }
         }
     }
 }

@@ -137,10 +137,10 @@ pub fn ungrouped_customers(n: u64) -> Option<String> {
 }
 
 /// The notes of a drill-down by customer attributes: customers the customer table lacks
-/// (grouped under empty values) and groups left out, `why` saying what they lacked (e.g.
-/// "without purchases").
-pub fn drill(unmatched: u64, empty: u64, why: &str) -> Vec<String> {
-    let left_out = (empty > 0).then(|| format!("left out {empty} group(s) {why}"));
+/// (grouped under empty values) and `empty` results left out, `what` naming them and what they
+/// lacked (e.g. "group(s) without purchases").
+pub fn drill(unmatched: u64, empty: u64, what: &str) -> Vec<String> {
+    let left_out = (empty > 0).then(|| format!("left out {empty} {what}"));
     ungrouped_customers(unmatched)
         .into_iter()
         .chain(left_out)

@@ -11,7 +11,7 @@ use crm_analytics::metrics::group::Groups;
 use crm_analytics::metrics::retention::{
     CustomerSpan, RetentionSeries, RetentionState, SamePeriodJoiners,
 };
-use crm_analytics::metrics::revenue::RevenueState;
+use crm_analytics::metrics::revenue::{RevenueSeries, RevenueState};
 use crm_analytics::metrics::satisfaction::{CesState, CsatState, NpsInterval, NpsState};
 use crm_analytics::model::chrono::NaiveDate;
 use crm_analytics::model::rust_decimal::Decimal;
@@ -115,22 +115,14 @@ fn parse_filter(s: &str) -> Result<(String, String), String> {
 
 impl SurveyInput {
     fn grouping(&self, opts: &InputOptions) -> CliResult<io::Grouping> {
-        let joined = match &self.customers {
-            Some(p) => Some(io::read_lookup(
-                p,
-                &self.customer_column,
-                &self.by,
-                &self.customer_column,
-                &opts.read(),
-            )?),
-            None => None,
-        };
+        let (id, read) = (&self.customer_column, opts.read());
+        let lookup = |p| io::read_lookup(p, id, &self.by, id, &read);
         Ok(io::Grouping {
             by: self.by.clone(),
             every: self.every.map(|unit| (self.date_column.clone(), unit)),
             filters: self.filters.clone(),
             date_format: None,
-            joined,
+            joined: self.customers.as_deref().map(lookup).transpose()?,
         })
     }
 }
@@ -252,7 +244,7 @@ pub struct RevenueArgs {
     #[arg(long, value_parser = parse_day)]
     pub end: NaiveDate,
     /// MRR at the start of the period (default: the net of all movements dated before --start).
-    #[arg(long, conflicts_with = "by")]
+    #[arg(long, conflicts_with_all = ["by", "every"])]
     pub starting_mrr: Option<Decimal>,
     /// Column names.
     #[arg(long, default_value = "customer_id")]
@@ -266,6 +258,10 @@ pub struct RevenueArgs {
     /// Amount column.
     #[arg(long, default_value = "amount")]
     pub amount_column: String,
+    /// One row per week, month or quarter of --start..--end, each starting from the MRR the
+    /// one before ended with.
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
+    pub every: Option<TimeUnit>,
     /// Per group of customers (each from its own MRR before --start; not with --starting-mrr).
     #[command(flatten)]
     pub by: ByCustomer,
@@ -525,7 +521,8 @@ fn cohorts(a: &CohortArgs, opts: &InputOptions) -> CliResult<()> {
     {
         let tx = &loaded.transactions;
         let r = drill::cohorts_by(tx, &loaded.ids, &l, period, kind, Limits::default())?;
-        print_notes(notes::drill(r.unmatched, r.empty, "without purchases"));
+        let why = "group(s) without purchases";
+        print_notes(notes::drill(r.unmatched, r.empty, why));
         return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
     }
     let m = cohort_matrix(&loaded.transactions, period).map_err(|e| {
@@ -550,19 +547,20 @@ fn revenue(a: &RevenueArgs, opts: &InputOptions) -> CliResult<()> {
     };
     let mut ids = CustomerInterner::new();
     let loaded = io::read_mrr_columns(&a.movements, &cols, &opts.read(), &mut ids, || {})?;
-    let skipped = loaded.skipped;
-    if let Some(l) = a.by.lookup(&a.movements, &a.customer_column, opts)? {
-        let r = drill::revenue_by(&loaded.rows, &ids, &l, p, Limits::default())?;
-        print_notes(notes::drill(
-            r.unmatched,
-            r.empty,
-            "without MRR before --start",
-        ));
-        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_rows());
+    report_skipped(&loaded.skipped);
+    if a.every.is_some() || !a.by.by.is_empty() {
+        let series = match a.every {
+            Some(unit) => RevenueSeries::every(p, unit, &Limits::default())?,
+            None => RevenueSeries::new(&[p]),
+        };
+        let l = a.by.lookup(&a.movements, &a.customer_column, opts)?;
+        let r = drill::revenue_by(&loaded.rows, &ids, l.as_ref(), &series, Limits::default())?;
+        let why = "period(s) without MRR at their start";
+        print_notes(notes::drill(r.unmatched, r.empty, why));
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
     }
     let state = RevenueState::from_movements(p, &loaded.rows)
         .map_err(|e| CliError::input(&a.movements, None, Some(&a.amount_column), e.to_string()))?;
-    report_skipped(&skipped);
     let start_mrr = a.starting_mrr.unwrap_or(state.mrr_before_period());
     let r = state.finish(start_mrr).map_err(|e| match e {
         MetricsError::ZeroDenominator { .. } if a.starting_mrr.is_none() => {
@@ -605,11 +603,8 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
     }
     if let Some(l) = a.by.lookup(&a.events, &a.subject_column, opts)? {
         let r = drill::funnel_by(&events, &ids, &l, &f, a.order, Limits::default())?;
-        print_notes(notes::drill(
-            r.unmatched,
-            r.empty,
-            "where nobody reached the first stage",
-        ));
+        let why = "group(s) where nobody reached the first stage";
+        print_notes(notes::drill(r.unmatched, r.empty, why));
         return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
     }
     let st = FunnelState::from_events(f, &events)?;

@@ -1,5 +1,5 @@
 //! Cohort matrices, revenue retention and funnels per group of customers: one mergeable state
-//! per group ([`CohortState`], [`RevenueState`], [`FunnelState`]), filled in one pass over the
+//! per group ([`CohortState`], [`RevenueSeries`], [`FunnelState`]), filled in one pass over the
 //! rows, each row's group found from its customer in the customer table.
 
 use crm_io::Lookup;
@@ -7,9 +7,9 @@ use crm_metrics::MetricsError;
 use crm_metrics::engagement::{
     CohortPeriod, CohortRetention, CohortState, FunnelOrder, FunnelState, FunnelStep,
 };
-use crm_metrics::revenue::RevenueState;
+use crm_metrics::revenue::RevenueSeries;
 use crm_model::chrono::NaiveDate;
-use crm_model::{CustomerInterner, Funnel, FunnelEvent, Limits, MrrMovement, Period, Transaction};
+use crm_model::{CustomerInterner, Funnel, FunnelEvent, Limits, MrrMovement, Transaction};
 
 use super::{ByGroup, by_customer};
 use crate::results::RevenueFigures;
@@ -113,27 +113,32 @@ pub fn cohorts_by(
     Ok(out)
 }
 
-/// Revenue churn and retention over `period` per group of customers, each group starting from
-/// its own MRR before the period ([`RevenueState::mrr_before_period`]).
+/// Revenue churn and retention over the periods of `series` per group of customers by
+/// `lookup` (one group of all customers without one), each group's first period starting from
+/// the group's own MRR before it and each later period from the one before
+/// ([`RevenueSeries`]).
 ///
 /// # Errors
-/// Too many groups; a movement the state refuses (e.g. a sum that overflows). Groups without
-/// MRR before the period (their rates are undefined) are left out and counted in
-/// [`ByGroup::empty`].
+/// Too many groups; a movement the state refuses (e.g. a sum that overflows). (Group, period)
+/// pairs without MRR at the period's start (their rates are undefined) are left out and
+/// counted in [`ByGroup::empty`], as are those that start below zero (more MRR lost than
+/// there was: movements missing from the file).
 pub fn revenue_by(
     movements: &[MrrMovement],
     ids: &CustomerInterner,
-    lookup: &Lookup,
-    period: Period,
+    lookup: Option<&Lookup>,
+    series: &RevenueSeries,
     limits: Limits,
-) -> Result<ByGroup<RevenueFigures>, MetricsError> {
+) -> Result<ByGroup<Vec<RevenueFigures>>, MetricsError> {
+    let all = Lookup::default();
+    let lookup = lookup.unwrap_or(&all);
     let d = by_customer(
         movements,
         |m| m.customer(),
         ids,
         lookup,
         limits,
-        || RevenueState::new(period),
+        || series.clone(),
         |s, m| s.push(m),
     )?;
     let mut out = ByGroup {
@@ -143,14 +148,17 @@ pub fn revenue_by(
         empty: 0,
     };
     for (key, state) in d.groups.iter() {
-        match state.finish(state.mrr_before_period()) {
-            Ok(r) => {
-                let figures = RevenueFigures::new(&r, period.start(), period.last_day());
-                out.groups.push((key.to_vec(), figures));
+        let mut rows = Vec::new();
+        for (p, r) in state.finish() {
+            match r {
+                Ok(r) => rows.push(RevenueFigures::new(&r, p.start(), p.last_day())),
+                Err(
+                    MetricsError::ZeroDenominator { .. } | MetricsError::InvalidParameter { .. },
+                ) => out.empty += 1,
+                Err(e) => return Err(e),
             }
-            Err(MetricsError::ZeroDenominator { .. }) => out.empty += 1,
-            Err(e) => return Err(e),
         }
+        out.groups.push((key.to_vec(), rows));
     }
     Ok(out)
 }
