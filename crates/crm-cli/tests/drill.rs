@@ -452,3 +452,82 @@ fn by_a_column_of_the_input_file_groups_each_customer_by_its_first_row() {
     let e = String::from_utf8(out.stderr).unwrap();
     assert!(e.contains("t.csv") && e.contains("plan"), "{e}");
 }
+
+#[test]
+fn rfm_every_month_is_the_report_as_of_each_month_end() {
+    let tx = examples_transactions();
+    let tx = tx.to_str().unwrap();
+    let base = ["rfm", "--transactions", tx, "--as-of", "2024-06-30"];
+    let (v, note) = json(&[&base[..], &["--every", "month", "--format", "json"]].concat());
+    assert!(!note.contains("not in --customers"), "{note}");
+    let rows = v.as_array().unwrap();
+    let mut dates: Vec<&str> = rows.iter().map(|r| r["as_of"].as_str().unwrap()).collect();
+    dates.dedup();
+    assert_eq!(dates.last(), Some(&"2024-06-30"));
+    assert!(dates.len() >= 6, "{dates:?}");
+    let key = |r: &serde_json::Value| {
+        (
+            r["segment"].to_string(),
+            r["customers"].to_string(),
+            r["revenue"].to_string(),
+        )
+    };
+    for date in &dates {
+        let (one, _) = json(&[
+            "rfm",
+            "--transactions",
+            tx,
+            "--as-of",
+            date,
+            "--exclude-after-as-of",
+            "--report-only",
+            "--format",
+            "json",
+        ]);
+        let want: Vec<_> = one["segments"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(key)
+            .collect();
+        let got: Vec<_> = (rows.iter())
+            .filter(|r| r["as_of"] == *date)
+            .map(key)
+            .collect();
+        assert_eq!(got, want, "{date}");
+    }
+    // Per group: each date's groups add up to that date's segments.
+    let dir = tempfile::tempdir().unwrap();
+    let mut table = String::from("customer_id,team\n");
+    for (i, id) in ["C001", "C002", "C003", "C004", "C005"].iter().enumerate() {
+        table += &format!("{id},{}\n", ["red", "blue"][i % 2]);
+    }
+    let cust = path(&dir, "c.csv", &table);
+    let by = [
+        "--every",
+        "month",
+        "--by",
+        "team",
+        "--customers",
+        &cust,
+        "--format",
+        "json",
+    ];
+    let (g, note) = json(&[&base[..], &by[..]].concat());
+    assert!(note.contains("not in --customers"), "{note}");
+    let mut sums: BTreeMap<(String, String), u64> = BTreeMap::new();
+    for r in g.as_array().unwrap() {
+        let k = (
+            r["as_of"].as_str().unwrap().to_string(),
+            r["segment"].to_string(),
+        );
+        *sums.entry(k).or_default() += r["customers"].as_u64().unwrap();
+    }
+    for r in rows {
+        let k = (
+            r["as_of"].as_str().unwrap().to_string(),
+            r["segment"].to_string(),
+        );
+        assert_eq!(sums[&k], r["customers"].as_u64().unwrap(), "{k:?}");
+    }
+}

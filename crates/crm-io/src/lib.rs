@@ -108,7 +108,7 @@ pub use fold::fold_purchases;
 pub use folded::Folded;
 pub use json_file::read_json;
 pub use keyed::{IdValues, KeyedRow, KeyedRows, read_id_values, read_keyed_rows};
-pub use loaded::LoadedTransactions;
+pub use loaded::{LoadedTransactions, read_transaction_summaries};
 pub use options::{Delimiter, Encoding, ReadOptions, TransactionColumns};
 pub use parse::{AmountFormat, DateParser, parse_amount};
 #[cfg(feature = "parquet")]

@@ -136,3 +136,38 @@ impl LoadedTransactions {
             .collect())
     }
 }
+
+/// The per-customer summaries of the transaction file `path` as of `end` in `unit` (purchases
+/// after `end` left out, as a calibration window needs), with the rows skipped under
+/// `opts.skip_invalid`. Count models need no amounts: the amount column is read when the file
+/// has one; `need_amounts` = `(what, ...)` makes its absence an error naming what needs it
+/// (e.g. "Gamma-Gamma models spend").
+///
+/// # Errors
+/// As [`crate::load_transactions`]; a missing amount column with `need_amounts`; a summary
+/// error naming the transaction it is about.
+pub fn read_transaction_summaries(
+    path: &std::path::Path,
+    cols: &crate::TransactionColumns,
+    opts: &crate::ReadOptions,
+    end: crm_model::chrono::NaiveDate,
+    unit: crm_model::TimeUnit,
+    need_amounts: Option<&str>,
+) -> crate::IoResult<(Vec<SummaryRecord>, Skipped)> {
+    let cols = crate::TransactionColumns {
+        amount_optional: true,
+        ..cols.clone()
+    };
+    let loaded = crate::load_transactions(path, &cols, opts)?;
+    if let Some(what) = need_amounts {
+        let column = cols.amount.as_deref().unwrap_or("amount");
+        loaded.require_amounts(path, column, what)?;
+    }
+    let late = crm_model::LateEvents::Exclude;
+    let rows = (loaded.summary_records(&SummaryOptions::new(end, unit).late_events(late)))
+        .map_err(|e| match loaded.record_error(path, &cols.date, &e) {
+            Some(io) => io,
+            None => crate::IoError::input(path, None, None, e.to_string()),
+        })?;
+    Ok((rows, loaded.skipped))
+}

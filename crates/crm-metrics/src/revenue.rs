@@ -187,9 +187,9 @@ impl RevenueState {
 /// use crm_analytics::model::{chrono::NaiveDate, rust_decimal::Decimal};
 /// let d = |m, day| NaiveDate::from_ymd_opt(2024, m, day).unwrap();
 /// let mv = |m, day, k, a: i64| MrrMovement::new(CustomerKey::from_index(0), d(m, day), k, Decimal::from(a));
-/// let q1 = Period::inclusive(d(1, 1), d(3, 31))?;
-/// let mut s = RevenueSeries::every(q1, TimeUnit::Month, &Limits::default())?;
-/// for m in [mv(12, 1, K::New, 100)?, mv(1, 10, K::Expansion, 20)?, mv(3, 5, K::Churn, 120)?] {
+/// let feb_to_apr = Period::inclusive(d(2, 1), d(4, 30))?;
+/// let mut s = RevenueSeries::every(feb_to_apr, TimeUnit::Month, &Limits::default())?;
+/// for m in [mv(1, 15, K::New, 100)?, mv(2, 10, K::Expansion, 20)?, mv(4, 5, K::Churn, 120)?] {
 ///     s.push(&m)?;
 /// }
 /// let months = s.finish();

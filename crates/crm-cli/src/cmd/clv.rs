@@ -12,7 +12,7 @@ use crm_analytics::io::{
     read_summary_file, write_table,
 };
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{Limits, SummaryOptions, TimeUnit};
+use crm_analytics::model::{Limits, TimeUnit};
 
 use crm_analytics::report::{diagnostics, drill, listings, notes};
 
@@ -228,33 +228,20 @@ impl SummarySource {
                 Ok(read_summary_file(p, &cols, &input.read(), needs)?)
             }
             (None, Some(p), Some(end)) => {
-                self.summarize_transactions(p, input, end, unit, need_amounts)
+                let (cols, read) = (self.tx_columns.columns(), input.read());
+                Ok(io::read_transaction_summaries(
+                    p,
+                    &cols,
+                    &read,
+                    end,
+                    unit,
+                    need_amounts,
+                )?)
             }
             _ => Err(CliError::Usage(
                 "give --summary FILE or --transactions FILE --calibration-end DATE".into(),
             )),
         }
-    }
-
-    /// Summary rows (unit `unit`, up to `end`) of a transaction file. Count models need no
-    /// amounts: the amount column is read when present.
-    fn summarize_transactions(
-        &self,
-        path: &Path,
-        input: &InputOptions,
-        end: NaiveDate,
-        unit: TimeUnit,
-        need_amounts: Option<&str>,
-    ) -> CliResult<(Vec<SummaryRecord>, Skipped)> {
-        let cols = &self.tx_columns;
-        let loaded = load_transactions(path, &cols.columns_amount_optional(), &input.read())?;
-        if let Some(what) = need_amounts {
-            loaded.require_amounts(path, &cols.amount_column, what)?;
-        }
-        let opts =
-            SummaryOptions::new(end, unit).late_events(crm_analytics::model::LateEvents::Exclude);
-        let rows = (loaded.summary_records(&opts))?;
-        Ok((rows, loaded.skipped))
     }
 }
 

@@ -369,16 +369,8 @@ fn emit_groups<S, F: Serialize + Sync>(
         let text = text(one)?;
         return emit(out, &figures(one)?, || text);
     }
-    let (keys, rows): (Vec<Vec<String>>, Vec<F>) = groups
-        .iter()
-        .map(|(k, st)| Ok((k.to_vec(), figures(st)?)))
-        .collect::<CliResult<Vec<_>>>()?
-        .into_iter()
-        .unzip();
-    let format = out.format;
-    output::write_with(out.output.as_ref(), |w| {
-        output::grouped(w, format, groups.names(), &keys, &rows)
-    })
+    let rows = drill::group_rows(groups, figures)?;
+    output::grouped_rows(out.output.as_ref(), out.format, &rows)
 }
 
 /// The error of a metric on no answers.

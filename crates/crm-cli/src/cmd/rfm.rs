@@ -8,7 +8,9 @@ use std::path::{Path, PathBuf};
 
 use clap::{Args, ValueEnum};
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{CustomerInterner, LateEvents, Limits, ModelError, SameDayPurchases};
+use crm_analytics::model::{
+    CustomerInterner, LateEvents, Limits, ModelError, SameDayPurchases, TimeUnit,
+};
 use crm_analytics::report::{drill, listings, notes};
 use crm_analytics::rfm::{
     MonetaryValue, RfmAccumulator, RfmCustomer, RfmModel, SegmentMap, SegmentReport, TiePolicy,
@@ -17,12 +19,15 @@ use crm_analytics::rfm::{
 use serde::Serialize;
 
 use crate::args::{
-    ByCustomer, InputOptions, RowsOutput, TransactionColumns, choice, print_notes, report_skipped,
+    ByCustomer, InputOptions, RowsOutput, TransactionColumns, among, choice, print_notes,
+    report_skipped,
 };
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
 use crate::output::{self, Format};
-use crm_analytics::io::{IoError, OutputFormat, fold_purchases, read_json, write_rows};
+use crm_analytics::io::{
+    IoError, OutputFormat, fold_purchases, load_transactions, read_json, write_rows,
+};
 
 /// Tie handling of the n-tile scores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,6 +89,11 @@ pub struct RfmArgs {
     /// The segment report per group (without --report or --report-output, only it).
     #[command(flatten)]
     pub by: ByCustomer,
+    /// The segment report as of the end of each week, month or quarter up to --as-of, each
+    /// date scored on its own (instead of the per-customer rows).
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
+    #[arg(conflicts_with_all = ["report", "report_output", "save_cut_points"])]
+    pub every: Option<TimeUnit>,
     #[command(flatten)]
     pub out: RowsOutput,
     #[command(flatten)]
@@ -132,6 +142,24 @@ pub fn run(a: &RfmArgs) -> CliResult<()> {
     } else {
         LateEvents::Reject
     };
+    if let Some(unit) = a.every {
+        let loaded = load_transactions(&a.transactions, &a.columns.columns(), &a.input.read())?;
+        report_skipped(&loaded.skipped);
+        let l =
+            a.by.lookup(&a.transactions, &a.columns.customer_column, &a.input)?;
+        let (bins, ties, map, monetary) = (a.bins, &ties, &map, a.monetary);
+        let recipe = drill::RfmRecipe {
+            same_day,
+            monetary,
+            bins,
+            ties,
+            map,
+        };
+        let (tx, ids, limits) = (&loaded.transactions, &loaded.ids, Limits::default());
+        let r = drill::rfm_segments_every(tx, ids, unit, a.as_of, recipe, l.as_ref(), limits)?;
+        print_notes(notes::drill(r.unmatched, 0, ""));
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());
+    }
     let (acc, ids) = load(a, same_day, late)?;
     let monetary = a.monetary;
     let table = acc

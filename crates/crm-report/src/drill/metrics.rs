@@ -131,6 +131,7 @@ pub fn revenue_by(
     limits: Limits,
 ) -> Result<ByGroup<Vec<RevenueFigures>>, MetricsError> {
     let all = Lookup::default();
+    let grouped = lookup.is_some();
     let lookup = lookup.unwrap_or(&all);
     let d = by_customer(
         movements,
@@ -144,7 +145,7 @@ pub fn revenue_by(
     let mut out = ByGroup {
         names: lookup.columns.clone(),
         groups: Vec::new(),
-        unmatched: d.unmatched,
+        unmatched: if grouped { d.unmatched } else { 0 },
         empty: 0,
     };
     for (key, state) in d.groups.iter() {

@@ -15,9 +15,11 @@ use crm_rfm::{ReportAccumulator, RfmError, RfmRows, RfmValues, SegmentReport};
 use crate::results::RetentionFigures;
 
 mod metrics;
+mod rfm;
 mod summaries;
 
 pub use metrics::{CohortCell, cohorts_by, funnel_by, revenue_by};
+pub use rfm::{RfmRecipe, rfm_segments_every};
 pub use summaries::{ChurnGroupFigures, ClvGroupFigures, churn_by, clv_by};
 
 /// The states of a drill-down by customer attributes.
@@ -92,6 +94,27 @@ pub struct GroupedRows<R> {
     pub keys: Vec<Vec<String>>,
     /// The figures of each row.
     pub rows: Vec<R>,
+}
+
+/// One output row per group of `groups`: its group values and `figures` of its state (the
+/// first error stops).
+///
+/// # Errors
+/// The first error of `figures`.
+pub fn group_rows<S, F, E>(
+    groups: &Groups<S>,
+    figures: impl Fn(&S) -> Result<F, E>,
+) -> Result<GroupedRows<F>, E> {
+    let mut out = GroupedRows {
+        names: groups.names().to_vec(),
+        keys: Vec::with_capacity(groups.len()),
+        rows: Vec::with_capacity(groups.len()),
+    };
+    for (key, state) in groups.iter() {
+        out.rows.push(figures(state)?);
+        out.keys.push(key.to_vec());
+    }
+    Ok(out)
 }
 
 /// Splits `items` by the customer attributes in `lookup`: `customer` names each item's customer
