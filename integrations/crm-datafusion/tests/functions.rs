@@ -593,3 +593,74 @@ fn fs_weight_equals_native() {
     let e = err(&ctx, "SELECT crm_fs_weight('{}', [0])");
     assert!(e.contains("crm_fs_weight") && e.contains("JSON"), "{e}");
 }
+
+/// With partial aggregation skipped (DataFusion's path for many groups), `crm_nps` and
+/// `crm_nps_detail` per group still equal the native states: rows become states one by one
+/// (`convert_to_state`) and merge.
+#[test]
+fn nps_by_many_groups_with_partial_aggregation_skipped() {
+    use crm_analytics::metrics::satisfaction::NpsState;
+    use crm_analytics::model::NpsScore;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    let config = SessionConfig::new()
+        .with_target_partitions(3)
+        .set_usize(
+            "datafusion.execution.skip_partial_aggregation_probe_rows_threshold",
+            1,
+        )
+        .set_str(
+            "datafusion.execution.skip_partial_aggregation_probe_ratio_threshold",
+            "0.0",
+        );
+    let ctx = SessionContext::new_with_config(config);
+    crm_datafusion::register(&ctx).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("g", DataType::Int64, false),
+        Field::new("score", DataType::Int64, true),
+    ]));
+    let rows: Vec<(i64, Option<i64>)> = (0..3000i64)
+        .map(|i| (i % 701, (i % 13 != 0).then_some((i * 7) % 11)))
+        .collect();
+    // Three partitions of small batches: the probe decides after the first batches.
+    let parts = rows
+        .chunks(1000)
+        .map(|p| {
+            p.chunks(50)
+                .map(|c| {
+                    RecordBatch::try_new(
+                        schema.clone(),
+                        vec![
+                            Arc::new(Int64Array::from_iter_values(c.iter().map(|r| r.0))),
+                            Arc::new(Int64Array::from_iter(c.iter().map(|r| r.1))),
+                        ],
+                    )
+                    .unwrap()
+                })
+                .collect()
+        })
+        .collect();
+    register_partitions(&ctx, "t", schema, parts);
+    let b = query(
+        &ctx,
+        "SELECT g, crm_nps(score), crm_nps_detail(score)['n'] FROM t GROUP BY g ORDER BY g",
+    )
+    .unwrap();
+    assert_eq!(b.num_rows(), 701);
+    let g = col::<Int64Array>(&b, 0);
+    let nps = col::<Float64Array>(&b, 1);
+    let n = col::<UInt64Array>(&b, 2);
+    for i in 0..b.num_rows() {
+        let mut s = NpsState::new();
+        for r in rows.iter().filter(|r| r.0 == g.value(i)) {
+            if let Some(v) = r.1 {
+                s.push(NpsScore::new(v as u8).unwrap());
+            }
+        }
+        if s.n() == 0 {
+            assert!(nps.is_null(i));
+        } else {
+            assert_eq!(nps.value(i).to_bits(), s.finish().unwrap().score.to_bits());
+            assert_eq!(n.value(i), s.n());
+        }
+    }
+}
