@@ -500,3 +500,136 @@ fn summary_from_transactions_equals_native_and_published() {
     ];
     assert_eq!(got, want.map(f64::to_bits).to_vec());
 }
+
+/// The SQL examples of docs/distributed.md run as written: CDNOW as `summary` (id, x, t_x, T)
+/// and `orders` (customer, date, amount), small tables `rfm` and `subscriptions`.
+#[test]
+fn docs_sql_examples_run() {
+    use std::sync::Arc;
+
+    use crm_testdata::read_cdnow;
+    use datafusion::arrow::array::{
+        Date32Array, Decimal128Array, Int64Array, StringArray, UInt32Array,
+    };
+    use datafusion::arrow::datatypes::{DataType, Field, Schema};
+
+    let (Some(summary), Some(sample)) = (shared_file(FILE), shared_file("cdnow/CDNOW_sample.txt"))
+    else {
+        return;
+    };
+    let docs = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../docs/distributed.md"),
+    )
+    .unwrap();
+    let examples: Vec<&str> = docs
+        .split("```sql\n")
+        .skip(1)
+        .map(|s| s.split("```").next().unwrap())
+        .collect();
+    assert_eq!(examples.len(), 4, "the SQL examples of docs/distributed.md");
+
+    let ctx = context(2);
+    common::runtime()
+        .block_on(async {
+            ctx.register_csv(
+                "cdnow_csv",
+                summary.to_str().unwrap(),
+                CsvReadOptions::new(),
+            )
+            .await
+        })
+        .unwrap();
+    let s = query(&ctx, r#"SELECT "ID" AS id, x, t_x, "T" FROM cdnow_csv"#).unwrap();
+    register_partitions(&ctx, "summary", s.schema(), vec![vec![s]]);
+
+    let rows = read_cdnow(&sample);
+    let epoch = crm_analytics::model::chrono::NaiveDate::from_ymd_opt(1970, 1, 1).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer", DataType::Utf8, false),
+        Field::new("date", DataType::Date32, false),
+        Field::new("amount", DataType::Decimal128(12, 2), false),
+    ]));
+    let orders = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(
+                rows.iter()
+                    .map(|r| r.sample_id.clone())
+                    .collect::<StringArray>(),
+            ),
+            Arc::new(Date32Array::from_iter_values(
+                rows.iter().map(|r| (r.date - epoch).num_days() as i32),
+            )),
+            Arc::new(
+                Decimal128Array::from_iter_values(rows.iter().map(|r| {
+                    let mut d = r.dollars;
+                    d.rescale(2);
+                    d.mantissa()
+                }))
+                .with_precision_and_scale(12, 2)
+                .unwrap(),
+            ),
+        ],
+    )
+    .unwrap();
+    register_partitions(&ctx, "orders", schema, vec![vec![orders]]);
+
+    let n = 200i64;
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer", DataType::Int64, false),
+        Field::new("recency_days", DataType::UInt32, false),
+        Field::new("frequency", DataType::UInt32, false),
+        Field::new("monetary", DataType::Decimal128(12, 2), false),
+    ]));
+    let rfm = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(0..n)),
+            Arc::new(UInt32Array::from_iter_values(
+                (0..n).map(|i| ((i * 37) % 365) as u32),
+            )),
+            Arc::new(UInt32Array::from_iter_values(
+                (0..n).map(|i| 1 + ((i * 11) % 9) as u32),
+            )),
+            Arc::new(
+                Decimal128Array::from_iter_values((0..n).map(|i| i128::from((i * 7919) % 50_000)))
+                    .with_precision_and_scale(12, 2)
+                    .unwrap(),
+            ),
+        ],
+    )
+    .unwrap();
+    register_partitions(&ctx, "rfm", schema, vec![vec![rfm]]);
+
+    let day = |d: i64| 19_723 + d as i32; // days after 2024-01-01
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("customer", DataType::Int64, false),
+        Field::new("plan", DataType::Utf8, false),
+        Field::new("started", DataType::Date32, false),
+        Field::new("ended", DataType::Date32, true),
+    ]));
+    let subs = RecordBatch::try_new(
+        schema.clone(),
+        vec![
+            Arc::new(Int64Array::from_iter_values(0..n)),
+            Arc::new(
+                (0..n)
+                    .map(|i| Some(if i % 3 == 0 { "pro" } else { "basic" }))
+                    .collect::<StringArray>(),
+            ),
+            Arc::new(Date32Array::from_iter_values((0..n).map(|i| day(i % 150)))),
+            Arc::new(Date32Array::from_iter(
+                (0..n).map(|i| (i % 4 == 0).then(|| day(i % 150 + 20 + i % 90))),
+            )),
+        ],
+    )
+    .unwrap();
+    register_partitions(&ctx, "subscriptions", schema, vec![vec![subs]]);
+
+    let want_rows = [2357, 2357, n as usize, 2];
+    for (sql, want) in examples.iter().zip(want_rows) {
+        let b =
+            query(&ctx, sql.trim().trim_end_matches(';')).unwrap_or_else(|e| panic!("{sql}: {e}"));
+        assert_eq!(b.num_rows(), want, "{sql}");
+    }
+}
