@@ -458,6 +458,18 @@ impl FsModel {
         (self.prior / (1.0 - self.prior)).log2()
     }
 
+    /// `log2(m_l / u_l)` of field `f` at level `l` (0 for a missing level or an unknown field).
+    fn base_weight(&self, f: usize, l: Level) -> f64 {
+        let Some(p) = self.fields.get(f) else {
+            return 0.0;
+        };
+        let li = l as usize;
+        if li >= LEVELS {
+            return 0.0;
+        }
+        (p.m[li] / p.u[li]).log2()
+    }
+
     fn contribution(&self, prep: &Prepared, f: usize, l: Level, i: usize, j: usize) -> (f64, f64) {
         let Some(p) = self.fields.get(f) else {
             return (0.0, 0.0);
@@ -466,7 +478,7 @@ impl FsModel {
         if li >= LEVELS {
             return (0.0, 0.0);
         }
-        let base = (p.m[li] / p.u[li]).log2();
+        let base = self.base_weight(f, l);
         let mut tf = 0.0;
         if l == Level::Exact && p.term_frequency {
             let field = &prep.fields[f];
@@ -484,6 +496,43 @@ impl FsModel {
         for (f, &l) in levels.iter().enumerate() {
             let (b, t) = self.contribution(prep, f, Level::from_index(l), i, j);
             w += b + t;
+        }
+        w
+    }
+
+    /// Match weight of a pair from its comparison levels alone, one per field in schema order
+    /// (`0` exact, `1` close, `2` partial, `3` far, `4` or more missing):
+    ///
+    /// ```text
+    /// W = log2(λ / (1 - λ)) + Σ_fields log2(m_l / u_l)       (missing level: 0)
+    /// ```
+    ///
+    /// without the term-frequency adjustment, which needs the records' values (for a model
+    /// without term-frequency fields it is [`FsModel::weight_of`]). Levels beyond the model's
+    /// fields add nothing. For callers that hold the levels but not the records, such as a SQL
+    /// engine that compared the pairs itself.
+    ///
+    /// ```
+    /// use crm_analytics::dedup::FieldKind;
+    /// use crm_analytics::dedup::model::{FieldParams, FsModel};
+    /// let field = |name: &str| FieldParams {
+    ///     name: name.into(),
+    ///     kind: FieldKind::Email,
+    ///     term_frequency: false,
+    ///     m: [0.8, 0.1, 0.05, 0.05],
+    ///     u: [0.01, 0.04, 0.15, 0.8],
+    ///     u_random: [0.01, 0.04, 0.15, 0.8],
+    /// };
+    /// let model = FsModel { prior: 0.2, fields: vec![field("email"), field("phone")], em_iterations: 0, converged: true };
+    /// // Email exact (log2 80), phone missing (0), prior log2(0.25) = -2.
+    /// let w = model.weight_of_levels(&[0, 4]);
+    /// assert!((w - (80f64.log2() - 2.0)).abs() < 1e-12);
+    /// ```
+    #[must_use]
+    pub fn weight_of_levels(&self, levels: &[u8]) -> f64 {
+        let mut w = self.prior_weight();
+        for (f, &l) in levels.iter().enumerate() {
+            w += self.base_weight(f, Level::from_index(l));
         }
         w
     }
@@ -535,5 +584,52 @@ impl FsModel {
             match_weight: total,
             match_probability: probability(total),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::schema::FieldKind;
+
+    fn model(term_frequency: bool) -> FsModel {
+        let field = |name: &str, m: [f64; LEVELS], u: [f64; LEVELS]| FieldParams {
+            name: name.into(),
+            kind: FieldKind::Email,
+            term_frequency,
+            m,
+            u,
+            u_random: u,
+        };
+        FsModel {
+            prior: 0.01,
+            fields: vec![
+                field("email", [0.9, 0.05, 0.03, 0.02], [0.001, 0.01, 0.1, 0.889]),
+                field("phone", [0.7, 0.2, 0.05, 0.05], [0.002, 0.02, 0.2, 0.778]),
+            ],
+            em_iterations: 3,
+            converged: true,
+        }
+    }
+
+    #[test]
+    fn weight_of_levels_adds_the_prior_and_each_fields_log_ratio() {
+        let m = model(false);
+        let prior = (0.01f64 / 0.99).log2();
+        assert_eq!(m.weight_of_levels(&[]), prior);
+        let w = m.weight_of_levels(&[0, 3]);
+        let want = prior + (0.9f64 / 0.001).log2() + (0.05f64 / 0.778).log2();
+        assert!((w - want).abs() < 1e-12, "{w} vs {want}");
+        // Missing levels (4 and above) and levels beyond the fields add nothing.
+        assert_eq!(m.weight_of_levels(&[0, 4]), m.weight_of_levels(&[0, 9]));
+        assert_eq!(m.weight_of_levels(&[0, 4, 0]), m.weight_of_levels(&[0]));
+        // Term-frequency fields use the average u here (the records are not known).
+        assert_eq!(
+            model(true).weight_of_levels(&[0, 1]),
+            m.weight_of_levels(&[0, 1])
+        );
+        // Probability of the weight is the posterior of a match.
+        let p = probability(m.weight_of_levels(&[0, 0]));
+        assert!(p > 0.99 && p < 1.0, "{p}");
     }
 }

@@ -1,10 +1,11 @@
-//! BG/NBD as SQL: `crm_bgnbd_fit` (aggregate) and `crm_bgnbd_p_alive`, `crm_bgnbd_expected`
-//! (scalars), all through `crm_analytics::clv`.
+//! BG/NBD and Pareto/NBD as SQL: `crm_bgnbd_fit`, `crm_pnbd_fit` (aggregates) and
+//! `crm_bgnbd_p_alive`, `crm_bgnbd_expected`, `crm_pnbd_p_alive`, `crm_pnbd_expected` (scalars),
+//! all through `crm_analytics::clv`.
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-use crm_analytics::clv::{BgNbd, FitOptions, Histories, History, PurchaseModel};
+use crm_analytics::clv::{BgNbd, FitOptions, Histories, History, ParetoNbd, PurchaseModel};
 use crm_analytics::model::check_history;
 use datafusion::arrow::array::{Array, ArrayRef, Float64Array, ListArray};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields, Float64Type, UInt32Type};
@@ -19,7 +20,63 @@ use datafusion::logical_expr::{
 
 use crate::util::{check_arity, count, fields, null_struct, numeric, struct_scalar};
 
-const FIT: &str = "crm_bgnbd_fit";
+/// The count models with a fit aggregate and prediction scalars.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) enum CountModel {
+    /// BG/NBD (Fader, Hardie & Lee 2005): parameters `r, alpha, a, b`.
+    BgNbd,
+    /// Pareto/NBD (Schmittlein, Morrison & Colombo 1987): parameters `r, alpha, s, beta`.
+    ParetoNbd,
+}
+
+impl CountModel {
+    fn fit_name(self) -> &'static str {
+        match self {
+            CountModel::BgNbd => "crm_bgnbd_fit",
+            CountModel::ParetoNbd => "crm_pnbd_fit",
+        }
+    }
+    fn fields(self) -> Fields {
+        match self {
+            CountModel::BgNbd => bgnbd_fit_fields(),
+            CountModel::ParetoNbd => pnbd_fit_fields(),
+        }
+    }
+    /// The parameter names, in the order of the model's `new`.
+    pub(crate) fn params(self) -> [&'static str; 4] {
+        match self {
+            CountModel::BgNbd => ["r", "alpha", "a", "b"],
+            CountModel::ParetoNbd => ["r", "alpha", "s", "beta"],
+        }
+    }
+}
+
+/// A validated BG/NBD or Pareto/NBD model.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Model {
+    /// BG/NBD.
+    BgNbd(BgNbd),
+    /// Pareto/NBD.
+    ParetoNbd(ParetoNbd),
+}
+
+impl Model {
+    /// The model of kind `kind` with parameters `p` (in [`CountModel::params`] order).
+    pub(crate) fn new(function: &str, kind: CountModel, p: [f64; 4]) -> Result<Self> {
+        let m = match kind {
+            CountModel::BgNbd => BgNbd::new(p[0], p[1], p[2], p[3]).map(Model::BgNbd),
+            CountModel::ParetoNbd => ParetoNbd::new(p[0], p[1], p[2], p[3]).map(Model::ParetoNbd),
+        };
+        m.or_else(|e| exec_err!("{function}: {e}"))
+    }
+    /// The native model as a [`PurchaseModel`].
+    pub(crate) fn as_dyn(&self) -> &dyn PurchaseModel {
+        match self {
+            Model::BgNbd(m) => m,
+            Model::ParetoNbd(m) => m,
+        }
+    }
+}
 
 /// Fields of `crm_bgnbd_fit`'s struct: the parameters and the log-likelihood at the estimate.
 pub fn bgnbd_fit_fields() -> Fields {
@@ -32,15 +89,34 @@ pub fn bgnbd_fit_fields() -> Fields {
     ])
 }
 
-/// `crm_bgnbd_fit(x, t_x, T [, weight])`.
+/// Fields of `crm_pnbd_fit`'s struct: the parameters and the log-likelihood at the estimate.
+pub fn pnbd_fit_fields() -> Fields {
+    fields(&[
+        ("r", DataType::Float64),
+        ("alpha", DataType::Float64),
+        ("s", DataType::Float64),
+        ("beta", DataType::Float64),
+        ("log_likelihood", DataType::Float64),
+    ])
+}
+
+/// `crm_bgnbd_fit(x, t_x, T [, weight])` and `crm_pnbd_fit(x, t_x, T [, weight])`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct BgNbdFitUdaf {
+    model: CountModel,
     signature: Signature,
 }
 
 impl BgNbdFitUdaf {
     pub(crate) fn new() -> Self {
+        Self::of(CountModel::BgNbd)
+    }
+    pub(crate) fn pnbd() -> Self {
+        Self::of(CountModel::ParetoNbd)
+    }
+    fn of(model: CountModel) -> Self {
         BgNbdFitUdaf {
+            model,
             signature: Signature::user_defined(Volatility::Immutable),
         }
     }
@@ -52,7 +128,7 @@ fn list_of(t: DataType) -> DataType {
 
 impl AggregateUDFImpl for BgNbdFitUdaf {
     fn name(&self) -> &str {
-        FIT
+        self.model.fit_name()
     }
 
     fn signature(&self) -> &Signature {
@@ -60,17 +136,18 @@ impl AggregateUDFImpl for BgNbdFitUdaf {
     }
 
     fn coerce_types(&self, arg_types: &[DataType]) -> Result<Vec<DataType>> {
-        check_arity(FIT, arg_types, 3, 4)?;
+        let name = self.model.fit_name();
+        check_arity(name, arg_types, 3, 4)?;
         let names = ["x", "t_x", "T", "weight"];
         arg_types
             .iter()
             .zip(names)
-            .map(|(t, n)| numeric(FIT, n, t))
+            .map(|(t, n)| numeric(name, n, t))
             .collect()
     }
 
     fn return_type(&self, _arg_types: &[DataType]) -> Result<DataType> {
-        Ok(DataType::Struct(bgnbd_fit_fields()))
+        Ok(DataType::Struct(self.model.fields()))
     }
 
     fn state_fields(&self, args: StateFieldsArgs) -> Result<Vec<FieldRef>> {
@@ -85,14 +162,18 @@ impl AggregateUDFImpl for BgNbdFitUdaf {
     }
 
     fn accumulator(&self, _acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
-        Ok(Box::new(FitAcc::default()))
+        Ok(Box::new(FitAcc {
+            model: self.model,
+            groups: BTreeMap::new(),
+        }))
     }
 }
 
 /// Weight per distinct history `(x, t_x, T)`, keyed by the bits of the (non-negative) times, so
 /// the iteration order is the numeric order whatever the partitioning.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 struct FitAcc {
+    model: CountModel,
     groups: BTreeMap<(u32, u64, u64), f64>,
 }
 
@@ -110,13 +191,13 @@ impl FitAcc {
 }
 
 /// Checks one `(x, t_x, T, weight)` row as the native fit does.
-fn checked_row(x: f64, t_x: f64, t: f64, w: f64) -> Result<(u32, f64, f64, f64)> {
-    let x = count(FIT, "x", x)?;
+fn checked_row(name: &str, x: f64, t_x: f64, t: f64, w: f64) -> Result<(u32, f64, f64, f64)> {
+    let x = count(name, "x", x)?;
     if let Err(e) = check_history(x, t_x, t) {
-        return exec_err!("{FIT}: invalid history (x {x}, t_x {t_x}, T {t}): {e}");
+        return exec_err!("{name}: invalid history (x {x}, t_x {t_x}, T {t}): {e}");
     }
     if !w.is_finite() || w < 0.0 {
-        return exec_err!("{FIT}: weight {w} must be finite and >= 0");
+        return exec_err!("{name}: weight {w} must be finite and >= 0");
     }
     Ok((x, t_x, t, w))
 }
@@ -135,6 +216,7 @@ impl Accumulator for FitAcc {
             }
             let w = cols.get(3).map_or(1.0, |c| c.value(i));
             rows.push(checked_row(
+                self.model.fit_name(),
                 cols[0].value(i),
                 cols[1].value(i),
                 cols[2].value(i),
@@ -171,8 +253,9 @@ impl Accumulator for FitAcc {
             .iter()
             .map(|a| as_list_array(a))
             .collect::<Result<Vec<&ListArray>>>()?;
+        let name = self.model.fit_name();
         if lists.len() != 4 {
-            return exec_err!("{FIT}: expected 4 state columns, got {}", lists.len());
+            return exec_err!("{name}: expected 4 state columns, got {}", lists.len());
         }
         for i in 0..lists[0].len() {
             if lists.iter().any(|l| l.is_null(i)) {
@@ -189,7 +272,7 @@ impl Accumulator for FitAcc {
                 .map(|a| as_float64_array(a))
                 .collect::<Result<Vec<&Float64Array>>>()?;
             if rest.iter().any(|c| c.len() != x.len()) {
-                return exec_err!("{FIT}: corrupt partial state (list lengths differ)");
+                return exec_err!("{name}: corrupt partial state (list lengths differ)");
             }
             for j in 0..x.len() {
                 self.add(
@@ -204,8 +287,9 @@ impl Accumulator for FitAcc {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
+        let name = self.model.fit_name();
         if self.groups.is_empty() {
-            return null_struct(&bgnbd_fit_fields());
+            return null_struct(&self.model.fields());
         }
         let rows = self.groups.iter().map(|(k, w)| {
             (
@@ -213,19 +297,24 @@ impl Accumulator for FitAcc {
                 *w,
             )
         });
-        let data = Histories::from_weighted(rows).or_else(|e| exec_err!("{FIT}: {e}"))?;
-        let fit = BgNbd::fit(&data, &FitOptions::default()).or_else(|e| exec_err!("{FIT}: {e}"))?;
-        let p = fit.params;
+        let data = Histories::from_weighted(rows).or_else(|e| exec_err!("{name}: {e}"))?;
+        let options = FitOptions::default();
+        let (p, ll) = match self.model {
+            CountModel::BgNbd => {
+                let fit = BgNbd::fit(&data, &options).or_else(|e| exec_err!("{name}: {e}"))?;
+                let p = fit.params;
+                ([p.r, p.alpha, p.a, p.b], fit.report.log_likelihood)
+            }
+            CountModel::ParetoNbd => {
+                let fit = ParetoNbd::fit(&data, &options).or_else(|e| exec_err!("{name}: {e}"))?;
+                let p = fit.params;
+                ([p.r, p.alpha, p.s, p.beta], fit.report.log_likelihood)
+            }
+        };
         let f = |v: f64| ScalarValue::Float64(Some(v));
         struct_scalar(
-            &bgnbd_fit_fields(),
-            &[
-                f(p.r),
-                f(p.alpha),
-                f(p.a),
-                f(p.b),
-                f(fit.report.log_likelihood),
-            ],
+            &self.model.fields(),
+            &[f(p[0]), f(p[1]), f(p[2]), f(p[3]), f(ll)],
         )
     }
 
@@ -237,40 +326,63 @@ impl Accumulator for FitAcc {
 /// Which BG/NBD prediction a [`BgNbdScalar`] computes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 enum Prediction {
-    /// `crm_bgnbd_p_alive(r, alpha, a, b, x, t_x, T)`.
+    /// `crm_bgnbd_p_alive(r, alpha, a, b, x, t_x, T)`, `crm_pnbd_p_alive(r, alpha, s, beta, x,
+    /// t_x, T)`.
     PAlive,
-    /// `crm_bgnbd_expected(r, alpha, a, b, x, t_x, T, t)`.
+    /// `crm_bgnbd_expected(r, alpha, a, b, x, t_x, T, t)`, `crm_pnbd_expected(r, alpha, s, beta,
+    /// x, t_x, T, t)`.
     Expected,
 }
 
-/// A BG/NBD prediction per row.
+/// A BG/NBD or Pareto/NBD prediction per row.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub(crate) struct BgNbdScalar {
     name: &'static str,
+    model: CountModel,
     kind: Prediction,
     signature: Signature,
 }
 
 impl BgNbdScalar {
-    pub(crate) fn p_alive() -> Self {
+    fn of(name: &'static str, model: CountModel, kind: Prediction) -> Self {
         BgNbdScalar {
-            name: "crm_bgnbd_p_alive",
-            kind: Prediction::PAlive,
+            name,
+            model,
+            kind,
             signature: Signature::user_defined(Volatility::Immutable),
         }
+    }
+    pub(crate) fn p_alive() -> Self {
+        Self::of("crm_bgnbd_p_alive", CountModel::BgNbd, Prediction::PAlive)
     }
     pub(crate) fn expected() -> Self {
-        BgNbdScalar {
-            name: "crm_bgnbd_expected",
-            kind: Prediction::Expected,
-            signature: Signature::user_defined(Volatility::Immutable),
-        }
+        Self::of(
+            "crm_bgnbd_expected",
+            CountModel::BgNbd,
+            Prediction::Expected,
+        )
     }
-    fn arg_names(&self) -> &'static [&'static str] {
-        match self.kind {
-            Prediction::PAlive => &["r", "alpha", "a", "b", "x", "t_x", "T"],
-            Prediction::Expected => &["r", "alpha", "a", "b", "x", "t_x", "T", "t"],
+    pub(crate) fn pnbd_p_alive() -> Self {
+        Self::of(
+            "crm_pnbd_p_alive",
+            CountModel::ParetoNbd,
+            Prediction::PAlive,
+        )
+    }
+    pub(crate) fn pnbd_expected() -> Self {
+        Self::of(
+            "crm_pnbd_expected",
+            CountModel::ParetoNbd,
+            Prediction::Expected,
+        )
+    }
+    fn arg_names(&self) -> Vec<&'static str> {
+        let mut v = self.model.params().to_vec();
+        v.extend(["x", "t_x", "T"]);
+        if self.kind == Prediction::Expected {
+            v.push("t");
         }
+        v
     }
 }
 
@@ -307,7 +419,7 @@ impl ScalarUDFImpl for BgNbdScalar {
         let name = self.name;
         let mut out = Vec::with_capacity(n);
         // Rows usually share the parameters: build the model once per distinct set.
-        let mut model: Option<([u64; 4], BgNbd)> = None;
+        let mut model: Option<([u64; 4], Model)> = None;
         for i in 0..n {
             if cols.iter().any(|c| c.is_null(i)) {
                 out.push(None);
@@ -323,8 +435,7 @@ impl ScalarUDFImpl for BgNbdScalar {
             let m = match model {
                 Some((b, m)) if b == bits => m,
                 _ => {
-                    let m =
-                        BgNbd::new(v(0), v(1), v(2), v(3)).or_else(|e| exec_err!("{name}: {e}"))?;
+                    let m = Model::new(name, self.model, [v(0), v(1), v(2), v(3)])?;
                     model = Some((bits, m));
                     m
                 }
@@ -335,6 +446,7 @@ impl ScalarUDFImpl for BgNbdScalar {
                 return exec_err!("{name}: invalid history (x {x}, t_x {t_x}, T {t}): {e}");
             }
             let h = History::new(x, t_x, t);
+            let m = m.as_dyn();
             out.push(Some(match self.kind {
                 Prediction::PAlive => m.p_alive(&h),
                 Prediction::Expected => {

@@ -8,13 +8,15 @@ use std::sync::Arc;
 
 use crm_analytics::metrics::satisfaction::{CesState, CsatState, NpsInterval, NpsState};
 use crm_analytics::model::{CesScore, CesVersion, CsatScale, CsatScore, NpsScore};
-use datafusion::arrow::array::ArrayRef;
+use datafusion::arrow::array::{Array, ArrayRef, BooleanArray, UInt64Array};
 use datafusion::arrow::datatypes::{DataType, Field, FieldRef, Fields};
 use datafusion::common::cast::{as_float64_array, as_uint64_array};
 use datafusion::common::{Result, ScalarValue, exec_err};
 use datafusion::logical_expr::function::{AccumulatorArgs, StateFieldsArgs};
 use datafusion::logical_expr::utils::format_state_name;
-use datafusion::logical_expr::{Accumulator, AggregateUDFImpl, Signature, Volatility};
+use datafusion::logical_expr::{
+    Accumulator, AggregateUDFImpl, EmitTo, GroupsAccumulator, Signature, Volatility,
+};
 
 use crate::util::{check_arity, fields, null_struct, numeric, small_int, struct_scalar};
 
@@ -152,6 +154,24 @@ impl AggregateUDFImpl for SurveyUdaf {
             .collect())
     }
 
+    fn groups_accumulator_supported(&self, _args: AccumulatorArgs) -> bool {
+        matches!(self.kind, Kind::Nps | Kind::NpsDetail)
+    }
+
+    fn create_groups_accumulator(
+        &self,
+        _args: AccumulatorArgs,
+    ) -> Result<Box<dyn GroupsAccumulator>> {
+        match self.kind {
+            Kind::Nps | Kind::NpsDetail => Ok(Box::new(NpsGroups {
+                name: self.name,
+                detail: self.kind == Kind::NpsDetail,
+                states: Vec::new(),
+            })),
+            _ => exec_err!("{}: no groups accumulator", self.name),
+        }
+    }
+
     fn accumulator(&self, _acc_args: AccumulatorArgs) -> Result<Box<dyn Accumulator>> {
         Ok(match self.kind {
             Kind::Nps | Kind::NpsDetail => Box::new(NpsAcc {
@@ -193,11 +213,7 @@ struct NpsAcc {
 impl NpsAcc {
     /// `(promoters, passives, detractors)`.
     fn counts(&self) -> Result<(u64, u64, u64)> {
-        if self.state.n() == 0 {
-            return Ok((0, 0, 0));
-        }
-        let n = self.state.finish().map_err(native(self.name))?;
-        Ok((n.promoters, n.passives, n.detractors))
+        nps_counts(self.name, &self.state)
     }
 }
 
@@ -239,37 +255,171 @@ impl Accumulator for NpsAcc {
     }
 
     fn evaluate(&mut self) -> Result<ScalarValue> {
-        if self.state.n() == 0 {
-            return if self.detail {
-                null_struct(&nps_detail_fields())
-            } else {
-                Ok(ScalarValue::Float64(None))
-            };
-        }
-        let nps = self.state.finish().map_err(native(self.name))?;
-        if !self.detail {
-            return Ok(ScalarValue::Float64(Some(nps.score)));
-        }
-        let ci = nps
-            .interval(LEVEL, NpsInterval::default())
-            .map_err(native(self.name))?;
-        struct_scalar(
-            &nps_detail_fields(),
-            &[
-                ScalarValue::UInt64(Some(nps.n)),
-                ScalarValue::UInt64(Some(nps.promoters)),
-                ScalarValue::UInt64(Some(nps.passives)),
-                ScalarValue::UInt64(Some(nps.detractors)),
-                ScalarValue::Float64(Some(nps.score)),
-                ScalarValue::Float64(Some(nps.standard_error)),
-                ScalarValue::Float64(Some(ci.low)),
-                ScalarValue::Float64(Some(ci.high)),
-            ],
-        )
+        nps_value(self.name, self.detail, &self.state)
     }
 
     fn size(&self) -> usize {
         size_of_val(self)
+    }
+}
+
+/// The result of `crm_nps` (`detail` false) or `crm_nps_detail` for one native state.
+fn nps_value(name: &str, detail: bool, state: &NpsState) -> Result<ScalarValue> {
+    if state.n() == 0 {
+        return if detail {
+            null_struct(&nps_detail_fields())
+        } else {
+            Ok(ScalarValue::Float64(None))
+        };
+    }
+    let nps = state.finish().map_err(native(name))?;
+    if !detail {
+        return Ok(ScalarValue::Float64(Some(nps.score)));
+    }
+    let ci = nps
+        .interval(LEVEL, NpsInterval::default())
+        .map_err(native(name))?;
+    struct_scalar(
+        &nps_detail_fields(),
+        &[
+            ScalarValue::UInt64(Some(nps.n)),
+            ScalarValue::UInt64(Some(nps.promoters)),
+            ScalarValue::UInt64(Some(nps.passives)),
+            ScalarValue::UInt64(Some(nps.detractors)),
+            ScalarValue::Float64(Some(nps.score)),
+            ScalarValue::Float64(Some(nps.standard_error)),
+            ScalarValue::Float64(Some(ci.low)),
+            ScalarValue::Float64(Some(ci.high)),
+        ],
+    )
+}
+
+/// `(promoters, passives, detractors)` of a native state.
+fn nps_counts(name: &str, state: &NpsState) -> Result<(u64, u64, u64)> {
+    if state.n() == 0 {
+        return Ok((0, 0, 0));
+    }
+    let n = state.finish().map_err(native(name))?;
+    Ok((n.promoters, n.passives, n.detractors))
+}
+
+/// `crm_nps` and `crm_nps_detail` with one native `NpsState` per group (DataFusion's fast path
+/// for GROUP BY with many groups).
+#[derive(Debug)]
+struct NpsGroups {
+    name: &'static str,
+    detail: bool,
+    states: Vec<NpsState>,
+}
+
+impl GroupsAccumulator for NpsGroups {
+    fn update_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        opt_filter: Option<&BooleanArray>,
+        total_num_groups: usize,
+    ) -> Result<()> {
+        let scores = as_float64_array(&values[0])?;
+        // Validate the whole batch first, so that a bad value leaves the states unchanged.
+        let mut rows = Vec::with_capacity(scores.len());
+        for (i, &g) in group_indices.iter().enumerate() {
+            if scores.is_null(i) || opt_filter.is_some_and(|f| !f.is_valid(i) || !f.value(i)) {
+                continue;
+            }
+            let s = small_int(self.name, "score", scores.value(i), 0, 10)?;
+            rows.push((g, NpsScore::new(s).map_err(native(self.name))?));
+        }
+        if self.states.len() < total_num_groups {
+            self.states.resize_with(total_num_groups, NpsState::new);
+        }
+        for (g, s) in rows {
+            match self.states.get_mut(g) {
+                Some(state) => state.push(s),
+                None => return exec_err!("{}: group index {g} out of range", self.name),
+            }
+        }
+        Ok(())
+    }
+
+    fn evaluate(&mut self, emit_to: EmitTo) -> Result<ArrayRef> {
+        let states = emit_to.take_needed(&mut self.states);
+        let values = states
+            .iter()
+            .map(|s| nps_value(self.name, self.detail, s))
+            .collect::<Result<Vec<ScalarValue>>>()?;
+        if values.is_empty() {
+            let t = if self.detail {
+                DataType::Struct(nps_detail_fields())
+            } else {
+                DataType::Float64
+            };
+            return Ok(datafusion::arrow::array::new_empty_array(&t));
+        }
+        ScalarValue::iter_to_array(values)
+    }
+
+    fn state(&mut self, emit_to: EmitTo) -> Result<Vec<ArrayRef>> {
+        let states = emit_to.take_needed(&mut self.states);
+        let counts = states
+            .iter()
+            .map(|s| nps_counts(self.name, s))
+            .collect::<Result<Vec<(u64, u64, u64)>>>()?;
+        Ok(vec![
+            Arc::new(UInt64Array::from_iter_values(counts.iter().map(|c| c.0))),
+            Arc::new(UInt64Array::from_iter_values(counts.iter().map(|c| c.1))),
+            Arc::new(UInt64Array::from_iter_values(counts.iter().map(|c| c.2))),
+        ])
+    }
+
+    fn merge_batch(
+        &mut self,
+        values: &[ArrayRef],
+        group_indices: &[usize],
+        total_num_groups: usize,
+    ) -> Result<()> {
+        let c = state_counts(values)?;
+        if c.len() != 3 {
+            return exec_err!("{}: expected 3 state columns, got {}", self.name, c.len());
+        }
+        if self.states.len() < total_num_groups {
+            self.states.resize_with(total_num_groups, NpsState::new);
+        }
+        for (i, &g) in group_indices.iter().enumerate() {
+            let other = NpsState::from_counts(c[0].value(i), c[1].value(i), c[2].value(i));
+            match self.states.get_mut(g) {
+                Some(state) => state.merge(&other),
+                None => return exec_err!("{}: group index {g} out of range", self.name),
+            }
+        }
+        Ok(())
+    }
+
+    fn convert_to_state(
+        &self,
+        values: &[ArrayRef],
+        opt_filter: Option<&BooleanArray>,
+    ) -> Result<Vec<ArrayRef>> {
+        // One native state per row: its answer's category (nothing for NULL or filtered rows).
+        let scores = as_float64_array(&values[0])?;
+        let mut counts = Vec::with_capacity(scores.len());
+        for i in 0..scores.len() {
+            let mut state = NpsState::new();
+            if scores.is_valid(i) && opt_filter.is_none_or(|f| f.is_valid(i) && f.value(i)) {
+                let s = small_int(self.name, "score", scores.value(i), 0, 10)?;
+                state.push(NpsScore::new(s).map_err(native(self.name))?);
+            }
+            counts.push(nps_counts(self.name, &state)?);
+        }
+        Ok(vec![
+            Arc::new(UInt64Array::from_iter_values(counts.iter().map(|c| c.0))),
+            Arc::new(UInt64Array::from_iter_values(counts.iter().map(|c| c.1))),
+            Arc::new(UInt64Array::from_iter_values(counts.iter().map(|c| c.2))),
+        ])
+    }
+
+    fn size(&self) -> usize {
+        size_of_val(self) + self.states.capacity() * size_of::<NpsState>()
     }
 }
 

@@ -382,3 +382,285 @@ fn docs_example_on_csv() {
     }
     std::fs::remove_dir_all(&dir).ok();
 }
+
+#[test]
+fn model_and_rfm_scalars_equal_native() {
+    use crm_analytics::clv::{ClvOptions, GammaGamma, ParetoNbd, expected_clv};
+    use crm_analytics::rfm::{RfmScore, SegmentMap};
+    let ctx = context(2);
+    let b = query(
+        &ctx,
+        "SELECT crm_pnbd_p_alive(0.553, 10.578, 0.606, 11.669, 2, 30.43, 38.86), \
+                crm_pnbd_expected(0.553, 10.578, 0.606, 11.669, 2, 30.43, 38.86, 39), \
+                crm_pnbd_p_alive(0.553, 10.578, 0.606, 11.669, NULL, 0, 38.86), \
+                crm_gamma_gamma_spend(6.25, 3.74, 15.44, 2, 22.35), \
+                crm_gamma_gamma_spend(6.25, 3.74, 15.44, 0, 0), \
+                crm_clv(named_struct('r', 0.553, 'alpha', 10.578, 's', 0.606, 'beta', 11.669), \
+                        2, 30.43, 38.86, 20.0, 39, 0.01, 4), \
+                crm_clv(named_struct('r', 0.2426, 'alpha', 4.4136, 'a', 0.7929, 'b', 2.4259), \
+                        2, 30.43, 38.86, 20.0, 39), \
+                crm_clv(named_struct('r', 0.2426, 'alpha', 4.4136, 'a', 0.7929, 'b', 2.4259), \
+                        2, 30.43, 38.86, NULL, 39)",
+    )
+    .unwrap();
+    let p = ParetoNbd::new(0.553, 10.578, 0.606, 11.669).unwrap();
+    let h = History::new(2, 30.43, 38.86);
+    assert_eq!(floats(&b, 0), vec![Some(p.p_alive(&h).to_bits())]);
+    assert_eq!(
+        floats(&b, 1),
+        vec![Some(p.conditional_expected_purchases(39.0, &h).to_bits())]
+    );
+    assert_eq!(floats(&b, 2), vec![None]);
+    let g = GammaGamma::new(6.25, 3.74, 15.44).unwrap();
+    assert_eq!(
+        floats(&b, 3),
+        vec![Some(
+            g.conditional_expected_spend(2, 22.35).unwrap().to_bits()
+        )]
+    );
+    assert_eq!(
+        floats(&b, 4),
+        vec![Some(
+            g.conditional_expected_spend(0, 0.0).unwrap().to_bits()
+        )]
+    );
+    let o = ClvOptions::new(39.0, 0.01, 4.0).unwrap();
+    assert_eq!(
+        floats(&b, 5),
+        vec![Some(expected_clv(&p, &h, 20.0, &o).to_bits())]
+    );
+    let m = BgNbd::new(0.2426, 4.4136, 0.7929, 2.4259).unwrap();
+    let o = ClvOptions::new(39.0, 0.0, 1.0).unwrap();
+    assert_eq!(
+        floats(&b, 6),
+        vec![Some(expected_clv(&m, &h, 20.0, &o).to_bits())]
+    );
+    assert_eq!(floats(&b, 7), vec![None]);
+
+    // Segments of every score on 1..=5 under each preset.
+    for preset in ["default", "with-lost", "tiers"] {
+        let map = SegmentMap::preset(preset).unwrap();
+        let b = query(
+            &ctx,
+            &format!(
+                "SELECT r, f, m, crm_rfm_segment(r, f, m, '{preset}') FROM \
+                 (SELECT r.value AS r, f.value AS f, m.value AS m FROM generate_series(1, 5) r \
+                  CROSS JOIN generate_series(1, 5) f CROSS JOIN generate_series(1, 5) m)"
+            ),
+        )
+        .unwrap();
+        assert_eq!(b.num_rows(), 125);
+        let ints = |i: usize| {
+            datafusion::arrow::compute::cast(b.column(i), &DataType::Int64)
+                .unwrap()
+                .as_any()
+                .downcast_ref::<Int64Array>()
+                .unwrap()
+                .clone()
+        };
+        let (r, f, m) = (ints(0), ints(1), ints(2));
+        let seg = strings(&b, 3);
+        for (i, seg) in seg.iter().enumerate() {
+            let s = RfmScore {
+                r: r.value(i) as u8,
+                f: f.value(i) as u8,
+                m: m.value(i) as u8,
+            };
+            assert_eq!(seg.as_deref(), Some(map.segment_of(&s)), "{preset} {s:?}");
+        }
+    }
+    let b = query(&ctx, "SELECT crm_rfm_segment(5, 5, NULL)").unwrap();
+    assert_eq!(strings(&b, 0), vec![None]);
+}
+
+#[test]
+fn new_aggregates_skip_nulls_and_name_bad_values() {
+    let ctx = context(2);
+    values(&ctx, &[Some(3.0), None, Some(11.0)]);
+    // No row left: NULL.
+    let b = query(
+        &ctx,
+        "SELECT crm_pnbd_fit(v, v, v), crm_gamma_gamma_fit(v, v), crm_repeat_rate(CAST(v AS BIGINT)), \
+                crm_rfm_cuts(v, v, v), crm_summary(CAST(NULL AS DATE), v, DATE '2024-01-01'), \
+                crm_retention(CAST(NULL AS DATE), NULL, DATE '2024-01-01', DATE '2024-02-01'), \
+                crm_churn_rate(CAST(NULL AS DATE), NULL, DATE '2024-01-01', DATE '2024-02-01') \
+         FROM s WHERE v IS NULL",
+    )
+    .unwrap();
+    for i in 0..7 {
+        assert!(b.column(i).is_null(0), "column {i}");
+    }
+    // Repeat rate over customers 3 and 11 with one order each, NULL skipped.
+    let b = query(&ctx, "SELECT crm_repeat_rate(CAST(v AS BIGINT)) FROM s").unwrap();
+    assert_eq!(floats(&b, 0), vec![Some(0.0f64.to_bits())]);
+
+    let either = |e: &str, a: &str, b: &str| e.contains(a) || e.contains(b);
+    let e = err(&ctx, "SELECT crm_pnbd_fit(v - 4, 0, 10) FROM s");
+    assert!(e.contains("crm_pnbd_fit") && e.contains("-1"), "{e}");
+    let e = err(&ctx, "SELECT crm_gamma_gamma_fit(1, -v) FROM s");
+    assert!(
+        e.contains("crm_gamma_gamma_fit") && either(&e, "-3", "-11"),
+        "{e}"
+    );
+    let e = err(&ctx, "SELECT crm_rfm_cuts(v, 1, 1, 1) FROM s");
+    assert!(e.contains("crm_rfm_cuts") && e.contains("bins"), "{e}");
+    let e = err(&ctx, "SELECT crm_rfm_cuts(-v, 1, 1) FROM s");
+    assert!(e.contains("crm_rfm_cuts") && either(&e, "-3", "-11"), "{e}");
+    let e = err(&ctx, "SELECT crm_rfm_segment(v, 1, 1, 'nope') FROM s");
+    assert!(e.contains("crm_rfm_segment") && e.contains("nope"), "{e}");
+    let e = err(&ctx, "SELECT crm_rfm_segment(0, 1, 1) FROM s");
+    assert!(e.contains("crm_rfm_segment") && e.contains('0'), "{e}");
+    let e = err(
+        &ctx,
+        "SELECT crm_summary(DATE '2024-03-01', v, DATE '2024-02-01') FROM s",
+    );
+    assert!(e.contains("crm_summary") && e.contains("2024-03-01"), "{e}");
+    let e = err(
+        &ctx,
+        "SELECT crm_summary(DATE '2024-01-01', -v, DATE '2024-02-01') FROM s",
+    );
+    assert!(e.contains("crm_summary") && either(&e, "-3", "-11"), "{e}");
+    let e = err(
+        &ctx,
+        "SELECT crm_summary(DATE '2024-01-01', v, DATE '2024-02-01', 'fortnight') FROM s",
+    );
+    assert!(e.contains("crm_summary") && e.contains("fortnight"), "{e}");
+    let e = err(
+        &ctx,
+        "SELECT crm_retention(DATE '2024-03-01', DATE '2024-02-01', DATE '2024-01-01', DATE '2024-06-01') FROM s",
+    );
+    assert!(e.contains("crm_retention"), "{e}");
+    let e = err(
+        &ctx,
+        "SELECT crm_churn_rate(DATE '2024-01-01', NULL, DATE '2024-01-01', DATE '2024-06-01', 'sometimes') FROM s",
+    );
+    assert!(
+        e.contains("crm_churn_rate") && e.contains("sometimes"),
+        "{e}"
+    );
+    let e = err(&ctx, "SELECT crm_clv(v, 1, 1, 2, 1, 1) FROM s");
+    assert!(e.contains("crm_clv") && e.contains("params"), "{e}");
+    let e = err(
+        &ctx,
+        "SELECT crm_clv(named_struct('r', 0.5, 'alpha', 1.0, 's', 0.5, 'beta', 1.0), 1, 1, 2, 1, -v) FROM s",
+    );
+    assert!(e.contains("crm_clv") && e.contains("horizon"), "{e}");
+}
+
+#[test]
+fn fs_weight_equals_native() {
+    use crm_analytics::dedup::FieldKind;
+    use crm_analytics::dedup::model::{FieldParams, FsModel};
+    let field = |name: &str, m: [f64; 4], u: [f64; 4]| FieldParams {
+        name: name.into(),
+        kind: FieldKind::Email,
+        term_frequency: false,
+        m,
+        u,
+        u_random: u,
+    };
+    let model = FsModel {
+        prior: 0.02,
+        fields: vec![
+            field("email", [0.9, 0.05, 0.03, 0.02], [0.001, 0.01, 0.1, 0.889]),
+            field("phone", [0.7, 0.2, 0.05, 0.05], [0.002, 0.02, 0.2, 0.778]),
+        ],
+        em_iterations: 5,
+        converged: true,
+    };
+    let json = serde_json::to_string(&model).unwrap().replace('\'', "''");
+    let ctx = context(2);
+    let b = query(
+        &ctx,
+        &format!(
+            "SELECT l, crm_fs_weight('{json}', l) FROM (VALUES ([0, 0]), ([0, 3]), ([3, 4]), \
+             ([2, NULL]), (NULL)) AS t(l)"
+        ),
+    )
+    .unwrap();
+    let want = [
+        Some(model.weight_of_levels(&[0, 0]).to_bits()),
+        Some(model.weight_of_levels(&[0, 3]).to_bits()),
+        Some(model.weight_of_levels(&[3, 4]).to_bits()),
+        Some(model.weight_of_levels(&[2, 4]).to_bits()),
+        None,
+    ];
+    assert_eq!(floats(&b, 1), want.to_vec());
+    let e = err(&ctx, &format!("SELECT crm_fs_weight('{json}', [0, 5])"));
+    assert!(e.contains("crm_fs_weight") && e.contains('5'), "{e}");
+    let e = err(&ctx, &format!("SELECT crm_fs_weight('{json}', [0])"));
+    assert!(e.contains("crm_fs_weight") && e.contains("1 levels"), "{e}");
+    let e = err(&ctx, "SELECT crm_fs_weight('{}', [0])");
+    assert!(e.contains("crm_fs_weight") && e.contains("JSON"), "{e}");
+}
+
+/// With partial aggregation skipped (DataFusion's path for many groups), `crm_nps` and
+/// `crm_nps_detail` per group still equal the native states: rows become states one by one
+/// (`convert_to_state`) and merge.
+#[test]
+fn nps_by_many_groups_with_partial_aggregation_skipped() {
+    use crm_analytics::metrics::satisfaction::NpsState;
+    use crm_analytics::model::NpsScore;
+    use datafusion::prelude::{SessionConfig, SessionContext};
+    let config = SessionConfig::new()
+        .with_target_partitions(3)
+        .set_usize(
+            "datafusion.execution.skip_partial_aggregation_probe_rows_threshold",
+            1,
+        )
+        .set_str(
+            "datafusion.execution.skip_partial_aggregation_probe_ratio_threshold",
+            "0.0",
+        );
+    let ctx = SessionContext::new_with_config(config);
+    crm_datafusion::register(&ctx).unwrap();
+    let schema = Arc::new(Schema::new(vec![
+        Field::new("g", DataType::Int64, false),
+        Field::new("score", DataType::Int64, true),
+    ]));
+    let rows: Vec<(i64, Option<i64>)> = (0..3000i64)
+        .map(|i| (i % 701, (i % 13 != 0).then_some((i * 7) % 11)))
+        .collect();
+    // Three partitions of small batches: the probe decides after the first batches.
+    let parts = rows
+        .chunks(1000)
+        .map(|p| {
+            p.chunks(50)
+                .map(|c| {
+                    RecordBatch::try_new(
+                        schema.clone(),
+                        vec![
+                            Arc::new(Int64Array::from_iter_values(c.iter().map(|r| r.0))),
+                            Arc::new(Int64Array::from_iter(c.iter().map(|r| r.1))),
+                        ],
+                    )
+                    .unwrap()
+                })
+                .collect()
+        })
+        .collect();
+    register_partitions(&ctx, "t", schema, parts);
+    let b = query(
+        &ctx,
+        "SELECT g, crm_nps(score), crm_nps_detail(score)['n'] FROM t GROUP BY g ORDER BY g",
+    )
+    .unwrap();
+    assert_eq!(b.num_rows(), 701);
+    let g = col::<Int64Array>(&b, 0);
+    let nps = col::<Float64Array>(&b, 1);
+    let n = col::<UInt64Array>(&b, 2);
+    for i in 0..b.num_rows() {
+        let mut s = NpsState::new();
+        for r in rows.iter().filter(|r| r.0 == g.value(i)) {
+            if let Some(v) = r.1 {
+                s.push(NpsScore::new(v as u8).unwrap());
+            }
+        }
+        if s.n() == 0 {
+            assert!(nps.is_null(i));
+        } else {
+            assert_eq!(nps.value(i).to_bits(), s.finish().unwrap().score.to_bits());
+            assert_eq!(n.value(i), s.n());
+        }
+    }
+}
