@@ -531,3 +531,70 @@ fn rfm_every_month_is_the_report_as_of_each_month_end() {
         assert_eq!(sums[&k], r["customers"].as_u64().unwrap(), "{k:?}");
     }
 }
+
+#[test]
+fn funnel_every_month_of_entry_and_unmatched_customers_counted_once() {
+    let dir = tempfile::tempdir().unwrap();
+    // 1 and 2 enter in April (2 pays), 3 enters in May and pays; 4 never visits (no entry:
+    // nobody reached the first stage in its group, left out); 9 is not in the table.
+    let f = path(
+        &dir,
+        "f.csv",
+        "customer_id,stage,at\n1,visit,2024-04-30 23:00\n1,visit,2024-05-02\n2,visit,2024-04-10\n2,paid,2024-04-12\n3,visit,2024-05-03\n3,paid,2024-05-04\n4,paid,2024-05-05\n9,visit,2024-05-06\n9,paid,2024-05-07\n",
+    );
+    let base = [
+        "metrics",
+        "funnel",
+        "--events",
+        &f,
+        "--stages",
+        "visit,paid",
+    ];
+    let rows = |extra: &[&str]| -> (Vec<(String, String, String, u64)>, String) {
+        let (v, note) =
+            json(&[&base[..], &["--every", "month", "--format", "json"], extra].concat());
+        let rows = (v.as_array().unwrap().iter())
+            .map(|r| {
+                let s = |f: &str| r[f].as_str().unwrap_or("*").to_string();
+                (
+                    s("channel"),
+                    s("month"),
+                    s("stage"),
+                    r["reached"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        (rows, note)
+    };
+    let r = |g: &str, m: &str, st: &str, n| (g.to_string(), m.to_string(), st.to_string(), n);
+    let (got, note) = rows(&[]);
+    assert_eq!(
+        got,
+        [
+            r("*", "2024-04-01", "visit", 2),
+            r("*", "2024-04-01", "paid", 1),
+            r("*", "2024-05-01", "visit", 2),
+            r("*", "2024-05-01", "paid", 2),
+        ]
+    );
+    assert!(note.contains("left out 1 group(s)"), "{note}");
+    let cust = path(
+        &dir,
+        "c.csv",
+        "customer_id,channel\n1,web\n2,web\n3,shop\n4,shop\n",
+    );
+    let (got, note) = rows(&["--by", "channel", "--customers", &cust]);
+    assert_eq!(
+        got,
+        [
+            r("", "2024-05-01", "visit", 1),
+            r("", "2024-05-01", "paid", 1),
+            r("shop", "2024-05-01", "visit", 1),
+            r("shop", "2024-05-01", "paid", 1),
+            r("web", "2024-04-01", "visit", 2),
+            r("web", "2024-04-01", "paid", 1),
+        ]
+    );
+    // 9 has two events: one customer missing from the table, counted once.
+    assert!(note.contains("1 customer(s) not in --customers"), "{note}");
+}

@@ -290,6 +290,10 @@ pub struct FunnelArgs {
     /// Sequential (each stage reached no earlier than the previous) or any order.
     #[arg(long, value_parser = choice::<FunnelOrder>(), default_value = "sequential")]
     pub order: FunnelOrder,
+    /// One funnel per week, month or quarter of entry (a subject's first event at the first
+    /// stage).
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
+    pub every: Option<TimeUnit>,
     #[command(flatten)]
     pub by: ByCustomer,
     #[command(flatten)]
@@ -311,12 +315,8 @@ pub fn run(a: &MetricsArgs) -> CliResult<()> {
 
 /// Writes `value` as pretty JSON or the text `table` (an aligned table).
 fn emit(out: &OutputArgs, value: &impl Serialize, table: impl FnOnce() -> String) -> CliResult<()> {
-    output::json_or_text(
-        out.output.as_ref(),
-        out.format == Format::Json,
-        value,
-        table,
-    )
+    let json = out.format == Format::Json;
+    output::json_or_text(out.output.as_ref(), json, value, table)
 }
 
 /// Reads the answers to the question `kind` into one state per drill-down group (one group
@@ -353,14 +353,8 @@ fn emit_groups<S, F: Serialize + Sync>(
     figures: impl Fn(&S) -> CliResult<F>,
     text: impl FnOnce(&S) -> CliResult<String>,
 ) -> CliResult<()> {
-    let nothing = || {
-        IoError::input(
-            &s.input,
-            None,
-            Some(&s.column),
-            format!("no {what} in the file"),
-        )
-    };
+    let (col, msg) = (Some(s.column.as_str()), format!("no {what} in the file"));
+    let nothing = || IoError::input(&s.input, None, col, msg.clone());
     if groups.is_empty() {
         return Err(nothing().into());
     }
@@ -375,14 +369,8 @@ fn emit_groups<S, F: Serialize + Sync>(
 
 /// The error of a metric on no answers.
 fn none(s: &SurveyInput, what: &str) -> impl Fn(MetricsError) -> IoError {
-    move |e| {
-        IoError::input(
-            &s.input,
-            None,
-            Some(&s.column),
-            format!("{e} (no {what} in the file)"),
-        )
-    }
+    let col = Some(s.column.as_str());
+    move |e| IoError::input(&s.input, None, col, format!("{e} (no {what} in the file)"))
 }
 
 fn nps(a: &NpsArgs, opts: &InputOptions) -> CliResult<()> {
@@ -593,8 +581,10 @@ fn funnel(a: &FunnelArgs, opts: &InputOptions) -> CliResult<()> {
         let order = f.stages().join(" > ");
         eprintln!("note: funnel stages in order of first appearance: {order}");
     }
-    if let Some(l) = a.by.lookup(&a.events, &a.subject_column, opts)? {
-        let r = drill::funnel_by(&events, &ids, &l, &f, a.order, Limits::default())?;
+    let l = a.by.lookup(&a.events, &a.subject_column, opts)?;
+    if l.is_some() || a.every.is_some() {
+        let (order, every, limits) = (a.order, a.every, Limits::default());
+        let r = drill::funnel_by(&events, &ids, l.as_ref(), &f, order, every, limits)?;
         let why = "group(s) where nobody reached the first stage";
         print_notes(notes::drill(r.unmatched, r.empty, why));
         return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_flat_rows());

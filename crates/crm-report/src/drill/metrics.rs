@@ -9,9 +9,11 @@ use crm_metrics::engagement::{
 };
 use crm_metrics::revenue::RevenueSeries;
 use crm_model::chrono::NaiveDate;
-use crm_model::{CustomerInterner, Funnel, FunnelEvent, Limits, MrrMovement, Transaction};
+use crm_model::{
+    CustomerInterner, Funnel, FunnelEvent, Limits, MrrMovement, TimeUnit, Transaction,
+};
 
-use super::{ByGroup, by_customer};
+use super::{ByGroup, by_customer, by_customer_and};
 use crate::results::RevenueFigures;
 
 /// One cell of a cohort matrix as a flat row: the cohort, its size, the period offset and the
@@ -164,7 +166,10 @@ pub fn revenue_by(
     Ok(out)
 }
 
-/// The funnel report of each group of subjects (customers), one row per stage.
+/// The funnel report of each group of subjects (customers) by `lookup` (one group without
+/// one) and, with `every`, of each period of entry (the week, month or quarter of the
+/// subject's first event at the first stage: a cohort of subjects who entered the funnel
+/// then, as conversion by signup week is read), one row per stage.
 ///
 /// # Errors
 /// Too many groups; an event the state refuses. Groups where nobody reached the first stage
@@ -172,24 +177,49 @@ pub fn revenue_by(
 pub fn funnel_by(
     events: &[FunnelEvent],
     ids: &CustomerInterner,
-    lookup: &Lookup,
+    lookup: Option<&Lookup>,
     funnel: &Funnel,
     order: FunnelOrder,
+    every: Option<TimeUnit>,
     limits: Limits,
 ) -> Result<ByGroup<Vec<FunnelStep>>, MetricsError> {
-    let d = by_customer(
+    let mut entry: Vec<Option<NaiveDate>> = Vec::new();
+    if every.is_some() {
+        let first = funnel.stages().first();
+        for e in events
+            .iter()
+            .filter(|e| Some(e.stage()) == first.map(String::as_str))
+        {
+            let k = e.subject().index();
+            if entry.len() <= k {
+                entry.resize(k + 1, None);
+            }
+            let day = e.at().date();
+            entry[k] = Some(entry[k].map_or(day, |d| d.min(day)));
+        }
+    }
+    let entered = |e: &&FunnelEvent| {
+        let day = entry.get(e.subject().index()).copied().flatten();
+        (day.zip(every)).map_or_else(String::new, |(d, u)| u.truncate(d).to_string())
+    };
+    let all = Lookup::default();
+    let d = by_customer_and(
         events,
         |e| e.subject(),
+        every
+            .map(|u| (u.to_string(), entered))
+            .as_ref()
+            .map(|(n, f)| (n.as_str(), f)),
         ids,
-        lookup,
+        lookup.unwrap_or(&all),
         limits,
         || FunnelState::new(funnel.clone()),
         |s, e| s.push(e),
     )?;
     let mut out = ByGroup {
-        names: lookup.columns.clone(),
+        names: d.groups.names().to_vec(),
         groups: Vec::new(),
-        unmatched: d.unmatched,
+        unmatched: if lookup.is_some() { d.unmatched } else { 0 },
         empty: 0,
     };
     for (key, state) in d.groups.iter() {

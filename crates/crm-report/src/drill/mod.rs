@@ -152,22 +152,56 @@ pub fn by_customer<T, S, E: From<ModelError>>(
     lookup: &Lookup,
     limits: Limits,
     init: impl Fn() -> S,
+    push: impl FnMut(&mut S, T) -> Result<(), E>,
+) -> Result<CustomerDrill<S>, E> {
+    let no_column = None::<(&str, fn(&T) -> String)>;
+    by_customer_and(items, customer, no_column, ids, lookup, limits, init, push)
+}
+
+/// [`by_customer`] with one more group column after the customer attributes: `extra` names it
+/// and gives each item's value (e.g. the period of a funnel subject's entry). Customers the
+/// table lacks are counted once each, however many items they have.
+#[allow(clippy::too_many_arguments)]
+pub(crate) fn by_customer_and<T, S, E: From<ModelError>>(
+    items: impl IntoIterator<Item = T>,
+    customer: impl Fn(&T) -> CustomerKey,
+    extra: Option<(&str, impl Fn(&T) -> String)>,
+    ids: &CustomerInterner,
+    lookup: &Lookup,
+    limits: Limits,
+    init: impl Fn() -> S,
     mut push: impl FnMut(&mut S, T) -> Result<(), E>,
 ) -> Result<CustomerDrill<S>, E> {
-    let mut groups = Groups::new(lookup.columns.clone(), limits);
+    let mut names = lookup.columns.clone();
+    names.extend(extra.as_ref().map(|(name, _)| name.to_string()));
+    let mut groups = Groups::new(names, limits);
     let of = key_groups(ids, lookup);
     let empty = vec![String::new(); lookup.columns.len()];
-    let mut unmatched = 0u64;
+    let mut missing = vec![false; of.len()];
+    let mut key = Vec::new();
     for item in items {
-        let key = match of.get(customer(&item).index()).copied().flatten() {
+        let k = customer(&item).index();
+        let values = match of.get(k).copied().flatten() {
             Some(values) => values,
             None => {
-                unmatched += 1;
+                if let Some(seen) = missing.get_mut(k) {
+                    *seen = true;
+                }
                 &empty
             }
         };
-        push(groups.state(key, &init)?, item)?;
+        let state = match &extra {
+            None => groups.state(values, &init)?,
+            Some((_, value)) => {
+                key.clear();
+                key.extend_from_slice(values);
+                key.push(value(&item));
+                groups.state(&key, &init)?
+            }
+        };
+        push(state, item)?;
     }
+    let unmatched = missing.iter().filter(|m| **m).count() as u64;
     Ok(CustomerDrill { groups, unmatched })
 }
 
