@@ -432,9 +432,11 @@ pub fn render(r: &Report) -> String {
     );
     o.push_str("</div></section>\n");
 
-    // Small multiples per group (`--by`): revenue by month, one chart per group, each on its own
-    // scale (the hint gives the totals; a shared scale is a follow-up).
+    // Small multiples per group (`--by`): revenue by month, one chart per group, all on one
+    // scale (the largest month of any group), so that the groups compare at a glance.
     if let Some(g) = &r.groups {
+        let all = g.groups.iter().flat_map(|f| &f.monthly_revenue);
+        let range = svg::value_range(all.map(|d| crm_model::to_f64(*d)));
         let labels: Vec<String> = g
             .months
             .iter()
@@ -442,7 +444,7 @@ pub fn render(r: &Report) -> String {
             .collect();
         let _ = writeln!(
             o,
-            "<section id=\"groups\"><h2>By {}</h2><details open><summary>Revenue by month per group (the key figures are in the details below)</summary><div class=\"charts small\">",
+            "<section id=\"groups\"><h2>By {}</h2><details open><summary>Revenue by month per group, on one scale (the key figures are in the details below)</summary><div class=\"charts small\">",
             esc(&g.columns.join(" and "))
         );
         for (i, f) in g.groups.iter().enumerate() {
@@ -457,7 +459,7 @@ pub fn render(r: &Report) -> String {
                 .iter()
                 .map(|d| crm_model::to_f64(*d))
                 .collect();
-            let chart = svg::lines(
+            let chart = svg::lines_within(
                 &[svg::Series {
                     name: &name,
                     color: "#0b6e99",
@@ -468,6 +470,7 @@ pub fn render(r: &Report) -> String {
                 "month",
                 "revenue",
                 None,
+                range,
             );
             let hint = format!(
                 "{} customers, revenue {}",

@@ -325,18 +325,31 @@ pub fn lines(
     y_label: &str,
     marker: Option<(usize, &str)>,
 ) -> String {
+    let range = value_range(series.iter().flat_map(|s| s.values.iter().copied()));
+    lines_within(series, labels, x_label, y_label, marker, range)
+}
+
+/// The y range a line chart of `values` needs: from the smallest value (or 0) to the largest
+/// (or 0), non-finite values left out. Small multiples share one scale by drawing each with
+/// [`lines_within`] over the range of all their values.
+pub fn value_range(values: impl Iterator<Item = f64>) -> (f64, f64) {
+    values
+        .filter(|v| v.is_finite())
+        .fold((0.0, 0.0), |(lo, hi), v| (f64::min(lo, v), f64::max(hi, v)))
+}
+
+/// [`lines`] on a y-scale that covers `range` (`(min, max)`, e.g. [`value_range`] of several
+/// charts, so that small multiples compare at a glance); values outside it are clamped.
+pub fn lines_within(
+    series: &[Series<'_>],
+    labels: &[String],
+    x_label: &str,
+    y_label: &str,
+    marker: Option<(usize, &str)>,
+    (min, max): (f64, f64),
+) -> String {
     let mut o = open(&format!("line chart: {y_label} by {x_label}"));
     let plot = Plot::new(70.0, 16.0, 34.0, 62.0);
-    let max = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::max);
-    let min = series
-        .iter()
-        .flat_map(|s| s.values.iter().copied())
-        .filter(|v| v.is_finite())
-        .fold(0.0, f64::min);
     let step = nice_step(max - min, 5.0);
     let top = (max / step).ceil().max(1.0) * step;
     let lo = (min / step).floor() * step;
@@ -992,6 +1005,36 @@ pub fn histogram_bins(values: &[f64], n: usize) -> Vec<HistogramBin> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn small_multiples_within_one_range_share_their_y_ticks() {
+        let labels: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        let series = |values: Vec<f64>| Series {
+            name: "g",
+            color: "#000",
+            dashed: false,
+            values,
+        };
+        let (small, big) = (vec![1.0, 2.0, 3.0], vec![100.0, 250.0, 40.0]);
+        let range = value_range(small.iter().chain(&big).copied());
+        assert_eq!(range, (0.0, 250.0));
+        // The y tick labels: the text elements right-aligned before the plot.
+        let ticks = |svg: &str| -> Vec<String> {
+            (svg.split("<text")
+                .filter(|t| t.contains("text-anchor=\"end\"")))
+            .filter_map(|t| Some(t.split('>').nth(1)?.split('<').next()?.to_string()))
+            .collect()
+        };
+        let a = lines_within(&[series(small.clone())], &labels, "x", "y", None, range);
+        let b = lines_within(&[series(big)], &labels, "x", "y", None, range);
+        assert!(!ticks(&a).is_empty());
+        assert_eq!(ticks(&a), ticks(&b));
+        // On its own, the small chart has a smaller scale.
+        assert_ne!(
+            ticks(&lines(&[series(small)], &labels, "x", "y", None)),
+            ticks(&a)
+        );
+    }
 
     #[test]
     fn empty_rfm_cells_are_drawn_and_explained() {
