@@ -143,6 +143,18 @@ pub(crate) fn check_finite(field: &str, values: &[f64]) -> Result<()> {
     }
 }
 
+impl ChurnError {
+    /// The model-data error inside, directly or through the BG/NBD fit (e.g. a transaction
+    /// wrapped in [`ModelError::AtRecord`], which a reader maps back to its file line).
+    #[must_use]
+    pub fn model_error(&self) -> Option<&ModelError> {
+        match self {
+            ChurnError::Model(m) | ChurnError::Clv(crm_clv::ClvError::Model(m)) => Some(m),
+            _ => None,
+        }
+    }
+}
+
 fn no_customers_text(as_of: chrono::NaiveDate, training: bool) -> String {
     match training {
         false => format!("no customer has a purchase on or before the as-of date {as_of}"),

@@ -598,3 +598,29 @@ fn funnel_every_month_of_entry_and_unmatched_customers_counted_once() {
     // 9 has two events: one customer missing from the table, counted once.
     assert!(note.contains("1 customer(s) not in --customers"), "{note}");
 }
+
+#[test]
+fn churn_every_month_is_the_scoring_as_of_each_month_end() {
+    let tx = examples_transactions();
+    let tx = tx.to_str().unwrap();
+    let base = ["churn", "score", "--transactions", tx, "--format", "json"];
+    let (v, note) = json(&[&base[..], &["--as-of", "2024-09-30", "--every", "month"]].concat());
+    assert!(!note.contains("not in --customers"), "{note}");
+    let rows = v.as_array().unwrap();
+    assert_eq!(rows.len(), 9, "one row per month end, January to September");
+    assert_eq!(rows[8]["as_of"], "2024-09-30");
+    for r in rows {
+        let date = r["as_of"].as_str().unwrap();
+        let (scores, _) = json(&[&base[..], &["--as-of", date]].concat());
+        let scores = scores.as_array().unwrap();
+        let tier = |t: &str| scores.iter().filter(|s| s["tier"] == t).count() as u64;
+        assert_eq!(
+            r["customers"].as_u64().unwrap(),
+            scores.len() as u64,
+            "{date}"
+        );
+        for t in ["high", "medium", "low"] {
+            assert_eq!(r[t].as_u64().unwrap(), tier(t), "{date} {t}");
+        }
+    }
+}

@@ -8,10 +8,11 @@ use crm_analytics::churn::{
     last_observed_day, noncontractual_labels_grouped, score_customers,
 };
 use crm_analytics::model::chrono::NaiveDate;
-use crm_analytics::model::{CustomerGroups, Limits};
+use crm_analytics::model::{CustomerGroups, Limits, TimeUnit};
 
 use crate::args::{
-    ByCustomer, InputOptions, RowsOutput, TransactionColumns, choice, print_notes, report_skipped,
+    ByCustomer, InputOptions, RowsOutput, TransactionColumns, among, choice, print_notes,
+    report_skipped,
 };
 use crate::cmd::summary::parse_day;
 use crate::error::{CliError, CliResult};
@@ -81,6 +82,10 @@ pub struct ScoreArgs {
     /// Tier counts per group of customers instead of one row per customer.
     #[command(flatten)]
     pub by: ByCustomer,
+    /// Tier counts as of the end of each week, month or quarter up to --as-of, every date
+    /// scored on its own (alone or per --by group).
+    #[arg(long, value_parser = among(&[TimeUnit::Week, TimeUnit::Month, TimeUnit::Quarter]))]
+    pub every: Option<TimeUnit>,
     #[command(flatten)]
     pub input: InputOptions,
 }
@@ -140,15 +145,10 @@ fn lib_err(
     column: &str,
 ) -> impl Fn(ChurnError) -> CliError {
     move |e| {
-        let model = match &e {
-            ChurnError::Model(m) => Some(m),
-            ChurnError::Clv(crm_analytics::clv::ClvError::Model(m)) => Some(m),
-            _ => None,
-        };
-        match model.and_then(|m| loaded.record_error(path, column, m)) {
-            Some(io) => io.into(),
-            None => CliError::Library(e.to_string()),
-        }
+        let io = e
+            .model_error()
+            .and_then(|m| loaded.record_error(path, column, m));
+        io.map_or_else(|| CliError::Library(e.to_string()), CliError::from)
     }
 }
 
@@ -175,6 +175,18 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
         high_at: a.high_at,
         medium_at: a.medium_at,
     };
+    let l =
+        a.by.lookup(&a.transactions, &a.columns.customer_column, &a.input)?;
+    if let Some(unit) = a.every {
+        let (tx, ids, limits) = (&loaded.transactions, &loaded.ids, Limits::default());
+        let r = drill::churn_every(tx, ids, &scorer, &opts, unit, l.as_ref(), limits)?;
+        print_notes(notes::drill(
+            r.unmatched,
+            r.empty,
+            "date(s) with nobody to score",
+        ));
+        return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_rows());
+    }
     let err = lib_err(&a.transactions, &loaded, &a.columns.amount_column);
     let scored = score_customers(&loaded.transactions, &scorer, &opts).map_err(|e| match e {
         ChurnError::NoCustomers { .. } | ChurnError::InvalidParameter { .. } => {
@@ -184,9 +196,7 @@ fn score(a: &ScoreArgs) -> CliResult<()> {
     })?;
     print_notes(notes::churn_scores(&scored.notes, a.as_of));
     let rows = listings::churn_score_rows(&scored.scores, &loaded.ids);
-    if let Some(l) =
-        a.by.lookup(&a.transactions, &a.columns.customer_column, &a.input)?
-    {
+    if let Some(l) = l {
         let r = drill::churn_by(&rows, &l, Limits::default())?;
         print_notes(notes::drill(r.unmatched, 0, ""));
         return output::grouped_rows(a.out.output.as_ref(), a.out.format, &r.into_rows());

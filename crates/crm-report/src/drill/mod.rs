@@ -20,7 +20,7 @@ mod summaries;
 
 pub use metrics::{CohortCell, cohorts_by, funnel_by, revenue_by};
 pub use rfm::{RfmRecipe, rfm_segments_every};
-pub use summaries::{ChurnGroupFigures, ClvGroupFigures, churn_by, clv_by};
+pub use summaries::{ChurnGroupFigures, ClvGroupFigures, churn_by, churn_every, clv_by};
 
 /// The states of a drill-down by customer attributes.
 #[derive(Debug, Clone, PartialEq)]

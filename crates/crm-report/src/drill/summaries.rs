@@ -2,9 +2,11 @@
 //! ([`ClvPredictionRow`]) and churn scores ([`ChurnScoreRow`]), each group a small sum state
 //! filled in one pass over the rows.
 
-use crm_churn::RiskTier;
+use crm_churn::{ChurnError, RiskTier, ScoreOptions, Scorer, score_customers};
 use crm_io::Lookup;
-use crm_model::{Limits, ModelError};
+use crm_metrics::MetricsError;
+use crm_metrics::lifecycle::period_ends;
+use crm_model::{CustomerInterner, Limits, ModelError, TimeUnit, Transaction};
 
 use super::{ByGroup, by_id};
 use crate::listings::{ChurnScoreRow, ClvPredictionRow};
@@ -172,6 +174,77 @@ pub fn churn_by(
         unmatched: d.unmatched,
         empty: 0,
     })
+}
+
+/// The churn summary ([`churn_by`]) as of the end of each `unit` from the first purchase to
+/// `opts.as_of` (the last date is the as-of date itself), alone or per group of customers by
+/// `lookup`: at each date every customer who bought by then is scored as
+/// [`crm_churn::score_customers`] would on that date, so the rows show how the customers at
+/// risk move. The group values come first, then the date (`as_of`). Dates with nobody to
+/// score or to train on (the logistic scorer's first dates) are left out and counted in
+/// [`ByGroup::empty`].
+///
+/// # Errors
+/// No purchase by the as-of date; more dates or groups than `limits` allow; the scorer's
+/// errors.
+pub fn churn_every(
+    tx: &[Transaction],
+    ids: &CustomerInterner,
+    scorer: &Scorer,
+    opts: &ScoreOptions,
+    unit: TimeUnit,
+    lookup: Option<&Lookup>,
+    limits: Limits,
+) -> Result<ByGroup<ChurnGroupFigures>, ChurnError> {
+    let first = (tx
+        .iter()
+        .filter(|t| t.is_purchase() && t.date() <= opts.as_of))
+    .map(Transaction::date)
+    .min()
+    .ok_or(ChurnError::NoCustomers {
+        as_of: opts.as_of,
+        training: false,
+    })?;
+    let dates = period_ends(first, opts.as_of, unit, &limits).map_err(|e| match e {
+        MetricsError::Model(m) => ChurnError::Model(m),
+        other => ChurnError::InvalidParameter {
+            name: "as_of",
+            reason: other.to_string(),
+        },
+    })?;
+    let all = Lookup::default();
+    let mut names = lookup.unwrap_or(&all).columns.clone();
+    names.push("as_of".into());
+    let mut out = ByGroup {
+        names,
+        groups: Vec::new(),
+        unmatched: 0,
+        empty: 0,
+    };
+    for date in dates {
+        let at = ScoreOptions {
+            as_of: date,
+            ..*opts
+        };
+        let scored = match score_customers(tx, scorer, &at) {
+            Ok(s) => s,
+            Err(ChurnError::NoCustomers { .. }) => {
+                out.empty += 1;
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        let rows = crate::listings::churn_score_rows(&scored.scores, ids);
+        let by = churn_by(&rows, lookup.unwrap_or(&all), limits)?;
+        if lookup.is_some() {
+            out.unmatched = out.unmatched.max(by.unmatched);
+        }
+        for (mut key, figures) in by.groups {
+            key.push(date.to_string());
+            out.groups.push((key, figures));
+        }
+    }
+    Ok(out)
 }
 
 #[cfg(test)]
